@@ -1,0 +1,54 @@
+"""Named choices of the service network (one class per choice set, constants by domain name)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgKind(models.TextChoices):
+    HEADQUARTERS = "headquarters", _("总部")
+    PROVINCE = "province", _("省区")
+    BRANCH = "branch", _("分公司")
+    FIELD_OFFICE = "field_office", _("驻外办事处")
+    DEALER = "dealer", _("代理商")
+    SERVICE_POINT = "service_point", _("特约维修网点")
+
+
+# Kinds whose people are partners: they reach the system through the portal and the API and see
+# only their own organisation's records.
+PARTNER_KINDS = frozenset({OrgKind.DEALER, OrgKind.SERVICE_POINT})
+
+
+class BranchKind(models.TextChoices):
+    OPERATING = "operating", _("经营型")
+    MANAGED = "managed", _("管理型")
+
+
+class Role(models.TextChoices):
+    LOGISTICS_CLERK = "logistics_clerk", _("后勤专员")
+    WAREHOUSE_KEEPER = "warehouse_keeper", _("仓管")
+    TECHNICIAN = "technician", _("维修技术员")
+    REPAIR_SUPERVISOR = "repair_supervisor", _("维修主管")
+    BRANCH_ENGINEER = "branch_engineer", _("分公司维修工程师")
+    LOCAL_ENGINEER = "local_engineer", _("当地维修工程师")
+    FIELD_CS_SUPERVISOR = "field_cs_supervisor", _("驻外客服主管")
+    BRANCH_MANAGER = "branch_manager", _("分公司经理")
+    PROVINCIAL_MANAGER = "provincial_manager", _("省区经理")
+    HEAD_OF_CS = "head_of_cs", _("客服部部长")
+    CALL_AGENT = "call_agent", _("呼叫中心坐席")
+    EXPERT_AGENT = "expert_agent", _("专家坐席")
+    COMPLAINT_TEAM = "complaint_team", _("客诉小组")
+    NETWORK_SPECIALIST = "network_specialist", _("网点专员")
+    SUPERVISOR = "supervisor", _("主管")
+    MARKETING = "marketing", _("营销中心")
+    DEALER_STAFF = "dealer_staff", _("代理商人员")
+    SERVICE_POINT_STAFF = "service_point_staff", _("网点人员")
+
+
+class LedgerEntryKind(models.TextChoices):
+    TOP_UP = "top_up", _("充值")
+    CHARGE = "charge", _("扣费")
+    REFUND = "refund", _("退款")
+
+
+# Sign of each ledger entry kind on the balance.
+LEDGER_SIGN = {LedgerEntryKind.TOP_UP: 1, LedgerEntryKind.CHARGE: -1, LedgerEntryKind.REFUND: 1}

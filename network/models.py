@@ -1,0 +1,268 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import PARTNER_KINDS, BranchKind, LedgerEntryKind, OrgKind, Role
+
+
+class OrgUnitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from .visibility import scope_by_org
+
+        return scope_by_org(self, user, "")
+
+
+class OrgUnit(models.Model):
+    """One node of the service network tree: HQ → province → branch → offices, dealers, points.
+
+    `path` is the chain of ancestor ids ("/1/4/9/"), kept by save(), so a subtree is one indexed
+    `startswith` filter instead of a recursive query.
+    """
+
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=20, choices=OrgKind.choices)
+    branch_kind = models.CharField(
+        _("分公司类型"), max_length=12, choices=BranchKind.choices, blank=True
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    gps_upgrade = models.BooleanField(_("GPS升级网点"), default=False)
+    contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
+    phone = models.CharField(_("电话"), max_length=40, blank=True)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("组织")
+        verbose_name_plural = _("组织")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                name="orgunit_branch_kind_only_on_branches",
+                condition=(Q(kind=OrgKind.BRANCH) & ~Q(branch_kind=""))
+                | (~Q(kind=OrgKind.BRANCH) & Q(branch_kind="")),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+        if path != self.path:
+            old = self.path
+            type(self).objects.filter(pk=self.pk).update(path=path)
+            self.path = path
+            if old:  # moved: rewrite the subtree's paths
+                for child in type(self).objects.filter(path__startswith=old).exclude(pk=self.pk):
+                    child.save()
+
+    @property
+    def is_partner(self) -> bool:
+        return self.kind in PARTNER_KINDS
+
+    def ancestor_ids(self) -> list[int]:
+        """Own id first, then each ancestor up to the root."""
+        return [int(part) for part in reversed(self.path.strip("/").split("/")) if part]
+
+    def nearest(self, kind: str):
+        """This unit or its nearest ancestor of the given kind (e.g. the branch of a dealer)."""
+        ids = self.ancestor_ids()
+        units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=ids, kind=kind)}
+        return next((units[i] for i in ids if i in units), None)
+
+
+class StaffProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="staff"
+    )
+    title = models.CharField(_("职务"), max_length=60, blank=True)
+    phone = models.CharField(_("手机"), max_length=40, blank=True, db_index=True)
+    email_notifications = models.BooleanField(_("邮件通知"), default=True)
+    sms_notifications = models.BooleanField(_("短信通知"), default=False)
+    escalation_digest = models.BooleanField(
+        _("升级通知改为每日汇总"),
+        default=False,
+        help_text=_("主管可选择每天收一封汇总邮件，而不是每次升级一封。"),
+    )
+
+    class Meta:
+        verbose_name = _("员工档案")
+        verbose_name_plural = _("员工档案")
+
+    def __str__(self):
+        return f"{self.user.get_full_name() or self.user.username} ({self.org_unit})"
+
+    @property
+    def is_partner(self) -> bool:
+        return self.org_unit.is_partner
+
+
+class RoleAssignment(models.Model):
+    """A person holds a role for an org unit (and, by the lookup rule, for the units below it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("负责组织"), on_delete=models.CASCADE, related_name="role_holders"
+    )
+
+    class Meta:
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "org_unit"], name="roleassignment_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["role", "org_unit"], name="roleassignment_lookup")]
+
+    def __str__(self):
+        return f"{self.get_role_display()} @ {self.org_unit}"
+
+
+class Delegation(models.Model):
+    """A deputy acts for an absent person (all roles, or one) for a date range."""
+
+    principal = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("被代理人"),
+        on_delete=models.CASCADE,
+        related_name="delegations_given",
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("代理人"),
+        on_delete=models.CASCADE,
+        related_name="delegations_taken",
+    )
+    role = models.CharField(
+        _("角色"),
+        max_length=32,
+        choices=Role.choices,
+        blank=True,
+        help_text=_("留空表示代理全部角色"),
+    )
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("代理授权")
+        verbose_name_plural = _("代理授权")
+        constraints = [
+            models.CheckConstraint(
+                name="delegation_dates_ordered", condition=Q(ends_on__gte=models.F("starts_on"))
+            ),
+            models.CheckConstraint(
+                name="delegation_not_self", condition=~Q(deputy=models.F("principal"))
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.deputy} → {self.principal} ({self.starts_on}–{self.ends_on})"
+
+
+class PrepaidAccount(models.Model):
+    """Prepaid balance of a dealer or service point.
+
+    Changed only by network.services.prepaid_post."""
+
+    org_unit = models.OneToOneField(
+        OrgUnit, verbose_name=_("组织"), on_delete=models.PROTECT, related_name="prepaid_account"
+    )
+    balance = models.DecimalField(_("余额"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("预存款账户")
+        verbose_name_plural = _("预存款账户")
+        constraints = [
+            models.CheckConstraint(
+                name="prepaidaccount_balance_never_negative", condition=Q(balance__gte=0)
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.org_unit} ¥{self.balance}"
+
+
+class PrepaidEntry(models.Model):
+    account = models.ForeignKey(PrepaidAccount, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("类型"), max_length=12, choices=LedgerEntryKind.choices)
+    amount = models.DecimalField(_("金额"), max_digits=12, decimal_places=2)
+    balance_after = models.DecimalField(_("变动后余额"), max_digits=12, decimal_places=2)
+    reference = models.CharField(_("关联单据"), max_length=64, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("预存款流水")
+        verbose_name_plural = _("预存款流水")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="prepaidentry_amount_positive", condition=Q(amount__gt=0))
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ¥{self.amount}"
+
+
+class PartnerToken(models.Model):
+    """An API token of one partner client. Only a SHA-256 digest is stored (a password hasher
+    costs ~0.5 s per check); the plaintext is shown once, when issued."""
+
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("组织"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        limit_choices_to={"kind__in": list(PARTNER_KINDS)},
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("服务账号"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("名称"), max_length=80)
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -1,0 +1,107 @@
+"""Reads about people and roles: who holds a role for an org unit, who may act for whom."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from .choices import Role
+from .models import Delegation, OrgUnit, RoleAssignment
+
+User = get_user_model()
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def role_holders(role: str, org_unit: OrgUnit, *, on: date | None = None) -> list:
+    """Holders of `role` for `org_unit`: those assigned at the unit itself, else at the nearest
+    ancestor that has any. Active deputies of those holders are included after them."""
+    holders = role_holders_map([(role, org_unit)], on=on)
+    return holders.get((role, org_unit.pk), [])
+
+
+def role_holders_map(pairs: Iterable[tuple[str, OrgUnit]], *, on: date | None = None) -> dict:
+    """Batch form of role_holders: {(role, org_unit_id): [users]} with a constant number of
+    queries, for the deadline sweep and lists."""
+    pairs = list(pairs)
+    if not pairs:
+        return {}
+    on = on or _today()
+    roles = {role for role, _ in pairs}
+    unit_ids = {i for _, unit in pairs for i in unit.ancestor_ids()}
+    assignments = RoleAssignment.objects.filter(role__in=roles, org_unit_id__in=unit_ids)
+    by_role_unit: dict[tuple[str, int], list[int]] = {}
+    for a in assignments.values_list("role", "org_unit_id", "user_id").order_by("user_id"):
+        by_role_unit.setdefault((a[0], a[1]), []).append(a[2])
+    principal_ids = {u for users in by_role_unit.values() for u in users}
+    deputies: dict[tuple[int, str], list[int]] = {}
+    for principal, deputy, role in Delegation.objects.filter(
+        principal_id__in=principal_ids, starts_on__lte=on, ends_on__gte=on
+    ).values_list("principal_id", "deputy_id", "role"):
+        deputies.setdefault((principal, role), []).append(deputy)
+    result_ids: dict[tuple[str, int], list[int]] = {}
+    for role, unit in pairs:
+        found: list[int] = []
+        for uid in unit.ancestor_ids():
+            if (role, uid) in by_role_unit:
+                found = list(by_role_unit[(role, uid)])
+                break
+        for principal in list(found):
+            for dep in deputies.get((principal, role), []) + deputies.get((principal, ""), []):
+                if dep not in found:
+                    found.append(dep)
+        result_ids[(role, unit.pk)] = found
+    users = User.objects.in_bulk({u for ids in result_ids.values() for u in ids})
+    return {key: [users[i] for i in ids if i in users] for key, ids in result_ids.items()}
+
+
+def acts_as(user, role: str, org_unit: OrgUnit, *, on: date | None = None) -> bool:
+    """Whether `user` may act in `role` for `org_unit` (holder or active deputy of a holder)."""
+    if not user or not user.is_authenticated:
+        return False
+    return any(u.pk == user.pk for u in role_holders(role, org_unit, on=on))
+
+
+def roles_of(user) -> set[str]:
+    """The roles a user holds anywhere, plus those delegated to them today."""
+    if not user or not user.is_authenticated:
+        return set()
+    today = _today()
+    own = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    delegated = Delegation.objects.filter(deputy=user, starts_on__lte=today, ends_on__gte=today)
+    for principal_id, role in delegated.values_list("principal_id", "role"):
+        if role:
+            own.add(role)
+        else:
+            own |= set(
+                RoleAssignment.objects.filter(user_id=principal_id).values_list("role", flat=True)
+            )
+    return own
+
+
+def staff_directory(user, *, search: str = ""):
+    """Staff the user may see (own subtree; HQ sees all), with their roles, for the directory."""
+    from .visibility import scope_by_org
+
+    qs = (
+        User.objects.filter(is_active=True, profile__isnull=False)
+        .select_related("profile__org_unit")
+        .prefetch_related("role_assignments__org_unit")
+    )
+    qs = scope_by_org(qs, user, "profile__org_unit")
+    if search:
+        qs = qs.filter(
+            Q(username__icontains=search)
+            | Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(profile__phone__icontains=search)
+            | Q(profile__org_unit__name__icontains=search)
+        )
+    return qs.order_by("profile__org_unit__path", "username")
+
+
+__all__ = ["Role", "acts_as", "role_holders", "role_holders_map", "roles_of", "staff_directory"]

@@ -1,0 +1,43 @@
+"""Owners register what a fired level means to them, per policy kind.
+
+A handler receives the whole batch of fired actions of its kind, inside the sweep's transaction,
+so it can act set-based (e.g. mark approval steps overdue) and add recipients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass
+class FiredAction:
+    deadline_id: int
+    kind: str
+    owner_type_id: int
+    owner_id: int
+    org_unit_id: int | None
+    assignee_id: int | None
+    level: int
+    previous_level: int
+    label: str
+    due_at: datetime
+    breached_now: bool  # this action crossed the due time
+    extra_recipient_ids: list[int] = field(default_factory=list)
+
+
+class DeadlineHandler(Protocol):
+    def on_fired(self, actions: list[FiredAction]) -> None: ...
+
+
+_handlers: dict[str, list[DeadlineHandler]] = {}
+
+
+def register(kind: str, handler: DeadlineHandler) -> None:
+    bucket = _handlers.setdefault(kind, [])
+    if handler not in bucket:
+        bucket.append(handler)
+
+
+def handlers_for(kind: str) -> list[DeadlineHandler]:
+    return list(_handlers.get(kind, ()))

@@ -1,0 +1,17 @@
+"""The shared core's models, gathered so Django finds them in the `service_ops` app."""
+
+from .deadlines.models import (  # noqa: F401
+    Deadline,
+    DeadlineAction,
+    DeadlineLog,
+    DeadlinePause,
+    DeadlinePolicy,
+)
+from .notifications.models import Notification  # noqa: F401
+from .transitions.models import TransitionLog  # noqa: F401
+from .workcalendar.models import (  # noqa: F401
+    CalendarChange,
+    CalendarDay,
+    CalendarVersion,
+    CalendarYear,
+)

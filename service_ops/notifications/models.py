@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", _("站内")
+    EMAIL = "email", _("邮件")
+    SMS = "sms", _("短信")
+
+
+class Notification(models.Model):
+    """The outbox: one row per recipient and channel, written in the same transaction as the change
+    that caused it. In-app rows are delivered by existing; e-mail and SMS rows are sent by the
+    sender task (nudged on commit, and again by the beat schedule for whatever is still unsent)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
+    category = models.CharField(_("类别"), max_length=24, default="system")
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    urgent = models.BooleanField(_("紧急"), default=False)
+    digest = models.BooleanField(_("进入每日汇总"), default=False)
+    source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    send_after = models.DateTimeField(_("发送时间不早于"), default=timezone.now)
+    sent_at = models.DateTimeField(_("已发送"), null=True, blank=True)
+    read_at = models.DateTimeField(_("已读"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["send_after"],
+                name="notification_unsent",
+                condition=Q(sent_at__isnull=True) & ~Q(channel="in_app"),
+            ),
+            models.Index(
+                fields=["recipient", "created_at"],
+                name="notification_inbox_unread",
+                condition=Q(channel="in_app", read_at__isnull=True),
+            ),
+            models.Index(fields=["recipient", "channel", "created_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self):
+        return self.subject

@@ -1,0 +1,1 @@
+"""Signal receivers of the shared core (none needed yet: the service layer writes its own logs)."""
