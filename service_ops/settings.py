@@ -1,8 +1,8 @@
 """Settings for service_ops, read from environment variables.
 
 With nothing set, the project runs in its embedded shape: SQLite in WAL mode, Celery tasks
-executed in-process, the deadline sweeper started by `manage.py run`. Production sets DATABASE_URL, REDIS_URL,
-SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS (see docker-compose.yml).
+executed in-process, the deadline sweeper started by `manage.py run`. Production sets DATABASE_URL,
+REDIS_URL, SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS (see docker-compose.yml).
 """
 
 import os
