@@ -8,6 +8,7 @@ from .deadlines.models import (  # noqa: F401
     DeadlinePolicy,
 )
 from .notifications.models import Notification  # noqa: F401
+from .numbering.models import DocumentSequence  # noqa: F401
 from .transitions.models import TransitionLog  # noqa: F401
 from .workcalendar.models import (  # noqa: F401
     CalendarChange,

@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("network/", include("network.urls")),
+    path("repairs/", include("repairs.urls")),
     path("", include("service_ops.web_urls")),
 ]

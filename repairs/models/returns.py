@@ -1,0 +1,448 @@
+"""Return-to-factory applications (返修机返厂申请表), their approval steps, pickup and receipt."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from network.choices import Role
+from network.models import OrgUnit
+from network.visibility import scope_by_org
+
+from ..choices import (
+    ApplicationState,
+    DiscrepancyKind,
+    FreightTerms,
+    HolderScope,
+    Platform,
+    ShippingMethod,
+    StepState,
+)
+
+
+class ApprovalChainTemplate(models.Model):
+    """The approval chain of one platform, as data: editable in the admin, copied onto each
+    application at submission so a later edit never rewrites history."""
+
+    platform = models.CharField(_("平台"), max_length=12, choices=Platform.choices, unique=True)
+    name = models.CharField(_("名称"), max_length=80)
+
+    class Meta:
+        verbose_name = _("审批链模板")
+        verbose_name_plural = _("审批链模板")
+
+    def __str__(self):
+        return self.name
+
+
+class ApprovalStepTemplate(models.Model):
+    chain = models.ForeignKey(ApprovalChainTemplate, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    name = models.CharField(_("步骤名称"), max_length=60)
+    role = models.CharField(_("签字角色"), max_length=32, choices=Role.choices)
+    holder_scope = models.CharField(_("签字人查找范围"), max_length=16, choices=HolderScope.choices)
+    deadline_policy = models.ForeignKey(
+        "service_ops.DeadlinePolicy",
+        verbose_name=_("时限策略"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("审批步骤模板")
+        verbose_name_plural = _("审批步骤模板")
+        ordering = ["chain", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain", "position"], name="approvalsteptemplate_position_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.name}"
+
+
+class ReturnApplicationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A dealer sees its own applications, a branch its own (and its dealers'), a province
+        its branches', headquarters all."""
+        return scope_by_org(self, user, "branch", "dealer")
+
+
+def _is_applicant_side(instance, user) -> bool:
+    from ..permissions import is_applicant_side
+
+    return is_applicant_side(user, instance)
+
+
+def _is_logistics_clerk(instance, user) -> bool:
+    from ..permissions import has_role
+
+    return has_role(user, Role.LOGISTICS_CLERK)
+
+
+def _is_receiver(instance, user) -> bool:
+    from ..permissions import has_role
+
+    return has_role(user, Role.LOGISTICS_CLERK) or has_role(user, Role.WAREHOUSE_KEEPER)
+
+
+def _freight_prepaid(instance) -> bool:
+    return instance.freight_terms == FreightTerms.PREPAID
+
+
+def _has_lines(instance) -> bool:
+    return instance.lines.exists()
+
+
+class ReturnApplication(FSMModelMixin, models.Model):
+    number = models.CharField(_("单号"), max_length=24, unique=True, editable=False)
+    platform = models.CharField(_("平台"), max_length=12, choices=Platform.choices, editable=False)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="return_applications",
+    )
+    applicant_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("申请单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    branch = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("分公司"),
+        on_delete=models.PROTECT,
+        related_name="return_applications",
+    )
+    dealer = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("代理商"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dealer_return_applications",
+    )
+    contact_name = models.CharField(_("联系人"), max_length=60)
+    contact_phone = models.CharField(_("联系电话"), max_length=40)
+    pickup_address = models.CharField(_("提货地址"), max_length=255, blank=True)
+    shipping_method = models.CharField(
+        _("发货方式"),
+        max_length=16,
+        choices=ShippingMethod.choices,
+        default=ShippingMethod.LOGISTICS,
+    )
+    freight_terms = models.CharField(
+        _("运费"), max_length=10, choices=FreightTerms.choices, default=FreightTerms.PREPAID
+    )
+    remarks = models.TextField(_("备注"), blank=True)
+
+    state = FSMField(
+        _("状态"),
+        max_length=16,
+        choices=ApplicationState.choices,
+        default=ApplicationState.DRAFT,
+        protected=True,
+    )
+    round = models.PositiveSmallIntegerField(_("提交次数"), default=0, editable=False)
+    reject_reason = models.TextField(_("驳回原因"), blank=True, editable=False)
+
+    pickup_date = models.DateField(_("提货日期"), null=True, blank=True, editable=False)
+    driver_name = models.CharField(_("司机"), max_length=40, blank=True, editable=False)
+    driver_phone = models.CharField(_("司机电话"), max_length=40, blank=True, editable=False)
+    vehicle_plate = models.CharField(_("车牌"), max_length=20, blank=True, editable=False)
+    shipper_count = models.PositiveIntegerField(
+        _("发货方数量"), null=True, blank=True, editable=False
+    )
+    counted_units = models.PositiveIntegerField(
+        _("提货点数"), null=True, blank=True, editable=False
+    )
+    has_discrepancies = models.BooleanField(_("有差异"), default=False, editable=False)
+
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True, editable=False)
+    picked_up_at = models.DateTimeField(_("提货时间"), null=True, blank=True, editable=False)
+    received_at = models.DateTimeField(_("收货时间"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True, editable=False)
+
+    objects = ReturnApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("返修机返厂申请")
+        verbose_name_plural = _("返修机返厂申请")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["state", "-id"], name="returnapp_state"),
+            models.Index(fields=["branch", "-id"], name="returnapp_branch"),
+            models.Index(fields=["dealer", "-id"], name="returnapp_dealer"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="returnapp_managed_has_dealer_or_operating_none",
+                condition=Q(platform=Platform.MANAGED) | Q(dealer__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("repairs:return_detail", args=[self.pk])
+
+    @property
+    def expected_units(self) -> int:
+        return sum(line.quantity for line in self.lines.all())
+
+    # --- transitions: the service layer calls these through run_transition -----------------
+    @transition(
+        field=state,
+        source=[ApplicationState.DRAFT, ApplicationState.REJECTED],
+        target=ApplicationState.IN_APPROVAL,
+        conditions=[_has_lines],
+        permission=_is_applicant_side,
+    )
+    def submit(self):
+        self.round += 1
+        self.submitted_at = timezone.now()
+        self.reject_reason = ""
+
+    @transition(field=state, source=ApplicationState.IN_APPROVAL, target=ApplicationState.APPROVED)
+    def approve(self):
+        self.approved_at = timezone.now()
+
+    @transition(field=state, source=ApplicationState.IN_APPROVAL, target=ApplicationState.REJECTED)
+    def reject(self, reason: str = ""):
+        self.reject_reason = reason
+
+    @transition(
+        field=state,
+        source=[ApplicationState.DRAFT, ApplicationState.IN_APPROVAL, ApplicationState.REJECTED],
+        target=ApplicationState.WITHDRAWN,
+        permission=_is_applicant_side,
+    )
+    def withdraw(self):
+        pass
+
+    @transition(
+        field=state,
+        source=ApplicationState.APPROVED,
+        target=ApplicationState.PICKUP_BOOKED,
+        conditions=[_freight_prepaid],
+        permission=_is_logistics_clerk,
+    )
+    def book_pickup(self, *, pickup_date, driver_name, driver_phone="", vehicle_plate=""):
+        self.pickup_date = pickup_date
+        self.driver_name = driver_name
+        self.driver_phone = driver_phone
+        self.vehicle_plate = vehicle_plate
+
+    @transition(
+        field=state,
+        source=ApplicationState.PICKUP_BOOKED,
+        target=ApplicationState.PICKED_UP,
+        permission=_is_logistics_clerk,
+    )
+    def record_pickup(self, *, counted_units: int, shipper_count: int):
+        self.counted_units = counted_units
+        self.shipper_count = shipper_count
+        self.picked_up_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=ApplicationState.PICKED_UP,
+        target=ApplicationState.RECEIVED,
+        conditions=[_freight_prepaid],
+        permission=_is_receiver,
+    )
+    def receive(self):
+        self.received_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=ApplicationState.RECEIVED,
+        target=ApplicationState.CLOSED,
+        permission=_is_logistics_clerk,
+    )
+    def close(self):
+        self.closed_at = timezone.now()
+
+
+class ReturnLine(models.Model):
+    application = models.ForeignKey(
+        ReturnApplication, on_delete=models.CASCADE, related_name="lines"
+    )
+    product_model = models.CharField(_("产品型号"), max_length=60)
+    serial_number = models.CharField(_("出厂编号"), max_length=60, blank=True)
+    quantity = models.PositiveIntegerField(_("数量"), default=1)
+    purchase_date = models.DateField(_("购买日期"), null=True, blank=True)
+    has_warranty_card = models.BooleanField(_("有保修卡"), default=True)
+    has_proof_of_purchase = models.BooleanField(_("有购买凭证"), default=True)
+    has_seller_stamp = models.BooleanField(_("保修卡有销售店印章"), default=True)
+    fault_description = models.TextField(_("故障描述"))
+
+    class Meta:
+        verbose_name = _("返修明细")
+        verbose_name_plural = _("返修明细")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                name="returnline_quantity_positive", condition=Q(quantity__gt=0)
+            ),
+            models.CheckConstraint(
+                name="returnline_serial_means_one_unit",
+                condition=Q(serial_number="") | Q(quantity=1),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product_model} {self.serial_number or f'×{self.quantity}'}"
+
+
+class ReturnAttachment(models.Model):
+    application = models.ForeignKey(
+        ReturnApplication, on_delete=models.CASCADE, related_name="attachments"
+    )
+    line = models.ForeignKey(
+        ReturnLine, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(_("附件"), upload_to="returns/%Y/%m/")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+
+def _may_sign(instance, user) -> bool:
+    from network.selectors import acts_as
+
+    return acts_as(user, instance.role, instance.org_unit)
+
+
+class ApprovalStep(FSMModelMixin, models.Model):
+    """One signature of one submission round. Its own row and its own state: the service re-checks
+    under the application's lock that the step is still pending and the actor holds its role."""
+
+    application = models.ForeignKey(
+        ReturnApplication, on_delete=models.CASCADE, related_name="steps"
+    )
+    round = models.PositiveSmallIntegerField()
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(_("步骤"), max_length=60)
+    role = models.CharField(_("签字角色"), max_length=32, choices=Role.choices)
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("签字单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    deadline_policy_code = models.CharField(max_length=64, blank=True)
+    state = FSMField(
+        _("状态"),
+        max_length=10,
+        choices=StepState.choices,
+        default=StepState.WAITING,
+        protected=True,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签字人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("签字时间"), null=True, blank=True)
+    comment = models.TextField(_("意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("审批步骤")
+        verbose_name_plural = _("审批步骤")
+        ordering = ["application", "round", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "round", "position"], name="approvalstep_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "role"], name="approvalstep_queue")]
+
+    def __str__(self):
+        return f"{self.application} #{self.round}.{self.position} {self.name}"
+
+    def get_absolute_url(self):
+        return self.application.get_absolute_url()
+
+    @transition(field=state, source=StepState.WAITING, target=StepState.PENDING)
+    def open(self):
+        pass
+
+    @transition(
+        field=state, source=StepState.PENDING, target=StepState.APPROVED, permission=_may_sign
+    )
+    def approve(self, *, actor, comment=""):
+        self.decided_by = actor
+        self.decided_at = timezone.now()
+        self.comment = comment
+
+    @transition(
+        field=state, source=StepState.PENDING, target=StepState.REJECTED, permission=_may_sign
+    )
+    def reject(self, *, actor, comment=""):
+        self.decided_by = actor
+        self.decided_at = timezone.now()
+        self.comment = comment
+
+    @transition(
+        field=state, source=[StepState.WAITING, StepState.PENDING], target=StepState.CANCELLED
+    )
+    def cancel(self):
+        pass
+
+
+class ReceivedUnit(models.Model):
+    application = models.ForeignKey(
+        ReturnApplication, on_delete=models.CASCADE, related_name="received_units"
+    )
+    line = models.ForeignKey(
+        ReturnLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="received"
+    )
+    product_model = models.CharField(_("型号"), max_length=60)
+    serial_number = models.CharField(_("出厂编号"), max_length=60, blank=True)
+    received_at = models.DateTimeField(_("收货时间"), default=timezone.now)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("收货机器")
+        verbose_name_plural = _("收货机器")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.product_model} {self.serial_number}"
+
+
+class Discrepancy(models.Model):
+    application = models.ForeignKey(
+        ReturnApplication, on_delete=models.CASCADE, related_name="discrepancies"
+    )
+    kind = models.CharField(_("差异类型"), max_length=16, choices=DiscrepancyKind.choices)
+    expected = models.CharField(_("应为"), max_length=120, blank=True)
+    actual = models.CharField(_("实际"), max_length=120, blank=True)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    shipper_notified_at = models.DateTimeField(_("已通知发货方"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("收货差异")
+        verbose_name_plural = _("收货差异")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.expected} → {self.actual}"

@@ -1,0 +1,48 @@
+"""Who may do what to return applications and repairs. Used by FSM transition permissions,
+views (to show buttons) and the API alike."""
+
+from network.choices import Role
+from network.selectors import roles_of
+from network.visibility import user_org_unit
+
+SUBMITTER_ROLES = {Role.BRANCH_ENGINEER, Role.DEALER_STAFF}
+
+
+def has_role(user, role: str) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    cache = getattr(user, "_roles_cache", None)
+    if cache is None:
+        cache = roles_of(user)
+        user._roles_cache = cache
+    return role in cache
+
+
+def is_applicant_side(user, application) -> bool:
+    """The applicant, or a colleague in the applying unit who may submit applications."""
+    if not user or not user.is_authenticated:
+        return False
+    if application.applicant_id == user.pk:
+        return True
+    unit = user_org_unit(user)
+    return (
+        unit is not None
+        and unit.pk == application.applicant_unit_id
+        and any(has_role(user, r) for r in SUBMITTER_ROLES)
+    )
+
+
+def may_create_application(user) -> bool:
+    return any(has_role(user, r) for r in SUBMITTER_ROLES)
+
+
+def may_handle_logistics(user) -> bool:
+    return has_role(user, Role.LOGISTICS_CLERK)
+
+
+def may_receive(user) -> bool:
+    return has_role(user, Role.LOGISTICS_CLERK) or has_role(user, Role.WAREHOUSE_KEEPER)
+
+
+def may_decide_penalties(user) -> bool:
+    return has_role(user, Role.HEAD_OF_CS)

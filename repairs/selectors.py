@@ -1,0 +1,133 @@
+"""Reads of return applications: lists, signature queues, the year-end ranking."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from network.choices import OrgKind
+from network.models import Delegation, OrgUnit, RoleAssignment
+from service_ops.deadlines.models import Deadline, DeadlineStatus
+
+from .choices import ApplicationState, Platform, StepState
+from .models import ApprovalStep, ReceivedUnit, ReturnApplication, ReturnPolicy
+
+
+def application_list(user, *, filters: dict | None = None) -> QuerySet:
+    """Applications the user may see, with what a list row shows in a constant number of
+    queries (branch, dealer, applicant joined; line count and overdue flag annotated)."""
+    qs = (
+        ReturnApplication.objects.visible_to(user)
+        .select_related("branch", "dealer", "applicant", "applicant_unit")
+        .annotate(
+            unit_count=Count("lines"),
+            overdue=Exists(
+                Deadline.objects.filter(
+                    owner_type__app_label="repairs",
+                    owner_type__model="approvalstep",
+                    owner_id__in=ApprovalStep.objects.filter(
+                        application=OuterRef(OuterRef("pk"))
+                    ).values("pk"),
+                    status=DeadlineStatus.BREACHED,
+                )
+            ),
+        )
+    )
+    return qs
+
+
+def signature_queue(user) -> QuerySet:
+    """Pending steps the user may sign: their roles (own or delegated today) at the step's unit
+    or an ancestor of it."""
+    today = timezone.localdate()
+    principals = [
+        user.pk,
+        *Delegation.objects.filter(
+            deputy=user, starts_on__lte=today, ends_on__gte=today
+        ).values_list("principal_id", flat=True),
+    ]
+    holdings = RoleAssignment.objects.filter(user_id__in=principals).values_list(
+        "role", "org_unit__path"
+    )
+    q = Q(pk__in=[])
+    for role, path in holdings:
+        q |= Q(role=role, org_unit__path__startswith=path)
+    return (
+        ApprovalStep.objects.filter(q, state=StepState.PENDING)
+        .select_related(
+            "application__branch", "application__dealer", "application__applicant", "org_unit"
+        )
+        .order_by("application__submitted_at", "pk")
+    )
+
+
+def step_deadlines(steps) -> dict[int, Deadline]:
+    """Open deadline per step id, one query."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ids = [s.pk for s in steps]
+    qs = Deadline.objects.filter(
+        owner_type=ContentType.objects.get_for_model(ApprovalStep),
+        owner_id__in=ids,
+        status__in=[DeadlineStatus.RUNNING, DeadlineStatus.PAUSED, DeadlineStatus.BREACHED],
+    )
+    return {d.owner_id: d for d in qs}
+
+
+@dataclass
+class RankingRow:
+    unit: OrgUnit
+    units: int
+    rank: int
+    flagged: bool
+
+
+def year_end_ranking(year: int) -> dict[str, list[RankingRow]]:
+    """Returned units received in `year`: provinces ranked on the managed platform (top N lose
+    credit terms), branches on the operating platform (top N: branch manager's bonus withheld).
+    The system ranks and flags; people decide the money."""
+    policy = ReturnPolicy.current()
+    counts = (
+        ReceivedUnit.objects.filter(received_at__year=year)
+        .values("application__branch_id", "application__platform")
+        .annotate(n=Count("id"))
+    )
+    branch_ids = {row["application__branch_id"] for row in counts}
+    branches = OrgUnit.objects.in_bulk(branch_ids)
+    province_of = {}
+    ancestor_ids = {i for b in branches.values() for i in b.ancestor_ids()}
+    provinces = {
+        u.pk: u for u in OrgUnit.objects.filter(pk__in=ancestor_ids, kind=OrgKind.PROVINCE)
+    }
+    for b in branches.values():
+        province_of[b.pk] = next((provinces[i] for i in b.ancestor_ids() if i in provinces), None)
+    by_branch: Counter = Counter()
+    by_province: Counter = Counter()
+    for row in counts:
+        branch = branches[row["application__branch_id"]]
+        if row["application__platform"] == Platform.OPERATING:
+            by_branch[branch.pk] += row["n"]
+        elif province_of.get(branch.pk):
+            by_province[province_of[branch.pk].pk] += row["n"]
+
+    def rank(counter: Counter, units: dict, top: int) -> list[RankingRow]:
+        rows = []
+        for position, (pk, n) in enumerate(counter.most_common(), start=1):
+            rows.append(RankingRow(unit=units[pk], units=n, rank=position, flagged=position <= top))
+        return rows
+
+    return {
+        "provinces": rank(by_province, provinces, policy.province_ranking_top),
+        "branches": rank(by_branch, branches, policy.branch_ranking_top),
+    }
+
+
+OPEN_STATES = [
+    ApplicationState.IN_APPROVAL,
+    ApplicationState.APPROVED,
+    ApplicationState.PICKUP_BOOKED,
+    ApplicationState.PICKED_UP,
+]
