@@ -100,3 +100,85 @@ class ReturnedStockState(models.TextChoices):
     ROUTED = "routed", _("已分派")
     IN_PROCESS = "in_process", _("处理中")
     DONE = "done", _("已完成")
+
+
+class OrderState(models.TextChoices):
+    WAITING_PICKUP = "waiting_pickup", _("待领机")
+    DIAGNOSING = "diagnosing", _("检测中")
+    QUOTING = "quoting", _("报价中")
+    WAITING_CONSENT = "waiting_consent", _("待客户确认")
+    REPAIRING = "repairing", _("维修中")
+    WAITING_PARTS = "waiting_parts", _("等配件")
+    BURN_IN = "burn_in", _("老化中")
+    QC = "qc", _("质检")
+    PACKING = "packing", _("包装")
+    RETURN_UNREPAIRED = "return_unrepaired", _("不修退回")
+    SHIPPED = "shipped", _("已发货")
+    CLOSED = "closed", _("已关闭")
+
+
+ORDER_STATE_COLOURS = {
+    OrderState.WAITING_PICKUP: "secondary",
+    OrderState.DIAGNOSING: "info",
+    OrderState.QUOTING: "warning",
+    OrderState.WAITING_CONSENT: "warning",
+    OrderState.REPAIRING: "primary",
+    OrderState.WAITING_PARTS: "danger",
+    OrderState.BURN_IN: "primary",
+    OrderState.QC: "primary",
+    OrderState.PACKING: "info",
+    OrderState.RETURN_UNREPAIRED: "dark",
+    OrderState.SHIPPED: "success",
+    OrderState.CLOSED: "light",
+}
+
+
+class ServiceType(models.TextChoices):
+    FREE = "free", _("免费（保修期内）")
+    PAID = "paid", _("收费")
+    CONTRACT = "contract", _("合同服务")
+
+
+class WarrantyExclusion(models.TextChoices):
+    """The seed's list of cases that are not free even within the year."""
+
+    NO_CARD_OR_PROOF = "no_card_or_proof", _("没有保修卡及购买凭证")
+    FALSE_CARD = "false_card", _("保修卡填写内容不真实")
+    NO_SELLER_STAMP = "no_seller_stamp", _("保修卡没有销售店印章")
+    SERIAL_MISSING = "serial_missing", _("出厂编号缺失或被除去")
+    MISUSE = "misuse", _("使用不当、私自拆机、不适当修理或改造")
+    TRANSPORT_DAMAGE = "transport_damage", _("购买后搬运、运输、掉落造成的损坏")
+    DISASTER_OR_POWER = "disaster_or_power", _("火灾、地震、水灾、雷电等自然灾害或电源不正常")
+
+
+class QuoteState(models.TextChoices):
+    RAISED = "raised", _("技术员已提出")
+    SENT = "sent", _("已发送发货方")
+    CONSENTED = "consented", _("同意维修")
+    DECLINED = "declined", _("不同意维修")
+    NO_ANSWER = "no_answer", _("超时未答复")
+
+
+class QuoteLineKind(models.TextChoices):
+    LABOUR = "labour", _("维修费")
+    MATERIALS = "materials", _("材料费")
+    PARTS = "parts", _("增补配件费")
+    UPGRADE = "upgrade", _("升级费")
+    OTHER = "other", _("其他费用")
+
+
+class LoanState(models.TextChoices):
+    LENT = "lent", _("已借出")
+    RETURNED = "returned", _("已归还")
+
+
+class ReviewDecision(models.TextChoices):
+    MORE_TIME = "more_time", _("给出等待时限")
+    LOANER = "loaner", _("申请备用机")
+    ESCALATE = "escalate", _("上报客服部长")
+    RETURN = "return", _("退回")
+
+
+class StatementState(models.TextChoices):
+    DRAFT = "draft", _("待确认")
+    CONFIRMED = "confirmed", _("分公司经理已确认")

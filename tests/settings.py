@@ -52,7 +52,8 @@ if not TESTS_ON_POSTGRES and IN_CI and not WANT_SQLITE:
 
 if TESTS_ON_POSTGRES:
     DATABASES = {"default": dj_database_url.parse(PG_URL, conn_max_age=0)}  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": "test_service_ops"}
+    # One test database per run, so parallel runs on one machine never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_service_ops_{os.getpid()}"}
 else:
     DATABASES = {
         "default": {

@@ -1,0 +1,34 @@
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class CallbackRequest(models.Model):
+    """A callback (回访) the call centre owes: created by other processes (a shipped repair, a
+    closed complaint) through callcenter.hooks.request_callback. The call-centre workflow turns
+    these into worked callback tasks."""
+
+    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    subject_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("subject_type", "subject_id")
+    purpose = models.CharField(_("回访目的"), max_length=40)
+    contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
+    contact_phone = models.CharField(_("电话"), max_length=40, blank=True)
+    due_at = models.DateTimeField(_("应回访时间"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("回访请求")
+        verbose_name_plural = _("回访请求")
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "purpose"],
+                name="callbackrequest_once_per_purpose",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.purpose} {self.contact_name} {self.due_at:%Y-%m-%d}"

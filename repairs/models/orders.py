@@ -1,0 +1,551 @@
+"""Repair work orders (维修组维修流程): lots with working-day limits, quotes, loaners, the
+Wednesday/Saturday review and the month-end statement."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from network.choices import Role
+from network.models import OrgUnit
+from network.visibility import scope_by_org
+
+from ..choices import (
+    LoanState,
+    OrderState,
+    QuoteLineKind,
+    QuoteState,
+    ReviewDecision,
+    ServiceType,
+    StatementState,
+)
+
+
+class LotLimitRule(models.Model):
+    """Repair time limit by lot size (1 unit: 3 working days, 2–3: 7, 4 and more: 15), as data.
+    The limit itself lives in the referenced deadline policy (with its 15-day ceiling)."""
+
+    min_units = models.PositiveSmallIntegerField(_("最少台数"))
+    max_units = models.PositiveSmallIntegerField(
+        _("最多台数"), null=True, blank=True, help_text=_("留空表示不设上限")
+    )
+    policy = models.ForeignKey(
+        "service_ops.DeadlinePolicy", verbose_name=_("时限策略"), on_delete=models.PROTECT
+    )
+
+    class Meta:
+        verbose_name = _("维修时限规则")
+        verbose_name_plural = _("维修时限规则")
+        ordering = ["min_units"]
+
+    def __str__(self):
+        upper = self.max_units or "∞"
+        return f"{self.min_units}–{upper}: {self.policy}"
+
+
+class RepairLot(models.Model):
+    """The units of one receipt: its size decides the limit of each of its orders."""
+
+    number = models.CharField(_("批次号"), max_length=24, unique=True)
+    application = models.OneToOneField(
+        "repairs.ReturnApplication", on_delete=models.PROTECT, related_name="lot"
+    )
+    branch = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    dealer = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    size = models.PositiveSmallIntegerField(_("台数"))
+    policy_code = models.CharField(_("时限策略"), max_length=64)
+    received_at = models.DateTimeField(_("收货时间"))
+
+    class Meta:
+        verbose_name = _("维修批次")
+        verbose_name_plural = _("维修批次")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("repairs:lot_detail", args=[self.pk])
+
+
+class RepairOrderQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope_by_org(self, user, "branch", "dealer")
+
+
+def _is_technician(instance, user) -> bool:
+    from ..permissions import has_role
+
+    return has_role(user, Role.TECHNICIAN) or has_role(user, Role.REPAIR_SUPERVISOR)
+
+
+def _is_own_technician(instance, user) -> bool:
+    from ..permissions import has_role
+
+    return instance.technician_id == user.pk or has_role(user, Role.REPAIR_SUPERVISOR)
+
+
+def _is_clerk(instance, user) -> bool:
+    from ..permissions import has_role
+
+    return has_role(user, Role.LOGISTICS_CLERK)
+
+
+class RepairOrder(FSMModelMixin, models.Model):
+    number = models.CharField(_("维修单号"), max_length=24, unique=True)
+    lot = models.ForeignKey(RepairLot, on_delete=models.PROTECT, related_name="orders")
+    received_unit = models.OneToOneField(
+        "repairs.ReceivedUnit", on_delete=models.PROTECT, related_name="repair_order"
+    )
+    branch = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    dealer = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    product_model = models.CharField(_("型号"), max_length=60)
+    serial_number = models.CharField(_("出厂编号"), max_length=60, blank=True)
+    purchase_date = models.DateField(_("购买日期"), null=True, blank=True)
+    fault_description = models.TextField(_("故障描述"), blank=True)
+
+    state = FSMField(
+        _("状态"),
+        max_length=20,
+        choices=OrderState.choices,
+        default=OrderState.WAITING_PICKUP,
+        protected=True,
+    )
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("技术员"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repair_orders",
+    )
+    picked_up_at = models.DateTimeField(_("领机时间"), null=True, blank=True)
+    diagnosis = models.TextField(_("检测结果"), blank=True)
+    repair_notes = models.TextField(_("维修记录"), blank=True)
+
+    in_warranty = models.BooleanField(_("保修期内免费"), null=True, blank=True)
+    warranty_reasons = models.JSONField(_("保修判定理由"), default=list, blank=True)
+    service_type = models.CharField(
+        _("服务类型"), max_length=10, choices=ServiceType.choices, blank=True
+    )
+
+    repair_count = models.PositiveSmallIntegerField(_("维修次数"), default=0)
+    qc_failures = models.PositiveSmallIntegerField(_("质检不合格次数"), default=0)
+    waiting_parts_reason = models.CharField(_("等配件原因"), max_length=200, blank=True)
+    waiting_parts_until = models.DateField(_("预计到件"), null=True, blank=True)
+    customer_contacted_at = models.DateTimeField(_("最近联系客户"), null=True, blank=True)
+
+    carrier = models.CharField(_("承运商"), max_length=60, blank=True)
+    tracking_number = models.CharField(_("运单号"), max_length=60, blank=True)
+    shipped_on = models.DateField(_("发货日期"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("发货时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RepairOrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("维修单")
+        verbose_name_plural = _("维修单")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["state", "-id"], name="repairorder_state"),
+            models.Index(fields=["branch", "-id"], name="repairorder_branch"),
+            models.Index(fields=["dealer", "-id"], name="repairorder_dealer"),
+            models.Index(fields=["technician", "state"], name="repairorder_technician"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("repairs:order_detail", args=[self.pk])
+
+    # pick up → diagnose → [quote → consent] → repair → burn-in → QC → pack → ship → close
+    @transition(
+        field=state,
+        source=OrderState.WAITING_PICKUP,
+        target=OrderState.DIAGNOSING,
+        permission=_is_technician,
+    )
+    def pick_up(self, *, technician):
+        self.technician = technician
+        self.picked_up_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=OrderState.DIAGNOSING,
+        target=OrderState.QUOTING,
+        permission=_is_own_technician,
+    )
+    def raise_quote(self, *, diagnosis=""):
+        if diagnosis:
+            self.diagnosis = diagnosis
+
+    @transition(
+        field=state,
+        source=OrderState.QUOTING,
+        target=OrderState.WAITING_CONSENT,
+        permission=_is_clerk,
+    )
+    def send_quote(self):
+        pass
+
+    @transition(field=state, source=OrderState.WAITING_CONSENT, target=OrderState.REPAIRING)
+    def consent(self):
+        self.repair_count += 1
+
+    @transition(field=state, source=OrderState.WAITING_CONSENT, target=OrderState.RETURN_UNREPAIRED)
+    def decline(self):
+        pass
+
+    @transition(field=state, source=OrderState.WAITING_CONSENT, target=OrderState.RETURN_UNREPAIRED)
+    def no_answer(self):
+        pass
+
+    @transition(
+        field=state,
+        source=OrderState.DIAGNOSING,
+        target=OrderState.REPAIRING,
+        permission=_is_own_technician,
+    )
+    def start_repair(self, *, diagnosis=""):
+        if diagnosis:
+            self.diagnosis = diagnosis
+        self.repair_count += 1
+
+    @transition(
+        field=state,
+        source=OrderState.REPAIRING,
+        target=OrderState.WAITING_PARTS,
+        permission=_is_own_technician,
+    )
+    def wait_for_parts(self, *, reason, until=None):
+        self.waiting_parts_reason = reason
+        self.waiting_parts_until = until
+
+    @transition(
+        field=state,
+        source=OrderState.WAITING_PARTS,
+        target=OrderState.REPAIRING,
+        permission=_is_own_technician,
+    )
+    def parts_arrived(self):
+        self.waiting_parts_reason = ""
+        self.waiting_parts_until = None
+
+    @transition(
+        field=state,
+        source=OrderState.REPAIRING,
+        target=OrderState.BURN_IN,
+        permission=_is_own_technician,
+    )
+    def finish_repair(self, *, notes=""):
+        if notes:
+            self.repair_notes = (self.repair_notes + "\n" + notes).strip()
+
+    @transition(
+        field=state, source=OrderState.BURN_IN, target=OrderState.QC, permission=_is_own_technician
+    )
+    def finish_burn_in(self):
+        pass
+
+    @transition(
+        field=state, source=OrderState.QC, target=OrderState.PACKING, permission=_is_technician
+    )
+    def pass_qc(self):
+        pass
+
+    @transition(
+        field=state, source=OrderState.QC, target=OrderState.REPAIRING, permission=_is_technician
+    )
+    def fail_qc(self):
+        """A QC failure sends the unit back for a second repair (二次维修)."""
+        self.qc_failures += 1
+        self.repair_count += 1
+
+    @transition(
+        field=state,
+        source=[OrderState.PACKING, OrderState.RETURN_UNREPAIRED],
+        target=OrderState.SHIPPED,
+        permission=_is_clerk,
+    )
+    def ship(self, *, carrier, tracking_number, shipped_on):
+        self.carrier = carrier
+        self.tracking_number = tracking_number
+        self.shipped_on = shipped_on
+        self.shipped_at = timezone.now()
+
+    @transition(
+        field=state, source=OrderState.SHIPPED, target=OrderState.CLOSED, permission=_is_clerk
+    )
+    def close(self):
+        self.closed_at = timezone.now()
+
+
+class Quote(FSMModelMixin, models.Model):
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="quotes")
+    state = FSMField(
+        _("状态"),
+        max_length=10,
+        choices=QuoteState.choices,
+        default=QuoteState.RAISED,
+        protected=True,
+    )
+    total = models.DecimalField(_("合计"), max_digits=10, decimal_places=2, default=Decimal(0))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("维修报价")
+        verbose_name_plural = _("维修报价")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.order} ¥{self.total}"
+
+    def get_absolute_url(self):
+        return self.order.get_absolute_url()
+
+    @transition(field=state, source=QuoteState.RAISED, target=QuoteState.SENT, permission=_is_clerk)
+    def send(self, *, actor):
+        self.sent_by = actor
+        self.sent_at = timezone.now()
+
+    @transition(field=state, source=QuoteState.SENT, target=QuoteState.CONSENTED)
+    def consent(self, *, actor, note=""):
+        self.answered_by = actor
+        self.answered_at = timezone.now()
+        self.answer_note = note[:200]
+
+    @transition(field=state, source=QuoteState.SENT, target=QuoteState.DECLINED)
+    def decline(self, *, actor, note=""):
+        self.answered_by = actor
+        self.answered_at = timezone.now()
+        self.answer_note = note[:200]
+
+    @transition(field=state, source=QuoteState.SENT, target=QuoteState.NO_ANSWER)
+    def expire(self):
+        self.answered_at = timezone.now()
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("费用类型"), max_length=10, choices=QuoteLineKind.choices)
+    description = models.CharField(_("说明"), max_length=120, blank=True)
+    amount = models.DecimalField(_("金额"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("报价明细")
+        verbose_name_plural = _("报价明细")
+        constraints = [
+            models.CheckConstraint(name="quoteline_amount_positive", condition=Q(amount__gt=0))
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ¥{self.amount}"
+
+
+class CustomerContact(models.Model):
+    """A recorded contact with the shipper/customer (required before an unanswered quote may send
+    the unit back unrepaired; also used by the overdue review)."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="contacts")
+    contacted_at = models.DateTimeField(_("联系时间"), default=timezone.now)
+    channel = models.CharField(_("方式"), max_length=20, default="phone")
+    summary = models.CharField(_("内容"), max_length=255)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("客户沟通记录")
+        verbose_name_plural = _("客户沟通记录")
+        ordering = ["-contacted_at"]
+
+
+class LoanerUnit(models.Model):
+    serial_number = models.CharField(_("出厂编号"), max_length=60, unique=True)
+    product_model = models.CharField(_("型号"), max_length=60)
+    is_available = models.BooleanField(_("在库"), default=True, editable=False)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("备用机")
+        verbose_name_plural = _("备用机")
+        ordering = ["product_model", "serial_number"]
+
+    def __str__(self):
+        return f"{self.product_model} {self.serial_number}"
+
+
+class Loan(FSMModelMixin, models.Model):
+    loaner = models.ForeignKey(LoanerUnit, on_delete=models.PROTECT, related_name="loans")
+    order = models.ForeignKey(RepairOrder, on_delete=models.PROTECT, related_name="loans")
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("负责人签字"), default=timezone.now)
+    carrier = models.CharField(_("承运商"), max_length=60, blank=True)
+    tracking_number = models.CharField(_("运单号"), max_length=60, blank=True)
+    due_back = models.DateField(_("应还日期"))
+    state = FSMField(
+        _("状态"), max_length=10, choices=LoanState.choices, default=LoanState.LENT, protected=True
+    )
+    returned_at = models.DateTimeField(_("归还时间"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("备用机借用")
+        verbose_name_plural = _("备用机借用")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loaner"], condition=Q(state="lent"), name="loan_one_open_per_loaner"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.loaner} → {self.order}"
+
+    def get_absolute_url(self):
+        return self.order.get_absolute_url()
+
+    @transition(field=state, source=LoanState.LENT, target=LoanState.RETURNED)
+    def give_back(self):
+        self.returned_at = timezone.now()
+
+
+class ReviewMeeting(models.Model):
+    """The Wednesday/Saturday review of units not shipped within their limit."""
+
+    held_on = models.DateField(_("日期"), unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("超期评审会")
+        verbose_name_plural = _("超期评审会")
+        ordering = ["-held_on"]
+
+    def __str__(self):
+        return f"{self.held_on}"
+
+    def get_absolute_url(self):
+        return reverse("repairs:review_detail", args=[self.pk])
+
+
+class ReviewItem(models.Model):
+    meeting = models.ForeignKey(ReviewMeeting, on_delete=models.CASCADE, related_name="items")
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="reviews")
+    overdue_days = models.PositiveSmallIntegerField(_("超期工作日"), default=0)
+    decision = models.CharField(
+        _("决定"), max_length=10, choices=ReviewDecision.choices, blank=True
+    )
+    new_wait_until = models.DateField(_("新的等待时限"), null=True, blank=True)
+    customer_contacted = models.BooleanField(_("已告知客户"), default=False)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("评审项")
+        verbose_name_plural = _("评审项")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "order"], name="reviewitem_unique"),
+        ]
+
+
+class MonthlyStatementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope_by_org(self, user, "branch")
+
+
+def _is_branch_manager(instance, user) -> bool:
+    from network.selectors import acts_as
+
+    return acts_as(user, Role.BRANCH_MANAGER, instance.branch)
+
+
+class MonthlyStatement(FSMModelMixin, models.Model):
+    """Repair and parts fees of one branch for one month. Confirmed by the branch manager, then
+    locked: the service refuses to rebuild it."""
+
+    branch = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="statements")
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    state = FSMField(
+        _("状态"),
+        max_length=10,
+        choices=StatementState.choices,
+        default=StatementState.DRAFT,
+        protected=True,
+    )
+    repair_fees = models.DecimalField(_("维修费"), max_digits=12, decimal_places=2, default=0)
+    parts_fees = models.DecimalField(_("配件费"), max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(_("合计"), max_digits=12, decimal_places=2, default=0)
+    generated_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MonthlyStatementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("月结对账单")
+        verbose_name_plural = _("月结对账单")
+        ordering = ["-month", "branch"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "month"], name="statement_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.branch} {self.month:%Y-%m}"
+
+    def get_absolute_url(self):
+        return reverse("repairs:statement_detail", args=[self.pk])
+
+    @transition(
+        field=state,
+        source=StatementState.DRAFT,
+        target=StatementState.CONFIRMED,
+        permission=_is_branch_manager,
+    )
+    def confirm(self, *, actor):
+        self.confirmed_by = actor
+        self.confirmed_at = timezone.now()
+
+
+class StatementLine(models.Model):
+    statement = models.ForeignKey(MonthlyStatement, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(RepairOrder, on_delete=models.PROTECT, related_name="+")
+    repair_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    parts_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("对账明细")
+        verbose_name_plural = _("对账明细")

@@ -1,0 +1,805 @@
+"""Repair orders: lots and their limits, the technician's steps, warranty, quotes and consent,
+loaners, the overdue review, shipping back and the month-end statement (DESIGN §2.2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from network.choices import Role
+from network.selectors import role_holders
+from service_ops.deadlines import registry
+from service_ops.deadlines.models import Deadline, DeadlineStatus
+from service_ops.deadlines.services import (
+    close_open_deadlines_of,
+    deadline_extend,
+    deadline_pause,
+    deadline_reassign,
+    deadline_resume,
+    deadline_start,
+    open_deadlines_of,
+)
+from service_ops.notifications.services import notify
+from service_ops.numbering.services import next_document_number
+from service_ops.transitions.models import ActionChannel
+from service_ops.transitions.services import run_transition
+from service_ops.workcalendar import clock
+
+from ..choices import (
+    OrderState,
+    QuoteLineKind,
+    QuoteState,
+    ReviewDecision,
+    ServiceType,
+    StatementState,
+    WarrantyExclusion,
+)
+from ..models import (
+    CustomerContact,
+    Loan,
+    LoanerUnit,
+    LotLimitRule,
+    MonthlyStatement,
+    Quote,
+    QuoteLine,
+    RepairLot,
+    RepairOrder,
+    ReviewItem,
+    ReviewMeeting,
+    StatementLine,
+)
+from ..permissions import has_role, is_applicant_side
+
+LIMIT_KIND = "repair.limit"
+QUOTE_SEND_POLICY = "quote-send"
+QUOTE_CONSENT_POLICY = "quote-consent"
+QUOTE_CONSENT_KIND = "repair.quote_consent"
+LOANER_POLICY = "loaner-return"
+CLOSED_STATES = (OrderState.SHIPPED, OrderState.CLOSED)
+
+
+def limit_deadline(order: RepairOrder) -> Deadline | None:
+    return open_deadlines_of(order, kind=LIMIT_KIND).first()
+
+
+# --- lots -----------------------------------------------------------------------------------
+def rule_for(size: int) -> LotLimitRule:
+    rule = (
+        LotLimitRule.objects.filter(min_units__lte=size)
+        .filter(Q(max_units__isnull=True) | Q(max_units__gte=size))
+        .select_related("policy")
+        .order_by("-min_units")
+        .first()
+    )
+    if rule is None:
+        raise ValidationError(_("没有适用于 %(n)d 台的维修时限规则") % {"n": size})
+    return rule
+
+
+def open_repair_orders(application, received_units, actor) -> RepairLot:
+    """Receiving an application opens one repair order per received unit, grouped in a lot whose
+    size sets each order's limit; the clock starts at receipt (shipping time never counts)."""
+    units = list(received_units)
+    rule = rule_for(len(units))
+    received_at = application.received_at or timezone.now()
+    lot = RepairLot.objects.create(
+        number=next_document_number("LOT"),
+        application=application,
+        branch=application.branch,
+        dealer=application.dealer,
+        size=len(units),
+        policy_code=rule.policy.code,
+        received_at=received_at,
+    )
+    for unit in units:
+        line = unit.line
+        order = RepairOrder.objects.create(
+            number=next_document_number("RO"),
+            lot=lot,
+            received_unit=unit,
+            branch=application.branch,
+            dealer=application.dealer,
+            product_model=unit.product_model,
+            serial_number=unit.serial_number,
+            purchase_date=line.purchase_date if line else None,
+            fault_description=line.fault_description if line else "",
+        )
+        deadline_start(
+            policy=rule.policy,
+            owner=order,
+            org_unit=application.branch,
+            started_at=received_at,
+            label=_("维修时限 %(no)s %(m)s %(s)s")
+            % {"no": order.number, "m": order.product_model, "s": order.serial_number},
+        )
+        _warranty_from_line(order, line)
+    return lot
+
+
+def _warranty_from_line(order: RepairOrder, line) -> None:
+    """A first warranty reading from the application's checkboxes; the technician confirms it."""
+    exclusions = []
+    if line is not None:
+        if not (line.has_warranty_card and line.has_proof_of_purchase):
+            exclusions.append(WarrantyExclusion.NO_CARD_OR_PROOF)
+        if not line.has_seller_stamp:
+            exclusions.append(WarrantyExclusion.NO_SELLER_STAMP)
+    if not order.serial_number:
+        exclusions.append(WarrantyExclusion.SERIAL_MISSING)
+    result = assess_warranty(
+        purchase_date=order.purchase_date, on=timezone.localdate(), exclusions=exclusions
+    )
+    RepairOrder.objects.filter(pk=order.pk).update(
+        in_warranty=result.in_warranty,
+        warranty_reasons=result.reasons,
+        service_type=result.service_type,
+    )
+
+
+# --- warranty -------------------------------------------------------------------------------
+@dataclass
+class WarrantyResult:
+    in_warranty: bool
+    reasons: list[str]
+    service_type: str
+
+
+def _one_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def assess_warranty(
+    *, purchase_date: date | None, on: date, exclusions: list[str], under_contract: bool = False
+) -> WarrantyResult:
+    """Free repair within one year of purchase unless one of the seed's exclusions applies."""
+    reasons = []
+    valid = set(WarrantyExclusion.values)
+    unknown = [e for e in exclusions if e not in valid]
+    if unknown:
+        raise ValidationError({"exclusions": _("未知的判定项：%(x)s") % {"x": ", ".join(unknown)}})
+    if purchase_date is None:
+        reasons.append(str(_("无购买日期，无法确认保修期")))
+    elif on > _one_year_after(purchase_date):
+        reasons.append(str(_("已过保修期（购买日期 %(d)s，保修一年）") % {"d": purchase_date}))
+    reasons += [str(WarrantyExclusion(e).label) for e in exclusions]
+    in_warranty = not reasons
+    if under_contract:
+        service_type = ServiceType.CONTRACT
+    else:
+        service_type = ServiceType.FREE if in_warranty else ServiceType.PAID
+    if in_warranty:
+        reasons = [str(_("购买一年内，无除外情形"))]
+    return WarrantyResult(in_warranty, reasons, service_type)
+
+
+@transaction.atomic
+def order_assess_warranty(
+    *, order_id: int, actor, exclusions: list[str], under_contract: bool = False
+) -> RepairOrder:
+    order = RepairOrder.objects.select_for_update().select_related("lot").get(pk=order_id)
+    if not (has_role(actor, Role.TECHNICIAN) or has_role(actor, Role.REPAIR_SUPERVISOR)):
+        raise PermissionDenied(_("只有技术员可以判定保修"))
+    result = assess_warranty(
+        purchase_date=order.purchase_date,
+        on=timezone.localdate(order.lot.received_at),
+        exclusions=exclusions,
+        under_contract=under_contract,
+    )
+    order.in_warranty = result.in_warranty
+    order.warranty_reasons = result.reasons
+    order.service_type = result.service_type
+    order.save(update_fields=["in_warranty", "warranty_reasons", "service_type"])
+    return order
+
+
+# --- the technician's steps -----------------------------------------------------------------
+def _step(order_id, transition, actor, channel, comment="", **kwargs) -> RepairOrder:
+    return run_transition(
+        RepairOrder,
+        order_id,
+        transition=transition,
+        actor=actor,
+        channel=channel,
+        comment=comment,
+        kwargs=kwargs or None,
+    )
+
+
+@transaction.atomic
+def order_pick_up(*, order_id: int, actor, channel=ActionChannel.WEB) -> RepairOrder:
+    """The technician signs for the unit. Two technicians at once: the row lock queues them and
+    the second finds the unit already picked up (409)."""
+    order = _step(order_id, "pick_up", actor, channel, technician=actor)
+    deadline = limit_deadline(order)
+    if deadline:
+        deadline_reassign(deadline=deadline, assignee=actor, actor=actor)
+    return order
+
+
+@transaction.atomic
+def order_start_repair(
+    *, order_id: int, actor, diagnosis: str = "", channel=ActionChannel.WEB
+) -> RepairOrder:
+    return _step(order_id, "start_repair", actor, channel, comment=diagnosis, diagnosis=diagnosis)
+
+
+@transaction.atomic
+def order_wait_for_parts(
+    *, order_id: int, actor, reason: str, until: date | None = None, channel=ActionChannel.WEB
+) -> RepairOrder:
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明等待的配件和原因")})
+    return _step(
+        order_id, "wait_for_parts", actor, channel, comment=reason, reason=reason, until=until
+    )
+
+
+@transaction.atomic
+def order_parts_arrived(*, order_id: int, actor, channel=ActionChannel.WEB) -> RepairOrder:
+    return _step(order_id, "parts_arrived", actor, channel)
+
+
+@transaction.atomic
+def order_finish_repair(
+    *, order_id: int, actor, notes: str = "", channel=ActionChannel.WEB
+) -> RepairOrder:
+    return _step(order_id, "finish_repair", actor, channel, comment=notes, notes=notes)
+
+
+@transaction.atomic
+def order_finish_burn_in(*, order_id: int, actor, channel=ActionChannel.WEB) -> RepairOrder:
+    return _step(order_id, "finish_burn_in", actor, channel)
+
+
+@transaction.atomic
+def order_qc(
+    *, order_id: int, actor, passed: bool, note: str = "", channel=ActionChannel.WEB
+) -> RepairOrder:
+    if not passed and not note.strip():
+        raise ValidationError({"note": _("质检不合格请写明原因")})
+    return _step(order_id, "pass_qc" if passed else "fail_qc", actor, channel, comment=note)
+
+
+@transaction.atomic
+def order_extend(*, order_id: int, actor, working_days: int, reason: str) -> Deadline:
+    """A supervisor grants a special case more time; the total never exceeds the policy ceiling
+    (15 working days from receipt)."""
+    if not has_role(actor, Role.REPAIR_SUPERVISOR) and not has_role(actor, Role.HEAD_OF_CS):
+        raise PermissionDenied(_("只有维修主管可以延长维修时限"))
+    order = RepairOrder.objects.get(pk=order_id)
+    deadline = limit_deadline(order)
+    if deadline is None:
+        raise ValidationError(_("该维修单没有进行中的时限"))
+    return deadline_extend(
+        deadline=deadline, amount=Decimal(working_days), reason=reason, actor=actor
+    )
+
+
+# --- quotes ---------------------------------------------------------------------------------
+@dataclass
+class QuoteLineInput:
+    kind: str
+    amount: Decimal
+    description: str = ""
+
+
+def _clerks(order: RepairOrder):
+    return role_holders(Role.LOGISTICS_CLERK, order.branch)
+
+
+def _shipper_recipients(order: RepairOrder):
+    application = order.lot.application
+    people = [application.applicant]
+    if order.dealer_id:
+        people += [u for u in role_holders(Role.DEALER_STAFF, order.dealer) if u not in people]
+    return people
+
+
+@transaction.atomic
+def order_raise_quote(
+    *,
+    order_id: int,
+    actor,
+    lines: list[QuoteLineInput],
+    diagnosis: str = "",
+    channel=ActionChannel.WEB,
+) -> Quote:
+    """The technician raises the charges; the clerk must send them within 1 working day."""
+    if not lines:
+        raise ValidationError({"lines": _("请至少填写一项费用")})
+    errors = []
+    for i, line in enumerate(lines, start=1):
+        if line.kind not in QuoteLineKind.values:
+            errors.append(_("第 %(n)d 项费用类型无效") % {"n": i})
+        if Decimal(line.amount) <= 0:
+            errors.append(_("第 %(n)d 项金额必须大于 0") % {"n": i})
+    if errors:
+        raise ValidationError({"lines": errors})
+    order = _step(order_id, "raise_quote", actor, channel, comment=diagnosis, diagnosis=diagnosis)
+    quote = Quote.objects.create(
+        order=order, raised_by=actor, total=sum(Decimal(x.amount) for x in lines)
+    )
+    QuoteLine.objects.bulk_create(
+        [
+            QuoteLine(quote=quote, kind=x.kind, amount=Decimal(x.amount), description=x.description)
+            for x in lines
+        ]
+    )
+    clerks = _clerks(order)
+    deadline_start(
+        policy=QUOTE_SEND_POLICY,
+        owner=quote,
+        org_unit=order.branch,
+        assignee=clerks[0] if clerks else None,
+        label=_("发送报价 %(no)s ¥%(t)s") % {"no": order.number, "t": quote.total},
+    )
+    notify(
+        recipients=clerks,
+        subject=_("待发送报价：%(no)s ¥%(t)s") % {"no": order.number, "t": quote.total},
+        url=order.get_absolute_url(),
+        category="quote",
+        source=order,
+    )
+    return quote
+
+
+@transaction.atomic
+def quote_send(*, quote_id: int, actor, channel=ActionChannel.WEB) -> Quote:
+    """The clerk sends the quote to the shipper: the consent clock (2 working days) starts and the
+    repair clock pauses while the ball is with the customer."""
+    quote = run_transition(
+        Quote, quote_id, transition="send", actor=actor, channel=channel, kwargs={"actor": actor}
+    )
+    close_open_deadlines_of(quote, actor=actor)
+    order = _step(quote.order_id, "send_quote", actor, channel)
+    deadline_start(
+        policy=QUOTE_CONSENT_POLICY,
+        owner=quote,
+        org_unit=order.branch,
+        assignee=actor,
+        label=_("等待报价确认 %(no)s ¥%(t)s") % {"no": order.number, "t": quote.total},
+    )
+    limit = limit_deadline(order)
+    if limit and limit.status != DeadlineStatus.PAUSED:
+        deadline_pause(
+            deadline=limit, reason=_("等待客户确认报价"), ball_holder="customer", actor=actor
+        )
+    lines = "\n".join(
+        f"- {ln.get_kind_display()} {ln.description} ¥{ln.amount}" for ln in quote.lines.all()
+    )
+    notify(
+        recipients=_shipper_recipients(order),
+        subject=_("维修报价待确认：%(no)s %(m)s ¥%(t)s")
+        % {"no": order.number, "m": order.product_model, "t": quote.total},
+        body=lines + "\n" + _("请在 2 个工作日内确认，逾期未答复将不作维修直接退回。"),
+        url=order.get_absolute_url(),
+        category="quote",
+        source=order,
+        urgent=True,
+    )
+    return quote
+
+
+def _may_answer(actor, order: RepairOrder) -> bool:
+    return (
+        is_applicant_side(actor, order.lot.application)
+        or (
+            order.dealer_id is not None
+            and has_role(actor, Role.DEALER_STAFF)
+            and actor.profile.org_unit_id == order.dealer_id
+        )
+        or has_role(actor, Role.LOGISTICS_CLERK)
+    )  # the clerk records a phone or fax answer
+
+
+@transaction.atomic
+def quote_answer(
+    *, quote_id: int, actor, consent: bool, note: str = "", channel=ActionChannel.WEB
+) -> Quote:
+    quote = Quote.objects.select_related("order__lot__application").get(pk=quote_id)
+    if not _may_answer(actor, quote.order):
+        raise PermissionDenied(_("只有发货方可以确认报价"))
+    quote = run_transition(
+        Quote,
+        quote_id,
+        transition="consent" if consent else "decline",
+        actor=actor,
+        channel=channel,
+        comment=note,
+        check_permission=False,
+        kwargs={"actor": actor, "note": note},
+    )
+    close_open_deadlines_of(quote, actor=actor)
+    order = run_transition(
+        RepairOrder,
+        quote.order_id,
+        transition="consent" if consent else "decline",
+        actor=actor,
+        channel=channel,
+        comment=note,
+        check_permission=False,
+    )
+    _resume_limit(order, actor)
+    recipients = [order.technician] if order.technician_id else []
+    notify(
+        recipients=recipients + _clerks(order),
+        subject=(_("客户同意维修：%(no)s") if consent else _("客户不同意维修，退回：%(no)s"))
+        % {"no": order.number},
+        url=order.get_absolute_url(),
+        category="quote",
+        source=order,
+    )
+    return quote
+
+
+def _resume_limit(order: RepairOrder, actor) -> None:
+    limit = open_deadlines_of(order, kind=LIMIT_KIND).filter(status=DeadlineStatus.PAUSED).first()
+    if limit:
+        deadline_resume(deadline=limit, actor=actor)
+
+
+def _return_unanswered(quote: Quote, actor=None) -> None:
+    """No answer within the limit, the customer having been contacted: back unrepaired."""
+    run_transition(
+        Quote,
+        quote.pk,
+        transition="expire",
+        channel=ActionChannel.SYSTEM,
+        actor=actor,
+        comment=_("超时未答复，已联系客户"),
+    )
+    close_open_deadlines_of(quote, actor=actor)
+    order = run_transition(
+        RepairOrder,
+        quote.order_id,
+        transition="no_answer",
+        channel=ActionChannel.SYSTEM,
+        actor=actor,
+        comment=_("报价超时未答复，不修退回"),
+    )
+    _resume_limit(order, actor)
+    notify(
+        recipients=_shipper_recipients(order) + _clerks(order),
+        subject=_("报价逾期未答复，机器将不作维修退回：%(no)s") % {"no": order.number},
+        url=order.get_absolute_url(),
+        category="quote",
+        source=order,
+    )
+
+
+@transaction.atomic
+def order_record_contact(
+    *, order_id: int, actor, summary: str, channel: str = "phone", at: datetime | None = None
+) -> CustomerContact:
+    """Record a contact with the customer. If the quote's answer time has already run out, the
+    unit now goes back unrepaired (the rule needs the contact first)."""
+    if not summary.strip():
+        raise ValidationError({"summary": _("请填写沟通内容")})
+    at = at or timezone.now()
+    order = RepairOrder.objects.select_for_update().get(pk=order_id)
+    contact = CustomerContact.objects.create(
+        order=order, contacted_at=at, channel=channel, summary=summary, recorded_by=actor
+    )
+    RepairOrder.objects.filter(pk=order.pk).update(customer_contacted_at=at)
+    quote = order.quotes.filter(state=QuoteState.SENT).first()
+    if quote is not None and order.state == OrderState.WAITING_CONSENT:
+        consent_timer = open_deadlines_of(quote, kind=QUOTE_CONSENT_KIND).first()
+        if consent_timer is not None and consent_timer.status == DeadlineStatus.BREACHED:
+            _return_unanswered(quote, actor)
+    return contact
+
+
+class QuoteConsentHandler:
+    """What the sweep does when a quote's 2 working days run out: with a customer contact
+    recorded since the quote was sent, the unit goes back unrepaired; without one, nothing
+    happens silently — the clerk is told to contact the customer first."""
+
+    def on_fired(self, actions):
+        breached = [a for a in actions if a.breached_now]
+        if not breached:
+            return
+        quotes = Quote.objects.filter(
+            pk__in=[a.owner_id for a in breached], state=QuoteState.SENT
+        ).select_related("order")
+        by_id = {q.pk: q for q in quotes}
+        for action in breached:
+            quote = by_id.get(action.owner_id)
+            if quote is None:
+                continue
+            order = quote.order
+            if order.customer_contacted_at and order.customer_contacted_at >= quote.sent_at:
+                _return_unanswered(quote)
+            else:
+                action.extra_recipient_ids += [c.pk for c in _clerks(order)]
+                notify(
+                    recipients=_clerks(order),
+                    subject=_("报价确认已超时，请先联系客户再退回：%(no)s") % {"no": order.number},
+                    url=order.get_absolute_url(),
+                    category="quote",
+                    source=order,
+                    urgent=True,
+                )
+
+
+registry.register(QUOTE_CONSENT_KIND, QuoteConsentHandler())
+
+
+# --- shipping back --------------------------------------------------------------------------
+@transaction.atomic
+def order_ship(
+    *,
+    order_id: int,
+    actor,
+    carrier: str,
+    tracking_number: str,
+    shipped_on: date | None = None,
+    channel=ActionChannel.WEB,
+) -> RepairOrder:
+    errors = {}
+    if not carrier.strip():
+        errors["carrier"] = _("请填写承运商")
+    if not tracking_number.strip():
+        errors["tracking_number"] = _("请填写运单号")
+    if errors:
+        raise ValidationError(errors)
+    order = _step(
+        order_id,
+        "ship",
+        actor,
+        channel,
+        comment=f"{carrier} {tracking_number}",
+        carrier=carrier.strip(),
+        tracking_number=tracking_number.strip(),
+        shipped_on=shipped_on or timezone.localdate(),
+    )
+    close_open_deadlines_of(order, kind=LIMIT_KIND, actor=actor)
+    application = order.lot.application
+    notify(
+        recipients=_shipper_recipients(order),
+        subject=_("维修机已发回：%(no)s %(m)s，%(c)s %(t)s")
+        % {"no": order.number, "m": order.product_model, "c": carrier, "t": tracking_number},
+        url=order.get_absolute_url(),
+        category="logistics",
+        source=order,
+    )
+    from callcenter.hooks import request_callback
+
+    request_callback(
+        subject=order,
+        purpose="repair_shipped",
+        contact_name=application.contact_name,
+        contact_phone=application.contact_phone,
+    )
+    return order
+
+
+@transaction.atomic
+def order_close(*, order_id: int, actor, channel=ActionChannel.WEB) -> RepairOrder:
+    return _step(order_id, "close", actor, channel)
+
+
+# --- loaners --------------------------------------------------------------------------------
+@transaction.atomic
+def loan_lend(
+    *, order_id: int, loaner_id: int, actor, carrier: str = "", tracking_number: str = ""
+) -> Loan:
+    """Lend a loaner unit (备用机): the responsible person signs, it ships, the customer is told
+    to collect it; its return is a timer."""
+    if not (has_role(actor, Role.REPAIR_SUPERVISOR) or has_role(actor, Role.LOGISTICS_CLERK)):
+        raise PermissionDenied(_("只有维修主管或后勤专员可以借出备用机"))
+    loaner = LoanerUnit.objects.select_for_update().get(pk=loaner_id)
+    if not loaner.is_available:
+        raise ValidationError({"loaner": _("该备用机已借出")})
+    order = RepairOrder.objects.get(pk=order_id)
+    loan = Loan(
+        loaner=loaner,
+        order=order,
+        responsible=actor,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        due_back=timezone.localdate(),
+    )
+    loan.save()
+    deadline = deadline_start(
+        policy=LOANER_POLICY,
+        owner=loan,
+        org_unit=order.branch,
+        assignee=actor,
+        label=_("备用机归还 %(s)s（%(no)s）") % {"s": loaner.serial_number, "no": order.number},
+    )
+    Loan.objects.filter(pk=loan.pk).update(due_back=clock.local_date(deadline.due_at))
+    loan.refresh_from_db()
+    LoanerUnit.objects.filter(pk=loaner.pk).update(is_available=False)
+    notify(
+        recipients=_shipper_recipients(order),
+        subject=_("备用机已发出，请提货：%(m)s %(s)s（%(c)s %(t)s）")
+        % {
+            "m": loaner.product_model,
+            "s": loaner.serial_number,
+            "c": carrier,
+            "t": tracking_number,
+        },
+        body=_("请于 %(d)s 前归还。") % {"d": loan.due_back},
+        url=order.get_absolute_url(),
+        category="loaner",
+        source=order,
+    )
+    return loan
+
+
+@transaction.atomic
+def loan_return(*, loan_id: int, actor, channel=ActionChannel.WEB) -> Loan:
+    loan = run_transition(
+        Loan, loan_id, transition="give_back", actor=actor, channel=channel, check_permission=False
+    )
+    close_open_deadlines_of(loan, actor=actor)
+    LoanerUnit.objects.filter(pk=loan.loaner_id).update(is_available=True)
+    return loan
+
+
+# --- the Wednesday / Saturday review --------------------------------------------------------
+@transaction.atomic
+def review_build(*, held_on: date | None = None, now: datetime | None = None) -> ReviewMeeting:
+    """The list of units not shipped within their limit (idempotent per day)."""
+    now = now or timezone.now()
+    held_on = held_on or clock.local_date(now)
+    meeting, _created = ReviewMeeting.objects.get_or_create(held_on=held_on)
+    order_type = ContentType.objects.get_for_model(RepairOrder)
+    overdue = Deadline.objects.filter(
+        owner_type=order_type, kind=LIMIT_KIND, status=DeadlineStatus.BREACHED
+    )
+    existing = set(meeting.items.values_list("order_id", flat=True))
+    ReviewItem.objects.bulk_create(
+        [
+            ReviewItem(
+                meeting=meeting,
+                order_id=d.owner_id,
+                overdue_days=clock.working_days_between(d.due_at, now),
+            )
+            for d in overdue
+            if d.owner_id not in existing
+        ]
+    )
+    return meeting
+
+
+@transaction.atomic
+def review_decide(
+    *,
+    item_id: int,
+    actor,
+    decision: str,
+    note: str = "",
+    new_wait_until: date | None = None,
+    customer_contacted: bool = False,
+) -> ReviewItem:
+    if not (
+        has_role(actor, Role.REPAIR_SUPERVISOR)
+        or has_role(actor, Role.HEAD_OF_CS)
+        or has_role(actor, Role.LOGISTICS_CLERK)
+    ):
+        raise PermissionDenied(_("只有维修主管、后勤专员或客服部长可以记录评审决定"))
+    if decision not in ReviewDecision.values:
+        raise ValidationError({"decision": _("请选择决定")})
+    item = ReviewItem.objects.select_for_update().select_related("order").get(pk=item_id)
+    if decision == ReviewDecision.MORE_TIME:
+        if new_wait_until is None:
+            raise ValidationError({"new_wait_until": _("请给出新的等待时限")})
+        deadline = limit_deadline(item.order)
+        if deadline is not None:
+            days = clock.working_days_between(deadline.due_at, clock.cutoff(new_wait_until))
+            if days > 0:
+                deadline_extend(
+                    deadline=deadline,
+                    amount=Decimal(days),
+                    reason=note or _("周评审给出等待时限"),
+                    actor=actor,
+                )
+    if decision == ReviewDecision.ESCALATE:
+        notify(
+            recipients=role_holders(Role.HEAD_OF_CS, item.order.branch),
+            subject=_("超期维修上报：%(no)s") % {"no": item.order.number},
+            body=note,
+            url=item.order.get_absolute_url(),
+            category="review",
+            source=item.order,
+            urgent=True,
+        )
+    item.decision = decision
+    item.note = note[:255]
+    item.new_wait_until = new_wait_until
+    item.customer_contacted = customer_contacted
+    item.decided_by = actor
+    item.decided_at = timezone.now()
+    item.save()
+    if customer_contacted:
+        CustomerContact.objects.create(
+            order=item.order, summary=note or _("评审结果已告知客户"), recorded_by=actor
+        )
+        RepairOrder.objects.filter(pk=item.order_id).update(customer_contacted_at=timezone.now())
+    return item
+
+
+# --- month-end statement --------------------------------------------------------------------
+def _month_bounds(month: date) -> tuple[datetime, datetime]:
+    start = clock.at_local(month.replace(day=1), datetime.min.time())
+    following = (month.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
+    return start, clock.at_local(following, datetime.min.time())
+
+
+@transaction.atomic
+def statement_build(*, branch, month: date, actor=None) -> MonthlyStatement:
+    """Sum the repair and parts fees of the branch's units shipped in the month (consented
+    quotes). A confirmed statement is locked and cannot be rebuilt."""
+    month = month.replace(day=1)
+    statement, _created = MonthlyStatement.objects.select_for_update().get_or_create(
+        branch=branch, month=month
+    )
+    if statement.state == StatementState.CONFIRMED:
+        raise ValidationError(_("该对账单已由分公司经理确认，不能修改"))
+    start, end = _month_bounds(month)
+    quotes = (
+        Quote.objects.filter(
+            state=QuoteState.CONSENTED,
+            order__branch=branch,
+            order__shipped_at__gte=start,
+            order__shipped_at__lt=end,
+        )
+        .select_related("order")
+        .prefetch_related("lines")
+    )
+    statement.lines.all().delete()
+    lines = []
+    for quote in quotes:
+        parts = sum(
+            (ln.amount for ln in quote.lines.all() if ln.kind == QuoteLineKind.PARTS), Decimal(0)
+        )
+        repair = sum(
+            (ln.amount for ln in quote.lines.all() if ln.kind != QuoteLineKind.PARTS), Decimal(0)
+        )
+        lines.append(
+            StatementLine(
+                statement=statement, order=quote.order, repair_fee=repair, parts_fee=parts
+            )
+        )
+    StatementLine.objects.bulk_create(lines)
+    statement.repair_fees = sum((ln.repair_fee for ln in lines), Decimal(0))
+    statement.parts_fees = sum((ln.parts_fee for ln in lines), Decimal(0))
+    statement.total = statement.repair_fees + statement.parts_fees
+    statement.generated_at = timezone.now()
+    statement.save()
+    return statement
+
+
+@transaction.atomic
+def statement_confirm(*, statement_id: int, actor, channel=ActionChannel.WEB) -> MonthlyStatement:
+    statement = run_transition(
+        MonthlyStatement,
+        statement_id,
+        transition="confirm",
+        actor=actor,
+        channel=channel,
+        kwargs={"actor": actor},
+    )
+    return statement
+
+
+def register_receipt_hook() -> None:
+    from . import returns
+
+    if open_repair_orders not in returns.on_received:
+        returns.on_received.append(open_repair_orders)
+
+
+register_receipt_hook()
