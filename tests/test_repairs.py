@@ -395,3 +395,31 @@ def test_repair_orders_are_scoped_like_their_applications(net):
     assert RepairOrder.objects.visible_to(net.dealer_user).count() == 1
     assert RepairOrder.objects.visible_to(net.dealer2_user).count() == 0
     assert RepairOrder.objects.visible_to(net.head).count() == lot.orders.count()
+
+
+def test_statement_exports_carry_the_same_sums(net):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from repairs.statement_exports import statement_pdf, statement_xlsx
+
+    _ship_with_quote(net, "X1", Decimal("80"), Decimal("20"),
+                     datetime(2026, 11, 10, 10, tzinfo=Z))
+    statement = ro.statement_build(branch=net.cs, month=date(2026, 11, 1))
+    sheet = load_workbook(BytesIO(statement_xlsx(statement))).active
+    last = [c.value for c in sheet[sheet.max_row]]
+    assert last[0] == "合计" and last[-1] == 100 and last[4] == 80
+    pdf = statement_pdf(statement)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+
+
+def test_the_review_task_builds_the_list_and_tells_the_supervisor(net):
+    from repairs.tasks import build_review_list
+
+    receive_lot(net, ["K1"], datetime(2026, 11, 23, 9, tzinfo=Z))
+    sweep_deadlines(now=datetime(2026, 11, 26, 18, 30, tzinfo=Z))
+    with time_machine.travel(datetime(2026, 11, 28, 8, 30, tzinfo=Z), tick=False):
+        assert build_review_list() == 1
+    assert Notification.objects.filter(recipient=net.repair_sup,
+                                       subject__contains="超期评审会").exists()

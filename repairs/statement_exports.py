@@ -1,0 +1,114 @@
+"""Month-end statement exports for finance: Excel (openpyxl) and PDF (reportlab, with its built-in
+STSong-Light CID font so Chinese prints without shipping font files)."""
+
+from io import BytesIO
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .models import MonthlyStatement
+
+HEADERS = ["维修单号", "型号", "出厂编号", "发货日期", "维修费", "配件费", "合计"]
+
+
+def _rows(statement: MonthlyStatement):
+    for line in statement.lines.select_related("order").order_by("order__number"):
+        order = line.order
+        yield [
+            order.number,
+            order.product_model,
+            order.serial_number,
+            order.shipped_on.isoformat() if order.shipped_on else "",
+            line.repair_fee,
+            line.parts_fee,
+            line.repair_fee + line.parts_fee,
+        ]
+
+
+def _title(statement: MonthlyStatement) -> str:
+    return f"{statement.branch.name} {statement.month:%Y年%m月} 维修及配件费用对账单"
+
+
+def statement_xlsx(statement: MonthlyStatement) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{statement.month:%Y-%m}"
+    ws.append([_title(statement)])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(
+        [
+            f"状态：{statement.get_state_display()}",
+            f"生成：{timezone.localtime(statement.generated_at):%Y-%m-%d %H:%M}",
+        ]
+    )
+    ws.append(HEADERS)
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+    for row in _rows(statement):
+        ws.append(row)
+    ws.append(["合计", "", "", "", statement.repair_fees, statement.parts_fees, statement.total])
+    for column, width in zip("ABCDEFG", (18, 14, 18, 12, 12, 12, 12), strict=True):
+        ws.column_dimensions[column].width = width
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def statement_pdf(statement: MonthlyStatement) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = "STSong-Light"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    title = ParagraphStyle("title", fontName=font, fontSize=15, leading=20)
+    body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14)
+    data = [HEADERS] + [[str(c) for c in row] for row in _rows(statement)]
+    data.append(
+        [
+            "合计",
+            "",
+            "",
+            "",
+            str(statement.repair_fees),
+            str(statement.parts_fees),
+            str(statement.total),
+        ]
+    )
+    table = Table(data, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("FONTSIZE", (0, 0), (-1, -1), 9),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                ("ALIGN", (4, 1), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
+    confirmed = (
+        f"分公司经理确认：{statement.confirmed_by.get_full_name() or statement.confirmed_by}"
+        f"  {timezone.localtime(statement.confirmed_at):%Y-%m-%d}"
+        if statement.confirmed_by_id
+        else "分公司经理确认：＿＿＿＿＿＿  日期：＿＿＿＿"
+    )
+    out = BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, title=_title(statement))
+    doc.build(
+        [
+            Paragraph(_title(statement), title),
+            Spacer(1, 8),
+            Paragraph(f"状态：{statement.get_state_display()}", body),
+            Spacer(1, 8),
+            table,
+            Spacer(1, 18),
+            Paragraph(confirmed, body),
+        ]
+    )
+    return out.getvalue()

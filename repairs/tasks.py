@@ -1,0 +1,28 @@
+from celery import shared_task
+from django.utils.translation import gettext as _
+
+from network.choices import Role
+from network.models import OrgUnit
+from network.selectors import role_holders
+from service_ops.notifications.services import notify
+
+from .services.orders import review_build
+
+
+@shared_task(name="repairs.tasks.build_review_list")
+def build_review_list() -> int:
+    """Wednesday and Saturday mornings: the list of units not shipped within their limit, for the
+    review meeting; the repair supervisor and the clerks are told."""
+    meeting = review_build()
+    count = meeting.items.count()
+    hq = OrgUnit.objects.filter(parent__isnull=True).first()
+    if hq is not None and count:
+        people = role_holders(Role.REPAIR_SUPERVISOR, hq) + role_holders(Role.LOGISTICS_CLERK, hq)
+        notify(
+            recipients=people,
+            subject=_("超期评审会 %(d)s：%(n)d 台待讨论") % {"d": meeting.held_on, "n": count},
+            url=meeting.get_absolute_url(),
+            category="review",
+            source=meeting,
+        )
+    return count
