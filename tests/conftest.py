@@ -25,6 +25,17 @@ def _fresh_calendar_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (zh-hans): a test that switches to English must
+    not leak it into the next test of the same thread."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _empty_sms_outbox():
     from service_ops.notifications.sms import LocmemSmsBackend
 
