@@ -240,7 +240,7 @@ class PartnerToken(models.Model):
         verbose_name=_("组织"),
         on_delete=models.CASCADE,
         related_name="api_tokens",
-        limit_choices_to={"kind__in": list(PARTNER_KINDS)},
+        limit_choices_to={"kind__in": sorted(PARTNER_KINDS)},
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -46,3 +46,9 @@ def may_receive(user) -> bool:
 
 def may_decide_penalties(user) -> bool:
     return has_role(user, Role.HEAD_OF_CS)
+
+
+def system_only(instance, user) -> bool:
+    """A transition the services run on behalf of the process (the chain's last signature, a
+    quote answer, a timeout): never offered to a person as an action of their own."""
+    return False

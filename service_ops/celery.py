@@ -1,4 +1,9 @@
-"""The Celery app. Every periodic schedule of the project is declared here, in one place."""
+"""The Celery app. Every periodic schedule of the project is declared here, in one place.
+
+Production runs one `celery -A service_ops beat` and any number of `celery -A service_ops worker`
+processes on REDIS_URL. The embedded shape (no REDIS_URL) runs tasks eagerly and `manage.py run`
+sweeps in-process instead of beat (service_ops/embedded.py).
+"""
 
 import os
 
@@ -9,10 +14,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service_ops.settings")
 
 app = Celery("service_ops")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# `<app>.tasks` of every installed app, plus the shared core's task modules, which live one level
+# down (service_ops/deadlines/tasks.py, service_ops/notifications/tasks.py).
 app.autodiscover_tasks()
+app.autodiscover_tasks(["service_ops.deadlines", "service_ops.notifications"])
 
 # One beat instance runs these. Deadlines are swept, never scheduled as long ETA tasks
-# (Redis redelivers those after the visibility timeout).
+# (Redis redelivers those after the visibility timeout). The on-commit nudge to the sender may be
+# lost (broker down); send-pending-notifications picks up what the outbox still holds.
 app.conf.beat_schedule = {
     "sweep-deadlines": {
         "task": "service_ops.deadlines.tasks.sweep_deadlines",

@@ -5,6 +5,7 @@ executed in-process, the deadline sweeper started by `manage.py run`. Production
 REDIS_URL, SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS (see docker-compose.yml).
 """
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -93,7 +94,11 @@ TEMPLATES = [
 # Embedded: SQLite with WAL, a 20 s busy timeout and IMMEDIATE transactions (without them 6 of 20
 # concurrent writes failed with "database is locked").
 # No ATOMIC_REQUESTS: the services own their transactions.
-SQLITE_PATH = os.environ.get("SQLITE_PATH", str(BASE_DIR / "var" / "service_ops.sqlite3"))
+VAR_DIR = BASE_DIR / "var"  # local state of a checkout: the SQLite file, collected static files
+# A read-only image may refuse: production points DATABASE_URL and STATIC_ROOT elsewhere.
+with contextlib.suppress(OSError):
+    VAR_DIR.mkdir(exist_ok=True)
+SQLITE_PATH = os.environ.get("SQLITE_PATH", str(VAR_DIR / "service_ops.sqlite3"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
@@ -132,15 +137,16 @@ USE_TZ = True
 
 # --- static files: installed by npm into node_modules, never a CDN -----------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+with contextlib.suppress(OSError):  # WhiteNoise warns on every start when it is missing
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
-    BASE_DIR / "service_ops" / "static",
-]
+]  # service_ops/static/ and every app's static/ are found by the app-directories finder
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -150,7 +156,7 @@ STORAGES = {
     },
 }
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 # --- e-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
@@ -164,6 +170,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds; a stuck mail server must not hang the sender.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "service-ops@localhost")
 
 # SMS goes through one interface; the console backend prints, a gateway backend plugs in here.
@@ -180,6 +189,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True  # tasks report through the database, never through results
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep the LOGGING below
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule")
+)
 
 CACHES = {
     "default": (
@@ -237,9 +251,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set, whatever field it appears under (several models have a
+    # `kind`), so partners' generated clients get stable enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "OrgKindEnum": "network.choices.OrgKind",
+        "BranchKindEnum": "network.choices.BranchKind",
+        "RoleEnum": "network.choices.Role",
+        "LedgerEntryKindEnum": "network.choices.LedgerEntryKind",
+    },
 }
 
 # --- production hardening (manage.py check --deploy is clean with DEBUG=0) ---------------------
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto. SECURE_SSL_REDIRECT=0 only where the
+# proxy itself redirects http to https.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -254,7 +278,25 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django's default config gives "django" a console handler of its own in DEBUG; with the
+        # root handler that printed every message twice. One handler (the root's), and runserver's
+        # request lines keep their own format.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

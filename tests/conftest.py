@@ -62,6 +62,17 @@ def make_user(username, unit, *roles, role_unit=None, email=True, **profile):
     return user
 
 
+def _restore_seeded_defaults():
+    """Transactional tests flush every table, migration-seeded rows included: put the default
+    chains, policies and limit rules back (the migrations' own functions, idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    for name in ("repairs.migrations.0002_default_chains", "repairs.migrations.0004_repair_limits"):
+        importlib.import_module(name).forwards(apps, None)
+
+
 @pytest.fixture
 def net(db):
     """HQ → 广东省区 → 广州分公司 (operating) and 湖南省区 → 长沙分公司 (managed) → 湘江代理商,
@@ -70,6 +81,7 @@ def net(db):
     from network.choices import Role as R
     from network.models import OrgUnit
 
+    _restore_seeded_defaults()
     n = Net()
 
     def unit(code, name, kind, parent=None, **kw):

@@ -404,8 +404,7 @@ def test_statement_exports_carry_the_same_sums(net):
 
     from repairs.statement_exports import statement_pdf, statement_xlsx
 
-    _ship_with_quote(net, "X1", Decimal("80"), Decimal("20"),
-                     datetime(2026, 11, 10, 10, tzinfo=Z))
+    _ship_with_quote(net, "X1", Decimal("80"), Decimal("20"), datetime(2026, 11, 10, 10, tzinfo=Z))
     statement = ro.statement_build(branch=net.cs, month=date(2026, 11, 1))
     sheet = load_workbook(BytesIO(statement_xlsx(statement))).active
     last = [c.value for c in sheet[sheet.max_row]]
@@ -421,5 +420,6 @@ def test_the_review_task_builds_the_list_and_tells_the_supervisor(net):
     sweep_deadlines(now=datetime(2026, 11, 26, 18, 30, tzinfo=Z))
     with time_machine.travel(datetime(2026, 11, 28, 8, 30, tzinfo=Z), tick=False):
         assert build_review_list() == 1
-    assert Notification.objects.filter(recipient=net.repair_sup,
-                                       subject__contains="超期评审会").exists()
+    assert Notification.objects.filter(
+        recipient=net.repair_sup, subject__contains="超期评审会"
+    ).exists()

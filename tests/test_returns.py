@@ -449,3 +449,10 @@ def test_year_end_ranking_flags_top_provinces_and_branches(net):
     ranking = year_end_ranking(year)
     assert [(r.unit, r.units, r.flagged) for r in ranking["provinces"]] == [(net.hn, 2, True)]
     assert [(r.unit, r.units, r.flagged) for r in ranking["branches"]] == [(net.gz, 1, True)]
+
+
+def test_an_engineer_cannot_file_for_another_branchs_dealer(net):
+    with pytest.raises(ValidationError):
+        rma.rma_create(
+            applicant=net.gz_engineer, header=header(dealer=net.dealer), lines=lines("X1")
+        )

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('network', '0002_alter_partnertoken_org_unit'),
+        ('network', '0001_initial'),
         ('service_ops', '0002_document_sequence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

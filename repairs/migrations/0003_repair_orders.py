@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('network', '0003_repair_orders'),
+        ('network', '0001_initial'),
         ('repairs', '0002_default_chains'),
         ('service_ops', '0003_deadline_credit_to_the_second'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

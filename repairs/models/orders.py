@@ -24,6 +24,7 @@ from ..choices import (
     ServiceType,
     StatementState,
 )
+from ..permissions import system_only
 
 
 class LotLimitRule(models.Model):
@@ -200,15 +201,30 @@ class RepairOrder(FSMModelMixin, models.Model):
     def send_quote(self):
         pass
 
-    @transition(field=state, source=OrderState.WAITING_CONSENT, target=OrderState.REPAIRING)
+    @transition(
+        field=state,
+        source=OrderState.WAITING_CONSENT,
+        target=OrderState.REPAIRING,
+        permission=system_only,
+    )
     def consent(self):
         self.repair_count += 1
 
-    @transition(field=state, source=OrderState.WAITING_CONSENT, target=OrderState.RETURN_UNREPAIRED)
+    @transition(
+        field=state,
+        source=OrderState.WAITING_CONSENT,
+        target=OrderState.RETURN_UNREPAIRED,
+        permission=system_only,
+    )
     def decline(self):
         pass
 
-    @transition(field=state, source=OrderState.WAITING_CONSENT, target=OrderState.RETURN_UNREPAIRED)
+    @transition(
+        field=state,
+        source=OrderState.WAITING_CONSENT,
+        target=OrderState.RETURN_UNREPAIRED,
+        permission=system_only,
+    )
     def no_answer(self):
         pass
 
@@ -332,19 +348,25 @@ class Quote(FSMModelMixin, models.Model):
         self.sent_by = actor
         self.sent_at = timezone.now()
 
-    @transition(field=state, source=QuoteState.SENT, target=QuoteState.CONSENTED)
+    @transition(
+        field=state, source=QuoteState.SENT, target=QuoteState.CONSENTED, permission=system_only
+    )
     def consent(self, *, actor, note=""):
         self.answered_by = actor
         self.answered_at = timezone.now()
         self.answer_note = note[:200]
 
-    @transition(field=state, source=QuoteState.SENT, target=QuoteState.DECLINED)
+    @transition(
+        field=state, source=QuoteState.SENT, target=QuoteState.DECLINED, permission=system_only
+    )
     def decline(self, *, actor, note=""):
         self.answered_by = actor
         self.answered_at = timezone.now()
         self.answer_note = note[:200]
 
-    @transition(field=state, source=QuoteState.SENT, target=QuoteState.NO_ANSWER)
+    @transition(
+        field=state, source=QuoteState.SENT, target=QuoteState.NO_ANSWER, permission=system_only
+    )
     def expire(self):
         self.answered_at = timezone.now()
 
@@ -434,7 +456,9 @@ class Loan(FSMModelMixin, models.Model):
     def get_absolute_url(self):
         return self.order.get_absolute_url()
 
-    @transition(field=state, source=LoanState.LENT, target=LoanState.RETURNED)
+    @transition(
+        field=state, source=LoanState.LENT, target=LoanState.RETURNED, permission=system_only
+    )
     def give_back(self):
         self.returned_at = timezone.now()
 

@@ -22,6 +22,7 @@ from ..choices import (
     ReturnedStockRoute,
     ReturnedStockState,
 )
+from ..permissions import system_only
 
 
 class ReturnPolicy(models.Model):
@@ -105,7 +106,12 @@ class UnauthorisedArrival(FSMModelMixin, models.Model):
 
         return reverse("repairs:arrival_detail", args=[self.pk])
 
-    @transition(field=state, source=ArrivalState.REFUSED, target=ArrivalState.PENALTIES_CONFIRMED)
+    @transition(
+        field=state,
+        source=ArrivalState.REFUSED,
+        target=ArrivalState.PENALTIES_CONFIRMED,
+        permission=system_only,
+    )
     def settle(self):
         """All penalties are decided."""
 

@@ -21,6 +21,7 @@ from ..choices import (
     ShippingMethod,
     StepState,
 )
+from ..permissions import system_only
 
 
 class ApprovalChainTemplate(models.Model):
@@ -209,11 +210,21 @@ class ReturnApplication(FSMModelMixin, models.Model):
         self.submitted_at = timezone.now()
         self.reject_reason = ""
 
-    @transition(field=state, source=ApplicationState.IN_APPROVAL, target=ApplicationState.APPROVED)
+    @transition(
+        field=state,
+        source=ApplicationState.IN_APPROVAL,
+        target=ApplicationState.APPROVED,
+        permission=system_only,
+    )
     def approve(self):
         self.approved_at = timezone.now()
 
-    @transition(field=state, source=ApplicationState.IN_APPROVAL, target=ApplicationState.REJECTED)
+    @transition(
+        field=state,
+        source=ApplicationState.IN_APPROVAL,
+        target=ApplicationState.REJECTED,
+        permission=system_only,
+    )
     def reject(self, reason: str = ""):
         self.reject_reason = reason
 
@@ -375,7 +386,9 @@ class ApprovalStep(FSMModelMixin, models.Model):
     def get_absolute_url(self):
         return self.application.get_absolute_url()
 
-    @transition(field=state, source=StepState.WAITING, target=StepState.PENDING)
+    @transition(
+        field=state, source=StepState.WAITING, target=StepState.PENDING, permission=system_only
+    )
     def open(self):
         pass
 
@@ -396,7 +409,10 @@ class ApprovalStep(FSMModelMixin, models.Model):
         self.comment = comment
 
     @transition(
-        field=state, source=[StepState.WAITING, StepState.PENDING], target=StepState.CANCELLED
+        field=state,
+        source=[StepState.WAITING, StepState.PENDING],
+        target=StepState.CANCELLED,
+        permission=system_only,
     )
     def cancel(self):
         pass

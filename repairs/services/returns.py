@@ -118,6 +118,11 @@ def _resolve_units(applicant, dealer: OrgUnit | None) -> tuple[OrgUnit, OrgUnit,
         raise ValidationError(_("找不到所属分公司，请联系管理员维护组织关系"))
     if dealer is not None and not dealer.path.startswith(branch.path):
         raise ValidationError({"dealer": _("代理商不属于该分公司")})
+    if unit.kind != OrgKind.DEALER and not (
+        unit.path.startswith(branch.path) or branch.path.startswith(unit.path)
+    ):
+        # An engineer files for their own branch (or, at a province or HQ, for one below).
+        raise ValidationError({"dealer": _("只能为本分公司的代理商提交返厂申请")})
     if branch.branch_kind == Platform.MANAGED and dealer is None:
         raise ValidationError({"dealer": _("管理型分公司的返厂申请须指定代理商")})
     if branch.branch_kind == Platform.OPERATING:

@@ -1,1 +1,13 @@
-urlpatterns = []
+from django.urls import re_path
+
+from .views import AddWorkingDaysView, WorkingDayView
+
+# The trailing slash is optional: partners' HTTP clients rarely follow a redirect on a GET.
+urlpatterns = [
+    re_path(r"^calendar/working-day/?$", WorkingDayView.as_view(), name="api-calendar-working-day"),
+    re_path(
+        r"^calendar/add-working-days/?$",
+        AddWorkingDaysView.as_view(),
+        name="api-calendar-add-working-days",
+    ),
+]

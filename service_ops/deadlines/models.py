@@ -117,7 +117,9 @@ class Deadline(models.Model):
     policy_snapshot = models.JSONField(editable=False)
     kind = models.CharField(max_length=64, db_index=True, editable=False)
     label = models.CharField(_("说明"), max_length=200, blank=True)
-    owner_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    # No separate index on owner_type or assignee: the composite indexes below start with them.
+    # Every sweep rewrites its rows' index entries, so each spare index costs there.
+    owner_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, db_index=False)
     owner_id = models.PositiveBigIntegerField()
     owner = GenericForeignKey("owner_type", "owner_id")
     org_unit = models.ForeignKey(
@@ -134,6 +136,7 @@ class Deadline(models.Model):
         on_delete=models.SET_NULL,
         related_name="deadlines",
         verbose_name=_("责任人"),
+        db_index=False,
     )
     status = models.CharField(
         _("状态"), max_length=10, choices=DeadlineStatus.choices, default=DeadlineStatus.RUNNING
@@ -157,10 +160,10 @@ class Deadline(models.Model):
     )
     paused_credit = models.DecimalField(
         _("暂停补偿"),
-        max_digits=10,
-        decimal_places=2,
+        max_digits=16,
+        decimal_places=6,
         default=0,
-        help_text=_("暂停期间按策略单位累计补回的时间"),
+        help_text=_("暂停期间按策略单位累计补回的时间（小时精确到秒）"),
     )
     paused_seconds = models.PositiveBigIntegerField(_("暂停总时长（秒）"), default=0)
     breached_at = models.DateTimeField(_("超期于"), null=True, blank=True)
@@ -205,7 +208,7 @@ class DeadlinePause(models.Model):
     resumed_at = models.DateTimeField(_("恢复于"), null=True, blank=True)
     reason = models.CharField(_("原因"), max_length=200)
     ball_holder = models.CharField(_("等待方"), max_length=10, choices=BallHolder.choices)
-    credited = models.DecimalField(_("补回"), max_digits=10, decimal_places=2, default=0)
+    credited = models.DecimalField(_("补回"), max_digits=16, decimal_places=6, default=0)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -220,7 +223,10 @@ class DeadlineAction(models.Model):
     """One fired level of one timer. The unique constraint makes each warning and escalation happen
     once, even when sweeps overlap or a worker dies mid-batch."""
 
-    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="actions")
+    # Indexed by the unique constraint, which starts with it.
+    deadline = models.ForeignKey(
+        Deadline, on_delete=models.CASCADE, related_name="actions", db_index=False
+    )
     cycle = models.PositiveSmallIntegerField(default=0)
     level = models.PositiveSmallIntegerField()
     fired_at = models.DateTimeField()

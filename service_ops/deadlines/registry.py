@@ -1,7 +1,9 @@
 """Owners register what a fired level means to them, per policy kind.
 
 A handler receives the whole batch of fired actions of its kind, inside the sweep's transaction,
-so it can act set-based (e.g. mark approval steps overdue) and add recipients."""
+so it can act set-based (e.g. mark approval steps overdue) and add recipients. It runs in a
+savepoint: a handler that raises is logged and rolled back alone; the actions still fire and the
+people are still told."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ class FiredAction:
     label: str
     due_at: datetime
     breached_now: bool  # this action crossed the due time
+    cycle: int = 0  # bumped when an extension reopened a breached timer
+    # A handler may add people to notify about this action (user ids).
     extra_recipient_ids: list[int] = field(default_factory=list)
 
 
@@ -34,9 +38,18 @@ _handlers: dict[str, list[DeadlineHandler]] = {}
 
 
 def register(kind: str, handler: DeadlineHandler) -> None:
+    """Call `handler.on_fired(actions)` with each sweep batch's fired actions of `kind` (once per
+    batch; each action reaches its handlers once). Registering the same handler twice is a no-op.
+    Call it from an AppConfig.ready()."""
     bucket = _handlers.setdefault(kind, [])
     if handler not in bucket:
         bucket.append(handler)
+
+
+def unregister(kind: str, handler: DeadlineHandler) -> None:
+    bucket = _handlers.get(kind, [])
+    if handler in bucket:
+        bucket.remove(handler)
 
 
 def handlers_for(kind: str) -> list[DeadlineHandler]:

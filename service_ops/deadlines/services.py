@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from service_ops.workcalendar import clock
 
 from . import timing
 from .models import (
@@ -20,6 +22,7 @@ from .models import (
     DeadlinePause,
     DeadlinePolicy,
     DeadlineStatus,
+    LimitUnit,
 )
 
 
@@ -30,16 +33,30 @@ def _policy(policy: DeadlinePolicy | str) -> DeadlinePolicy:
 def _schedule(deadline: Deadline) -> None:
     """Recompute due, warning and next action from the snapshot, start, extension and credit."""
     snap = deadline.policy_snapshot
-    due = timing.due_at(snap, deadline.started_at, deadline.extension, deadline.paused_credit)
-    total = Decimal(snap["limit"]) + deadline.extension + deadline.paused_credit
-    deadline.due_at = due
-    deadline.warn_at = timing.warn_at(snap, deadline.started_at, due, total)
-    if deadline.status in (DeadlineStatus.RUNNING, DeadlineStatus.BREACHED):
-        deadline.next_action_at = timing.next_action_at(
-            snap, deadline.level, deadline.warn_at, deadline.due_at
-        )
-    else:
-        deadline.next_action_at = None
+    extension, credit = Decimal(deadline.extension), Decimal(deadline.paused_credit)
+    with clock.pinned():
+        due = timing.due_at(snap, deadline.started_at, extension, credit)
+        total = Decimal(snap["limit"]) + extension + credit
+        deadline.due_at = due
+        deadline.warn_at = timing.warn_at(snap, deadline.started_at, due, total)
+        if deadline.status in (DeadlineStatus.RUNNING, DeadlineStatus.BREACHED):
+            deadline.next_action_at = timing.next_action_at(
+                snap, deadline.level, deadline.warn_at, deadline.due_at
+            )
+        else:
+            deadline.next_action_at = None
+
+
+def _amount_label(unit: str, amount: Decimal) -> str:
+    if unit == LimitUnit.WORKING_DAYS:
+        return _("%(n)d 个工作日") % {"n": int(amount)}
+    seconds = timing.seconds_of(amount)
+    hours, rest = divmod(seconds, 3600)
+    return (
+        _("%(h)d 小时 %(m)d 分") % {"h": hours, "m": rest // 60}
+        if rest
+        else _("%(h)d 小时") % {"h": hours}
+    )
 
 
 def _locked(deadline: Deadline | int) -> Deadline:
@@ -59,6 +76,8 @@ def deadline_start(
     actor=None,
 ) -> Deadline:
     policy = _policy(policy)
+    if started_at is not None and timezone.is_naive(started_at):
+        raise ValueError("started_at must be an aware datetime")
     deadline = Deadline(
         policy=policy,
         policy_snapshot=policy.snapshot(),
@@ -132,7 +151,7 @@ def deadline_resume(*, deadline: Deadline | int, actor=None, at: datetime | None
         at=at,
         due_before=before,
         due_after=deadline.due_at,
-        detail=_("补回 %(c)s") % {"c": credit},
+        detail=_("补回 %(c)s") % {"c": _amount_label(deadline.unit, credit)},
         actor=actor,
     )
     return deadline
@@ -150,17 +169,20 @@ def deadline_extend(*, deadline: Deadline | int, amount: Decimal, reason: str, a
     if amount <= 0:
         raise ValidationError({"amount": _("延期必须大于 0")})
     snap = deadline.policy_snapshot
+    if snap["unit"] == LimitUnit.WORKING_DAYS and amount != amount.to_integral_value():
+        raise ValidationError({"amount": _("工作日时限只能延长整数个工作日")})
     new_total = Decimal(snap["limit"]) + deadline.extension + amount
     if snap.get("max_total") is not None and new_total > Decimal(snap["max_total"]):
-        raise ValidationError(
-            {"amount": _("总时限不能超过 %(max)s") % {"max": Decimal(snap["max_total"])}}
-        )
+        limit = _amount_label(snap["unit"], Decimal(snap["max_total"]))
+        raise ValidationError({"amount": _("总时限不能超过 %(max)s") % {"max": limit}})
     before = deadline.due_at
     deadline.extension += amount
     deadline.extension_reason = reason[:200]
-    if deadline.status == DeadlineStatus.BREACHED:
-        # More time after a breach reopens the clock: the new due time governs from here.
-        deadline.status = DeadlineStatus.RUNNING
+    if deadline.breached_at is not None:
+        # More time after a breach reopens the clock (also while paused): the new due time governs
+        # from here, and its warning and breach fire again, under a new cycle.
+        if deadline.status == DeadlineStatus.BREACHED:
+            deadline.status = DeadlineStatus.RUNNING
         deadline.breached_at = None
         deadline.level = 0
         deadline.cycle += 1
@@ -185,10 +207,14 @@ def deadline_close(*, deadline: Deadline | int, actor=None, at: datetime | None 
         return deadline
     at = at or timezone.now()
     if deadline.status == DeadlineStatus.PAUSED:
+        # The pause ends with the timer and credits its time, as a resume would.
+        credit = timing.credit_for_pause(deadline.unit, deadline.paused_at, at)
+        deadline.paused_credit += credit
         deadline.paused_seconds += max(0, int((at - deadline.paused_at).total_seconds()))
         DeadlinePause.objects.filter(deadline=deadline, resumed_at__isnull=True).update(
-            resumed_at=at
+            resumed_at=at, credited=credit
         )
+        _schedule(deadline)
     late = deadline.breached_at is not None or at > deadline.due_at
     deadline.status = DeadlineStatus.LATE if late else DeadlineStatus.MET
     deadline.closed_at = at
@@ -200,16 +226,25 @@ def deadline_close(*, deadline: Deadline | int, actor=None, at: datetime | None 
 
 
 @transaction.atomic
-def deadline_cancel(*, deadline: Deadline | int, reason: str = "", actor=None):
+def deadline_cancel(
+    *, deadline: Deadline | int, reason: str = "", actor=None, at: datetime | None = None
+):
     deadline = _locked(deadline)
     if not deadline.is_open:
         return deadline
+    at = at or timezone.now()
+    if deadline.status == DeadlineStatus.PAUSED:
+        deadline.paused_seconds += max(0, int((at - deadline.paused_at).total_seconds()))
+        DeadlinePause.objects.filter(deadline=deadline, resumed_at__isnull=True).update(
+            resumed_at=at
+        )
     deadline.status = DeadlineStatus.CANCELLED
-    deadline.closed_at = timezone.now()
+    deadline.closed_at = at
     deadline.next_action_at = None
+    deadline.paused_at = None
     deadline.save()
     DeadlineLog.objects.create(
-        deadline=deadline, kind=DeadlineLog.Kind.CANCEL, detail=reason[:255], actor=actor
+        deadline=deadline, kind=DeadlineLog.Kind.CANCEL, at=at, detail=reason[:255], actor=actor
     )
     return deadline
 
@@ -241,26 +276,40 @@ def close_open_deadlines_of(owner, *, kind: str | None = None, actor=None) -> in
     return len(ids)
 
 
-def deadline_recompute_open(*, reason: str = "", batch_size: int = 2000) -> int:
-    """After a calendar edit: recompute due times of running and paused timers (a breached timer
-    stays breached). Logs each moved timer. Returns how many moved."""
-    moved = 0
-    qs = (
-        Deadline.objects.filter(status__in=[DeadlineStatus.RUNNING, DeadlineStatus.PAUSED])
-        .select_for_update()
-        .order_by("pk")
+def deadline_recompute_open(
+    *,
+    reason: str = "",
+    first_day: date | None = None,
+    last_day: date | None = None,
+    batch_size: int = 2000,
+) -> int:
+    """After a calendar edit of the days first_day..last_day (None: any day): recompute the due,
+    warning and next action times of running and paused timers whose span can include those days
+    (started before the last one ends, due on or after the first). A breached timer stays
+    breached: its due time is history (also while it is paused). Each moved timer gets a RECOMPUTE
+    log row. Returns how many timers' due time moved. Runs in the caller's transaction."""
+    qs = Deadline.objects.filter(
+        status__in=[DeadlineStatus.RUNNING, DeadlineStatus.PAUSED], breached_at__isnull=True
     )
+    if first_day is not None:
+        qs = qs.filter(due_at__gte=clock.at_local(first_day, time(0)))
+    if last_day is not None:
+        qs = qs.filter(started_at__lt=clock.at_local(last_day + timedelta(days=1), time(0)))
+    qs = qs.select_for_update().order_by("pk")
+    moved = 0
     last_pk = 0
-    while True:
-        rows = list(qs.filter(pk__gt=last_pk)[:batch_size])
-        if not rows:
-            return moved
-        last_pk = rows[-1].pk
-        changed, logs = [], []
-        for d in rows:
-            before = (d.due_at, d.warn_at, d.next_action_at)
-            _schedule(d)
-            if (d.due_at, d.warn_at, d.next_action_at) != before:
+    with transaction.atomic(), clock.pinned():
+        while True:
+            rows = list(qs.filter(pk__gt=last_pk)[:batch_size])
+            if not rows:
+                return moved
+            last_pk = rows[-1].pk
+            changed, logs = [], []
+            for d in rows:
+                before = (d.due_at, d.warn_at, d.next_action_at)
+                _schedule(d)
+                if (d.due_at, d.warn_at, d.next_action_at) == before:
+                    continue
                 changed.append(d)
                 if d.due_at != before[0]:
                     logs.append(
@@ -272,6 +321,8 @@ def deadline_recompute_open(*, reason: str = "", batch_size: int = 2000) -> int:
                             detail=reason[:255],
                         )
                     )
-        Deadline.objects.bulk_update(changed, ["due_at", "warn_at", "next_action_at"])
-        DeadlineLog.objects.bulk_create(logs)
-        moved += len(logs)
+            Deadline.objects.bulk_update(
+                changed, ["due_at", "warn_at", "next_action_at"], batch_size=500
+            )
+            DeadlineLog.objects.bulk_create(logs, batch_size=500)
+            moved += len(logs)

@@ -4,15 +4,19 @@
    SQLite drops skip_locked and serialises writers, the unique action rows still hold);
 2. INSERT the (timer, cycle, level) action rows ... ON CONFLICT DO NOTHING RETURNING: only rows that
    come back are new, so a level fires once even when sweeps overlap;
-3. advance every claimed timer with one UPDATE ... FROM (VALUES ...);
-4. resolve recipients once per batch, let owners' handlers act on their lists, write notification
-   rows (the outbox) in the same transaction, and nudge the sender on commit.
+3. advance every claimed timer with one UPDATE ... FROM (VALUES ...) (also one whose action row
+   already existed: its state is brought in line, so it never stays due and clogs the batches);
+4. let owners' handlers act on their lists, resolve recipients once per batch (org, role and
+   deputy maps), write notification rows (the outbox) in the same transaction, and nudge the sender
+   once on commit.
 
-`now` is a Python argument: time-machine does not move the database's now().
+`now` is a Python argument: time-machine does not move the database's now(). The calendar is pinned
+for the batch: one version check, however many timers.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,9 +26,13 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from service_ops.workcalendar import clock
+
 from . import timing
 from .models import ASSIGNEE, Deadline, DeadlineAction, DeadlineStatus
 from .registry import FiredAction, handlers_for
+
+logger = logging.getLogger(__name__)
 
 CLAIM_FIELDS = (
     "id",
@@ -55,6 +63,8 @@ class SweepResult:
 def sweep_deadlines(
     *, now: datetime | None = None, batch_size: int | None = None, max_batches: int = 1000
 ) -> SweepResult:
+    """Fire every warning, breach and escalation due at `now`, batch by batch, each batch in its
+    own transaction. With nothing due it costs one indexed SELECT."""
     now = now or timezone.now()
     batch_size = batch_size or settings.SERVICE_OPS["SWEEP_BATCH_SIZE"]
     result = SweepResult()
@@ -86,7 +96,12 @@ def _sweep_batch(now: datetime, batch_size: int) -> tuple[int, int, int]:
     rows = _claim(now, batch_size)
     if not rows:
         return 0, 0, 0
-    plans = []  # (row, reached_level or None, new_status, breached_at, next_action_at)
+    with clock.pinned():
+        return _fire(rows, now)
+
+
+def _fire(rows: list[dict], now: datetime) -> tuple[int, int, int]:
+    plans = []  # (row, reached level or None, level, status, breached_at, next_action_at)
     for row in rows:
         snap = row["policy_snapshot"]
         reached = timing.level_reached(snap, row["level"], row["warn_at"], row["due_at"], now)
@@ -117,27 +132,39 @@ def _sweep_batch(now: datetime, batch_size: int) -> tuple[int, int, int]:
             label=row["label"],
             due_at=row["due_at"],
             breached_now=reached >= timing.BREACH > row["level"],
+            cycle=row["cycle"],
         )
         for row, reached, *_rest in plans
         if reached is not None and (row["id"], reached) in new_actions
     ]
     if not fired:
         return len(rows), 0, 0
+    _run_handlers(fired)
+    snapshots = {row["id"]: row["policy_snapshot"] for row in rows}
+    sent = _notify(fired, snapshots, now)
+    return len(rows), len(fired), sent
+
+
+def _run_handlers(fired: list[FiredAction]) -> None:
     by_kind: dict[str, list[FiredAction]] = defaultdict(list)
     for action in fired:
         by_kind[action.kind].append(action)
     for kind, actions in by_kind.items():
         for handler in handlers_for(kind):
-            handler.on_fired(actions)
-    snapshots = {row["id"]: row["policy_snapshot"] for row in rows}
-    sent = _notify(fired, snapshots)
-    return len(rows), len(fired), sent
+            try:
+                with transaction.atomic():
+                    handler.on_fired(actions)
+            except Exception:
+                logger.exception(
+                    "deadline handler %r failed on %d %s actions", handler, len(actions), kind
+                )
 
 
 def _insert_actions(actions: list[tuple[int, int, int]], now: datetime) -> set[tuple[int, int]]:
+    """Insert the action rows; return the (deadline_id, level) pairs that are new."""
     if not actions:
         return set()
-    table = DeadlineAction._meta.db_table
+    table = connection.ops.quote_name(DeadlineAction._meta.db_table)
     fired_at = connection.ops.adapt_datetimefield_value(now)
     placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(actions))
     params: list = []
@@ -153,7 +180,8 @@ def _insert_actions(actions: list[tuple[int, int, int]], now: datetime) -> set[t
 
 
 def _advance(updates: list[tuple]) -> None:
-    table = Deadline._meta.db_table
+    """One UPDATE ... FROM (VALUES ...) for the whole batch."""
+    table = connection.ops.quote_name(Deadline._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
     if connection.vendor == "postgresql":
         row = "(%s::bigint, %s::smallint, %s::varchar, %s::timestamptz, %s::timestamptz)"
@@ -173,54 +201,88 @@ def _advance(updates: list[tuple]) -> None:
         cursor.execute(sql, params)
 
 
-def _notify(fired: list[FiredAction], snapshots: dict[int, dict]) -> int:
-    from network.models import OrgUnit
+def _recipients(fired: list[FiredAction], snapshots: dict[int, dict], now: datetime) -> dict:
+    """{deadline_id: [user ids]} for the fired actions, with a constant number of queries:
+    the warning and the breach go to the assignee (and the deputies of an assignee who delegated
+    all roles); each escalation goes to the holders of the chain's role for the timer's org unit
+    (found there or at the nearest ancestor that has one) and their active deputies."""
+    from network.models import Delegation, OrgUnit
     from network.selectors import role_holders_map
-    from service_ops.notifications.services import NotificationSpec, notify_many
 
+    on = clock.local_date(now)
     audiences = {a.deadline_id: timing.audience(snapshots[a.deadline_id], a.level) for a in fired}
-    units = OrgUnit.objects.in_bulk({a.org_unit_id for a in fired if a.org_unit_id})
+    unit_ids = {
+        a.org_unit_id for a in fired if a.org_unit_id and audiences[a.deadline_id] != ASSIGNEE
+    }
+    units = OrgUnit.objects.in_bulk(unit_ids) if unit_ids else {}
     pairs = {
         (audiences[a.deadline_id], units[a.org_unit_id])
         for a in fired
         if audiences[a.deadline_id] != ASSIGNEE and a.org_unit_id in units
     }
-    holders = role_holders_map(pairs)
+    holders = role_holders_map(pairs, on=on)
+    told_assignees = {
+        a.assignee_id
+        for a in fired
+        if a.assignee_id and (audiences[a.deadline_id] == ASSIGNEE or a.breached_now)
+    }
+    deputies: dict[int, list[int]] = defaultdict(list)
+    if told_assignees:
+        for principal, deputy in Delegation.objects.filter(
+            principal_id__in=told_assignees, role="", starts_on__lte=on, ends_on__gte=on
+        ).values_list("principal_id", "deputy_id"):
+            deputies[principal].append(deputy)
+
+    result: dict[int, list[int]] = {}
+    unheard: dict[tuple[str, int | None], int] = defaultdict(int)
+    for a in fired:
+        who = audiences[a.deadline_id]
+        recipients: list[int] = []
+        if who != ASSIGNEE:
+            recipients += [u.pk for u in holders.get((who, a.org_unit_id), [])]
+            if not recipients:
+                unheard[(who, a.org_unit_id)] += 1
+        if a.assignee_id and (who == ASSIGNEE or a.breached_now):
+            # The assignee hears of the warning and of the breach itself, whoever else does.
+            recipients += [a.assignee_id, *deputies.get(a.assignee_id, [])]
+        recipients += a.extra_recipient_ids
+        result[a.deadline_id] = list(dict.fromkeys(recipients))
+    for (who, unit_id), count in unheard.items():
+        logger.warning("%d escalations: nobody holds %s for org unit %s", count, who, unit_id)
+    return result
+
+
+def _notify(fired: list[FiredAction], snapshots: dict[int, dict], now: datetime) -> int:
+    from service_ops.notifications.services import NotificationSpec, notify_many
+
+    recipients = _recipients(fired, snapshots, now)
     specs = []
     with translation.override(settings.LANGUAGE_CODE):
-        for a in fired:
-            who = audiences[a.deadline_id]
-            if who == ASSIGNEE:
-                recipients = [a.assignee_id] if a.assignee_id else []
-            else:
-                recipients = [u.pk for u in holders.get((who, a.org_unit_id), [])]
-            if a.level >= timing.BREACH and a.assignee_id and a.assignee_id not in recipients:
-                recipients.append(a.assignee_id)  # the assignee always hears of a breach
-            recipients += [r for r in a.extra_recipient_ids if r not in recipients]
-            if a.level == timing.WARNING:
-                subject = _("即将到期：%(label)s") % {"label": a.label}
-            elif a.level == timing.BREACH:
-                subject = _("已超期：%(label)s") % {"label": a.label}
-            else:
-                subject = _("超期升级（第 %(n)d 级）：%(label)s") % {
-                    "n": a.level - timing.BREACH,
-                    "label": a.label,
-                }
-            body = _("到期时间：%(due)s") % {
-                "due": timezone.localtime(a.due_at).strftime("%Y-%m-%d %H:%M")
-            }
-            for recipient in recipients:
-                specs.append(
-                    NotificationSpec(
-                        recipient_id=recipient,
-                        subject=subject,
-                        body=body,
-                        url=f"/deadlines/{a.deadline_id}/",
-                        category="deadline",
-                        escalation=a.level > timing.BREACH,
-                        urgent=a.level > timing.BREACH,
-                        source_type_id=a.owner_type_id,
-                        source_id=a.owner_id,
-                    )
+        warning = _("即将到期：%(label)s")
+        breach = _("已超期：%(label)s")
+        escalated = _("超期升级（第 %(n)d 级）：%(label)s")
+        due_text = _("到期时间：%(due)s")
+    for a in fired:
+        if a.level == timing.WARNING:
+            subject = warning % {"label": a.label}
+        elif a.level == timing.BREACH:
+            subject = breach % {"label": a.label}
+        else:
+            subject = escalated % {"n": a.level - timing.BREACH, "label": a.label}
+        body = due_text % {"due": a.due_at.astimezone(clock.ZONE).strftime("%Y-%m-%d %H:%M")}
+        for recipient in recipients[a.deadline_id]:
+            specs.append(
+                NotificationSpec(
+                    recipient_id=recipient,
+                    subject=subject,
+                    body=body,
+                    url=f"/deadlines/{a.deadline_id}/",
+                    category="deadline",
+                    # Within the recipient's working hours; a supervisor may take escalations
+                    # as a daily digest instead.
+                    escalation=a.level > timing.BREACH,
+                    source_type_id=a.owner_type_id,
+                    source_id=a.owner_id,
                 )
-    return notify_many(specs)
+            )
+    return notify_many(specs, now=now)

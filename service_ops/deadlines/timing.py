@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from service_ops.workcalendar import clock
 
 from .models import ASSIGNEE, LimitUnit
 
 WARNING, BREACH = 1, 2
+# Hour credits are kept to the microhour: a pause of any whole number of seconds moves the due time
+# by exactly that many seconds once rounded back (see seconds_of).
+CREDIT_PLACES = Decimal("0.000001")
+
+
+def seconds_of(hours: Decimal) -> int:
+    """Hours as whole seconds (limits, extensions and credits are whole seconds)."""
+    return int((Decimal(hours) * 3600).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def _add(unit: str, start: datetime, amount: Decimal) -> datetime:
     if unit == LimitUnit.WORKING_DAYS:
         return clock.add_working_days(start, int(amount))
     if unit == LimitUnit.WORKING_HOURS:
-        return clock.add_working_hours(start, float(amount))
-    return clock.add_calendar_hours(start, float(amount))
+        return clock.add_working_seconds(start, seconds_of(amount))
+    return start + timedelta(seconds=seconds_of(amount))
 
 
 def due_at(snapshot: dict, started_at: datetime, extension: Decimal, credit: Decimal) -> datetime:
@@ -35,10 +43,10 @@ def warn_at(snapshot: dict, started_at: datetime, due: datetime, total: Decimal)
             return due
         moment = clock.cutoff(clock.nth_working_day_before(clock.local_date(due), days))
     elif unit == LimitUnit.WORKING_HOURS:
-        moment = clock.add_working_hours(started_at, float(max(total - margin, Decimal(0))))
+        moment = clock.add_working_seconds(started_at, seconds_of(max(total - margin, Decimal(0))))
     else:
-        moment = due - timedelta(hours=float(margin))
-    return max(moment, started_at)
+        moment = due - timedelta(seconds=seconds_of(margin))
+    return min(max(moment, started_at), due)
 
 
 def credit_for_pause(unit: str, paused_at: datetime, resumed_at: datetime) -> Decimal:
@@ -48,8 +56,8 @@ def credit_for_pause(unit: str, paused_at: datetime, resumed_at: datetime) -> De
     if unit == LimitUnit.WORKING_HOURS:
         seconds = clock.working_seconds_between(paused_at, resumed_at)
     else:
-        seconds = (resumed_at - paused_at).total_seconds()
-    return (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.01"))
+        seconds = max(0.0, (resumed_at - paused_at).total_seconds())
+    return (Decimal(round(seconds)) / Decimal(3600)).quantize(CREDIT_PLACES)
 
 
 def max_level(snapshot: dict) -> int:

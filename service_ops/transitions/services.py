@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 from django_fsm import FSMFieldMixin, TransitionNotAllowed, can_proceed, has_transition_perm
 
 from .models import ActionChannel, TransitionLog
@@ -72,7 +73,7 @@ def run_transition(
             )
         needs_permission = check_permission and channel != ActionChannel.SYSTEM
         if needs_permission and (actor is None or not has_transition_perm(method, actor)):
-            raise PermissionDenied(f"not allowed to {transition}")
+            raise PermissionDenied(_("您没有权限执行此操作"))
         from_state = getattr(instance, field.name)
         method(**(kwargs or {}))
         instance.save()

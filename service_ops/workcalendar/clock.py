@@ -1,12 +1,15 @@
 """Working-day arithmetic on the company calendar (DESIGN §3, §3.1).
 
 Counting rule: "N working days" from a moment ends at the cut-off (default 18:00 Asia/Shanghai) of
-the Nth working day *after* that moment's local date; the start date itself never counts.
+the Nth working day *after* that moment's local date; the start date itself never counts, whether
+or not it is a working day.
 
 Each process keeps a sorted list of working-day ordinals and bisects it; the list is reloaded when
 the stored calendar version changes (checked at most every CALENDAR_VERSION_TTL seconds, and at
-once in the process that made the edit). A date outside the seeded years seeds that year as
-provisional on demand: nothing raises because a year is unknown.
+once in the process that made the edit). Code that does many calculations in one go (the sweep, a
+recompute) wraps them in `pinned()`: one version check, one consistent calendar for the whole
+batch. A date outside the seeded years seeds that year (and any gap before it) on demand, as
+provisional when the official schedule is not known yet: nothing raises because a year is unknown.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import threading
 import time as _time
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -22,7 +27,6 @@ from django.conf import settings
 from django.utils import timezone
 
 ZONE = ZoneInfo("Asia/Shanghai")
-_lock = threading.RLock()
 
 
 def _parse_hhmm(value: str) -> time:
@@ -30,16 +34,36 @@ def _parse_hhmm(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
+_hours_cache: tuple[tuple[str, str], time, time] | None = None
+
+
+def _working_hours() -> tuple[time, time]:
+    """(opening, cut-off), parsed once per settings value (tests may override the settings)."""
+    global _hours_cache
+    cfg = settings.SERVICE_OPS
+    key = (cfg["WORKDAY_START"], cfg["WORKDAY_END"])
+    cached = _hours_cache
+    if cached is None or cached[0] != key:
+        start, end = _parse_hhmm(key[0]), _parse_hhmm(key[1])
+        if end <= start:
+            raise ValueError(f"WORKDAY_END {key[1]} must be after WORKDAY_START {key[0]}")
+        cached = _hours_cache = (key, start, end)
+    return cached[1], cached[2]
+
+
 def workday_start() -> time:
-    return _parse_hhmm(settings.SERVICE_OPS["WORKDAY_START"])
+    return _working_hours()[0]
 
 
 def workday_end() -> time:
-    return _parse_hhmm(settings.SERVICE_OPS["WORKDAY_END"])
+    """The cut-off: "N working days" ends at this local time of the Nth working day."""
+    return _working_hours()[1]
 
 
 def local_date(moment: datetime) -> date:
     """The Asia/Shanghai date of a moment (`.date()` of a UTC value gives the wrong day)."""
+    if timezone.is_naive(moment):
+        raise ValueError("a naive datetime has no local date; pass an aware one")
     return moment.astimezone(ZONE).date()
 
 
@@ -52,23 +76,63 @@ def cutoff(day: date) -> datetime:
     return at_local(day, workday_end())
 
 
+def opening(day: date) -> datetime:
+    return at_local(day, workday_start())
+
+
+# --- the cached calendar ------------------------------------------------------------------------
+
+
 @dataclass
 class _Snapshot:
     version: int
-    ordinals: list[int]
+    ordinals: list[int]  # working days, sorted
     first_year: int
     last_year: int
+    contiguous: bool  # every year first_year..last_year is seeded
     checked_at: float
+    ttl: float  # CALENDAR_VERSION_TTL when last checked
+    end: time  # the cut-off when last checked
+    first_ordinal: int = 0
+    last_ordinal: int = -1
+
+    def __post_init__(self):
+        if self.last_year >= self.first_year:
+            self.first_ordinal = date(self.first_year, 1, 1).toordinal()
+            self.last_ordinal = date(self.last_year, 12, 31).toordinal()
+
+    def covers(self, first_year: int, last_year: int) -> bool:
+        return self.contiguous and self.first_year <= first_year and last_year <= self.last_year
+
+
+class _Pin(threading.local):
+    depth = 0  # nesting of pinned()
+    snap: _Snapshot | None = None  # the pinned snapshot; None outside pinned()
 
 
 _snapshot: _Snapshot | None = None
+_pin = _Pin()
+_monotonic = _time.monotonic
 
 
 def invalidate() -> None:
     """Forget the cached calendar (called by the process that edits it, and by tests)."""
     global _snapshot
-    with _lock:
-        _snapshot = None
+    _snapshot = None
+    _pin.snap = None
+
+
+@contextmanager
+def pinned() -> Iterator[None]:
+    """Use one calendar for everything inside: the stored version is checked once, on first use.
+    An edit or an on-demand seed inside the block reloads it."""
+    _pin.depth += 1
+    try:
+        yield
+    finally:
+        _pin.depth -= 1
+        if not _pin.depth:
+            _pin.snap = None
 
 
 def _stored_version() -> int:
@@ -81,49 +145,80 @@ def _load(version: int) -> _Snapshot:
     from .models import CalendarDay, CalendarYear
 
     years = list(CalendarYear.objects.order_by("year").values_list("year", flat=True))
-    if not years:
-        from .services import calendar_seed_year
-
-        this_year = timezone.localdate().year
-        for year in range(this_year - 1, this_year + 2):
-            calendar_seed_year(year)
-        return _load(_stored_version())
     ordinals = [
         d.toordinal()
         for d in CalendarDay.objects.filter(is_working=True)
         .order_by("date")
         .values_list("date", flat=True)
     ]
-    return _Snapshot(version, ordinals, years[0], years[-1], _time.monotonic())
+    first, last = (years[0], years[-1]) if years else (0, -1)
+    contiguous = bool(years) and last - first + 1 == len(years)
+    return _Snapshot(
+        version, ordinals, first, last, contiguous, _monotonic(), _ttl(), workday_end()
+    )
 
 
-def _current() -> _Snapshot:
+def _remember(snap: _Snapshot) -> _Snapshot:
     global _snapshot
-    with _lock:
-        snap = _snapshot
-        ttl = settings.SERVICE_OPS["CALENDAR_VERSION_TTL"]
-        if snap is not None and _time.monotonic() - snap.checked_at < ttl:
-            return snap
-        version = _stored_version()
-        if snap is None or snap.version != version:
-            snap = _load(version)
-        else:
-            snap.checked_at = _time.monotonic()
-        _snapshot = snap
+    _snapshot = snap
+    if _pin.depth:
+        _pin.snap = snap
+    return snap
+
+
+def _fresh() -> _Snapshot:
+    """The calendar to use now: the pinned one, else the process's, re-checking the stored
+    version at most every CALENDAR_VERSION_TTL seconds."""
+    snap = _pin.snap
+    if snap is not None:
         return snap
+    snap = _snapshot
+    if snap is not None and _monotonic() - snap.checked_at < snap.ttl:
+        if _pin.depth:
+            _pin.snap = snap
+        return snap
+    version = _stored_version()
+    if snap is None or snap.version != version:
+        snap = _load(version)
+        if not snap.contiguous and snap.last_year < snap.first_year:
+            # An empty calendar: seed around today.
+            from .services import calendar_seed_year
+
+            this_year = timezone.localdate().year
+            for year in range(this_year - 1, this_year + 2):
+                calendar_seed_year(year)
+            snap = _load(_stored_version())
+    else:
+        snap.checked_at, snap.ttl, snap.end = _monotonic(), _ttl(), workday_end()
+    return _remember(snap)
+
+
+def _ttl() -> float:
+    return float(settings.SERVICE_OPS["CALENDAR_VERSION_TTL"])
 
 
 def _covering(first: date, last: date) -> _Snapshot:
-    """A snapshot whose seeded years include `first`..`last`, seeding missing years."""
-    snap = _current()
-    if snap.first_year <= first.year and last.year <= snap.last_year:
+    """A snapshot whose seeded years include `first`..`last`, seeding missing years (and any gap
+    between them and the seeded ones) on demand."""
+    snap = _fresh()
+    if snap.covers(first.year, last.year):
         return snap
+    from .models import CalendarYear
     from .services import calendar_seed_year
 
-    for year in range(min(first.year, snap.first_year), max(last.year, snap.last_year) + 1):
-        calendar_seed_year(year)
+    low = min(first.year, snap.first_year) if snap.last_year >= snap.first_year else first.year
+    high = max(last.year, snap.last_year)
+    seeded = set(
+        CalendarYear.objects.filter(year__range=(low, high)).values_list("year", flat=True)
+    )
+    for year in range(low, high + 1):
+        if year not in seeded:
+            calendar_seed_year(year)
     invalidate()
-    return _current()
+    return _remember(_load(_stored_version()))
+
+
+# --- days ---------------------------------------------------------------------------------------
 
 
 def is_working_day(day: date) -> bool:
@@ -159,11 +254,32 @@ def nth_working_day_before(day: date, n: int) -> date:
         floor = date(snap.first_year - 1, 1, 1)
 
 
+def working_days_in(first: date, last: date) -> int:
+    """How many working days in first..last (both included)."""
+    if last < first:
+        return 0
+    snap = _covering(first, last)
+    return bisect_right(snap.ordinals, last.toordinal()) - bisect_left(
+        snap.ordinals, first.toordinal()
+    )
+
+
 def add_working_days(moment: datetime, n: int) -> datetime:
-    """The cut-off of the Nth working day after the moment's local date (n = 0: the moment)."""
+    """The cut-off of the Nth working day after the moment's local date (n = 0: the moment).
+    The hot path of the sweep and of every list with due dates: one bisect when the answer lies
+    inside the seeded years, the general path otherwise."""
     if n <= 0:
         return moment
-    return cutoff(nth_working_day_after(local_date(moment), n))
+    if moment.tzinfo is None:
+        local_date(moment)  # raises
+    ordinal = moment.astimezone(ZONE).toordinal()
+    snap = _fresh()
+    if snap.contiguous and snap.first_ordinal <= ordinal <= snap.last_ordinal:
+        ordinals = snap.ordinals
+        i = bisect_right(ordinals, ordinal) + n - 1
+        if i < len(ordinals):
+            return datetime.combine(date.fromordinal(ordinals[i]), snap.end, tzinfo=ZONE)
+    return cutoff(nth_working_day_after(date.fromordinal(ordinal), n))
 
 
 def working_days_between(start: datetime, end: datetime) -> int:
@@ -177,16 +293,20 @@ def working_days_between(start: datetime, end: datetime) -> int:
     last = local_date(end)
     if end < cutoff(last):
         last -= timedelta(days=1)
-    if last < first:
-        return 0
-    snap = _covering(first, last)
-    return bisect_right(snap.ordinals, last.toordinal()) - bisect_left(
-        snap.ordinals, first.toordinal()
-    )
+    return working_days_in(first, last)
 
 
-def _window(day: date) -> tuple[datetime, datetime]:
-    return at_local(day, workday_start()), at_local(day, workday_end())
+# --- hours --------------------------------------------------------------------------------------
+
+
+def _day_seconds() -> float:
+    start, end = _working_hours()
+    return (datetime.combine(date.min, end) - datetime.combine(date.min, start)).total_seconds()
+
+
+def _overlap(day: date, start: datetime, end: datetime) -> float:
+    """Seconds of [start, end] inside the working hours of `day` (a working day)."""
+    return max(0.0, (min(end, cutoff(day)) - max(start, opening(day))).total_seconds())
 
 
 def working_seconds_between(start: datetime, end: datetime) -> float:
@@ -195,48 +315,53 @@ def working_seconds_between(start: datetime, end: datetime) -> float:
         return 0.0
     first, last = local_date(start), local_date(end)
     if first == last:
-        if not is_working_day(first):
-            return 0.0
-        open_, close = _window(first)
-        return max(0.0, (min(end, close) - max(start, open_)).total_seconds())
-    total = working_seconds_between(start, cutoff(first) + timedelta(seconds=1))
-    total += working_seconds_between(at_local(last, time(0)), end)
-    inner_first, inner_last = first + timedelta(days=1), last - timedelta(days=1)
-    if inner_last >= inner_first:
-        snap = _covering(inner_first, inner_last)
-        days = bisect_right(snap.ordinals, inner_last.toordinal()) - bisect_left(
-            snap.ordinals, inner_first.toordinal()
-        )
-        open_, close = _window(inner_first)
-        total += days * (close - open_).total_seconds()
-    return total
+        return _overlap(first, start, end) if is_working_day(first) else 0.0
+    total = 0.0
+    if is_working_day(first):
+        total += _overlap(first, start, end)
+    if is_working_day(last):
+        total += _overlap(last, start, end)
+    inner = working_days_in(first + timedelta(days=1), last - timedelta(days=1))
+    return total + inner * _day_seconds()
+
+
+def add_working_seconds(moment: datetime, seconds: float) -> datetime:
+    """The moment when `seconds` of working time have passed after `moment`. A span that ends
+    exactly at a cut-off ends there (18:00), not at the next opening."""
+    if seconds <= 0:
+        return moment
+    remaining = timedelta(seconds=seconds)
+    day = local_date(moment)
+    if is_working_day(day):
+        begin = max(moment, opening(day))
+        close = cutoff(day)
+        if begin < close:
+            if remaining <= close - begin:
+                return begin + remaining
+            remaining -= close - begin
+    full_day = timedelta(seconds=_day_seconds())
+    whole_days, rest = divmod(remaining, full_day)
+    if not rest:
+        return cutoff(nth_working_day_after(day, whole_days))
+    return opening(nth_working_day_after(day, whole_days + 1)) + rest
 
 
 def add_working_hours(moment: datetime, hours: float) -> datetime:
-    """The moment when `hours` of working time have passed after `moment`."""
-    remaining = timedelta(hours=hours)
-    day = local_date(moment)
-    cursor = moment
-    while True:
-        if is_working_day(day):
-            open_, close = _window(day)
-            begin = max(cursor, open_)
-            if begin < close:
-                available = close - begin
-                if remaining <= available:
-                    return begin + remaining
-                remaining -= available
-        day = nth_working_day_after(day, 1)
-        cursor = _window(day)[0]
+    return add_working_seconds(moment, hours * 3600)
 
 
 def add_calendar_hours(moment: datetime, hours: float) -> datetime:
     return moment + timedelta(hours=hours)
 
 
+# --- what people read -----------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class TimeLeft:
-    """Time left until a due moment, in the units people speak: working days, else working hours."""
+    """Time left until a due moment, in the units people speak: working days (counted like the
+    limit itself: the working days after today up to the due date), else working hours when less
+    than a full working day is left. Overdue: the working days whose cut-off has passed since."""
 
     overdue: bool
     working_days: int
@@ -249,12 +374,14 @@ class TimeLeft:
             if self.working_days:
                 return _("超期 %(n)d 个工作日") % {"n": self.working_days}
             return _("已超期")
-        if self.working_days >= 1:
+        if self.working_days >= 1 and self.working_hours * 3600 >= _day_seconds():
             return _("剩余 %(n)d 个工作日") % {"n": self.working_days}
         return _("剩余 %(h).1f 工作小时") % {"h": self.working_hours}
 
 
 def time_left(now: datetime, due: datetime) -> TimeLeft:
-    if due <= now:
-        return TimeLeft(True, working_days_between(due, now), 0.0)
-    return TimeLeft(False, working_days_between(now, due), working_seconds_between(now, due) / 3600)
+    with pinned():
+        if due <= now:
+            return TimeLeft(True, working_days_between(due, now), 0.0)
+        days = working_days_in(local_date(now) + timedelta(days=1), local_date(due))
+        return TimeLeft(False, days, working_seconds_between(now, due) / 3600)

@@ -1,0 +1,112 @@
+"""Read-only serializers of the network API. Nothing here writes: balances change only through
+network.services.prepaid_post, tokens only through token_issue / token_revoke."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from network.choices import Role
+from network.models import OrgUnit, PartnerToken, PrepaidEntry, RoleAssignment
+
+
+class OrgUnitBriefSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = OrgUnit
+        fields = ["id", "code", "name", "kind", "kind_display", "branch_kind"]
+        read_only_fields = fields
+
+
+class OrgUnitSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    branch_kind_display = serializers.CharField(source="get_branch_kind_display", read_only=True)
+    is_partner = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = OrgUnit
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "kind_display",
+            "branch_kind",
+            "branch_kind_display",
+            "parent",
+            "is_partner",
+            "gps_upgrade",
+            "contact_name",
+            "phone",
+            "address",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class PrepaidEntrySerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = PrepaidEntry
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "amount",
+            "balance_after",
+            "reference",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PrepaidLedgerSerializer(serializers.Serializer):
+    """Balance of one org unit and one cursor page of its ledger, newest first."""
+
+    org_unit = OrgUnitBriefSerializer()
+    balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField(default="CNY")
+    updated_at = serializers.DateTimeField(allow_null=True)
+    next = serializers.URLField(allow_null=True, help_text=_("下一页（更早的流水）"))
+    previous = serializers.URLField(allow_null=True, help_text=_("上一页"))
+    results = PrepaidEntrySerializer(many=True)
+
+
+class RoleAssignmentSerializer(serializers.ModelSerializer):
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    org_unit = OrgUnitBriefSerializer(read_only=True)
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["role", "role_display", "org_unit"]
+        read_only_fields = fields
+
+
+class MeUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    email = serializers.EmailField(allow_blank=True)
+
+
+class MeTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PartnerToken
+        fields = ["name", "prefix", "expires_at"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.Serializer):
+    user = MeUserSerializer()
+    org_unit = OrgUnitBriefSerializer(allow_null=True)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices),
+        help_text=_("本人担任及今日受托代理的角色"),
+    )
+    role_assignments = RoleAssignmentSerializer(many=True)
+    is_partner = serializers.BooleanField(help_text=_("是否为代理商或特约维修网点的账号"))
+    sees_everything = serializers.BooleanField(help_text=_("总部账号可见全部组织"))
+    token = MeTokenSerializer(
+        allow_null=True, help_text=_("以合作方令牌认证时为该令牌，会话登录时为 null")
+    )
