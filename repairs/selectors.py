@@ -40,23 +40,35 @@ def application_list(user, *, filters: dict | None = None) -> QuerySet:
 
 
 def signature_queue(user) -> QuerySet:
-    """Pending steps the user may sign: their roles (own or delegated today) at the step's unit
-    or an ancestor of it."""
+    """Pending steps the user may sign now: exactly those where network.selectors.acts_as would
+    allow it (the nearest holder of the step's role, or an active deputy of that holder), in a
+    constant number of queries."""
+    from network.selectors import role_holders_map
+
     today = timezone.localdate()
-    principals = [
-        user.pk,
-        *Delegation.objects.filter(
+    delegations = list(
+        Delegation.objects.filter(
             deputy=user, starts_on__lte=today, ends_on__gte=today
-        ).values_list("principal_id", flat=True),
-    ]
+        ).values_list("principal_id", "role")
+    )
+    principals = [user.pk, *(p for p, _role in delegations)]
     holdings = RoleAssignment.objects.filter(user_id__in=principals).values_list(
         "role", "org_unit__path"
     )
     q = Q(pk__in=[])
     for role, path in holdings:
         q |= Q(role=role, org_unit__path__startswith=path)
+    candidates = list(
+        ApprovalStep.objects.filter(q, state=StepState.PENDING).select_related("org_unit")
+    )
+    holders = role_holders_map({(s.role, s.org_unit) for s in candidates})
+    mine = [
+        s.pk
+        for s in candidates
+        if any(u.pk == user.pk for u in holders.get((s.role, s.org_unit_id), []))
+    ]
     return (
-        ApprovalStep.objects.filter(q, state=StepState.PENDING)
+        ApprovalStep.objects.filter(pk__in=mine)
         .select_related(
             "application__branch", "application__dealer", "application__applicant", "org_unit"
         )

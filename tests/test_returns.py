@@ -456,3 +456,17 @@ def test_an_engineer_cannot_file_for_another_branchs_dealer(net):
         rma.rma_create(
             applicant=net.gz_engineer, header=header(dealer=net.dealer), lines=lines("X1")
         )
+
+
+def test_the_signature_queue_shows_only_steps_the_user_may_sign(net):
+    from tests.conftest import make_user
+
+    # A second field CS supervisor at HQ level is not the nearest holder for 广州分公司.
+    make_user("hq_cs_sup", net.hq, "field_cs_supervisor")
+    app = rma.rma_create(applicant=net.gz_engineer, header=header(), lines=lines("Q1"))
+    rma.rma_submit(application_id=app.pk, actor=net.gz_engineer)
+    from django.contrib.auth import get_user_model
+
+    hq_sup = get_user_model().objects.get(username="hq_cs_sup")
+    assert list(signature_queue(hq_sup)) == []
+    assert list(signature_queue(net.gz_cs_sup)) == [pending_step(app)]
