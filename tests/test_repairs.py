@@ -423,3 +423,11 @@ def test_the_review_task_builds_the_list_and_tells_the_supervisor(net):
     assert Notification.objects.filter(
         recipient=net.repair_sup, subject__contains="超期评审会"
     ).exists()
+
+
+def test_a_unit_nobody_picked_up_warns_the_repair_supervisor(net):
+    receive_lot(net, ["U1"], datetime(2026, 11, 23, 9, tzinfo=Z))  # due Thu 26 18:00
+    sweep_deadlines(now=datetime(2026, 11, 25, 18, 5, tzinfo=Z))  # warning, no assignee yet
+    assert Notification.objects.filter(
+        recipient=net.repair_sup, channel="in_app", subject__contains="即将到期"
+    ).exists()

@@ -210,7 +210,12 @@ def _recipients(fired: list[FiredAction], snapshots: dict[int, dict], now: datet
     from network.selectors import role_holders_map
 
     on = clock.local_date(now)
-    audiences = {a.deadline_id: timing.audience(snapshots[a.deadline_id], a.level) for a in fired}
+    audiences = {
+        a.deadline_id: timing.audience(
+            snapshots[a.deadline_id], a.level, has_assignee=a.assignee_id is not None
+        )
+        for a in fired
+    }
     unit_ids = {
         a.org_unit_id for a in fired if a.org_unit_id and audiences[a.deadline_id] != ASSIGNEE
     }

@@ -93,9 +93,12 @@ def level_reached(snapshot: dict, level: int, warn: datetime, due: datetime, now
         candidate += 1
 
 
-def audience(snapshot: dict, level: int) -> str:
-    """Who a level is addressed to: the assignee for the warning, then the chain in order."""
+def audience(snapshot: dict, level: int, *, has_assignee: bool = True) -> str:
+    """Who a level is addressed to: the assignee for the warning, then the chain in order. A
+    timer nobody has taken yet (a unit not picked up) speaks to the chain's first role instead,
+    so a warning or breach is never addressed to no one."""
     chain = snapshot.get("escalation_chain") or [ASSIGNEE]
-    if level <= WARNING:
-        return ASSIGNEE
-    return chain[min(level - BREACH, len(chain) - 1)]
+    who = ASSIGNEE if level <= WARNING else chain[min(level - BREACH, len(chain) - 1)]
+    if who == ASSIGNEE and not has_assignee:
+        return next((role for role in chain if role != ASSIGNEE), ASSIGNEE)
+    return who
