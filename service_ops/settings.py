@@ -258,6 +258,9 @@ SPECTACULAR_SETTINGS = {
         "BranchKindEnum": "network.choices.BranchKind",
         "RoleEnum": "network.choices.Role",
         "LedgerEntryKindEnum": "network.choices.LedgerEntryKind",
+        "RepairOrderStateEnum": "repairs.choices.OrderState",
+        "QuoteStateEnum": "repairs.choices.QuoteState",
+        "DeadlineStatusEnum": "service_ops.deadlines.models.DeadlineStatus",
     },
 }
 

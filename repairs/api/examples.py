@@ -213,3 +213,192 @@ CONFLICT = {
     "state": "approved",
     "allowed_actions": [],
 }
+
+
+# --- repair orders and quotes ---------------------------------------------------------------------
+QUOTE_LINES = [
+    {"kind": "labour", "kind_display": "维修费", "description": "", "amount": "80.00"},
+    {"kind": "parts", "kind_display": "增补配件费", "description": "主板", "amount": "120.00"},
+]
+
+QUOTE_SUMMARY_SENT = {
+    "id": 88,
+    "state": "sent",
+    "state_display": "已发送发货方",
+    "total": "200.00",
+    "sent_at": "2026-11-23T11:00:00+08:00",
+    "answer_due_at": "2026-11-25T18:00:00+08:00",
+    "lines": QUOTE_LINES,
+}
+
+ORDER_WAITING_CONSENT = {
+    "id": 512,
+    "number": "RO-202611-0137",
+    "application": {"id": 101, "number": "RMA-202611-0042"},
+    "lot": {
+        "id": 64,
+        "number": "LOT-202611-0021",
+        "size": 1,
+        "received_at": "2026-11-23T09:00:00+08:00",
+    },
+    "product_model": "GPS-X1",
+    "serial_number": "XJ2026000123",
+    "purchase_date": "2025-03-18",
+    "fault_description": "不定位",
+    "state": "waiting_consent",
+    "state_display": "待客户确认",
+    "service_type": "paid",
+    "service_type_display": "收费",
+    "in_warranty": False,
+    "warranty_reasons": ["已过保修期（购买日期 2025-03-18，保修一年）"],
+    "repair_count": 0,
+    "qc_failures": 0,
+    "technician_name": "张师傅",
+    "picked_up_at": "2026-11-23T10:00:00+08:00",
+    "waiting_parts_reason": "",
+    "waiting_parts_until": None,
+    "limit": {
+        "policy": "repair-lot-1",
+        "limit_working_days": 3,
+        "extension_working_days": 0,
+        "started_at": "2026-11-23T09:00:00+08:00",
+        "due_at": "2026-11-26T18:00:00+08:00",
+        "status": "paused",
+        "status_display": "暂停",
+        "overdue": False,
+        "paused": True,
+        "paused_at": "2026-11-23T11:00:00+08:00",
+        "pause_reason": "等待客户确认报价",
+        "ball_holder": "customer",
+        "ball_holder_display": "客户",
+        "paused_seconds": 14400,
+        "time_left": "剩余 3 个工作日",
+        "working_days_left": 3,
+        "breached_at": None,
+        "closed_at": None,
+    },
+    "quote": QUOTE_SUMMARY_SENT,
+    "shipment": None,
+    "created_at": "2026-11-23T09:00:00+08:00",
+    "closed_at": None,
+}
+
+ORDER_DETAIL_REPAIRING = {
+    **ORDER_WAITING_CONSENT,
+    "state": "repairing",
+    "state_display": "维修中",
+    "repair_count": 1,
+    "limit": {
+        **ORDER_WAITING_CONSENT["limit"],
+        "due_at": "2026-11-30T18:00:00+08:00",
+        "status": "running",
+        "status_display": "计时中",
+        "paused": False,
+        "paused_at": None,
+        "pause_reason": "",
+        "ball_holder": "",
+        "ball_holder_display": "",
+        "paused_seconds": 172800,
+        "time_left": "剩余 3 个工作日",
+        "working_days_left": 3,
+    },
+    "quote": {
+        **QUOTE_SUMMARY_SENT,
+        "state": "consented",
+        "state_display": "同意维修",
+        "answer_due_at": None,
+    },
+    "history": [
+        {
+            "transition": "pick_up",
+            "from_state": "waiting_pickup",
+            "to_state": "diagnosing",
+            "actor": "tech_zhang",
+            "channel": "web",
+            "comment": "",
+            "created_at": "2026-11-23T10:00:00+08:00",
+        },
+        {
+            "transition": "raise_quote",
+            "from_state": "diagnosing",
+            "to_state": "quoting",
+            "actor": "tech_zhang",
+            "channel": "web",
+            "comment": "主板损坏，过保",
+            "created_at": "2026-11-23T10:30:00+08:00",
+        },
+        {
+            "transition": "send_quote",
+            "from_state": "quoting",
+            "to_state": "waiting_consent",
+            "actor": "logistics",
+            "channel": "web",
+            "comment": "",
+            "created_at": "2026-11-23T11:00:00+08:00",
+        },
+        {
+            "transition": "consent",
+            "from_state": "waiting_consent",
+            "to_state": "repairing",
+            "actor": "xj-erp",
+            "channel": "api",
+            "comment": "同意，请尽快修好",
+            "created_at": "2026-11-25T11:00:00+08:00",
+        },
+    ],
+}
+
+QUOTE_ORDER = {
+    "id": 512,
+    "number": "RO-202611-0137",
+    "product_model": "GPS-X1",
+    "serial_number": "XJ2026000123",
+    "state": "waiting_consent",
+    "state_display": "待客户确认",
+}
+
+QUOTE_SENT = {
+    "id": 88,
+    "order": QUOTE_ORDER,
+    "state": "sent",
+    "state_display": "已发送发货方",
+    "total": "200.00",
+    "lines": QUOTE_LINES,
+    "raised_at": "2026-11-23T10:30:00+08:00",
+    "sent_at": "2026-11-23T11:00:00+08:00",
+    "answer_due_at": "2026-11-25T18:00:00+08:00",
+    "answered_at": None,
+    "answer_note": "",
+}
+
+QUOTE_CONSENTED = {
+    **QUOTE_SENT,
+    "order": {**QUOTE_ORDER, "state": "repairing", "state_display": "维修中"},
+    "state": "consented",
+    "state_display": "同意维修",
+    "answer_due_at": None,
+    "answered_at": "2026-11-25T11:00:00+08:00",
+    "answer_note": "同意，请尽快修好",
+}
+
+CONSENT_REQUEST = OpenApiExample("同意报价", value={"note": "同意，请尽快修好"}, request_only=True)
+DECLINE_REQUEST = OpenApiExample(
+    "不同意报价", value={"note": "费用太高，不修了"}, request_only=True
+)
+
+QUOTE_BAD_INPUT = {"note": ["请确保这个字段不能超过 200 个字符。"]}
+QUOTE_CONFLICT = {
+    "detail": "当前状态不允许此操作。",
+    "code": "transition_not_allowed",
+    "action": "consent",
+    "state": "consented",
+    "allowed_actions": [],
+}
+
+
+def order_example(name: str, value: dict) -> OpenApiExample:
+    return OpenApiExample(name, value=value, response_only=True, status_codes=["200"])
+
+
+def quote_example(name: str, value: dict) -> OpenApiExample:
+    return OpenApiExample(name, value=value, response_only=True, status_codes=["200"])

@@ -1,10 +1,13 @@
 from rest_framework.routers import SimpleRouter
 
+from .orders import QuoteViewSet, RepairOrderViewSet
 from .views import ApprovalStepViewSet, ReturnApplicationViewSet
 
 # The trailing slash is optional: partners' HTTP clients rarely follow a redirect on a POST.
 router = SimpleRouter(trailing_slash="/?")
 router.register("return-applications", ReturnApplicationViewSet, basename="api-return-application")
 router.register("approval-steps", ApprovalStepViewSet, basename="api-approval-step")
+router.register("repair-orders", RepairOrderViewSet, basename="api-repair-order")
+router.register("quotes", QuoteViewSet, basename="api-quote")
 
 urlpatterns = router.urls

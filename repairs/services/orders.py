@@ -394,10 +394,9 @@ def quote_send(*, quote_id: int, actor, channel=ActionChannel.WEB) -> Quote:
 def _may_answer(actor, order: RepairOrder) -> bool:
     return (
         is_applicant_side(actor, order.lot.application)
-        or (
+        or (  # anyone of the dealer that shipped it, an API service account included
             order.dealer_id is not None
-            and has_role(actor, Role.DEALER_STAFF)
-            and actor.profile.org_unit_id == order.dealer_id
+            and getattr(getattr(actor, "profile", None), "org_unit_id", None) == order.dealer_id
         )
         or has_role(actor, Role.LOGISTICS_CLERK)
     )  # the clerk records a phone or fax answer

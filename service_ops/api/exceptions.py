@@ -2,12 +2,13 @@
 with the allowed actions for a transition not allowed now (django-fsm raises plain exceptions
 that DRF would otherwise turn into 500)."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -68,4 +69,7 @@ def exception_handler(exc, context):
         # Django's message names the model ("No OrgUnit matches the given query."): an object
         # outside the caller's scope must look exactly like one that does not exist.
         exc = NotFound(_("未找到，或不在您的可见范围内。"))
+    if isinstance(exc, DjangoPermissionDenied) and exc.args:
+        # The services say why ("只有发货方可以确认报价"); keep it rather than DRF's generic text.
+        exc = PermissionDenied(str(exc.args[0]))
     return drf_exception_handler(exc, context)
