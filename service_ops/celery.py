@@ -35,4 +35,9 @@ app.conf.beat_schedule = {
         "task": "service_ops.notifications.tasks.send_daily_digests",
         "schedule": crontab(hour=8, minute=30),
     },
+    # 每周三、六: the list of units not shipped within their limit, for the review meeting.
+    "build-review-list": {
+        "task": "repairs.tasks.build_review_list",
+        "schedule": crontab(hour=8, minute=30, day_of_week="wed,sat"),
+    },
 }

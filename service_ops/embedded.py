@@ -45,6 +45,15 @@ def _send_digests(now: datetime):
     return send_digests(now=now)
 
 
+def _review_list(now: datetime):
+    """Wednesday and Saturday (beat's build-review-list); idempotent per day."""
+    if timezone.localtime(now).weekday() not in (2, 5):
+        return None
+    from repairs.tasks import build_review_list
+
+    return build_review_list()
+
+
 class Sweeper:
     """One loop; `step()` is one iteration (tests call it directly)."""
 
@@ -68,6 +77,7 @@ class Sweeper:
         }
         if self._digests_due(now):
             report["digests"] = self._guarded("send_digests", _send_digests, now)
+            report["review"] = self._guarded("build_review_list", _review_list, now)
             if report["digests"] is not None:
                 self.digests_sent_on = timezone.localdate(now)
         self.iterations += 1
