@@ -33,38 +33,9 @@ from service_ops.deadlines.models import Deadline, DeadlineAction, DeadlineStatu
 from service_ops.deadlines.sweep import sweep_deadlines
 from service_ops.notifications.models import Notification
 from service_ops.transitions.models import TransitionLog
+from tests.rma_helpers import header, lines, pending_step, sign_all
 
 Z = ZoneInfo("Asia/Shanghai")
-
-
-def header(**kw):
-    values = {
-        "contact_name": "张工",
-        "contact_phone": "13800000000",
-        "shipping_method": "logistics",
-    }
-    values.update(kw)
-    return rma.HeaderInput(**values)
-
-
-def lines(*serials, model="GPS-X1"):
-    return [
-        rma.LineInput(product_model=model, serial_number=s, fault_description="不开机")
-        for s in serials
-    ]
-
-
-def pending_step(app):
-    app.refresh_from_db()
-    return ApprovalStep.objects.get(application=app, round=app.round, state=StepState.PENDING)
-
-
-def sign_all(app, *signers):
-    for signer in signers:
-        app.refresh_from_db()
-        rma.rma_decide(step_id=pending_step(app).pk, actor=signer, approve=True, comment="同意")
-    app.refresh_from_db()
-    return app
 
 
 def test_operating_chain_runs_from_engineer_to_head_of_cs_and_through_receipt(net):

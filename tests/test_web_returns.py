@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from repairs.choices import ApplicationState, PenaltyState, ReturnedStockState, StepState
 from repairs.models import (
-    ApprovalStep,
     HappyFundEntry,
     ReturnApplication,
     ReturnedStockApplication,
@@ -22,40 +21,13 @@ from repairs.models import (
 )
 from repairs.services import returns as rma
 from service_ops.deadlines.models import Deadline, DeadlineStatus
+from tests.rma_helpers import header, lines, sign_all
+from tests.rma_helpers import pending_step as pending
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def header(**kw):
-    values = {
-        "contact_name": "张工",
-        "contact_phone": "13800000000",
-        "shipping_method": "logistics",
-    }
-    values.update(kw)
-    return rma.HeaderInput(**values)
-
-
-def lines(*serials, model="GPS-X1"):
-    return [
-        rma.LineInput(product_model=model, serial_number=s, fault_description="不开机")
-        for s in serials
-    ]
-
-
-def pending(app):
-    app.refresh_from_db()
-    return ApprovalStep.objects.get(application=app, round=app.round, state=StepState.PENDING)
-
-
-def sign_all(app, *signers):
-    for signer in signers:
-        rma.rma_decide(step_id=pending(app).pk, actor=signer, approve=True, comment="同意")
-    app.refresh_from_db()
-    return app
 
 
 def submitted(net, *serials, applicant=None, **kw):
