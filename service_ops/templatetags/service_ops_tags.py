@@ -124,6 +124,20 @@ APPROVER_ROLES = frozenset(
         "local_engineer",
     }
 )
+# People who follow repairs without working them: partners, branches, provinces, the call centre.
+REPAIR_FOLLOWER_ROLES = PARTNER_ROLES | frozenset(
+    {
+        "branch_engineer",
+        "local_engineer",
+        "field_cs_supervisor",
+        "branch_manager",
+        "provincial_manager",
+        "call_agent",
+        "expert_agent",
+        "complaint_team",
+        "supervisor",
+    }
+)
 
 # One list for the whole site; an entry whose URL is not installed is skipped, so apps may be
 # added in any order.
@@ -142,6 +156,34 @@ NAV_ITEMS = (
         _("物流看板"),
         "bi-truck",
         roles=frozenset({"logistics_clerk", "warehouse_keeper"}),
+    ),
+    NavItem(
+        "repairs:technician_queue",
+        _("维修工作台"),
+        "bi-wrench-adjustable",
+        roles=frozenset({"technician", "repair_supervisor"}),
+        related=("repairs:order_detail", "repairs:lot_detail"),
+    ),
+    NavItem(
+        "repairs:order_board",
+        _("维修看板"),
+        "bi-kanban",
+        roles=frozenset({"logistics_clerk", "head_of_cs"}),
+        related=("repairs:loaner_list", "repairs:review_list", "repairs:review_detail"),
+    ),
+    NavItem(
+        "repairs:order_list",
+        _("维修单"),
+        "bi-cpu",
+        roles=REPAIR_FOLLOWER_ROLES,  # the workshop and the clerks reach it from their pages
+        related=("repairs:order_detail", "repairs:lot_detail"),
+    ),
+    NavItem(
+        "repairs:statement_list",
+        _("月结对账"),
+        "bi-receipt",
+        roles=frozenset({"head_of_cs", "branch_manager"}),  # clerks: from the repair board
+        related=("repairs:statement_detail",),
     ),
     NavItem(
         "repairs:ranking",
