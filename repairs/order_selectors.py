@@ -49,7 +49,13 @@ from .models import (
     RepairOrder,
     ReviewMeeting,
 )
-from .permissions import has_role, is_applicant_side
+from .permissions import (  # the rules live there; re-exported for the order forms
+    has_role,
+    may_answer_quote,
+    may_build_statements,
+    may_handle_loaners,
+    may_record_contact,
+)
 from .services.orders import LIMIT_KIND, QUOTE_CONSENT_KIND
 
 QUOTE_SEND_KIND = "repair.quote_send"
@@ -97,15 +103,6 @@ def may_see_board(user) -> bool:
     return is_clerk(user) or is_repair_supervisor(user)
 
 
-def may_record_contact(user) -> bool:
-    return is_clerk(user) or is_repair_supervisor(user)
-
-
-def may_handle_loaners(user) -> bool:
-    """Lend and take back loaner units (the service lets the supervisor and the clerk lend)."""
-    return has_role(user, Role.REPAIR_SUPERVISOR) or is_clerk(user)
-
-
 def may_see_loaners(user) -> bool:
     return may_handle_loaners(user) or has_role(user, Role.HEAD_OF_CS)
 
@@ -118,27 +115,12 @@ def may_build_review(user) -> bool:
     return has_role(user, Role.REPAIR_SUPERVISOR)
 
 
-def may_build_statement(user) -> bool:
-    return is_clerk(user) or has_role(user, Role.HEAD_OF_CS)
+may_build_statement = may_build_statements
 
 
 def may_confirm_statement(user, statement: MonthlyStatement) -> bool:
     return statement.state == StatementState.DRAFT and acts_as(
         user, Role.BRANCH_MANAGER, statement.branch
-    )
-
-
-def may_answer_quote(user, order: RepairOrder) -> bool:
-    """The shipper (the applicant's side, or the dealer's staff) answers a quote; the clerk records
-    an answer given by phone or fax. The same rule the quote service applies."""
-    return (
-        is_applicant_side(user, order.lot.application)
-        or (
-            order.dealer_id is not None
-            and has_role(user, Role.DEALER_STAFF)
-            and getattr(getattr(user, "profile", None), "org_unit_id", None) == order.dealer_id
-        )
-        or is_clerk(user)
     )
 
 

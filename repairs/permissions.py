@@ -48,6 +48,33 @@ def may_decide_penalties(user) -> bool:
     return has_role(user, Role.HEAD_OF_CS)
 
 
+def may_answer_quote(user, order) -> bool:
+    """The shipper answers a quote: the applicant's side, or anyone of the dealer that shipped
+    it (an API service account included); the clerk records an answer given by phone or fax."""
+    if not user or not user.is_authenticated:
+        return False
+    unit_id = getattr(getattr(user, "profile", None), "org_unit_id", None)
+    return (
+        is_applicant_side(user, order.lot.application)
+        or (order.dealer_id is not None and unit_id == order.dealer_id)
+        or has_role(user, Role.LOGISTICS_CLERK)
+    )
+
+
+def may_record_contact(user) -> bool:
+    return any(
+        has_role(user, r) for r in (Role.LOGISTICS_CLERK, Role.REPAIR_SUPERVISOR, Role.HEAD_OF_CS)
+    )
+
+
+def may_handle_loaners(user) -> bool:
+    return has_role(user, Role.REPAIR_SUPERVISOR) or has_role(user, Role.LOGISTICS_CLERK)
+
+
+def may_build_statements(user) -> bool:
+    return has_role(user, Role.LOGISTICS_CLERK) or has_role(user, Role.HEAD_OF_CS)
+
+
 def system_only(instance, user) -> bool:
     """A transition the services run on behalf of the process (the chain's last signature, a
     quote answer, a timeout): never offered to a person as an action of their own."""

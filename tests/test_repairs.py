@@ -342,7 +342,7 @@ def test_the_month_end_statement_sums_the_orders_and_locks_once_confirmed(net):
     _ship_with_quote(
         net, "M3", Decimal("999"), Decimal("1"), datetime(2026, 12, 2, 10, tzinfo=Z)
     )  # next month
-    statement = ro.statement_build(branch=net.cs, month=date(2026, 11, 1))
+    statement = ro.statement_build(branch=net.cs, month=date(2026, 11, 1), actor=net.clerk)
     assert (statement.repair_fees, statement.parts_fees, statement.total) == (
         Decimal("130"),
         Decimal("150.50"),
@@ -353,7 +353,7 @@ def test_the_month_end_statement_sums_the_orders_and_locks_once_confirmed(net):
         ro.statement_confirm(statement_id=statement.pk, actor=net.gz_manager)
     ro.statement_confirm(statement_id=statement.pk, actor=net.cs_manager)
     with pytest.raises(ValidationError):
-        ro.statement_build(branch=net.cs, month=date(2026, 11, 1))
+        ro.statement_build(branch=net.cs, month=date(2026, 11, 1), actor=net.clerk)
     statement.refresh_from_db()
     assert statement.total == Decimal("280.50") and statement.state == "confirmed"
 
@@ -405,7 +405,7 @@ def test_statement_exports_carry_the_same_sums(net):
     from repairs.statement_exports import statement_pdf, statement_xlsx
 
     _ship_with_quote(net, "X1", Decimal("80"), Decimal("20"), datetime(2026, 11, 10, 10, tzinfo=Z))
-    statement = ro.statement_build(branch=net.cs, month=date(2026, 11, 1))
+    statement = ro.statement_build(branch=net.cs, month=date(2026, 11, 1), actor=net.clerk)
     sheet = load_workbook(BytesIO(statement_xlsx(statement))).active
     last = [c.value for c in sheet[sheet.max_row]]
     assert last[0] == "合计" and last[-1] == 100 and last[4] == 80

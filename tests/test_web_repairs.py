@@ -533,7 +533,7 @@ def test_the_branch_manager_confirms_a_statement_and_then_building_it_is_refused
 
 def test_statement_downloads_are_excel_and_pdf(client, net):
     _ship_with_quote(net, "X1", Decimal("80"), Decimal("20"), datetime(2026, 11, 10, 10, tzinfo=Z))
-    statement = ro.statement_build(branch=net.cs, month=date(2026, 11, 1))
+    statement = ro.statement_build(branch=net.cs, month=date(2026, 11, 1), actor=net.clerk)
     client.force_login(net.cs_manager)
     xlsx = client.get(reverse("repairs:statement_xlsx", args=[statement.pk]))
     assert xlsx.status_code == 200 and xlsx["Content-Type"] == XLSX_CONTENT_TYPE
@@ -548,7 +548,7 @@ def test_statement_downloads_are_excel_and_pdf(client, net):
 @pytest.mark.parametrize("user_attr", ["tech", "clerk", "cs_manager", "dealer_user"])
 def test_the_lists_open_for_everyone_and_show_only_what_they_may_see(client, net, user_attr):
     _ship_with_quote(net, "Z1", Decimal("10"), Decimal("5"), datetime(2026, 11, 10, 10, tzinfo=Z))
-    ro.statement_build(branch=net.cs, month=date(2026, 11, 1))
+    ro.statement_build(branch=net.cs, month=date(2026, 11, 1), actor=net.clerk)
     user = getattr(net, user_attr)
     client.force_login(user)
     orders = client.get(reverse("repairs:order_list"))

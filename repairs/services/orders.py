@@ -56,7 +56,13 @@ from ..models import (
     ReviewMeeting,
     StatementLine,
 )
-from ..permissions import has_role, is_applicant_side
+from ..permissions import (
+    has_role,
+    may_answer_quote,
+    may_build_statements,
+    may_handle_loaners,
+    may_record_contact,
+)
 
 LIMIT_KIND = "repair.limit"
 QUOTE_SEND_POLICY = "quote-send"
@@ -217,10 +223,12 @@ def _step(order_id, transition, actor, channel, comment="", **kwargs) -> RepairO
 
 
 @transaction.atomic
-def order_pick_up(*, order_id: int, actor, channel=ActionChannel.WEB) -> RepairOrder:
+def order_pick_up(
+    *, order_id: int, actor, comment: str = "", channel=ActionChannel.WEB
+) -> RepairOrder:
     """The technician signs for the unit. Two technicians at once: the row lock queues them and
     the second finds the unit already picked up (409)."""
-    order = _step(order_id, "pick_up", actor, channel, technician=actor)
+    order = _step(order_id, "pick_up", actor, channel, comment=comment, technician=actor)
     deadline = limit_deadline(order)
     if deadline:
         deadline_reassign(deadline=deadline, assignee=actor, actor=actor)
@@ -246,8 +254,10 @@ def order_wait_for_parts(
 
 
 @transaction.atomic
-def order_parts_arrived(*, order_id: int, actor, channel=ActionChannel.WEB) -> RepairOrder:
-    return _step(order_id, "parts_arrived", actor, channel)
+def order_parts_arrived(
+    *, order_id: int, actor, comment: str = "", channel=ActionChannel.WEB
+) -> RepairOrder:
+    return _step(order_id, "parts_arrived", actor, channel, comment=comment)
 
 
 @transaction.atomic
@@ -258,8 +268,10 @@ def order_finish_repair(
 
 
 @transaction.atomic
-def order_finish_burn_in(*, order_id: int, actor, channel=ActionChannel.WEB) -> RepairOrder:
-    return _step(order_id, "finish_burn_in", actor, channel)
+def order_finish_burn_in(
+    *, order_id: int, actor, comment: str = "", channel=ActionChannel.WEB
+) -> RepairOrder:
+    return _step(order_id, "finish_burn_in", actor, channel, comment=comment)
 
 
 @transaction.atomic
@@ -391,23 +403,12 @@ def quote_send(*, quote_id: int, actor, channel=ActionChannel.WEB) -> Quote:
     return quote
 
 
-def _may_answer(actor, order: RepairOrder) -> bool:
-    return (
-        is_applicant_side(actor, order.lot.application)
-        or (  # anyone of the dealer that shipped it, an API service account included
-            order.dealer_id is not None
-            and getattr(getattr(actor, "profile", None), "org_unit_id", None) == order.dealer_id
-        )
-        or has_role(actor, Role.LOGISTICS_CLERK)
-    )  # the clerk records a phone or fax answer
-
-
 @transaction.atomic
 def quote_answer(
     *, quote_id: int, actor, consent: bool, note: str = "", channel=ActionChannel.WEB
 ) -> Quote:
     quote = Quote.objects.select_related("order__lot__application").get(pk=quote_id)
-    if not _may_answer(actor, quote.order):
+    if not may_answer_quote(actor, quote.order):
         raise PermissionDenied(_("只有发货方可以确认报价"))
     quote = run_transition(
         Quote,
@@ -483,6 +484,8 @@ def order_record_contact(
 ) -> CustomerContact:
     """Record a contact with the customer. If the quote's answer time has already run out, the
     unit now goes back unrepaired (the rule needs the contact first)."""
+    if not may_record_contact(actor):
+        raise PermissionDenied(_("只有后勤专员、维修主管或客服部长可以记录客户沟通"))
     if not summary.strip():
         raise ValidationError({"summary": _("请填写沟通内容")})
     at = at or timezone.now()
@@ -595,7 +598,7 @@ def loan_lend(
 ) -> Loan:
     """Lend a loaner unit (备用机): the responsible person signs, it ships, the customer is told
     to collect it; its return is a timer."""
-    if not (has_role(actor, Role.REPAIR_SUPERVISOR) or has_role(actor, Role.LOGISTICS_CLERK)):
+    if not may_handle_loaners(actor):
         raise PermissionDenied(_("只有维修主管或后勤专员可以借出备用机"))
     loaner = LoanerUnit.objects.select_for_update().get(pk=loaner_id)
     if not loaner.is_available:
@@ -639,6 +642,8 @@ def loan_lend(
 
 @transaction.atomic
 def loan_return(*, loan_id: int, actor, channel=ActionChannel.WEB) -> Loan:
+    if not may_handle_loaners(actor):
+        raise PermissionDenied(_("只有维修主管或后勤专员可以登记备用机归还"))
     loan = run_transition(
         Loan, loan_id, transition="give_back", actor=actor, channel=channel, check_permission=False
     )
@@ -738,9 +743,11 @@ def _month_bounds(month: date) -> tuple[datetime, datetime]:
 
 
 @transaction.atomic
-def statement_build(*, branch, month: date, actor=None) -> MonthlyStatement:
+def statement_build(*, branch, month: date, actor) -> MonthlyStatement:
     """Sum the repair and parts fees of the branch's units shipped in the month (consented
     quotes). A confirmed statement is locked and cannot be rebuilt."""
+    if not may_build_statements(actor):
+        raise PermissionDenied(_("只有后勤专员或客服部长可以生成对账单"))
     month = month.replace(day=1)
     statement, _created = MonthlyStatement.objects.select_for_update().get_or_create(
         branch=branch, month=month
