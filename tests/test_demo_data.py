@@ -125,3 +125,26 @@ def test_if_missing_skips_an_existing_demo_but_still_prints_the_logins():
     output = _load("--if-missing")
     assert "already loaded" in output and "logistics" in output
     assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_each_role_work_on_first_login():
+    from django.core.management import call_command
+
+    from repairs.models import ApprovalStep, RepairOrder
+    from repairs.selectors import signature_queue
+
+    call_command("load_demo", "--quiet")
+    call_command("load_demo", "--quiet")
+    from django.contrib.auth import get_user_model
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    assert signature_queue(users["cs_engineer"]).exists()
+    assert ApprovalStep.objects.filter(state="pending", role="provincial_manager").exists()
+    assert set(RepairOrder.objects.values_list("state", flat=True)) >= {
+        "waiting_pickup",
+        "repairing",
+        "waiting_consent",
+        "packing",
+    }
+    assert RepairOrder.objects.count() == 5

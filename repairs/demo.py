@@ -1,0 +1,146 @@
+"""Demo return applications and repair orders, so each role finds work on its first login.
+Called by `manage.py load_demo` (network) through its per-app hook; loads once."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from network.selectors import role_holders
+
+from .models import LoanerUnit, ReturnApplication
+from .services import orders as ro
+from .services import returns as rma
+
+
+def _application(applicant, units, *, contact="胡军"):
+    return rma.rma_create(
+        applicant=applicant,
+        header=rma.HeaderInput(
+            contact_name=contact, contact_phone="13300133001", shipping_method="logistics"
+        ),
+        lines=[
+            rma.LineInput(
+                product_model=model,
+                serial_number=serial,
+                fault_description=fault,
+                purchase_date=purchase,
+            )
+            for model, serial, fault, purchase in units
+        ],
+    )
+
+
+def _sign(app, steps: int | None = None):
+    """Sign the pending steps (all, or the first `steps`) as their real holders."""
+    signed = 0
+    app.refresh_from_db()
+    while app.state == "in_approval" and (steps is None or signed < steps):
+        step = app.steps.get(round=app.round, state="pending")
+        rma.rma_decide(
+            step_id=step.pk,
+            actor=role_holders(step.role, step.org_unit)[0],
+            approve=True,
+            comment="同意返厂",
+        )
+        signed += 1
+        app.refresh_from_db()
+
+
+def _receive(app, clerk):
+    rma.rma_book_pickup(
+        application_id=app.pk,
+        actor=clerk,
+        pickup_date=timezone.localdate(),
+        driver_name="李师傅",
+        vehicle_plate="粤A·D1234",
+    )
+    count = app.expected_units
+    rma.rma_record_pickup(
+        application_id=app.pk, actor=clerk, counted_units=count, shipper_count=count
+    )
+    rma.rma_receive(
+        application_id=app.pk,
+        actor=clerk,
+        units=[(ln.product_model, ln.serial_number) for ln in app.lines.all()],
+    )
+    app.refresh_from_db()
+    return list(app.lot.orders.order_by("pk"))
+
+
+def load_demo(*, units, users, stdout=None) -> None:
+    if ReturnApplication.objects.exists():
+        return
+    dealer, gz = users["cs_dealer"], users["gz_engineer"]
+    clerk, tech = users["logistics"], users["technician"]
+    last_year = timezone.localdate().replace(year=timezone.localdate().year - 1)
+    this_spring = timezone.localdate().replace(month=3, day=1)
+
+    # Waiting for signatures: one at the branch, one at the province.
+    waiting = _application(dealer, [("GPS-X1", "X1-270101", "不定位，指示灯常亮", this_spring)])
+    rma.rma_submit(application_id=waiting.pk, actor=dealer)
+    at_province = _application(dealer, [("GPS-Z3", "Z3-270102", "屏幕花屏", last_year)])
+    rma.rma_submit(application_id=at_province.pk, actor=dealer)
+    _sign(at_province, steps=1)
+    gz_draft = _application(gz, [("GPS-Y2", "Y2-270103", "按键失灵", this_spring)], contact="陈工")
+    rma.rma_submit(application_id=gz_draft.pk, actor=gz)
+
+    # Approved and waiting for the driver.
+    approved = _application(
+        gz, [("GPS-X1", "X1-270104", "开机无显示", this_spring)], contact="陈工"
+    )
+    rma.rma_submit(application_id=approved.pk, actor=gz)
+    _sign(approved)
+
+    # Received: a batch of four from the dealer in the workshop at various steps.
+    batch = _application(
+        dealer,
+        [
+            ("GPS-X1", "X1-270201", "不定位", this_spring),
+            ("GPS-X1", "X1-270202", "不定位", this_spring),
+            ("GPS-Z3", "Z3-270203", "摔坏外壳，不开机", last_year),
+            ("GPS-Z3", "Z3-270204", "进水", last_year),
+        ],
+    )
+    rma.rma_submit(application_id=batch.pk, actor=dealer)
+    _sign(batch)
+    _waiting, second, dropped, wet = _receive(batch, clerk)
+    ro.order_pick_up(order_id=second.pk, actor=tech)
+    ro.order_start_repair(order_id=second.pk, actor=tech, diagnosis="GPS 天线接口松脱")
+    ro.order_pick_up(order_id=dropped.pk, actor=tech)
+    ro.order_assess_warranty(order_id=dropped.pk, actor=tech, exclusions=["transport_damage"])
+    quote = ro.order_raise_quote(
+        order_id=dropped.pk,
+        actor=tech,
+        diagnosis="外壳碎裂，主板受损",
+        lines=[
+            ro.QuoteLineInput("labour", Decimal("80")),
+            ro.QuoteLineInput("parts", Decimal("260"), "主板"),
+        ],
+    )
+    ro.quote_send(quote_id=quote.pk, actor=clerk)  # the repair clock pauses for the customer
+    ro.order_pick_up(order_id=wet.pk, actor=tech)
+    ro.order_raise_quote(
+        order_id=wet.pk,
+        actor=tech,
+        diagnosis="进水腐蚀，过保",
+        lines=[
+            ro.QuoteLineInput("labour", Decimal("60")),
+            ro.QuoteLineInput("materials", Decimal("35"), "清洗、防潮"),
+        ],
+    )
+
+    # A single unit from Guangzhou, repaired and packed, ready to ship back.
+    single = _application(gz, [("GPS-Y2", "Y2-270301", "充电异常", this_spring)], contact="陈工")
+    rma.rma_submit(application_id=single.pk, actor=gz)
+    _sign(single)
+    (unit,) = _receive(single, clerk)
+    ro.order_pick_up(order_id=unit.pk, actor=tech)
+    ro.order_start_repair(order_id=unit.pk, actor=tech, diagnosis="充电管理芯片损坏")
+    ro.order_finish_repair(order_id=unit.pk, actor=tech, notes="更换充电芯片")
+    ro.order_finish_burn_in(order_id=unit.pk, actor=tech)
+    ro.order_qc(order_id=unit.pk, actor=tech, passed=True)
+
+    for serial, model in (("BY-X1-01", "GPS-X1"), ("BY-X1-02", "GPS-X1"), ("BY-Z3-01", "GPS-Z3")):
+        LoanerUnit.objects.get_or_create(serial_number=serial, defaults={"product_model": model})
+    if stdout is not None:
+        stdout.write("演示业务数据：返厂申请 6 份，维修单 5 张，备用机 3 台\n")
