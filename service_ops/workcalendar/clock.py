@@ -369,13 +369,15 @@ class TimeLeft:
 
     def __str__(self) -> str:
         from django.utils.translation import gettext as _
+        from django.utils.translation import ngettext
 
+        n = self.working_days
         if self.overdue:
-            if self.working_days:
-                return _("超期 %(n)d 个工作日") % {"n": self.working_days}
+            if n:
+                return ngettext("超期 %(n)d 个工作日", "超期 %(n)d 个工作日", n) % {"n": n}
             return _("已超期")
-        if self.working_days >= 1 and self.working_hours * 3600 >= _day_seconds():
-            return _("剩余 %(n)d 个工作日") % {"n": self.working_days}
+        if n >= 1 and self.working_hours * 3600 >= _day_seconds():
+            return ngettext("剩余 %(n)d 个工作日", "剩余 %(n)d 个工作日", n) % {"n": n}
         return _("剩余 %(h).1f 工作小时") % {"h": self.working_hours}
 
 
