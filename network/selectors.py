@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from .choices import Role
-from .models import Delegation, OrgUnit, RoleAssignment
+from .choices import PARTNER_KINDS, Role
+from .models import Delegation, OrgUnit, PrepaidAccount, RoleAssignment
 
 User = get_user_model()
 
@@ -104,4 +104,44 @@ def staff_directory(user, *, search: str = ""):
     return qs.order_by("profile__org_unit__path", "username")
 
 
-__all__ = ["Role", "acts_as", "role_holders", "role_holders_map", "roles_of", "staff_directory"]
+RECENT_ENTRIES = 20
+
+
+# --- reads of the network pages ------------------------------------------------------------
+
+
+def visible_org_units(user):
+    return OrgUnit.objects.visible_to(user).select_related("parent").order_by("path")
+
+
+def unit_staff(unit: OrgUnit):
+    return (
+        User.objects.filter(is_active=True, profile__org_unit=unit)
+        .select_related("profile")
+        .prefetch_related("role_assignments__org_unit")
+        .order_by("username")
+    )
+
+
+def unit_prepaid(unit: OrgUnit):
+    """(account or None, its most recent entries) of a dealer or service point."""
+    if unit.kind not in PARTNER_KINDS:
+        return None, []
+    account = PrepaidAccount.objects.filter(org_unit=unit).first()
+    if account is None:
+        return None, []
+    entries = account.entries.select_related("created_by").order_by("-created_at", "-id")
+    return account, list(entries[:RECENT_ENTRIES])
+
+
+__all__ = [
+    "Role",
+    "acts_as",
+    "role_holders",
+    "role_holders_map",
+    "roles_of",
+    "staff_directory",
+    "unit_prepaid",
+    "unit_staff",
+    "visible_org_units",
+]

@@ -1,19 +1,33 @@
-"""Reads of return applications: lists, signature queues, the year-end ranking."""
+"""Reads of return applications: lists, signature queues, progress, the clerk's board,
+arrivals and penalties, the year-end ranking."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from network.choices import OrgKind
 from network.models import Delegation, OrgUnit, RoleAssignment
 from service_ops.deadlines.models import Deadline, DeadlineStatus
+from service_ops.selectors import annotate_time_left
+from service_ops.workcalendar import clock
 
 from .choices import ApplicationState, Platform, StepState
-from .models import ApprovalStep, ReceivedUnit, ReturnApplication, ReturnPolicy
+from .models import (
+    ApprovalChainTemplate,
+    ApprovalStep,
+    Discrepancy,
+    Penalty,
+    ReceivedUnit,
+    ReturnApplication,
+    ReturnPolicy,
+    UnauthorisedArrival,
+)
 
 
 def application_list(user, *, filters: dict | None = None) -> QuerySet:
@@ -143,3 +157,115 @@ OPEN_STATES = [
     ApplicationState.PICKUP_BOOKED,
     ApplicationState.PICKED_UP,
 ]
+
+
+# --- pages of the return screens (moved from views: reads live here) ---------------------------
+BOARD_LIMIT = 50
+BOARD_COLUMNS = (
+    (ApplicationState.APPROVED, gettext_lazy("已批准，待约提货")),
+    (ApplicationState.PICKUP_BOOKED, gettext_lazy("已约提货，待提货清点")),
+    (ApplicationState.PICKED_UP, gettext_lazy("已提货，待收货")),
+    (ApplicationState.RECEIVED, gettext_lazy("已收货，待关闭")),
+)
+
+
+def with_time_left(deadlines) -> None:
+    """Attach the time left to each open deadline under one calendar version check."""
+    now = timezone.now()
+    with clock.pinned():
+        for deadline in deadlines:
+            if deadline is not None:
+                annotate_time_left(deadline, now)
+
+
+@dataclass
+class Progress:
+    """The approval chain of the current submission round: step k of n."""
+
+    steps: list
+    pending: ApprovalStep | None
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def signed(self) -> int:
+        return sum(1 for s in self.steps if s.state == StepState.APPROVED)
+
+    @property
+    def position(self) -> int:
+        return self.pending.position if self.pending else self.signed
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.signed / self.total) if self.total else 0
+
+
+def application_steps(application: ReturnApplication) -> tuple[Progress, list[tuple[int, list]]]:
+    """(progress of the current round with each open step's deadline, earlier rounds newest
+    first), in two queries."""
+    steps = list(
+        application.steps.select_related("decided_by", "org_unit").order_by("-round", "position")
+    )
+    current = [s for s in steps if s.round == application.round]
+    deadlines = step_deadlines([s for s in current if s.state == StepState.PENDING])
+    with_time_left(deadlines.values())
+    for step in current:
+        step.deadline = deadlines.get(step.pk)
+    pending = next((s for s in current if s.state == StepState.PENDING), None)
+    earlier: dict[int, list] = {}
+    for step in steps:
+        if step.round != application.round:
+            earlier.setdefault(step.round, []).append(step)
+    return Progress(steps=current, pending=pending), sorted(earlier.items(), reverse=True)
+
+
+def chain_template_steps(application: ReturnApplication):
+    template = ApprovalChainTemplate.objects.filter(platform=application.platform).first()
+    return list(template.steps.order_by("position")) if template else []
+
+
+def logistics_board(user) -> list[dict]:
+    """The clerk's columns with their counts; each column lists its oldest BOARD_LIMIT rows."""
+    counts = dict(
+        ReturnApplication.objects.visible_to(user)
+        .filter(state__in=[state for state, _label in BOARD_COLUMNS])
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+    )
+    discrepancies = (
+        Discrepancy.objects.filter(application=OuterRef("pk"))
+        .order_by()
+        .values("application")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    columns = []
+    for state, label in BOARD_COLUMNS:
+        rows = (
+            application_list(user)
+            .filter(state=state)
+            .annotate(
+                units=Sum("lines__quantity"),
+                discrepancy_count=Coalesce(Subquery(discrepancies), 0),
+            )
+            .order_by("approved_at", "pk")[:BOARD_LIMIT]
+        )
+        columns.append(
+            {"state": state, "label": label, "count": counts.get(state, 0), "rows": rows}
+        )
+    return columns
+
+
+def visible_arrivals(user):
+    return UnauthorisedArrival.objects.visible_to(user).select_related(
+        "shipper_unit", "branch", "recorded_by"
+    )
+
+
+def visible_penalties(user):
+    return Penalty.objects.visible_to(user).select_related(
+        "arrival", "person", "org_unit", "decided_by"
+    )

@@ -8,32 +8,25 @@ typed), PermissionDenied a 403, and TransitionNotAllowed a clear message and a r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import TransitionNotAllowed
 
 from network.choices import Role
 from network.selectors import acts_as
 from network.visibility import sees_everything, user_org_unit
-from service_ops.selectors import annotate_time_left
 from service_ops.transitions.models import ActionChannel
 from service_ops.transitions.services import available_actions, run_transition
-from service_ops.workcalendar import clock
 
 from . import forms as f
 from .choices import (
@@ -42,20 +35,15 @@ from .choices import (
     FreightTerms,
     PenaltyState,
     ReturnedStockState,
-    StepState,
 )
 from .exports import XLSX_CONTENT_TYPE, ranking_workbook
 from .filtersets import ReturnApplicationFilterSet
 from .models import (
-    ApprovalChainTemplate,
     ApprovalStep,
-    Discrepancy,
     HappyFundEntry,
-    Penalty,
     ReturnApplication,
     ReturnedStockApplication,
     ReturnPolicy,
-    UnauthorisedArrival,
 )
 from .permissions import (
     has_role,
@@ -65,24 +53,28 @@ from .permissions import (
     may_handle_logistics,
     may_receive,
 )
-from .selectors import application_list, signature_queue, step_deadlines, year_end_ranking
+from .selectors import (
+    application_list,
+    application_steps,
+    chain_template_steps,
+    logistics_board,
+    signature_queue,
+    step_deadlines,
+    visible_arrivals,
+    visible_penalties,
+    with_time_left,
+    year_end_ranking,
+)
 from .services import penalties as penalty_services
 from .services import returns as rma
 
 PAGE_SIZE = 25
-BOARD_LIMIT = 50
 PRINT_MIN_ROWS = 6
 EDITABLE_STATES = (ApplicationState.DRAFT, ApplicationState.REJECTED)
 WITHDRAWABLE_STATES = (
     ApplicationState.DRAFT,
     ApplicationState.IN_APPROVAL,
     ApplicationState.REJECTED,
-)
-BOARD_COLUMNS = (
-    (ApplicationState.APPROVED, gettext_lazy("已批准，待约提货")),
-    (ApplicationState.PICKUP_BOOKED, gettext_lazy("已约提货，待提货清点")),
-    (ApplicationState.PICKED_UP, gettext_lazy("已提货，待收货")),
-    (ApplicationState.RECEIVED, gettext_lazy("已收货，待关闭")),
 )
 STOCK_TRANSITIONS = {"start", "finish"}
 
@@ -121,113 +113,11 @@ def _colour(app):
     return app
 
 
-def _time_left(deadlines) -> None:
-    """Attach the time left to each open deadline under one calendar version check."""
-    now = timezone.now()
-    with clock.pinned():
-        for deadline in deadlines:
-            if deadline is not None:
-                annotate_time_left(deadline, now)
-
-
 def _visible_application(user, pk: int) -> ReturnApplication:
     return _colour(get_object_or_404(application_list(user), pk=pk))
 
 
 # --- reads of these pages (candidates for repairs/selectors.py) ---------------------------------
-
-
-@dataclass
-class Progress:
-    """The approval chain of the current submission round: step k of n."""
-
-    steps: list
-    pending: ApprovalStep | None
-
-    @property
-    def total(self) -> int:
-        return len(self.steps)
-
-    @property
-    def signed(self) -> int:
-        return sum(1 for s in self.steps if s.state == StepState.APPROVED)
-
-    @property
-    def position(self) -> int:
-        return self.pending.position if self.pending else self.signed
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.signed / self.total) if self.total else 0
-
-
-def application_steps(application: ReturnApplication) -> tuple[Progress, list[tuple[int, list]]]:
-    """(progress of the current round with each open step's deadline, earlier rounds newest
-    first), in two queries."""
-    steps = list(
-        application.steps.select_related("decided_by", "org_unit").order_by("-round", "position")
-    )
-    current = [s for s in steps if s.round == application.round]
-    deadlines = step_deadlines([s for s in current if s.state == StepState.PENDING])
-    _time_left(deadlines.values())
-    for step in current:
-        step.deadline = deadlines.get(step.pk)
-    pending = next((s for s in current if s.state == StepState.PENDING), None)
-    earlier: dict[int, list] = {}
-    for step in steps:
-        if step.round != application.round:
-            earlier.setdefault(step.round, []).append(step)
-    return Progress(steps=current, pending=pending), sorted(earlier.items(), reverse=True)
-
-
-def chain_template_steps(application: ReturnApplication):
-    template = ApprovalChainTemplate.objects.filter(platform=application.platform).first()
-    return list(template.steps.order_by("position")) if template else []
-
-
-def logistics_board(user) -> list[dict]:
-    """The clerk's columns with their counts; each column lists its oldest BOARD_LIMIT rows."""
-    counts = dict(
-        ReturnApplication.objects.visible_to(user)
-        .filter(state__in=[state for state, _label in BOARD_COLUMNS])
-        .order_by()
-        .values_list("state")
-        .annotate(n=Count("pk"))
-    )
-    discrepancies = (
-        Discrepancy.objects.filter(application=OuterRef("pk"))
-        .order_by()
-        .values("application")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    columns = []
-    for state, label in BOARD_COLUMNS:
-        rows = (
-            application_list(user)
-            .filter(state=state)
-            .annotate(
-                units=Sum("lines__quantity"),
-                discrepancy_count=Coalesce(Subquery(discrepancies), 0),
-            )
-            .order_by("approved_at", "pk")[:BOARD_LIMIT]
-        )
-        columns.append(
-            {"state": state, "label": label, "count": counts.get(state, 0), "rows": rows}
-        )
-    return columns
-
-
-def visible_arrivals(user):
-    return UnauthorisedArrival.objects.visible_to(user).select_related(
-        "shipper_unit", "branch", "recorded_by"
-    )
-
-
-def visible_penalties(user):
-    return Penalty.objects.filter(
-        arrival__in=UnauthorisedArrival.objects.visible_to(user)
-    ).select_related("arrival", "person", "org_unit", "decided_by")
 
 
 # --- list, create, edit --------------------------------------------------------------------------
@@ -483,7 +373,7 @@ def _visible_step(user, pk: int) -> ApprovalStep:
 
 def _card(request, step, form, *, outcome="", status=200):
     step.deadline = step_deadlines([step]).get(step.pk)
-    _time_left([step.deadline])
+    with_time_left([step.deadline])
     step.total = ApprovalStep.objects.filter(
         application_id=step.application_id, round=step.round
     ).count()
@@ -558,7 +448,7 @@ def signature_queue_page(request):
     page = Paginator(steps, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     deadlines = step_deadlines(rows)
-    _time_left(deadlines.values())
+    with_time_left(deadlines.values())
     for step in rows:
         step.deadline = deadlines.get(step.pk)
         step.total = sum(1 for s in step.application.all_steps if s.round == step.round)

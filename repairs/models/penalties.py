@@ -122,6 +122,12 @@ def _is_head_of_cs(instance, user) -> bool:
     return may_decide_penalties(user)
 
 
+class PenaltyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Penalties follow their arrival's visibility."""
+        return self.filter(arrival__in=UnauthorisedArrival.objects.visible_to(user))
+
+
 class Penalty(FSMModelMixin, models.Model):
     arrival = models.ForeignKey(
         UnauthorisedArrival, on_delete=models.CASCADE, related_name="penalties"
@@ -158,6 +164,8 @@ class Penalty(FSMModelMixin, models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = PenaltyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("负激励")
