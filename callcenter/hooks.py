@@ -1,28 +1,44 @@
-"""What other processes call to ask the call centre for a callback (回访 within 3 working days)."""
+"""What other processes call, through the platform's hook `request_callback`, to ask the call
+centre for a callback (回访 within 3 working days). The promise is a timer of the deadline engine:
+it warns, breaches and escalates like every other, and it moves when the calendar is edited."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.utils import timezone
 
-from service_ops.workcalendar.clock import add_working_days
+from network.models import OrgUnit
+from service_ops.deadlines.services import deadline_start
+from service_ops.plugins import default_policy
 
 from .models import CallbackRequest
+from .plugin import CALLBACK_POLICY
 
-CALLBACK_WITHIN_WORKING_DAYS = 3
 
-
+@transaction.atomic
 def request_callback(
-    *, subject, purpose: str, contact_name: str = "", contact_phone: str = "", at=None
+    *,
+    subject,
+    purpose: str,
+    contact_name: str = "",
+    contact_phone: str = "",
+    at=None,
+    org_unit=None,
 ) -> CallbackRequest:
-    """Idempotent per (subject, purpose)."""
+    """Idempotent per (subject, purpose): the second call returns the first request and starts
+    no second timer. The timer belongs to the call centre (the root org unit) unless told."""
     at = at or timezone.now()
-    request, _created = CallbackRequest.objects.get_or_create(
+    request, created = CallbackRequest.objects.get_or_create(
         subject_type=ContentType.objects.get_for_model(subject),
         subject_id=subject.pk,
         purpose=purpose,
-        defaults={
-            "contact_name": contact_name,
-            "contact_phone": contact_phone,
-            "due_at": add_working_days(at, CALLBACK_WITHIN_WORKING_DAYS),
-        },
+        defaults={"contact_name": contact_name, "contact_phone": contact_phone, "created_at": at},
     )
+    if created:
+        deadline_start(
+            policy=default_policy(CALLBACK_POLICY),
+            owner=request,
+            org_unit=org_unit or OrgUnit.objects.filter(parent__isnull=True).first(),
+            started_at=at,
+            label=f"回访：{purpose} {contact_name}".strip()[:200],
+        )
     return request

@@ -9,11 +9,10 @@ from service_ops.notifications.services import notify
 from .services.orders import review_build
 
 
-@shared_task(name="repairs.tasks.build_review_list")
-def build_review_list() -> int:
+def review_list_build_and_tell(now=None) -> int:
     """Wednesday and Saturday mornings: the list of units not shipped within their limit, for the
-    review meeting; the repair supervisor and the clerks are told."""
-    meeting = review_build()
+    review meeting; the repair supervisor and the clerks are told. Idempotent per day."""
+    meeting = review_build(now=now)
     count = meeting.items.count()
     hq = OrgUnit.objects.filter(parent__isnull=True).first()
     if hq is not None and count:
@@ -26,3 +25,8 @@ def build_review_list() -> int:
             source=meeting,
         )
     return count
+
+
+@shared_task(name="repairs.tasks.build_review_list")
+def build_review_list() -> int:
+    return review_list_build_and_tell()

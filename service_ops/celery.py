@@ -1,14 +1,14 @@
-"""The Celery app. Every periodic schedule of the project is declared here, in one place.
+"""The Celery app. Its beat schedule is the apps' declared periodic jobs (plugin.py), the same
+list the embedded sweeper runs (service_ops/embedded.py).
 
 Production runs one `celery -A service_ops beat` and any number of `celery -A service_ops worker`
 processes on REDIS_URL. The embedded shape (no REDIS_URL) runs tasks eagerly and `manage.py run`
-sweeps in-process instead of beat (service_ops/embedded.py).
+sweeps in-process instead of beat.
 """
 
 import os
 
-from celery import Celery
-from celery.schedules import crontab
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service_ops.settings")
 
@@ -19,25 +19,21 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["service_ops.deadlines", "service_ops.notifications"])
 
-# One beat instance runs these. Deadlines are swept, never scheduled as long ETA tasks
-# (Redis redelivers those after the visibility timeout). The on-commit nudge to the sender may be
-# lost (broker down); send-pending-notifications picks up what the outbox still holds.
-app.conf.beat_schedule = {
-    "sweep-deadlines": {
-        "task": "service_ops.deadlines.tasks.sweep_deadlines",
-        "schedule": float(os.environ.get("SWEEP_INTERVAL_SECONDS", "30")),
-    },
-    "send-pending-notifications": {
-        "task": "service_ops.notifications.tasks.send_pending_notifications",
-        "schedule": 60.0,
-    },
-    "send-daily-digests": {
-        "task": "service_ops.notifications.tasks.send_daily_digests",
-        "schedule": crontab(hour=8, minute=30),
-    },
-    # 每周三、六: the list of units not shipped within their limit, for the review meeting.
-    "build-review-list": {
-        "task": "repairs.tasks.build_review_list",
-        "schedule": crontab(hour=8, minute=30, day_of_week="wed,sat"),
-    },
-}
+
+@signals.import_modules.connect
+def _schedule_declared_jobs(sender=None, **kwargs):
+    """Beat and workers import their modules after Django is set up (Celery's Django fix-up
+    connects first): read the declared jobs then, when the app registry is ready."""
+    load_beat_schedule(sender or app)
+
+
+def load_beat_schedule(celery_app=app) -> dict:
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+    from service_ops.plugins import beat_schedule
+
+    celery_app.conf.beat_schedule = beat_schedule()
+    return celery_app.conf.beat_schedule

@@ -1,9 +1,10 @@
 """The embedded shape's in-process sweeper: what Celery beat and a worker do in production.
 
-A daemon thread that, every SERVICE_OPS["SWEEP_INTERVAL_SECONDS"], sweeps due deadlines, sends the
-outbox's pending e-mail and SMS, and once a day (from the start of the working day) the digests.
-Each job runs on its own: a failure is logged and the next job and the next iteration still run,
-and the thread closes its database connections around every job.
+A daemon thread that, every SERVICE_OPS["SWEEP_INTERVAL_SECONDS"], runs the apps' declared
+periodic jobs (plugin.py; beat reads the same list): an `every` job each tick (or once its period
+has passed, when that is longer than the tick), an `at` job once a day from its local time on its
+weekdays. Each job runs on its own: a failure is logged and the next job and the next iteration
+still run, and the thread closes its database connections around every job.
 
 Only `manage.py run` starts it, from its serving process (runserver's `inner_run`). Never from
 `AppConfig.ready()`: that also runs in runserver's reloader parent, `manage.py check`, `migrate`,
@@ -14,92 +15,69 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from service_ops.plugins import PeriodicJob, periodic_jobs
 
 logger = logging.getLogger(__name__)
 
 THREAD_NAME = "service-ops-sweeper"
 
 
-def _sweep(now: datetime):
-    from service_ops.deadlines.sweep import sweep_deadlines
-
-    return sweep_deadlines(now=now)
-
-
-def _send_pending(now: datetime):
-    from service_ops.notifications.services import send_pending
-
-    return send_pending(now=now)
-
-
-def _send_digests(now: datetime):
-    from service_ops.notifications.services import send_digests
-
-    return send_digests(now=now)
-
-
-def _review_list(now: datetime):
-    """Wednesday and Saturday (beat's build-review-list); idempotent per day."""
-    if timezone.localtime(now).weekday() not in (2, 5):
-        return None
-    from repairs.tasks import build_review_list
-
-    return build_review_list()
-
-
 class Sweeper:
     """One loop; `step()` is one iteration (tests call it directly)."""
 
-    def __init__(self, interval: float | None = None):
+    def __init__(self, interval: float | None = None, jobs: list[PeriodicJob] | None = None):
         if interval is None:
             interval = float(settings.SERVICE_OPS["SWEEP_INTERVAL_SECONDS"])
         self.interval = max(1.0, float(interval))
-        self.digests_sent_on: date | None = None
+        self.jobs = list(jobs) if jobs is not None else periodic_jobs()
+        self.last_run: dict[str, datetime] = {}
+        self.ran_on: dict[str, date] = {}
         self.iterations = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     # --- one iteration ------------------------------------------------------------------------
     def step(self, now: datetime | None = None) -> dict[str, Any]:
-        """Sweep, send, and (once a day) send digests. Returns each job's result, or None for a job
-        that failed (already logged)."""
+        """Run every job that is due. Returns {job name: its result, or None when it failed
+        (already logged)}; jobs not due are absent."""
         now = now or timezone.now()
-        report: dict[str, Any] = {
-            "sweep": self._guarded("sweep_deadlines", _sweep, now),
-            "sent": self._guarded("send_pending", _send_pending, now),
-        }
-        if self._digests_due(now):
-            report["digests"] = self._guarded("send_digests", _send_digests, now)
-            report["review"] = self._guarded("build_review_list", _review_list, now)
-            if report["digests"] is not None:
-                self.digests_sent_on = timezone.localdate(now)
+        report: dict[str, Any] = {}
+        for job in self.jobs:
+            if not self._due(job, now):
+                continue
+            result = report[job.name] = self._guarded(job, now)
+            if job.every is not None:
+                self.last_run[job.name] = now
+            elif result is not None:  # a failed daily job is tried again next tick
+                self.ran_on[job.name] = timezone.localdate(now)
         self.iterations += 1
         return report
 
-    def _digests_due(self, now: datetime) -> bool:
-        """Daily, like beat's 08:30 crontab: the first iteration on a new day at or after the
-        start of the working day (the digest rows themselves wait for that moment too)."""
-        from service_ops.workcalendar import clock
-
+    def _due(self, job: PeriodicJob, now: datetime) -> bool:
+        if job.every is not None:
+            every = job.seconds()
+            last = self.last_run.get(job.name)
+            return last is None or every <= self.interval or (now - last).total_seconds() >= every
         local = timezone.localtime(now)
-        if self.digests_sent_on == local.date():
+        if job.weekdays and local.weekday() not in job.weekdays:
             return False
-        return local.time() >= clock.workday_start()
+        return self.ran_on.get(job.name) != local.date() and local.time() >= job.local_time()
 
     @staticmethod
-    def _guarded(name: str, job: Callable[[datetime], Any], now: datetime) -> Any:
+    def _guarded(job: PeriodicJob, now: datetime) -> Any:
         close_old_connections()
         try:
-            return job(now)
+            return import_string(job.run)(now=now)
         except Exception:
-            logger.exception("embedded sweeper: %s failed; retrying next interval", name)
+            logger.exception("embedded sweeper: %s failed; retrying next interval", job.name)
             return None
         finally:
             close_old_connections()

@@ -7,7 +7,7 @@ lookups). Working-day arithmetic reads the process's cached calendar, pinned for
 from __future__ import annotations
 
 import calendar as _calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
@@ -15,14 +15,10 @@ from django.utils import timezone
 
 from network.choices import Role
 from network.visibility import org_scope_q, user_org_unit
-from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
+from service_ops.deadlines.models import Deadline, DeadlineStatus
 from service_ops.notifications.models import Channel, Notification
 from service_ops.workcalendar import clock
 from service_ops.workcalendar.models import CalendarChange, CalendarDay, CalendarYear
-
-OVERDUE, DUE_SOON, LATER = "overdue", "soon", "later"
-GROUPS = (OVERDUE, DUE_SOON, LATER)
-
 
 # --- who may do what in the shell ------------------------------------------------------------
 
@@ -53,43 +49,7 @@ def can_edit_calendar(user, roles=None) -> bool:
 
 
 # --- my work ---------------------------------------------------------------------------------
-
-
-@dataclass
-class MyWork:
-    groups: dict[str, list[Deadline]] = field(default_factory=dict)
-    provisional_years: list[CalendarYear] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(len(items) for items in self.groups.values())
-
-    def count(self, group: str) -> int:
-        return len(self.groups.get(group, ()))
-
-
-def open_deadlines_assigned_to(user) -> QuerySet[Deadline]:
-    return (
-        Deadline.objects.filter(assignee=user, status__in=OPEN_STATUSES)
-        .select_related("org_unit", "owner_type", "policy")
-        .order_by("due_at", "id")
-    )
-
-
-def _group_of(deadline: Deadline, now: datetime, soon_until: datetime) -> str:
-    """Overdue, due soon (by the cut-off of the next working day) or later. A paused timer is
-    judged by the time it had left when it was paused: its due time moves when it resumes."""
-    if deadline.status == DeadlineStatus.BREACHED or deadline.breached_at:
-        return OVERDUE
-    if deadline.status == DeadlineStatus.PAUSED and deadline.paused_at:
-        if deadline.due_at <= deadline.paused_at:
-            return OVERDUE
-        return (
-            DUE_SOON if deadline.due_at <= clock.add_working_days(deadline.paused_at, 1) else LATER
-        )
-    if deadline.due_at <= now:
-        return OVERDUE
-    return DUE_SOON if deadline.due_at <= soon_until else LATER
+# The list itself is service_ops.inbox (every app's providers); here: what the page adds.
 
 
 def annotate_time_left(deadline: Deadline, now: datetime) -> Deadline:
@@ -99,21 +59,11 @@ def annotate_time_left(deadline: Deadline, now: datetime) -> Deadline:
     return deadline
 
 
-def my_work(user, *, now: datetime | None = None) -> MyWork:
-    """My open timers grouped overdue → due soon → later, each sorted by due time, with the time
-    left attached; plus the provisional calendar years staff must confirm."""
-    now = now or timezone.now()
-    groups: dict[str, list[Deadline]] = {g: [] for g in GROUPS}
-    with clock.pinned():  # one calendar version check for the whole list
-        soon_until = clock.add_working_days(now, 1)
-        for deadline in open_deadlines_assigned_to(user):
-            annotate_time_left(deadline, now)
-            deadline.group = _group_of(deadline, now, soon_until)
-            groups[deadline.group].append(deadline)
-    result = MyWork(groups=groups)
+def calendar_warnings(user, *, now: datetime | None = None) -> list[CalendarYear]:
+    """The provisional calendar years staff who may confirm them should confirm."""
     if is_internal(user) and (user.is_staff or can_edit_calendar(user)):
-        result.provisional_years = provisional_years(now=now)
-    return result
+        return provisional_years(now=now)
+    return []
 
 
 def provisional_years(*, now: datetime | None = None) -> list[CalendarYear]:

@@ -1,11 +1,14 @@
+"""The project's URLs: the core's, and each plugin app's declared pages and API (plugin.py)."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from service_ops import plugins
+
 api_v1 = [
     path("", include("service_ops.api.urls")),
-    path("", include("network.api.urls")),
-    path("", include("repairs.api.urls")),
+    *(path("", include(module)) for module in plugins.api_urls()),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -14,7 +17,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("network/", include("network.urls")),
-    path("repairs/", include("repairs.urls")),
+    *(path(prefix, include(module)) for prefix, module in plugins.web_urls()),
     path("", include("service_ops.web_urls")),
 ]
+
+handler403 = "service_ops.views.permission_denied"
+handler404 = "service_ops.views.page_not_found"
+handler500 = "service_ops.views.server_error"

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from network.selectors import roles_of
-from service_ops import selectors
+from service_ops import selectors, work
 from service_ops.forms import CalendarDayForm, ConfirmYearForm
 from service_ops.notifications.services import mark_read, unread_count
 from service_ops.workcalendar import clock
@@ -34,31 +34,31 @@ WEEKDAY_HEADERS = (
     pgettext_lazy("周六", "六"),
     pgettext_lazy("周日", "日"),
 )
-GROUP_LABELS = {
-    selectors.OVERDUE: gettext_lazy("已超期"),
-    selectors.DUE_SOON: gettext_lazy("即将到期"),
-    selectors.LATER: gettext_lazy("以后到期"),
-}
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 @login_required
 @require_GET
 def my_work(request):
-    work = selectors.my_work(request.user)
+    """Everything waiting for me, from every app (service_ops.work), overdue first; tabs by
+    urgency and by kind of work, a page at a time."""
+    mywork = work.work_of(request.user)
     show = request.GET.get("show", "")
-    if show not in selectors.GROUPS:
-        show = ""
-    tabs = [(name, GROUP_LABELS[name], work.count(name)) for name in selectors.GROUPS]
-    groups = [
-        (name, GROUP_LABELS[name], work.groups[name])
-        for name in selectors.GROUPS
-        if not show or show == name
-    ]
+    show = show if show in work.GROUPS else ""
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in {name for name, _label, _n in mywork.kinds} else ""
+    page = mywork.page(request.GET.get("page"), group=show, kind=kind)
     return render(
         request,
         "service_ops/my_work.html",
-        {"work": work, "groups": groups, "tabs": tabs, "show": show},
+        {
+            "work": mywork,
+            "page": page,
+            "tabs": [(g, work.GROUP_LABELS[g], mywork.count(g)) for g in work.GROUPS],
+            "show": show,
+            "kind": kind,
+            "provisional_years": selectors.calendar_warnings(request.user),
+        },
     )
 
 
@@ -202,3 +202,29 @@ def calendar_confirm(request):
         _("已确认 %(y)d 年放假调休安排，重算了 %(n)d 个计时器") % {"y": year, "n": moved},
     )
     return redirect(f"{reverse('calendar')}?year={year}")
+
+
+# --- error pages -------------------------------------------------------------------------------
+
+
+def _error_page(request, status: int, template: str, reason: str = ""):
+    """Styled in the site's shell and language; says what happened and where to go next."""
+    return render(request, template, {"status": status, "reason": reason}, status=status)
+
+
+def permission_denied(request, exception=None):
+    # A service's PermissionDenied carries a reason for the person (e.g. "只有客服部部长可以…").
+    reason = str(exception) if exception and str(exception) else ""
+    return _error_page(request, 403, "403.html", reason)
+
+
+def page_not_found(request, exception=None):
+    return _error_page(request, 404, "404.html")
+
+
+def server_error(request):
+    """No database, no context processors: the 500 page must render when everything is down."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    return HttpResponseServerError(loader.get_template("500.html").render({"request": request}))

@@ -85,8 +85,9 @@ def test_one_iteration_sweeps_a_due_deadline_and_sends_the_outbox(monkeypatch):
     deadline.refresh_from_db()
     assert deadline.status == DeadlineStatus.BREACHED
     assert DeadlineAction.objects.filter(deadline=deadline).count() == 1
-    assert report["sweep"].fired == 1
-    assert report["sent"] == 2  # the breach e-mail and the row that was waiting
+    assert report["sweep-deadlines"].fired == 1
+    # the breach e-mail and the row that was waiting
+    assert report["send-pending-notifications"] == 2
     in_app = Notification.objects.filter(recipient=user, channel=Channel.IN_APP)
     assert [n.subject for n in in_app] == ["已超期：测试"]
     waiting.refresh_from_db()
@@ -104,7 +105,7 @@ def test_a_second_iteration_does_not_fire_the_same_level_again():
         sweeper.step()
         notes = Notification.objects.count()
         second = sweeper.step()
-    assert second["sweep"].fired == 0
+    assert second["sweep-deadlines"].fired == 0
     assert Notification.objects.count() == notes
     assert DeadlineAction.objects.count() == 1
 
@@ -114,7 +115,7 @@ def test_a_failing_job_is_logged_and_the_other_jobs_still_run(monkeypatch, caplo
     def broken(now):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(embedded, "_sweep", broken)
+    monkeypatch.setattr("service_ops.deadlines.sweep.sweep_deadlines", broken)
     with time_machine.travel(TUESDAY_10AM, tick=False):
         user, _hq = _person()
         Notification.objects.create(
@@ -122,16 +123,19 @@ def test_a_failing_job_is_logged_and_the_other_jobs_still_run(monkeypatch, caplo
         )
         with caplog.at_level(logging.ERROR, logger="service_ops.embedded"):
             report = embedded.Sweeper(interval=30).step()
-    assert report["sweep"] is None
-    assert report["sent"] == 1
-    assert "sweep_deadlines failed" in caplog.text
+    assert report["sweep-deadlines"] is None
+    assert report["send-pending-notifications"] == 1
+    assert "sweep-deadlines failed" in caplog.text
 
 
 def test_digests_go_out_once_a_day_from_the_start_of_the_working_day(monkeypatch):
     calls = []
-    monkeypatch.setattr(embedded, "_sweep", lambda now: None)
-    monkeypatch.setattr(embedded, "_send_pending", lambda now: 0)
-    monkeypatch.setattr(embedded, "_send_digests", lambda now: calls.append(now) or 0)
+    monkeypatch.setattr("service_ops.deadlines.sweep.sweep_deadlines", lambda now: None)
+    monkeypatch.setattr("service_ops.notifications.services.send_pending", lambda now: 0)
+    monkeypatch.setattr(
+        "service_ops.notifications.services.send_digests", lambda now: calls.append(now) or 0
+    )
+    monkeypatch.setattr("repairs.tasks.review_list_build_and_tell", lambda now: 0)
     sweeper = embedded.Sweeper(interval=30)
     day = datetime(2026, 9, 29, tzinfo=Z)  # the working day starts at 08:30 (settings)
     for hour, minute in [(7, 0), (8, 29), (8, 31), (12, 0), (17, 0)]:

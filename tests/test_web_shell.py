@@ -260,6 +260,9 @@ def test_my_work_runs_the_same_queries_for_5_or_50_deadlines(
     clerk_client.get(reverse("my_work"))
     with django_assert_max_num_queries(five):
         html = clerk_client.get(reverse("my_work")).text
+    assert "时限0" in html and "时限24" in html  # a page of 25
+    with django_assert_max_num_queries(five):
+        html = clerk_client.get(reverse("my_work"), {"page": 2}).text
     assert "时限49" in html
 
 

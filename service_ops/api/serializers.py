@@ -100,3 +100,39 @@ class AddWorkingDaysSerializer(serializers.Serializer):
     provisional = serializers.BooleanField(
         help_text=_("涉及的年度中有尚未确认放假调休安排的，结果可能变化")
     )
+
+
+class WorkItemSerializer(serializers.Serializer):
+    """One entry of 我的工作 (service_ops.work.WorkItem.as_dict)."""
+
+    key = serializers.CharField(help_text="唯一键，例如 repairs.quote:12")
+    kind = serializers.CharField(help_text="提供者（标签页），例如 timers、repairs.quotes")
+    kind_label = serializers.CharField()
+    what = serializers.CharField(help_text="待办事项")
+    url = serializers.CharField(help_text="办理页面（站内路径）")
+    since = serializers.DateTimeField(help_text="自何时起等待")
+    due_at = serializers.DateTimeField(allow_null=True, help_text="到期时间；无时限为 null")
+    group = serializers.ChoiceField(choices=["overdue", "soon", "later", "waiting"])
+    paused = serializers.BooleanField()
+    overdue = serializers.BooleanField()
+    working_days_left = serializers.IntegerField(allow_null=True)
+    time_left = serializers.CharField()
+    where = serializers.CharField()
+    note = serializers.CharField()
+
+
+class WorkKindSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class MyWorkSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="筛选后的条数")
+    total = serializers.IntegerField(help_text="全部待办条数（达到上限时 capped 为 true）")
+    capped = serializers.BooleanField()
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="按到期分组的条数")
+    kinds = WorkKindSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = WorkItemSerializer(many=True)

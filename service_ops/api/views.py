@@ -3,16 +3,20 @@
 from datetime import date
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from service_ops import work
 from service_ops.workcalendar import clock
 from service_ops.workcalendar.models import CalendarYear
 
 from .serializers import (
     AddWorkingDaysQuerySerializer,
     AddWorkingDaysSerializer,
+    MyWorkSerializer,
     WorkingDayQuerySerializer,
     WorkingDaySerializer,
 )
@@ -98,3 +102,61 @@ class AddWorkingDaysView(APIView):
                 {"start": start, "days": days, "due": due, "provisional": provisional}
             ).data
         )
+
+
+class MyWorkView(APIView):
+    """我的工作 for the caller: the same list, counts and order as the page at /."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["my-work"],
+        summary="我的工作",
+        description=(
+            "等您处理的全部事项（各模块汇总）：超期在前，再按到期时间；无时限的按等待时长。"
+            "`show` 按到期筛选（overdue / soon / later / waiting），`kind` 按事项筛选，"
+            "`page` 翻页（每页 25 条）。"
+        ),
+        parameters=[
+            OpenApiParameter("show", str, enum=list(work.GROUPS), required=False),
+            OpenApiParameter("kind", str, required=False),
+            OpenApiParameter("page", int, required=False),
+        ],
+        responses={200: MyWorkSerializer},
+    )
+    def get(self, request):
+        mywork = work.work_of(request.user)
+        show = request.query_params.get("show", "")
+        kind = request.query_params.get("kind", "")
+        if show and show not in work.GROUPS:
+            raise ValidationError({"show": [f"可选值：{', '.join(work.GROUPS)}"]})
+        page = mywork.page(request.query_params.get("page"), group=show, kind=kind)
+
+        def link(number):
+            return request.build_absolute_uri(
+                f"?{_query(request, page=number)}" if number else None
+            )
+
+        return Response(
+            MyWorkSerializer(
+                {
+                    "count": page.paginator.count,
+                    "total": mywork.total,
+                    "capped": mywork.capped,
+                    "counts": mywork.counts,
+                    "kinds": [
+                        {"name": n, "label": str(lb), "count": c} for n, lb, c in mywork.kinds
+                    ],
+                    "next": link(page.next_page_number()) if page.has_next() else None,
+                    "previous": link(page.previous_page_number()) if page.has_previous() else None,
+                    "results": [item.as_dict() for item in page.object_list],
+                }
+            ).data
+        )
+
+
+def _query(request, **changes) -> str:
+    params = request.query_params.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()

@@ -199,6 +199,13 @@ def deadline_extend(*, deadline: Deadline | int, amount: Decimal, reason: str, a
     return deadline
 
 
+def _warnings_done(deadline: Deadline, at: datetime) -> None:
+    """A stopped timer's warnings and breach notes no longer ask anyone to act."""
+    from service_ops.notifications.services import tasks_done
+
+    tasks_done(deadline.owner_id, source_type_id=deadline.owner_type_id, category="deadline", at=at)
+
+
 @transaction.atomic
 def deadline_close(*, deadline: Deadline | int, actor=None, at: datetime | None = None):
     """The owner finished: met if before the due time, late otherwise."""
@@ -222,6 +229,7 @@ def deadline_close(*, deadline: Deadline | int, actor=None, at: datetime | None 
     deadline.paused_at = None
     deadline.save()
     DeadlineLog.objects.create(deadline=deadline, kind=DeadlineLog.Kind.CLOSE, at=at, actor=actor)
+    _warnings_done(deadline, at)
     return deadline
 
 
@@ -246,6 +254,7 @@ def deadline_cancel(
     DeadlineLog.objects.create(
         deadline=deadline, kind=DeadlineLog.Kind.CANCEL, at=at, detail=reason[:255], actor=actor
     )
+    _warnings_done(deadline, at)
     return deadline
 
 

@@ -288,6 +288,9 @@ def _notify(fired: list[FiredAction], snapshots: dict[int, dict], now: datetime)
                     escalation=a.level > timing.BREACH,
                     source_type_id=a.owner_type_id,
                     source_id=a.owner_id,
+                    # The warning and the breach ask the person who holds the work to act (待办,
+                    # done when the work moves on); escalations inform the chain above (知会).
+                    needs_action=a.level <= timing.BREACH,
                 )
             )
     return notify_many(specs, now=now)

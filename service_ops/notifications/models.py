@@ -29,6 +29,11 @@ class Notification(models.Model):
     digest = models.BooleanField(_("进入每日汇总"), default=False)
     source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # 待办 (asks for an action on its source, the task) or 知会 (for information). An action row
+    # is done when its task is done, by whoever did it: see notifications.services.tasks_done.
+    needs_action = models.BooleanField(_("待办"), default=False)
+    task_state = models.CharField(max_length=32, blank=True, editable=False)
+    done_at = models.DateTimeField(_("已办结"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     send_after = models.DateTimeField(_("发送时间不早于"), default=timezone.now)
     sent_at = models.DateTimeField(_("已发送"), null=True, blank=True)
@@ -48,11 +53,20 @@ class Notification(models.Model):
             ),
             models.Index(
                 fields=["recipient", "created_at"],
-                name="notification_inbox_unread",
-                condition=Q(channel="in_app", read_at__isnull=True),
+                name="notification_inbox_open",
+                condition=Q(channel="in_app", read_at__isnull=True, done_at__isnull=True),
+            ),
+            models.Index(
+                fields=["source_type", "source_id"],
+                name="notification_open_tasks",
+                condition=Q(needs_action=True, done_at__isnull=True),
             ),
             models.Index(fields=["recipient", "channel", "created_at"], name="notification_inbox"),
         ]
 
     def __str__(self):
         return self.subject
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None and self.done_at is None

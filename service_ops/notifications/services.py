@@ -32,6 +32,10 @@ class NotificationSpec:
     escalation: bool = False  # an escalation may go to the recipient's daily digest instead
     source_type_id: int | None = None
     source_id: int | None = None
+    # 待办: asks the recipient to act on the source (the task) while it is in `task_state`; done
+    # when the task moves on (tasks_done). Otherwise 知会, for information.
+    needs_action: bool = False
+    task_state: str = ""
 
 
 def next_working_moment(now: datetime) -> datetime:
@@ -86,6 +90,8 @@ def notify_many(specs: list[NotificationSpec], *, now: datetime | None = None) -
             spec.urgent,
             spec.source_type_id,
             spec.source_id,
+            spec.needs_action,
+            spec.task_state[:32],
         )
         rows.append((*common, IN_APP, False, NOW))
         profile = getattr(user, "profile", None)
@@ -112,8 +118,8 @@ def notify_many(specs: list[NotificationSpec], *, now: datetime | None = None) -
 
 NOW, OFFICE, DIGEST = 0, 1, 2  # index into the moments of a notify_many call
 # Per row: recipient_id, category, subject, body, url, urgent, source_type_id, source_id,
-# channel, digest, and which moment is its send_after; created_at is the call's `now`, and an
-# in-app row is sent (delivered) at that moment.
+# needs_action, task_state, channel, digest, and which moment is its send_after; created_at is
+# the call's `now`, and an in-app row is sent (delivered) at that moment.
 _COLUMNS = (
     "recipient_id",
     "category",
@@ -123,6 +129,8 @@ _COLUMNS = (
     "urgent",
     "source_type_id",
     "source_id",
+    "needs_action",
+    "task_state",
     "channel",
     "digest",
 )
@@ -135,10 +143,13 @@ _PG_TYPES = (
     "boolean",
     "integer",
     "bigint",
+    "boolean",
+    "varchar",
     "varchar",
     "boolean",
     "smallint",
 )
+_CHANNEL = _COLUMNS.index("channel")
 _PG_CHUNK = 5000
 _CHUNK = 500
 
@@ -177,7 +188,7 @@ def _insert_rows(rows: list[tuple], moments: tuple) -> None:
             chunk = rows[first : first + _CHUNK]
             params: list = []
             for row in chunk:
-                sent_at = adapted[NOW] if row[8] == IN_APP else None
+                sent_at = adapted[NOW] if row[_CHANNEL] == IN_APP else None
                 params += [*row[:-1], adapted[row[-1]], adapted[NOW], sent_at]
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
@@ -195,10 +206,15 @@ def notify(
     urgent=False,
     category="system",
     source=None,
+    action: bool = False,
 ) -> int:
+    """Tell people something. With `action=True` the notification asks them to act on `source`
+    (待办): it is done, and leaves the unread count, once `source` moves on from the state it is
+    in now (any transition through run_transition) or its service calls tasks_done."""
     from django.contrib.contenttypes.models import ContentType
 
     source_type_id = ContentType.objects.get_for_model(source).pk if source is not None else None
+    task_state = _state_of(source) if action and source is not None else ""
     return notify_many(
         [
             NotificationSpec(
@@ -210,6 +226,8 @@ def notify(
                 category=category,
                 source_type_id=source_type_id,
                 source_id=getattr(source, "pk", None),
+                needs_action=action and source is not None,
+                task_state=task_state,
             )
             for r in recipients
         ]
@@ -324,6 +342,44 @@ def send_digests(*, now: datetime | None = None) -> int:
     return sent
 
 
+def _state_of(source) -> str:
+    from service_ops.transitions.services import state_field_of
+
+    try:
+        return str(getattr(source, state_field_of(type(source)).name))
+    except TypeError:  # not a state machine: done only when its service says so
+        return ""
+
+
+def tasks_done(
+    source,
+    *,
+    state: str | None = None,
+    category: str | None = None,
+    at: datetime | None = None,
+    source_type_id: int | None = None,
+) -> int:
+    """Mark the open 待办 notifications about `source` (an object, or its pk with
+    `source_type_id`) done, whoever did the task. With `state`, only those asked in another
+    state: a transition into the state they wait in (a resubmission, say) leaves them open.
+    Returns rows marked."""
+    from django.contrib.contenttypes.models import ContentType
+
+    if source_type_id is None:
+        source_type_id = ContentType.objects.get_for_model(type(source)).pk
+    qs = Notification.objects.filter(
+        source_type_id=source_type_id,
+        source_id=getattr(source, "pk", source),
+        needs_action=True,
+        done_at__isnull=True,
+    )
+    if state is not None:
+        qs = qs.exclude(task_state=state)
+    if category is not None:
+        qs = qs.filter(category=category)
+    return qs.update(done_at=at or timezone.now())
+
+
 def mark_read(*, user, ids=None) -> int:
     qs = Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True)
     if ids is not None:
@@ -332,6 +388,7 @@ def mark_read(*, user, ids=None) -> int:
 
 
 def unread_count(user) -> int:
+    """The bell: in-app notifications neither read nor done."""
     return Notification.objects.filter(
-        recipient=user, channel=Channel.IN_APP, read_at__isnull=True
+        recipient=user, channel=Channel.IN_APP, read_at__isnull=True, done_at__isnull=True
     ).count()

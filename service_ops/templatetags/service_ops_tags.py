@@ -4,13 +4,13 @@ navigation.
     {% load service_ops_tags %}
     {% history_panel obj %}       the transition log of any process object
     {% time_left deadline %}      a badge coloured by urgency ("剩余 2 个工作日", "超期 1 个工作日")
+    {% work_item_badge item %}    the same for an entry of 我的工作 (service_ops.work.WorkItem)
     {% main_nav as items %}       navigation entries for the current user and roles
     {{ amount|money }}            ¥1,250.00
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from network.visibility import sees_everything
+from service_ops import plugins
 from service_ops.deadlines.models import DeadlineStatus
 from service_ops.workcalendar import clock
 
@@ -85,6 +86,19 @@ def time_left(deadline):
     }
 
 
+@register.inclusion_tag("service_ops/partials/time_left_badge.html")
+def work_item_badge(item):
+    """The time-left badge of a 我的工作 entry: its timer's when it has one, else by its due
+    time; a task with no time limit shows how long it has waited."""
+    if item.deadline is not None:
+        item.deadline.left = item.left
+        return time_left(item.deadline)
+    if item.left is None:
+        return {"left": _("无时限"), "urgency": "light", "paused": False}
+    urgency = {"overdue": "danger", "soon": "warning"}.get(item.group, "success")
+    return {"left": item.left, "urgency": urgency, "paused": False}
+
+
 # --- money ------------------------------------------------------------------------------------
 
 
@@ -103,104 +117,7 @@ def money(value) -> str:
 # --- navigation ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NavItem:
-    url_name: str
-    label: str
-    icon: str
-    audience: str = "all"  # all | internal | staff
-    roles: frozenset[str] = frozenset()  # when set: only holders of one of these roles…
-    hq_too: bool = False  # …or, with hq_too, anyone at headquarters
-    related: tuple[str, ...] = ()  # other pages under this entry (highlighted as current)
-
-
 PARTNER_ROLES = frozenset({"dealer_staff", "service_point_staff"})
-APPROVER_ROLES = frozenset(
-    {
-        "field_cs_supervisor",
-        "branch_manager",
-        "provincial_manager",
-        "head_of_cs",
-        "local_engineer",
-    }
-)
-# People who follow repairs without working them: partners, branches, provinces, the call centre.
-REPAIR_FOLLOWER_ROLES = PARTNER_ROLES | frozenset(
-    {
-        "branch_engineer",
-        "local_engineer",
-        "field_cs_supervisor",
-        "branch_manager",
-        "provincial_manager",
-        "call_agent",
-        "expert_agent",
-        "complaint_team",
-        "supervisor",
-    }
-)
-
-# One list for the whole site; an entry whose URL is not installed is skipped, so apps may be
-# added in any order.
-NAV_ITEMS = (
-    NavItem("my_work", _("我的工作"), "bi-list-check", related=("deadline_detail",)),
-    NavItem("inbox", _("通知"), "bi-envelope", related=("inbox_open",)),
-    NavItem(
-        "repairs:return_list",
-        _("返厂申请"),
-        "bi-box-seam",
-        related=("repairs:return_detail", "repairs:return_create", "repairs:return_edit"),
-    ),
-    NavItem("repairs:signature_queue", _("待我签字"), "bi-pen", roles=APPROVER_ROLES),
-    NavItem(
-        "repairs:logistics_board",
-        _("物流看板"),
-        "bi-truck",
-        roles=frozenset({"logistics_clerk", "warehouse_keeper"}),
-    ),
-    NavItem(
-        "repairs:technician_queue",
-        _("维修工作台"),
-        "bi-wrench-adjustable",
-        roles=frozenset({"technician", "repair_supervisor"}),
-        related=("repairs:order_detail", "repairs:lot_detail"),
-    ),
-    NavItem(
-        "repairs:order_board",
-        _("维修看板"),
-        "bi-kanban",
-        roles=frozenset({"logistics_clerk", "head_of_cs"}),
-        related=("repairs:loaner_list", "repairs:review_list", "repairs:review_detail"),
-    ),
-    NavItem(
-        "repairs:order_list",
-        _("维修单"),
-        "bi-cpu",
-        roles=REPAIR_FOLLOWER_ROLES,  # the workshop and the clerks reach it from their pages
-        related=("repairs:order_detail", "repairs:lot_detail"),
-    ),
-    NavItem(
-        "repairs:statement_list",
-        _("月结对账"),
-        "bi-receipt",
-        roles=frozenset({"head_of_cs", "branch_manager"}),  # clerks: from the repair board
-        related=("repairs:statement_detail",),
-    ),
-    NavItem(
-        "repairs:ranking",
-        _("年度排名"),
-        "bi-bar-chart",
-        roles=frozenset({"head_of_cs"}),
-        hq_too=True,
-    ),
-    NavItem(
-        "network:org_units",
-        _("服务网络"),
-        "bi-diagram-3",
-        related=("network:org_unit_detail",),
-    ),
-    NavItem("network:staff_directory", _("通讯录"), "bi-person-lines-fill"),
-    NavItem("calendar", _("工作日历"), "bi-calendar3", audience="internal"),
-)
 
 
 def _is_internal(user, roles) -> bool:
@@ -215,7 +132,8 @@ def _is_internal(user, roles) -> bool:
 @register.simple_tag(takes_context=True)
 def main_nav(context):
     """The navigation entries the current user may use, by audience and role, marking the
-    current page. Entries whose URL is not installed are skipped."""
+    current page. The entries are the apps' declarations (plugin.py); one whose URL is not
+    installed is skipped."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -224,7 +142,7 @@ def main_nav(context):
     internal = _is_internal(user, roles)
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")
     items = []
-    for item in NAV_ITEMS:
+    for item in plugins.nav_items():
         if item.audience == "internal" and not internal:
             continue
         if item.audience == "staff" and not user.is_staff:

@@ -17,6 +17,8 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django_fsm import FSMFieldMixin, TransitionNotAllowed, can_proceed, has_transition_perm
 
+from service_ops.notifications.services import tasks_done
+
 from .models import ActionChannel, TransitionLog
 
 
@@ -87,6 +89,8 @@ def run_transition(
             channel=channel,
             comment=comment,
         )
+        # The 待办 notifications about this object asked for what has now been done.
+        tasks_done(instance, state=getattr(instance, field.name))
         if on_commit is not None:
             transaction.on_commit(lambda: on_commit(instance), robust=True)
     return instance

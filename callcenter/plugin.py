@@ -1,0 +1,30 @@
+"""What the call centre adds to the platform so far: the callback (回访) timer and the hook other
+processes call to ask for one (a shipped repair, later a closed complaint)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from network.choices import Role
+from service_ops.plugins import DeadlineKind, DefaultPolicy, Plugin
+
+CALLBACK_KIND = "callcenter.callback"
+CALLBACK_POLICY = "callback-3wd"
+
+PLUGIN = Plugin(
+    deadline_kinds=(
+        DeadlineKind(
+            CALLBACK_KIND,
+            _("回访"),
+            policies=(
+                # DESIGN §2.3: every completed repair and closed complaint is called back within
+                # 3 working days; unresolved work escalates to the head of customer service.
+                DefaultPolicy(
+                    code=CALLBACK_POLICY,
+                    name="回访（3 个工作日内）",
+                    limit=3,
+                    escalation_chain=(Role.CALL_AGENT.value, Role.HEAD_OF_CS.value),
+                ),
+            ),
+        ),
+    ),
+    hooks={"request_callback": "callcenter.hooks.request_callback"},
+)

@@ -1,0 +1,127 @@
+"""What repairs (return applications, arrivals, repair orders) adds to the platform: its
+periodic jobs, menu entries, deadline kinds, work-inbox providers, defaults, demo data and pages.
+
+The platform reads this (service_ops/plugins.py); nothing under service_ops/ names repairs."""
+
+from django.utils.translation import gettext_lazy as _
+
+from network.choices import Role as R
+from service_ops.plugins import DeadlineKind, NavItem, PeriodicJob, Plugin
+
+APPROVER_ROLES = frozenset(
+    {
+        R.FIELD_CS_SUPERVISOR,
+        R.BRANCH_MANAGER,
+        R.PROVINCIAL_MANAGER,
+        R.HEAD_OF_CS,
+        R.LOCAL_ENGINEER,
+    }
+)
+PARTNER_ROLES = frozenset({R.DEALER_STAFF, R.SERVICE_POINT_STAFF})
+# People who follow repairs without working them: partners, branches, provinces, the call centre.
+REPAIR_FOLLOWER_ROLES = PARTNER_ROLES | frozenset(
+    {
+        R.BRANCH_ENGINEER,
+        R.LOCAL_ENGINEER,
+        R.FIELD_CS_SUPERVISOR,
+        R.BRANCH_MANAGER,
+        R.PROVINCIAL_MANAGER,
+        R.CALL_AGENT,
+        R.EXPERT_AGENT,
+        R.COMPLAINT_TEAM,
+        R.SUPERVISOR,
+    }
+)
+ORDER_PAGES = ("repairs:order_detail", "repairs:lot_detail")
+
+
+def _workday_start():
+    from service_ops.workcalendar import clock
+
+    return clock.workday_start()
+
+
+PLUGIN = Plugin(
+    periodic_jobs=(
+        # 每周三、六: the list of units not shipped within their limit, for the review meeting.
+        PeriodicJob(
+            name="build-review-list",
+            task="repairs.tasks.build_review_list",
+            run="repairs.tasks.review_list_build_and_tell",
+            at=_workday_start,
+            weekdays=(2, 5),
+        ),
+    ),
+    nav_items=(
+        NavItem(
+            "repairs:return_list",
+            _("返厂申请"),
+            "bi-box-seam",
+            order=100,
+            related=("repairs:return_detail", "repairs:return_create", "repairs:return_edit"),
+        ),
+        NavItem(
+            "repairs:signature_queue", _("待我签字"), "bi-pen", order=110, roles=APPROVER_ROLES
+        ),
+        NavItem(
+            "repairs:logistics_board",
+            _("物流看板"),
+            "bi-truck",
+            order=120,
+            roles=frozenset({R.LOGISTICS_CLERK, R.WAREHOUSE_KEEPER}),
+        ),
+        NavItem(
+            "repairs:technician_queue",
+            _("维修工作台"),
+            "bi-wrench-adjustable",
+            order=130,
+            roles=frozenset({R.TECHNICIAN, R.REPAIR_SUPERVISOR}),
+            related=ORDER_PAGES,
+        ),
+        NavItem(
+            "repairs:order_board",
+            _("维修看板"),
+            "bi-kanban",
+            order=140,
+            roles=frozenset({R.LOGISTICS_CLERK, R.HEAD_OF_CS}),
+            related=("repairs:loaner_list", "repairs:review_list", "repairs:review_detail"),
+        ),
+        NavItem(
+            "repairs:order_list",
+            _("维修单"),
+            "bi-cpu",
+            order=150,
+            roles=REPAIR_FOLLOWER_ROLES,  # the workshop and the clerks reach it from their pages
+            related=ORDER_PAGES,
+        ),
+        NavItem(
+            "repairs:statement_list",
+            _("月结对账"),
+            "bi-receipt",
+            order=160,
+            roles=frozenset({R.HEAD_OF_CS, R.BRANCH_MANAGER}),  # clerks: from the repair board
+            related=("repairs:statement_detail",),
+        ),
+        NavItem(
+            "repairs:ranking",
+            _("年度排名"),
+            "bi-bar-chart",
+            order=170,
+            roles=frozenset({R.HEAD_OF_CS}),
+            hq_too=True,
+        ),
+    ),
+    deadline_kinds=(
+        # Default policies of these kinds are seeded by repairs' migrations (0002, 0004) and
+        # put back by `seed_defaults`; all of them are data, editable in the admin.
+        DeadlineKind("rma.approval_step", _("返厂申请审批步骤")),
+        DeadlineKind("repair.limit", _("维修时限")),
+        DeadlineKind("repair.quote_send", _("报价发送")),
+        DeadlineKind("repair.quote_consent", _("报价确认")),
+        DeadlineKind("repair.loaner_return", _("备用机归还")),
+    ),
+    seed_defaults="repairs.defaults.seed_defaults",
+    demo="repairs.demo.load_demo",
+    web_urls=("repairs/", "repairs.urls"),
+    api_urls="repairs.api.urls",
+)

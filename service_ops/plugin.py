@@ -1,0 +1,52 @@
+"""What the shared core adds to the platform: its periodic jobs and its menu entries.
+
+Business apps declare theirs the same way in their own `plugin.py` (see service_ops/plugins.py)."""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from service_ops.plugins import NavItem, PeriodicJob, Plugin
+
+
+def _sweep_interval() -> float:
+    return float(settings.SERVICE_OPS["SWEEP_INTERVAL_SECONDS"])
+
+
+def _workday_start():
+    from service_ops.workcalendar import clock
+
+    return clock.workday_start()
+
+
+PLUGIN = Plugin(
+    periodic_jobs=(
+        # Deadlines are swept, never scheduled as long ETA tasks (Redis redelivers those after
+        # the visibility timeout).
+        PeriodicJob(
+            name="sweep-deadlines",
+            task="service_ops.deadlines.tasks.sweep_deadlines",
+            run="service_ops.deadlines.sweep.sweep_deadlines",
+            every=_sweep_interval,
+        ),
+        # The on-commit nudge to the sender may be lost (broker down): this sends what the
+        # outbox still holds.
+        PeriodicJob(
+            name="send-pending-notifications",
+            task="service_ops.notifications.tasks.send_pending_notifications",
+            run="service_ops.notifications.services.send_pending",
+            every=60.0,
+        ),
+        PeriodicJob(
+            name="send-daily-digests",
+            task="service_ops.notifications.tasks.send_daily_digests",
+            run="service_ops.notifications.services.send_digests",
+            at=_workday_start,
+        ),
+    ),
+    nav_items=(
+        NavItem("my_work", _("我的工作"), "bi-list-check", order=10, related=("deadline_detail",)),
+        NavItem("inbox", _("通知"), "bi-envelope", order=20, related=("inbox_open",)),
+        NavItem("calendar", _("工作日历"), "bi-calendar3", order=990, audience="internal"),
+    ),
+    inbox_providers=("service_ops.work.TimerProvider",),
+)

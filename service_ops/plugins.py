@@ -1,0 +1,244 @@
+"""What an app adds to the platform, declared in one place: its `plugin.py`.
+
+The platform (service_ops, network) imports no business app. Each app's AppConfig subclasses
+`PluginConfig`; its `plugin.py` holds one `PLUGIN = Plugin(...)` naming what it adds:
+
+- periodic jobs: Celery beat (service_ops/celery.py) and the embedded sweeper read the same list;
+- navigation entries per role (the main menu);
+- deadline kinds with their default policies and the handler of fired levels;
+- work-inbox providers (我的工作) and the hooks other apps may call;
+- default rule rows (seeded after `migrate`, and again by the tests' flush) and demo data.
+
+Everything here is read through the functions at the bottom, in the order of INSTALLED_APPS.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import time
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+
+# --- declarations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job beat sends to a worker and the embedded sweeper runs in-process.
+
+    `run` is the dotted path of a plain function taking `now=`; `task` the Celery task that calls
+    it. Either `every` (seconds, or a callable giving them) or `at` (a local time, or a callable
+    giving it) with optional `weekdays` (0 = Monday)."""
+
+    name: str
+    task: str
+    run: str
+    every: float | Callable[[], float] | None = None
+    at: time | Callable[[], time] | None = None
+    weekdays: tuple[int, ...] = ()
+
+    def seconds(self) -> float | None:
+        return float(self.every()) if callable(self.every) else self.every
+
+    def local_time(self) -> time | None:
+        return self.at() if callable(self.at) else self.at
+
+    def celery_schedule(self):
+        from celery.schedules import crontab
+
+        if self.every is not None:
+            return self.seconds()
+        at = self.local_time()
+        days = ",".join(str((d + 1) % 7) for d in self.weekdays) or "*"  # crontab: 0 = Sunday
+        return crontab(hour=at.hour, minute=at.minute, day_of_week=days)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A main-menu entry. `roles`: only holders of one of them (or, with `hq_too`, anyone at
+    headquarters); `audience`: all | internal (company people) | staff (admins)."""
+
+    url_name: str
+    label: Any
+    icon: str
+    order: int = 100
+    audience: str = "all"
+    roles: frozenset[str] = frozenset()
+    hq_too: bool = False
+    related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DefaultPolicy:
+    """A deadline policy row put in place after migrate (kept if an admin edited it)."""
+
+    code: str
+    name: str
+    limit: Decimal | int
+    unit: str = "working_days"
+    max_total: Decimal | int | None = None
+    escalation_chain: tuple[str, ...] = ("assignee",)
+
+
+@dataclass(frozen=True)
+class DeadlineKind:
+    """A kind of timer an app starts. `handler` is the dotted path of an object with
+    `on_fired(actions)` (service_ops.deadlines.registry). `in_timer_inbox=False` when the app's own
+    inbox provider already lists these timers with their task (so 我的工作 shows them once)."""
+
+    kind: str
+    label: Any
+    policies: tuple[DefaultPolicy, ...] = ()
+    handler: str | None = None
+    in_timer_inbox: bool = True
+
+
+@dataclass(frozen=True)
+class Plugin:
+    periodic_jobs: tuple[PeriodicJob, ...] = ()
+    nav_items: tuple[NavItem, ...] = ()
+    deadline_kinds: tuple[DeadlineKind, ...] = ()
+    inbox_providers: tuple[str, ...] = ()  # dotted paths of service_ops.work.Provider classes
+    hooks: dict[str, str] = field(default_factory=dict)  # hook name → dotted path of a callable
+    seed_defaults: str | None = None  # dotted path of fn(), idempotent: the app's rule rows
+    demo: str | None = None  # dotted path of fn(*, units, users, stdout): its demo business data
+    web_urls: tuple[str, str] | None = None  # (prefix, urlconf module) of its browser pages
+    api_urls: str | None = None  # urlconf module mounted under /api/v1/
+    dashboard_tiles: tuple[str, ...] = ()
+
+
+class PluginConfig(AppConfig):
+    """Base AppConfig of every app that adds to the platform. `plugin` names its declaration
+    (default `<app>.plugin.PLUGIN`); ready() registers its deadline handlers.
+
+    Subclass it as `plugins.PluginConfig` (import the module, not the class): Django picks an
+    app's config automatically only when its apps.py holds exactly one AppConfig subclass."""
+
+    plugin: str | None = None
+    declared: Plugin = Plugin()
+
+    def ready(self):
+        self.declared = import_string(self.plugin or f"{self.name}.plugin.PLUGIN")
+        from service_ops.deadlines import registry
+
+        for kind in self.declared.deadline_kinds:
+            if kind.handler:
+                registry.register(kind.kind, import_string(kind.handler))
+
+
+# --- reading them ----------------------------------------------------------------------------
+
+
+def plugins() -> list[tuple[str, Plugin]]:
+    """(app label, Plugin) of every installed plugin app, in INSTALLED_APPS order."""
+    return [
+        (config.label, config.declared)
+        for config in apps.get_app_configs()
+        if isinstance(config, PluginConfig)
+    ]
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    return [job for _label, p in plugins() for job in p.periodic_jobs]
+
+
+def beat_schedule() -> dict[str, dict]:
+    """Celery beat's schedule, from the same list the embedded sweeper reads."""
+    return {
+        job.name: {"task": job.task, "schedule": job.celery_schedule()} for job in periodic_jobs()
+    }
+
+
+def nav_items() -> list[NavItem]:
+    items = [item for _label, p in plugins() for item in p.nav_items]
+    return sorted(items, key=lambda item: item.order)  # stable: same order keeps app order
+
+
+def deadline_kinds() -> dict[str, DeadlineKind]:
+    return {k.kind: k for _label, p in plugins() for k in p.deadline_kinds}
+
+
+def kinds_outside_timer_inbox() -> set[str]:
+    return {kind for kind, k in deadline_kinds().items() if not k.in_timer_inbox}
+
+
+@cache
+def _import(path: str):
+    return import_string(path)
+
+
+def inbox_providers() -> list:
+    """Provider instances, one per declared class, in app order."""
+    return [_import(path)() for _label, p in plugins() for path in p.inbox_providers]
+
+
+def hook(name: str) -> list[Callable]:
+    """Every callable declared under hook `name` (several apps may answer one hook; none is
+    fine: the caller's process goes on without that app)."""
+    return [_import(p.hooks[name]) for _label, p in plugins() if name in p.hooks]
+
+
+def call_hook(name: str, /, **kwargs) -> list:
+    return [fn(**kwargs) for fn in hook(name)]
+
+
+def _put_policy(kind: DeadlineKind, policy: DefaultPolicy):
+    from service_ops.deadlines.models import DeadlinePolicy
+
+    row, _created = DeadlinePolicy.objects.get_or_create(
+        code=policy.code,
+        defaults={
+            "name": policy.name,
+            "kind": kind.kind,
+            "unit": policy.unit,
+            "limit": policy.limit,
+            "max_total": policy.max_total,
+            "escalation_chain": list(policy.escalation_chain),
+        },
+    )
+    return row
+
+
+def default_policy(code: str):
+    """The DeadlinePolicy row of a declared default (put back if a flush removed it)."""
+    for kind in deadline_kinds().values():
+        for policy in kind.policies:
+            if policy.code == code:
+                return _put_policy(kind, policy)
+    raise LookupError(f"no app declares a default deadline policy {code!r}")
+
+
+def seed_defaults() -> None:
+    """Put every app's default deadline policies and rule rows in place (idempotent; an edited
+    row is kept). Runs after migrate and after a test flushes the tables."""
+    for _label, p in plugins():
+        for kind in p.deadline_kinds:
+            for policy in kind.policies:
+                _put_policy(kind, policy)
+        if p.seed_defaults:
+            _import(p.seed_defaults)()
+
+
+def load_demo(*, units, users, stdout=None) -> None:
+    """Each app's demo business data, on top of the demo network (`manage.py load_demo`)."""
+    for label, p in plugins():
+        if p.demo:
+            logger.info("demo data: %s", label)
+            _import(p.demo)(units=units, users=users, stdout=stdout)
+
+
+def web_urls() -> list[tuple[str, str]]:
+    return [p.web_urls for _label, p in plugins() if p.web_urls]
+
+
+def api_urls() -> list[str]:
+    return [p.api_urls for _label, p in plugins() if p.api_urls]
