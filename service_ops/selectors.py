@@ -110,10 +110,28 @@ def deadline_owner_url(deadline: Deadline) -> str | None:
 # --- inbox -------------------------------------------------------------------------------------
 
 
-def inbox(user) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP).order_by(
-        "-created_at", "-id"
-    )
+ACTION, INFO = "action", "info"  # 待办, 知会
+BOXES = (ACTION, INFO)
+
+
+def inbox(user, box: str = "") -> QuerySet[Notification]:
+    """My in-app notifications, newest first; `box` keeps 待办 (asks me to act and not done yet)
+    or 知会 (for information)."""
+    qs = Notification.objects.filter(recipient=user, channel=Channel.IN_APP)
+    if box == ACTION:
+        qs = qs.filter(needs_action=True, done_at__isnull=True)
+    elif box == INFO:
+        qs = qs.filter(needs_action=False)
+    return qs.order_by("-created_at", "-id")
+
+
+def inbox_counts(user) -> dict[str, int]:
+    """Open 待办 and unread 知会, for the tabs."""
+    mine = Notification.objects.filter(recipient=user, channel=Channel.IN_APP)
+    return {
+        ACTION: mine.filter(needs_action=True, done_at__isnull=True).count(),
+        INFO: mine.filter(needs_action=False, read_at__isnull=True).count(),
+    }
 
 
 def inbox_item(user, pk: int) -> Notification | None:

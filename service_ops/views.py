@@ -81,10 +81,17 @@ def deadline_detail(request, pk: int):
 
 
 def _inbox_context(request):
-    page = Paginator(selectors.inbox(request.user), INBOX_PAGE_SIZE).get_page(
+    box = request.GET.get("box", "")
+    box = box if box in selectors.BOXES else ""
+    page = Paginator(selectors.inbox(request.user, box), INBOX_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return {"page": page, "notifications": page.object_list}
+    return {
+        "page": page,
+        "notifications": page.object_list,
+        "box": box,
+        "box_counts": selectors.inbox_counts(request.user),
+    }
 
 
 @login_required

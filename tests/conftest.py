@@ -63,14 +63,11 @@ def make_user(username, unit, *roles, role_unit=None, email=True, **profile):
 
 
 def _restore_seeded_defaults():
-    """Transactional tests flush every table, migration-seeded rows included: put the default
-    chains, policies and limit rules back (the migrations' own functions, idempotent)."""
-    import importlib
+    """Transactional tests flush every table, migration-seeded rows included: put every app's
+    declared defaults back (chains, policies, limit rules; idempotent)."""
+    from service_ops.plugins import seed_defaults
 
-    from django.apps import apps
-
-    for name in ("repairs.migrations.0002_default_chains", "repairs.migrations.0004_repair_limits"):
-        importlib.import_module(name).forwards(apps, None)
+    seed_defaults()
 
 
 @pytest.fixture

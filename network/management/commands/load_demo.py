@@ -4,20 +4,17 @@ Idempotent: org units are found by code, users by username, so a second run chan
 never resets a password someone changed). `--if-missing` skips the load entirely when the demo
 network is already there and only prints the logins (what `make run` does on every start).
 
-Other apps add their own demo data by defining `<app>/demo.py` with
-`load_demo(*, units: dict[str, OrgUnit], users: dict[str, User], stdout) -> None`; it is called
-after the network exists, inside the same transaction, and must be idempotent too.
+Other apps add their own demo data by naming, in their plugin.py, a function
+`load_demo(*, units: dict[str, OrgUnit], users: dict[str, User], stdout) -> None` (`demo=`); it is
+called after the network exists, inside the same transaction, and must be idempotent too.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
@@ -211,7 +208,6 @@ def load(*, stdout=None) -> dict[str, int]:
     year = timezone.localdate().year
     for y in (year - 1, year, year + 1):
         calendar_seed_year(y)
-    _default_policies()
     units, new_units = _units()
     users, new_users = _users(units)
     _prepaid(units, users)
@@ -353,34 +349,11 @@ def demo_token() -> str:
     return format_token(DEMO_TOKEN_PREFIX, DEMO_TOKEN_SECRET)
 
 
-def _default_policies() -> None:
-    """The core's default time limits (every number is data, editable in the admin). Other
-    processes add theirs in their own migrations or demo hooks."""
-    from service_ops.deadlines.models import DeadlinePolicy, LimitUnit
-
-    DeadlinePolicy.objects.get_or_create(
-        code="rma-approval-step",
-        defaults={
-            "name": "返修申请审批环节",
-            "kind": "rma.approval_step",
-            "unit": LimitUnit.WORKING_DAYS,
-            "limit": Decimal("1"),
-            "escalation_chain": ["assignee", Role.HEAD_OF_CS.value],
-        },
-    )
-
-
 def _app_demo_hooks(*, units, users, stdout) -> None:
-    for config in apps.get_app_configs():
-        module_name = f"{config.name}.demo"
-        try:
-            if importlib.util.find_spec(module_name) is None:
-                continue
-        except ModuleNotFoundError:
-            continue
-        hook = getattr(importlib.import_module(module_name), "load_demo", None)
-        if callable(hook):
-            hook(units=units, users=users, stdout=stdout)
+    """Each app's demo business data, as declared in its plugin.py (`demo`)."""
+    from service_ops.plugins import load_demo as load_app_demo
+
+    load_app_demo(units=units, users=users, stdout=stdout)
 
 
 # --- the logins --------------------------------------------------------------------------------
