@@ -393,8 +393,8 @@ def test_the_documented_examples_have_the_shape_of_real_answers(net, dealer_api,
 
 
 def test_the_return_application_api_also_takes_the_html_lists_filters(net, dealer_api):
-    from repairs.api.filtersets import ReturnApplicationFilterSet as ApiFilterSet
-    from repairs.filtersets import ReturnApplicationFilterSet as HtmlFilterSet
+    from repairs.filtersets.returns import ApiReturnApplicationFilterSet as ApiFilterSet
+    from repairs.filtersets.returns import ReturnApplicationFilterSet as HtmlFilterSet
     from service_ops.deadlines.sweep import sweep_deadlines
     from tests.test_api_returns import make_application
 

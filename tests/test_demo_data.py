@@ -132,7 +132,7 @@ def test_the_demo_gives_each_role_work_on_first_login():
     from django.core.management import call_command
 
     from repairs.models import ApprovalStep, RepairOrder
-    from repairs.selectors import signature_queue
+    from repairs.selectors.returns import signature_queue
 
     call_command("load_demo", "--quiet")
     call_command("load_demo", "--quiet")

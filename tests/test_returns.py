@@ -26,8 +26,8 @@ from repairs.models import (
     HappyFundEntry,
     ReturnApplication,
 )
-from repairs.selectors import application_list, signature_queue, year_end_ranking
-from repairs.services import penalties as pen
+from repairs.selectors.returns import application_list, signature_queue, year_end_ranking
+from repairs.services import arrivals as pen
 from repairs.services import returns as rma
 from service_ops.deadlines.models import Deadline, DeadlineAction, DeadlineStatus
 from service_ops.deadlines.sweep import sweep_deadlines
@@ -393,10 +393,10 @@ def test_confirmed_fines_enter_the_happy_fund_within_the_range(net):
 
 
 def test_returned_stock_of_ten_goes_to_pmc_and_of_nine_to_the_repair_team(net):
-    big = pen.returned_stock_file(
+    big = rma.returned_stock_file(
         actor=net.marketing, filed_by_unit=net.hq, product_models="GPS-X1", quantity=10
     )
-    small = pen.returned_stock_file(
+    small = rma.returned_stock_file(
         actor=net.marketing, filed_by_unit=net.hq, product_models="GPS-X1", quantity=9
     )
     assert big.route == ReturnedStockRoute.PMC

@@ -636,7 +636,7 @@ def test_the_head_waives_a_penalty_with_a_note_and_others_may_not(client, net):
 
 
 def rma_arrival(net):
-    from repairs.services.penalties import arrival_record
+    from repairs.services.arrivals import arrival_record
 
     return arrival_record(actor=net.clerk, shipper_unit=net.dealer, units=1)
 

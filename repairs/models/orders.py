@@ -171,6 +171,11 @@ class RepairOrder(FSMModelMixin, models.Model):
     def get_absolute_url(self):
         return reverse("repairs:order_detail", args=[self.pk])
 
+    @property
+    def state_colour(self) -> str:
+        """The Bootstrap colour of the state badge."""
+        return OrderState.colour_of(self.state)
+
     # pick up → diagnose → [quote → consent] → repair → burn-in → QC → pack → ship → close
     @transition(
         field=state,
@@ -342,6 +347,11 @@ class Quote(FSMModelMixin, models.Model):
 
     def get_absolute_url(self):
         return self.order.get_absolute_url()
+
+    @property
+    def state_colour(self) -> str:
+        """The Bootstrap colour of the state badge."""
+        return QuoteState.colour_of(self.state)
 
     @transition(field=state, source=QuoteState.RAISED, target=QuoteState.SENT, permission=_is_clerk)
     def send(self, *, actor):

@@ -1,6 +1,7 @@
 """Forms of the return-application pages. A form validates the input and hands it to a service;
 it never writes a state field. Service ValidationErrors are mapped back onto the form
-(`apply_service_errors`) so the page shows them in place and keeps what was typed."""
+(`service_ops.actions.apply_service_errors`) so the page shows them in place and keeps what was
+typed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from collections.abc import Iterable
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,9 +19,9 @@ from network.models import OrgUnit
 from network.visibility import user_org_unit
 from service_ops.forms import BootstrapMixin
 
-from .choices import FreightTerms, Platform, ShippingMethod
-from .models import ReturnApplication, ReturnAttachment, ReturnLine
-from .services.returns import HeaderInput, LineInput
+from ..choices import FreightTerms, Platform, ShippingMethod
+from ..models import ReturnApplication, ReturnAttachment, ReturnLine
+from ..services.returns import HeaderInput, LineInput
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = {
@@ -31,32 +32,6 @@ ATTACHMENT_TYPES = {
     ".webp": (b"RIFF",),
     ".pdf": (b"%PDF-",),
 }
-
-
-def service_errors(exc: ValidationError) -> dict[str, list[str]]:
-    """{field: [messages]} of a service's ValidationError (NON_FIELD_ERRORS for plain ones)."""
-    if hasattr(exc, "error_dict"):
-        return {
-            key: [str(m) for e in errs for m in e.messages] for key, errs in exc.error_dict.items()
-        }
-    return {NON_FIELD_ERRORS: [str(m) for m in exc.messages]}
-
-
-def apply_service_errors(
-    exc: ValidationError, form: forms.BaseForm, *, keep: Iterable[str] = ()
-) -> dict[str, list[str]]:
-    """Put a service's errors on the form's fields; an error about something the form has no
-    field for (e.g. the application's freight terms on the booking form) becomes a non-field
-    error, except the keys in `keep`, which are returned for the caller to place."""
-    kept: dict[str, list[str]] = {}
-    for key, messages in service_errors(exc).items():
-        if key in keep:
-            kept[key] = messages
-            continue
-        field = key if key in form.fields else None
-        for message in messages:
-            form.add_error(field, message)
-    return kept
 
 
 # --- the application: header and lines ----------------------------------------------------------
@@ -419,7 +394,9 @@ class ReceiveForm(BootstrapMixin, forms.Form):
         return units
 
 
-class CloseForm(BootstrapMixin, forms.Form):
+class CommentForm(BootstrapMixin, forms.Form):
+    """An optional note on an action that needs nothing else (closing an application)."""
+
     comment = forms.CharField(label=_("备注"), required=False, max_length=500)
 
 
@@ -467,71 +444,6 @@ class AttachmentForm(BootstrapMixin, forms.Form):
             file=self.cleaned_data["file"],
             uploaded_by=actor,
         )
-
-
-# --- unauthorised arrivals and penalties ------------------------------------------------------
-
-
-class ArrivalForm(BootstrapMixin, forms.Form):
-    shipper_unit = forms.ModelChoiceField(
-        label=_("发货单位"),
-        queryset=OrgUnit.objects.none(),
-        empty_label=_("请选择发货单位"),
-        help_text=_("分公司、代理商或网点"),
-    )
-    units = forms.IntegerField(label=_("台数"), min_value=1, max_value=99999, initial=1)
-    arrived_at = forms.DateTimeField(
-        label=_("到货时间"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("留空为现在"),
-    )
-    description = forms.CharField(
-        label=_("货物说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    return_carrier = forms.CharField(label=_("退回承运商"), max_length=60, required=False)
-    return_tracking = forms.CharField(label=_("退回单号"), max_length=60, required=False)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["shipper_unit"].queryset = (
-            OrgUnit.objects.visible_to(user)
-            .filter(
-                kind__in=[OrgKind.BRANCH, OrgKind.DEALER, OrgKind.SERVICE_POINT],
-                is_active=True,
-            )
-            .order_by("path")
-        )
-
-    def clean_arrived_at(self):
-        value = self.cleaned_data.get("arrived_at")
-        if value and value > timezone.now():
-            raise ValidationError(_("到货时间不能晚于现在"))
-        return value
-
-
-class PenaltyConfirmForm(BootstrapMixin, forms.Form):
-    amount = forms.DecimalField(
-        label=_("确认金额/分数"),
-        max_digits=8,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
-    )
-
-    def __init__(self, *args, penalty, **kwargs):
-        kwargs.setdefault("prefix", f"p{penalty.pk}")
-        kwargs.setdefault("initial", {"amount": penalty.amount_min})
-        super().__init__(*args, **kwargs)
-        widget = self.fields["amount"].widget
-        widget.attrs.update({"min": penalty.amount_min, "max": penalty.amount_max})
-
-
-class PenaltyWaiveForm(BootstrapMixin, forms.Form):
-    note = forms.CharField(label=_("免除原因"), max_length=200)
-
-    def __init__(self, *args, penalty, **kwargs):
-        kwargs.setdefault("prefix", f"w{penalty.pk}")
-        super().__init__(*args, **kwargs)
 
 
 # --- returned stock and ranking --------------------------------------------------------------

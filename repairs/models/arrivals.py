@@ -1,5 +1,5 @@
-"""Unauthorised arrivals (未经申请擅自返回), their penalties, the happy fund (快乐基金), the
-returned-stock processing application (呆滞/退货产品处理申请) and the configurable numbers."""
+"""Unauthorised arrivals (未经申请擅自返回), their penalties, the happy fund (快乐基金) and the
+configurable numbers of the return rules (ReturnPolicy)."""
 
 from decimal import Decimal
 
@@ -19,8 +19,6 @@ from ..choices import (
     PenaltyKind,
     PenaltyState,
     Platform,
-    ReturnedStockRoute,
-    ReturnedStockState,
 )
 from ..permissions import system_only
 
@@ -106,6 +104,11 @@ class UnauthorisedArrival(FSMModelMixin, models.Model):
 
         return reverse("repairs:arrival_detail", args=[self.pk])
 
+    @property
+    def state_colour(self) -> str:
+        """The Bootstrap colour of the state badge."""
+        return ArrivalState.colour_of(self.state)
+
     @transition(
         field=state,
         source=ArrivalState.REFUSED,
@@ -185,6 +188,11 @@ class Penalty(FSMModelMixin, models.Model):
     def get_absolute_url(self):
         return self.arrival.get_absolute_url()
 
+    @property
+    def state_colour(self) -> str:
+        """The Bootstrap colour of the state badge."""
+        return PenaltyState.colour_of(self.state)
+
     @transition(
         field=state,
         source=PenaltyState.PROPOSED,
@@ -226,78 +234,3 @@ class HappyFundEntry(models.Model):
         verbose_name = _("快乐基金流水")
         verbose_name_plural = _("快乐基金流水")
         ordering = ["-id"]
-
-
-def _may_process_stock(instance, user) -> bool:
-    from ..permissions import has_role
-
-    return any(has_role(user, r) for r in (Role.REPAIR_SUPERVISOR, Role.HEAD_OF_CS, Role.MARKETING))
-
-
-class ReturnedStockApplicationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope_by_org(self, user, "filed_by_unit")
-
-
-class ReturnedStockApplication(FSMModelMixin, models.Model):
-    """呆滞/退货产品处理申请 filed by the marketing centre; routed by quantity."""
-
-    number = models.CharField(_("单号"), max_length=24, unique=True, editable=False)
-    filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    filed_by_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
-    product_models = models.CharField(_("产品型号"), max_length=255)
-    quantity = models.PositiveIntegerField(_("数量"))
-    treatment = models.CharField(
-        _("处理要求"), max_length=255, blank=True, help_text=_("改制、返工或分拆报废")
-    )
-    route = models.CharField(
-        _("分派"), max_length=12, choices=ReturnedStockRoute.choices, editable=False
-    )
-    state = FSMField(
-        _("状态"),
-        max_length=12,
-        choices=ReturnedStockState.choices,
-        default=ReturnedStockState.ROUTED,
-        protected=True,
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ReturnedStockApplicationQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("呆滞/退货产品处理申请")
-        verbose_name_plural = _("呆滞/退货产品处理申请")
-        ordering = ["-id"]
-        constraints = [
-            models.CheckConstraint(
-                name="returnedstock_quantity_positive", condition=Q(quantity__gt=0)
-            ),
-        ]
-
-    def __str__(self):
-        return self.number
-
-    def get_absolute_url(self):
-        from django.urls import reverse
-
-        return reverse("repairs:returned_stock_list")
-
-    @transition(
-        field=state,
-        source=ReturnedStockState.ROUTED,
-        target=ReturnedStockState.IN_PROCESS,
-        permission=_may_process_stock,
-    )
-    def start(self):
-        pass
-
-    @transition(
-        field=state,
-        source=ReturnedStockState.IN_PROCESS,
-        target=ReturnedStockState.DONE,
-        permission=_may_process_stock,
-    )
-    def finish(self):
-        pass

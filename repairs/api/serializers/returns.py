@@ -18,14 +18,14 @@ from network.models import OrgUnit
 from network.visibility import user_org_unit
 from service_ops.transitions.models import ActionChannel
 
-from ..models import (
+from ...models import (
     ApprovalStep,
     Discrepancy,
     ReceivedUnit,
     ReturnApplication,
     ReturnLine,
 )
-from ..services.returns import HeaderInput, LineInput
+from ...services.returns import HeaderInput, LineInput
 
 
 class UserBriefSerializer(serializers.Serializer):

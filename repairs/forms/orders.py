@@ -1,7 +1,8 @@
 """Forms of the repair-order screens. Each action form validates the input and hands it to a
 service (`submit`); it never writes a state field. `permitted` is the role gate of actions whose
 service does not check the actor itself; the services check everything else. A service's
-ValidationError is put back on the form (`apply_errors`), so the page keeps what was typed."""
+ValidationError is put back on the form (`service_ops.actions.apply_service_errors`, renamed by
+`error_fields`), so the page keeps what was typed."""
 
 from __future__ import annotations
 
@@ -15,25 +16,14 @@ from django_fsm import TransitionNotAllowed
 
 from service_ops.forms import BootstrapMixin
 
-from . import order_selectors as sel
-from .choices import OrderState, QuoteLineKind, QuoteState, ReviewDecision, WarrantyExclusion
-from .forms import apply_service_errors
-from .models import LoanerUnit, RepairOrder
-from .permissions import is_applicant_side
-from .services import orders as ro
+from .. import permissions as perm
+from ..choices import QuoteLineKind, QuoteState, ReviewDecision, WarrantyExclusion
+from ..models import LoanerUnit, RepairOrder
+from ..selectors import orders as sel
+from ..services import orders as ro
 
 MAX_QUOTE_LINES = 10
 QUOTE_LINE_ROWS = 3
-
-
-def apply_errors(exc: ValidationError, form: forms.BaseForm) -> None:
-    """A service's errors on the form, renaming the service's keys the form calls otherwise."""
-    renames = getattr(form, "error_fields", {})
-    if renames and hasattr(exc, "error_dict"):
-        exc = ValidationError(
-            {renames.get(key, key): errors for key, errors in exc.error_dict.items()}
-        )
-    apply_service_errors(exc, form)
 
 
 def date_input() -> forms.DateInput:
@@ -270,7 +260,7 @@ class WarrantyForm(OrderActionForm):
         self.initial.setdefault("under_contract", self.order.service_type == "contract")
 
     def permitted(self) -> bool:
-        return sel.is_technician(self.user)
+        return perm.is_technician(self.user)
 
     def submit(self):
         ro.order_assess_warranty(
@@ -313,7 +303,7 @@ class AnswerQuoteForm(OrderActionForm):
     @property
     def on_behalf(self) -> bool:
         """The clerk records an answer the customer gave by phone or fax."""
-        return sel.is_clerk(self.user) and not is_applicant_side(
+        return perm.is_clerk(self.user) and not perm.is_applicant_side(
             self.user, self.order.lot.application
         )
 
@@ -332,7 +322,7 @@ class AnswerQuoteForm(OrderActionForm):
         return data
 
     def permitted(self) -> bool:
-        return sel.may_answer_quote(self.user, self.order)
+        return perm.may_answer_quote(self.user, self.order)
 
     def submit(self):
         ro.quote_answer(
@@ -358,7 +348,7 @@ class ContactForm(OrderActionForm):
     )
 
     def permitted(self) -> bool:
-        return sel.may_record_contact(self.user)
+        return perm.may_record_contact(self.user)
 
     def submit(self):
         ro.order_record_contact(
@@ -418,7 +408,7 @@ class LendForm(OrderActionForm):
         self.fields["loaner"].queryset = LoanerUnit.objects.filter(is_available=True)
 
     def permitted(self) -> bool:
-        return sel.may_handle_loaners(self.user)
+        return perm.may_handle_loaners(self.user)
 
     def submit(self):
         data = self.cleaned_data
@@ -449,7 +439,7 @@ class ExtendForm(OrderActionForm):
     )
 
     def permitted(self) -> bool:
-        return sel.is_repair_supervisor(self.user)
+        return perm.is_repair_supervisor(self.user)
 
     def submit(self):
         ro.order_extend(
@@ -580,17 +570,3 @@ class StatementFilterForm(BootstrapMixin, forms.Form):
             return {}
         branch = self.cleaned_data.get("branch")
         return {"month": self.cleaned_data.get("month"), "branch_id": branch.pk if branch else None}
-
-
-class OrderFilterForm(BootstrapMixin, forms.Form):
-    q = forms.CharField(label=_("单号、型号或出厂编号"), required=False, max_length=60)
-    state = forms.ChoiceField(
-        label=_("状态"),
-        choices=[("", _("全部状态")), *OrderState.choices],
-        required=False,
-    )
-
-    def filters(self) -> dict:
-        if not self.is_valid():
-            return {}
-        return {"state": self.cleaned_data["state"], "search": self.cleaned_data["q"].strip()}

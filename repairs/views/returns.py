@@ -1,10 +1,9 @@
 """Pages of return-to-factory applications (返修机返厂申请): create and follow them, sign them,
-the logistics clerk's board, unauthorised arrivals and their penalties, the happy fund,
-returned-stock processing and the year-end ranking.
+print them, attach files, and the logistics clerk's board (book the pickup, count, receive, close).
 
 Views stay thin: every read is scoped with `visible_to(user)` (out of scope → 404), every write
-goes through a service. A service's ValidationError becomes form errors (the page keeps what was
-typed), PermissionDenied a 403, and TransitionNotAllowed a clear message and a redirect."""
+goes through a service, and POST actions follow `service_ops.actions` (form errors in place,
+PermissionDenied a 403, "not allowed now" a clear message and a redirect)."""
 
 from __future__ import annotations
 
@@ -13,60 +12,51 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import TransitionNotAllowed
 
-from network.choices import Role
 from network.selectors import acts_as
-from network.visibility import sees_everything, user_org_unit
+from network.visibility import user_org_unit
+from service_ops.actions import (
+    apply_service_errors,
+    not_allowed,
+    not_allowed_text,
+    run_action,
+    safe_next,
+    service_errors,
+)
 from service_ops.transitions.models import ActionChannel
-from service_ops.transitions.services import available_actions, run_transition
 
-from . import forms as f
-from .choices import (
-    APPLICATION_STATE_COLOURS,
+from ..choices import (
     ApplicationState,
     FreightTerms,
-    PenaltyState,
-    ReturnedStockState,
 )
-from .exports import XLSX_CONTENT_TYPE, ranking_workbook
-from .filtersets import ReturnApplicationFilterSet
-from .models import (
+from ..filtersets.returns import ReturnApplicationFilterSet
+from ..forms import returns as f
+from ..models import (
     ApprovalStep,
-    HappyFundEntry,
     ReturnApplication,
-    ReturnedStockApplication,
-    ReturnPolicy,
 )
-from .permissions import (
-    has_role,
+from ..permissions import (
     is_applicant_side,
     may_create_application,
-    may_decide_penalties,
     may_handle_logistics,
     may_receive,
 )
-from .selectors import (
+from ..selectors.returns import (
     application_list,
     application_steps,
     chain_template_steps,
     logistics_board,
     signature_queue,
     step_deadlines,
-    visible_arrivals,
-    visible_penalties,
     with_time_left,
-    year_end_ranking,
 )
-from .services import penalties as penalty_services
-from .services import returns as rma
+from ..services import returns as rma
 
 PAGE_SIZE = 25
 PRINT_MIN_ROWS = 6
@@ -76,45 +66,13 @@ WITHDRAWABLE_STATES = (
     ApplicationState.IN_APPROVAL,
     ApplicationState.REJECTED,
 )
-STOCK_TRANSITIONS = {"start", "finish"}
 
 
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def not_allowed_text() -> str:
-    """What a TransitionNotAllowed tells the user (the state changed under them)."""
-    return _("此操作在当前状态下不允许")
-
-
-def _not_allowed(request, url):
-    messages.error(request, not_allowed_text())
-    return redirect(url)
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _with_colours(applications):
-    rows = list(applications)
-    for app in rows:
-        app.state_colour = APPLICATION_STATE_COLOURS.get(app.state, "secondary")
-    return rows
-
-
-def _colour(app):
-    app.state_colour = APPLICATION_STATE_COLOURS.get(app.state, "secondary")
-    return app
-
-
 def _visible_application(user, pk: int) -> ReturnApplication:
-    return _colour(get_object_or_404(application_list(user), pk=pk))
+    return get_object_or_404(application_list(user), pk=pk)
 
 
 # --- reads of these pages (candidates for repairs/selectors.py) ---------------------------------
@@ -130,7 +88,6 @@ def return_list(request):
         request.GET or None, queryset=application_list(request.user), request=request
     )
     page = Paginator(filterset.qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _with_colours(page.object_list)
     return render(
         request,
         "repairs/return_list.html",
@@ -138,7 +95,6 @@ def return_list(request):
             "filter": filterset,
             "page": page,
             "can_create": may_create_application(request.user),
-            "state_colours": APPLICATION_STATE_COLOURS,
         },
     )
 
@@ -191,7 +147,7 @@ def _save_application(request, *, form, formset, application=None):
                     application_id=application.pk, actor=request.user, channel=ActionChannel.WEB
                 )
     except ValidationError as exc:
-        line_errors = f.apply_service_errors(exc, form, keep=["lines"]).get("lines", [])
+        line_errors = apply_service_errors(exc, form, keep=["lines"]).get("lines", [])
         return _render_form(
             request,
             form=form,
@@ -259,7 +215,7 @@ def return_edit(request, pk: int):
     if not is_applicant_side(request.user, application):
         raise PermissionDenied
     if application.state not in EDITABLE_STATES:
-        return _not_allowed(request, application.get_absolute_url())
+        return not_allowed(request, application.get_absolute_url())
     if request.method == "POST":
         form = f.ReturnHeaderForm(request.POST, user=request.user)
         formset = f.line_formset(request.POST, lines=application.lines.all())
@@ -326,11 +282,11 @@ def return_submit(request, pk: int):
     try:
         rma.rma_submit(application_id=application.pk, actor=request.user, channel=ActionChannel.WEB)
     except ValidationError as exc:
-        for message in (m for ms in f.service_errors(exc).values() for m in ms):
+        for message in (m for ms in service_errors(exc).values() for m in ms):
             messages.error(request, message)
         return redirect(application)
     except TransitionNotAllowed:
-        return _not_allowed(request, application.get_absolute_url())
+        return not_allowed(request, application.get_absolute_url())
     messages.success(request, _("已提交，等待第 1 步签字"))
     return redirect(application)
 
@@ -341,23 +297,19 @@ def return_withdraw(request, pk: int):
     application = _visible_application(request.user, pk)
     if not is_applicant_side(request.user, application):
         raise PermissionDenied
-    form = f.WithdrawForm(request.POST)
-    if form.is_valid():
-        try:
-            rma.rma_withdraw(
-                application_id=application.pk,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                channel=ActionChannel.WEB,
-            )
-        except ValidationError as exc:
-            f.apply_service_errors(exc, form)
-        except TransitionNotAllowed:
-            return _not_allowed(request, application.get_absolute_url())
-        else:
-            messages.success(request, _("已撤回 %(no)s") % {"no": application.number})
-            return redirect(application)
-    return _render_detail(request, application, withdraw_form=form, status=400)
+    return run_action(
+        request,
+        f.WithdrawForm(request.POST),
+        lambda data: rma.rma_withdraw(
+            application_id=application.pk,
+            actor=request.user,
+            reason=data["reason"],
+            channel=ActionChannel.WEB,
+        ),
+        application.get_absolute_url(),
+        invalid=lambda form: _render_detail(request, application, withdraw_form=form, status=400),
+        message=_("已撤回 %(no)s") % {"no": application.number},
+    )
 
 
 def _visible_step(user, pk: int) -> ApprovalStep:
@@ -391,7 +343,7 @@ def step_decide(request, pk: int):
     """Approve or reject one step (one tap; a rejection needs a reason). htmx posts get the card
     back; plain posts are redirected to `next` (the queue or the application)."""
     step = _visible_step(request.user, pk)
-    back = _safe_next(request, step.application.get_absolute_url())
+    back = safe_next(request, step.application.get_absolute_url())
     if request.method == "GET":
         return render(
             request,
@@ -399,38 +351,46 @@ def step_decide(request, pk: int):
             {"step": step, "form": f.DecisionForm(), "next": back},
         )
     form = f.DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            rma.rma_decide(
-                step_id=step.pk,
-                actor=request.user,
-                approve=form.approve,
-                comment=form.cleaned_data["comment"],
-                channel=ActionChannel.WEB,
-            )
-        except ValidationError as exc:
-            f.apply_service_errors(exc, form)
-        except TransitionNotAllowed:
-            if request.htmx:
-                step.refresh_from_db()
-                return _card(request, step, form, outcome="not_allowed")
-            return _not_allowed(request, back)
-        else:
+
+    def decided(_result):
+        step.refresh_from_db()
+        if request.htmx:
+            return _card(request, step, form, outcome=step.state)
+        return None
+
+    def refused():
+        if request.htmx:
             step.refresh_from_db()
-            if request.htmx:
-                return _card(request, step, form, outcome=step.state)
-            if form.approve:
-                messages.success(request, _("已同意：%(s)s") % {"s": step})
-            else:
-                messages.success(request, _("已驳回：%(s)s") % {"s": step})
-            return redirect(back)
-    if request.htmx:
-        return _card(request, step, form)
-    return render(
+            return _card(request, step, form, outcome="not_allowed")
+        return not_allowed(request, back)
+
+    def invalid(form):
+        if request.htmx:
+            return _card(request, step, form)
+        return render(
+            request,
+            "repairs/step_decide.html",
+            {"step": step, "form": form, "next": back},
+            status=400,
+        )
+
+    return run_action(
         request,
-        "repairs/step_decide.html",
-        {"step": step, "form": form, "next": back},
-        status=400,
+        form,
+        lambda data: rma.rma_decide(
+            step_id=step.pk,
+            actor=request.user,
+            approve=form.approve,
+            comment=data["comment"],
+            channel=ActionChannel.WEB,
+        ),
+        back,
+        invalid=invalid,
+        on_success=decided,
+        on_not_allowed=refused,
+        message=lambda _result: (
+            _("已同意：%(s)s") % {"s": step} if form.approve else _("已驳回：%(s)s") % {"s": step}
+        ),
     )
 
 
@@ -526,8 +486,6 @@ def _require_logistics(user):
 def logistics_board_page(request):
     _require_logistics(request.user)
     columns = logistics_board(request.user)
-    for column in columns:
-        column["rows"] = _with_colours(column["rows"])
     return render(
         request,
         "repairs/logistics_board.html",
@@ -545,36 +503,35 @@ def _logistics_action(request, pk, *, form_class, service, title, allowed, succe
     application = _visible_application(request.user, pk)
     if not allowed(request.user):
         raise PermissionDenied
-    back = _safe_next(request, application.get_absolute_url())
+    back = safe_next(request, application.get_absolute_url())
     if form_kw.pop("needs_application", False):
         form_kw["application"] = application
     form = form_class(request.POST or None, **form_kw)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                result = service(application, form.cleaned_data)
-            except ValidationError as exc:
-                f.apply_service_errors(exc, form)
-            except TransitionNotAllowed:
-                return _not_allowed(request, back)
-            else:
-                level, text = success(result)
-                messages.add_message(request, level, text)
-                return redirect(back)
-        status = 400
-    return render(
+
+    def page(form, status=200):
+        return render(
+            request,
+            "repairs/logistics_form.html",
+            {
+                "application": application,
+                "lines": list(application.lines.all()),
+                "form": form,
+                "title": title,
+                "next": back,
+                "collect": application.freight_terms == FreightTerms.COLLECT,
+            },
+            status=status,
+        )
+
+    if request.method != "POST":
+        return page(form)
+    return run_action(
         request,
-        "repairs/logistics_form.html",
-        {
-            "application": application,
-            "lines": list(application.lines.all()),
-            "form": form,
-            "title": title,
-            "next": back,
-            "collect": application.freight_terms == FreightTerms.COLLECT,
-        },
-        status=status,
+        form,
+        lambda data: service(application, data),
+        back,
+        invalid=lambda form: page(form, status=400),
+        message=success,
     )
 
 
@@ -658,344 +615,16 @@ def return_close(request, pk: int):
     application = _visible_application(request.user, pk)
     if not may_handle_logistics(request.user):
         raise PermissionDenied
-    form = f.CloseForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    try:
-        rma.rma_close(
+    return run_action(
+        request,
+        f.CommentForm(request.POST),
+        lambda data: rma.rma_close(
             application_id=application.pk,
             actor=request.user,
-            comment=comment,
+            comment=data["comment"],
             channel=ActionChannel.WEB,
-        )
-    except TransitionNotAllowed:
-        return _not_allowed(request, _safe_next(request, application.get_absolute_url()))
-    messages.success(request, _("已关闭 %(no)s") % {"no": application.number})
-    return redirect(_safe_next(request, application.get_absolute_url()))
-
-
-# --- unauthorised arrivals, penalties, happy fund ----------------------------------------------
-
-
-@login_required
-@require_GET
-def arrival_list(request):
-    arrivals = visible_arrivals(request.user).annotate(
-        open_penalties=Count("penalties", filter=_proposed_q())
+        ),
+        safe_next(request, application.get_absolute_url()),
+        invalid=lambda form: _render_detail(request, application, status=400),
+        message=_("已关闭 %(no)s") % {"no": application.number},
     )
-    page = Paginator(arrivals.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "repairs/arrival_list.html",
-        {"page": page, "can_record": may_receive(request.user)},
-    )
-
-
-def _proposed_q():
-    return Q(penalties__state=PenaltyState.PROPOSED)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def arrival_create(request):
-    if not may_receive(request.user):
-        raise PermissionDenied
-    form = f.ArrivalForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            arrival = penalty_services.arrival_record(
-                actor=request.user,
-                shipper_unit=data["shipper_unit"],
-                units=data["units"],
-                description=data["description"],
-                return_carrier=data["return_carrier"],
-                return_tracking=data["return_tracking"],
-                arrived_at=data.get("arrived_at"),
-            )
-        except ValidationError as exc:
-            f.apply_service_errors(exc, form)
-        else:
-            messages.success(
-                request,
-                _("已登记 %(no)s：拒收并退回，负激励待客服部部长确认") % {"no": arrival.number},
-            )
-            return redirect(arrival)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "repairs/arrival_form.html", {"form": form}, status=status)
-
-
-def _render_arrival(request, arrival, *, bound=None, status=200):
-    penalties = list(arrival.penalties.select_related("person", "org_unit", "decided_by"))
-    can_decide = may_decide_penalties(request.user)
-    for penalty in penalties:
-        if can_decide and penalty.state == PenaltyState.PROPOSED:
-            penalty.confirm_form = (bound or {}).get(("confirm", penalty.pk)) or (
-                f.PenaltyConfirmForm(penalty=penalty)
-            )
-            penalty.waive_form = (bound or {}).get(("waive", penalty.pk)) or f.PenaltyWaiveForm(
-                penalty=penalty
-            )
-    return render(
-        request,
-        "repairs/arrival_detail.html",
-        {"arrival": arrival, "penalties": penalties, "can_decide": can_decide},
-        status=status,
-    )
-
-
-@login_required
-@require_GET
-def arrival_detail(request, pk: int):
-    return _render_arrival(request, get_object_or_404(visible_arrivals(request.user), pk=pk))
-
-
-def _penalty_action(request, pk: int, action: str):
-    penalty = get_object_or_404(visible_penalties(request.user), pk=pk)
-    if not may_decide_penalties(request.user):
-        raise PermissionDenied
-    arrival_url = penalty.arrival.get_absolute_url()
-    if action == "confirm":
-        form = f.PenaltyConfirmForm(request.POST, penalty=penalty)
-    else:
-        form = f.PenaltyWaiveForm(request.POST, penalty=penalty)
-    if form.is_valid():
-        try:
-            if action == "confirm":
-                penalty_services.penalty_confirm(
-                    penalty_id=penalty.pk,
-                    actor=request.user,
-                    amount=form.cleaned_data["amount"],
-                    channel=ActionChannel.WEB,
-                )
-            else:
-                penalty_services.penalty_waive(
-                    penalty_id=penalty.pk,
-                    actor=request.user,
-                    note=form.cleaned_data["note"],
-                    channel=ActionChannel.WEB,
-                )
-        except ValidationError as exc:
-            f.apply_service_errors(exc, form)
-        except TransitionNotAllowed:
-            return _not_allowed(request, arrival_url)
-        else:
-            if action == "confirm":
-                messages.success(request, _("已确认：%(p)s") % {"p": penalty})
-            else:
-                messages.success(request, _("已免除：%(p)s") % {"p": penalty})
-            return redirect(_safe_next(request, arrival_url))
-    arrival = get_object_or_404(visible_arrivals(request.user), pk=penalty.arrival_id)
-    return _render_arrival(request, arrival, bound={(action, penalty.pk): form}, status=400)
-
-
-@login_required
-@require_POST
-def penalty_confirm(request, pk: int):
-    return _penalty_action(request, pk, "confirm")
-
-
-@login_required
-@require_POST
-def penalty_waive(request, pk: int):
-    return _penalty_action(request, pk, "waive")
-
-
-@login_required
-@require_GET
-def penalty_list(request):
-    state = request.GET.get("state", "")
-    penalties = visible_penalties(request.user).order_by("-arrival_id", "id")
-    if state in PenaltyState.values:
-        penalties = penalties.filter(state=state)
-    page = Paginator(penalties, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "repairs/penalty_list.html",
-        {"page": page, "state": state, "states": PenaltyState.choices},
-    )
-
-
-@login_required
-@require_GET
-def happy_fund(request):
-    if not (sees_everything(request.user) or may_decide_penalties(request.user)):
-        raise PermissionDenied
-    entries = HappyFundEntry.objects.select_related("created_by", "penalty__arrival").order_by(
-        "-id"
-    )
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "repairs/happy_fund.html",
-        {
-            "page": page,
-            "balance": penalty_services.fund_balance(),
-            "total_in": penalty_services.fund_total_in(),
-        },
-    )
-
-
-# --- returned stock (呆滞/退货产品处理申请) ------------------------------------------------
-
-
-def _may_file_stock(user) -> bool:
-    return has_role(user, Role.MARKETING)
-
-
-@login_required
-@require_GET
-def returned_stock_list(request):
-    rows = (
-        ReturnedStockApplication.objects.visible_to(request.user)
-        .select_related("filed_by", "filed_by_unit")
-        .order_by("-id")
-    )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    for row in page.object_list:
-        row.actions = [a for a in available_actions(row, request.user) if a in STOCK_TRANSITIONS]
-    return render(
-        request,
-        "repairs/returned_stock_list.html",
-        {
-            "page": page,
-            "can_file": _may_file_stock(request.user),
-            "threshold": ReturnPolicy.current().returned_stock_pmc_threshold,
-            "state_colours": {
-                ReturnedStockState.ROUTED: "primary",
-                ReturnedStockState.IN_PROCESS: "warning",
-                ReturnedStockState.DONE: "success",
-            },
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def returned_stock_create(request):
-    if not _may_file_stock(request.user):
-        raise PermissionDenied
-    unit = user_org_unit(request.user)
-    if unit is None:
-        raise PermissionDenied
-    form = f.ReturnedStockForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            application = penalty_services.returned_stock_file(
-                actor=request.user, filed_by_unit=unit, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            f.apply_service_errors(exc, form)
-        else:
-            messages.success(
-                request,
-                _("已提交 %(no)s，分派：%(r)s")
-                % {"no": application.number, "r": application.get_route_display()},
-            )
-            return redirect("repairs:returned_stock_list")
-    try:
-        preview = int(form["quantity"].value() or 0)
-    except (TypeError, ValueError):
-        preview = 0
-    return render(
-        request,
-        "repairs/returned_stock_form.html",
-        {
-            "form": form,
-            "quantity": preview,
-            "threshold": ReturnPolicy.current().returned_stock_pmc_threshold,
-        },
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-@login_required
-@require_GET
-def returned_stock_route(request):
-    """The route a quantity would take (htmx preview on the filing form)."""
-    try:
-        quantity = int(request.GET.get("quantity", ""))
-    except ValueError:
-        quantity = 0
-    threshold = ReturnPolicy.current().returned_stock_pmc_threshold
-    return render(
-        request,
-        "repairs/partials/route_preview.html",
-        {"quantity": quantity, "threshold": threshold},
-    )
-
-
-@login_required
-@require_POST
-def returned_stock_transition(request, pk: int, transition: str):
-    if transition not in STOCK_TRANSITIONS:
-        raise Http404
-    stock = get_object_or_404(ReturnedStockApplication.objects.visible_to(request.user), pk=pk)
-    try:
-        run_transition(
-            ReturnedStockApplication,
-            stock.pk,
-            transition=transition,
-            actor=request.user,
-            channel=ActionChannel.WEB,
-        )
-    except TransitionNotAllowed:
-        return _not_allowed(request, reverse("repairs:returned_stock_list"))
-    if transition == "start":
-        messages.success(request, _("%(no)s 已开始处理") % {"no": stock.number})
-    else:
-        messages.success(request, _("%(no)s 已处理完成") % {"no": stock.number})
-    return redirect("repairs:returned_stock_list")
-
-
-# --- year-end ranking -----------------------------------------------------------------------
-
-
-def _ranking_year(request) -> int:
-    return f.YearForm(request.GET).year_or(f.this_year())
-
-
-def _require_ranking(user):
-    if not (sees_everything(user) or has_role(user, Role.HEAD_OF_CS)):
-        raise PermissionDenied
-
-
-def _chart(rows) -> dict:
-    return {
-        "names": [row.unit.name for row in rows],
-        "units": [row.units for row in rows],
-        "flagged": [row.flagged for row in rows],
-    }
-
-
-@login_required
-@require_GET
-def ranking(request):
-    _require_ranking(request.user)
-    year = _ranking_year(request)
-    data = year_end_ranking(year)
-    policy = ReturnPolicy.current()
-    this_year = f.this_year()
-    return render(
-        request,
-        "repairs/ranking.html",
-        {
-            "year": year,
-            "years": list(range(this_year, this_year - 6, -1)),
-            "provinces": data["provinces"],
-            "branches": data["branches"],
-            "province_top": policy.province_ranking_top,
-            "branch_top": policy.branch_ranking_top,
-            "chart": {"provinces": _chart(data["provinces"]), "branches": _chart(data["branches"])},
-        },
-    )
-
-
-@login_required
-@require_GET
-def ranking_export(request):
-    _require_ranking(request.user)
-    year = _ranking_year(request)
-    content = ranking_workbook(year, year_end_ranking(year))
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="return-ranking-{year}.xlsx"'
-    return response

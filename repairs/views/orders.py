@@ -11,29 +11,35 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import TransitionNotAllowed
 
 from network.choices import Role
+from service_ops.actions import (
+    not_allowed,
+    not_allowed_text,
+    run_action,
+    safe_next,
+)
 from service_ops.selectors import is_internal
 
-from . import order_forms as of
-from . import order_selectors as sel
-from .choices import ORDER_STATE_COLOURS, OrderState, StatementState
-from .exports import XLSX_CONTENT_TYPE
-from .models import Loan, MonthlyStatement, RepairOrder, ReviewItem, ReviewMeeting
-from .permissions import has_role
-from .services import orders as ro
-from .statement_exports import statement_pdf, statement_xlsx
-from .views import not_allowed_text
+from .. import permissions as perm
+from ..choices import OrderState, StatementState
+from ..exports import XLSX_CONTENT_TYPE
+from ..filtersets.orders import RepairOrderFilterSet
+from ..forms import orders as of
+from ..models import Loan, MonthlyStatement, RepairOrder, ReviewItem, ReviewMeeting
+from ..permissions import has_role
+from ..selectors import orders as sel
+from ..services import orders as ro
+from ..statement_exports import statement_pdf, statement_xlsx
 
 PAGE_SIZE = 25
 CARD_TEMPLATES = {
@@ -74,20 +80,6 @@ def board_columns() -> list[sel.BoardColumn]:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _not_allowed(request, url):
-    messages.error(request, not_allowed_text())
-    return redirect(url)
-
-
 def _visible_order(user, pk: int) -> RepairOrder:
     try:
         return sel.order_for(user, pk)
@@ -122,8 +114,7 @@ def _render_order(request, order, *, bound=None, status=200):
             "page": page,
             "forms": of.action_forms(order, user, actions, bound=bound),
             "actions": actions,
-            "state_colours": ORDER_STATE_COLOURS,
-            "can_return_loans": sel.may_handle_loaners(user),
+            "can_return_loans": perm.may_handle_loaners(user),
             "is_internal": is_internal(user),
         },
         status=status,
@@ -137,7 +128,7 @@ def _render_order(request, order, *, bound=None, status=200):
 @require_GET
 def technician_queue(request):
     user = request.user
-    if not sel.is_technician(user):
+    if not perm.is_technician(user):
         raise PermissionDenied
     everyone = request.GET.get("all") == "1" and has_role(user, Role.REPAIR_SUPERVISOR)
     queue = sel.technician_queue(user, everyone=everyone)
@@ -155,7 +146,7 @@ def technician_queue(request):
 @require_GET
 def order_board(request):
     user = request.user
-    if not sel.may_see_board(user):
+    if not perm.may_see_board(user):
         raise PermissionDenied
     columns = sel.clerk_board(user, columns=board_columns())
     for column in columns:
@@ -166,8 +157,8 @@ def order_board(request):
         {
             "columns": columns,
             "overdue_total": sum(c.overdue_count for c in columns),
-            "may_review": sel.may_review(user),
-            "may_loan": sel.may_see_loaners(user),
+            "may_review": perm.may_review(user),
+            "may_loan": perm.may_see_loaners(user),
         },
     )
 
@@ -178,11 +169,12 @@ def order_board(request):
 @login_required
 @require_GET
 def order_list(request):
-    form = of.OrderFilterForm(request.GET or None)
-    qs = sel.order_list(request.user, **form.filters())
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = RepairOrderFilterSet(
+        request.GET or None, queryset=sel.visible_orders(request.user), request=request
+    )
+    page = Paginator(filterset.qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = sel.attach_timers(page.object_list)
-    return render(request, "repairs/orders/order_list.html", {"page": page, "form": form})
+    return render(request, "repairs/orders/order_list.html", {"page": page, "form": filterset.form})
 
 
 @login_required
@@ -205,24 +197,26 @@ def order_act(request, pk: int, action: str):
     form = form_class(request.POST, order=order, user=request.user)
     if not form.permitted():
         raise PermissionDenied
-    back = _safe_next(request, order.get_absolute_url())
-    if form.is_valid():
-        try:
-            form.submit()
-        except ValidationError as exc:
-            of.apply_errors(exc, form)
-        except TransitionNotAllowed:
-            if card:
-                return _card(request, pk, ui, outcome=("warning", not_allowed_text()))
-            return _not_allowed(request, back)
-        else:
-            if card:
-                return _card(request, pk, ui, outcome=("success", form.done))
-            messages.success(request, form.done)
-            return redirect(back)
-    if card:
-        return _card(request, pk, ui, bound=form)
-    return _render_order(request, order, bound=form, status=400)
+    return run_action(
+        request,
+        form,
+        lambda _data: form.submit(),
+        safe_next(request, order.get_absolute_url()),
+        invalid=lambda form: (
+            _card(request, pk, ui, bound=form)
+            if card
+            else _render_order(request, order, bound=form, status=400)
+        ),
+        on_success=lambda _result: (
+            _card(request, pk, ui, outcome=("success", form.done)) if card else None
+        ),
+        on_not_allowed=(
+            (lambda: _card(request, pk, ui, outcome=("warning", not_allowed_text())))
+            if card
+            else None
+        ),
+        message=lambda _result: form.done,
+    )
 
 
 @login_required
@@ -238,7 +232,7 @@ def lot_detail(request, pk: int):
 @login_required
 @require_GET
 def loaner_list(request):
-    if not sel.may_see_loaners(request.user):
+    if not perm.may_see_loaners(request.user):
         raise PermissionDenied
     units = sel.loaner_pool()
     return render(
@@ -248,7 +242,7 @@ def loaner_list(request):
             "units": units,
             "loans": sel.open_loans(units),
             "available": sum(1 for u in units if u.is_available),
-            "can_return": sel.may_handle_loaners(request.user),
+            "can_return": perm.may_handle_loaners(request.user),
         },
     )
 
@@ -256,7 +250,7 @@ def loaner_list(request):
 @login_required
 @require_POST
 def loan_return(request, pk: int):
-    if not sel.may_handle_loaners(request.user):
+    if not perm.may_handle_loaners(request.user):
         raise PermissionDenied
     loan = get_object_or_404(
         Loan.objects.filter(order__in=RepairOrder.objects.visible_to(request.user)).select_related(
@@ -264,11 +258,11 @@ def loan_return(request, pk: int):
         ),
         pk=pk,
     )
-    back = _safe_next(request, reverse("repairs:loaner_list"))
+    back = safe_next(request, reverse("repairs:loaner_list"))
     try:
         ro.loan_return(loan_id=loan.pk, actor=request.user)
     except TransitionNotAllowed:
-        return _not_allowed(request, back)
+        return not_allowed(request, back)
     messages.success(request, _("备用机 %(s)s 已归还入库") % {"s": loan.loaner})
     return redirect(back)
 
@@ -277,7 +271,7 @@ def loan_return(request, pk: int):
 
 
 def _require_review(user):
-    if not sel.may_review(user):
+    if not perm.may_review(user):
         raise PermissionDenied
 
 
@@ -289,14 +283,14 @@ def review_list(request):
     return render(
         request,
         "repairs/orders/review_list.html",
-        {"page": page, "can_build": sel.may_build_review(request.user)},
+        {"page": page, "can_build": perm.may_build_review(request.user)},
     )
 
 
 @login_required
 @require_POST
 def review_build(request):
-    if not sel.may_build_review(request.user):
+    if not perm.may_build_review(request.user):
         raise PermissionDenied
     meeting = ro.review_build()
     count = meeting.items.count()
@@ -321,7 +315,7 @@ def _render_review(request, meeting, *, bound=None, status=200):
             "meeting": meeting,
             "items": items,
             "decided": sum(1 for i in items if i.decision),
-            "can_build": sel.may_build_review(request.user),
+            "can_build": perm.may_build_review(request.user),
         },
         status=status,
     )
@@ -345,19 +339,17 @@ def review_decide(request, pk: int):
         pk=pk,
     )
     form = of.ReviewDecisionForm(request.POST, item=item)
-    if form.is_valid():
-        try:
-            form.submit(request.user)
-        except ValidationError as exc:
-            of.apply_errors(exc, form)
-        else:
-            messages.success(
-                request,
-                _("已记录 %(no)s 的评审决定：%(d)s")
-                % {"no": item.order.number, "d": item.get_decision_display()},
-            )
-            return redirect(f"{item.meeting.get_absolute_url()}#item-{item.pk}")
-    return _render_review(request, item.meeting, bound=form, status=400)
+    return run_action(
+        request,
+        form,
+        lambda _data: form.submit(request.user),
+        f"{item.meeting.get_absolute_url()}#item-{item.pk}",
+        invalid=lambda form: _render_review(request, item.meeting, bound=form, status=400),
+        message=lambda _result: (
+            _("已记录 %(no)s 的评审决定：%(d)s")
+            % {"no": item.order.number, "d": item.get_decision_display()}
+        ),
+    )
 
 
 # --- month-end statements -------------------------------------------------------------------
@@ -369,7 +361,7 @@ def _render_statements(request, *, build_form=None, status=200):
     page = Paginator(sel.statements(user, **filters.filters()), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    can_build = sel.may_build_statement(user)
+    can_build = perm.may_build_statement(user)
     return render(
         request,
         "repairs/orders/statement_list.html",
@@ -392,22 +384,20 @@ def statement_list(request):
 @login_required
 @require_POST
 def statement_build(request):
-    if not sel.may_build_statement(request.user):
+    if not perm.may_build_statement(request.user):
         raise PermissionDenied
     form = of.StatementBuildForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            statement = form.submit(request.user)
-        except ValidationError as exc:
-            of.apply_errors(exc, form)
-        else:
-            messages.success(
-                request,
-                _("已生成 %(s)s 对账单：%(n)d 台，合计 ¥%(t)s")
-                % {"s": statement, "n": statement.lines.count(), "t": statement.total},
-            )
-            return redirect(statement)
-    return _render_statements(request, build_form=form, status=400)
+    return run_action(
+        request,
+        form,
+        lambda _data: form.submit(request.user),
+        lambda statement: statement.get_absolute_url(),
+        invalid=lambda form: _render_statements(request, build_form=form, status=400),
+        message=lambda statement: (
+            _("已生成 %(s)s 对账单：%(n)d 台，合计 ¥%(t)s")
+            % {"s": statement, "n": statement.lines.count(), "t": statement.total}
+        ),
+    )
 
 
 def _visible_statement(user, pk: int) -> MonthlyStatement:
@@ -432,8 +422,8 @@ def statement_detail(request, pk: int):
                 (_("合计"), statement.total),
             ],
             "locked": statement.state == StatementState.CONFIRMED,
-            "can_confirm": sel.may_confirm_statement(request.user, statement),
-            "can_build": sel.may_build_statement(request.user),
+            "can_confirm": perm.may_confirm_statement(request.user, statement),
+            "can_build": perm.may_build_statement(request.user),
         },
     )
 
@@ -445,7 +435,7 @@ def statement_confirm(request, pk: int):
     try:
         ro.statement_confirm(statement_id=statement.pk, actor=request.user)
     except TransitionNotAllowed:
-        return _not_allowed(request, statement.get_absolute_url())
+        return not_allowed(request, statement.get_absolute_url())
     messages.success(request, _("已确认 %(s)s 对账单，对账单已锁定") % {"s": statement})
     return redirect(statement)
 

@@ -27,14 +27,14 @@ from service_ops.api.pagination import KeysetPagination
 from service_ops.transitions.models import ActionChannel, TransitionLog
 from service_ops.transitions.services import log_of
 
-from ..choices import StepState
-from ..models import ApprovalStep, ReturnApplication
-from ..permissions import may_create_application
-from ..selectors import signature_queue, step_deadlines
-from ..services import returns as rma
-from . import examples as ex
-from .filtersets import ApprovalStepFilterSet, ReturnApplicationFilterSet
-from .serializers import (
+from ...choices import StepState
+from ...filtersets.returns import ApiReturnApplicationFilterSet, ApprovalStepFilterSet
+from ...models import ApprovalStep, ReturnApplication
+from ...permissions import may_create_application
+from ...selectors.returns import signature_queue, step_deadlines
+from ...services import returns as rma
+from .. import examples as ex
+from ..serializers.returns import (
     ApprovalStepSerializer,
     ApproveSerializer,
     RejectSerializer,
@@ -149,7 +149,7 @@ def application_history(application: ReturnApplication) -> list[TransitionLog]:
 class ReturnApplicationViewSet(viewsets.GenericViewSet):
     serializer_class = ReturnApplicationSerializer
     filter_backends = [DjangoFilterBackend]  # the cursor fixes the order: no OrderingFilter
-    filterset_class = ReturnApplicationFilterSet
+    filterset_class = ApiReturnApplicationFilterSet
     pagination_class = KeysetPagination
     permission_classes = [permissions.IsAuthenticated, MayCreateApplication]
     READ_ACTIONS = {"list", "retrieve"}

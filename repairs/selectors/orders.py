@@ -29,17 +29,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from network.choices import OrgKind, Role
+from network.choices import OrgKind
 from network.models import OrgUnit
-from network.selectors import acts_as
 from network.visibility import scope_by_org
 from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
 from service_ops.selectors import annotate_time_left
 from service_ops.transitions.services import available_actions
 from service_ops.workcalendar import clock
 
-from .choices import ORDER_STATE_COLOURS, LoanState, OrderState, QuoteState, StatementState
-from .models import (
+from ..choices import LoanState, OrderState, QuoteState
+from ..models import (
     Loan,
     LoanerUnit,
     LotLimitRule,
@@ -49,14 +48,14 @@ from .models import (
     RepairOrder,
     ReviewMeeting,
 )
-from .permissions import (  # the rules live there; re-exported for the order forms
-    has_role,
+from ..permissions import (
+    is_repair_supervisor,
+    is_technician,
     may_answer_quote,
-    may_build_statements,
     may_handle_loaners,
     may_record_contact,
 )
-from .services.orders import LIMIT_KIND, QUOTE_CONSENT_KIND
+from ..services.orders import LIMIT_KIND, QUOTE_CONSENT_KIND
 
 QUOTE_SEND_KIND = "repair.quote_send"
 QUOTE_KINDS = (QUOTE_CONSENT_KIND, QUOTE_SEND_KIND)
@@ -82,46 +81,6 @@ TECHNICIAN_STATES = (
     OrderState.QUOTING,
     OrderState.WAITING_CONSENT,
 )
-
-
-# --- who may do what (for buttons; the services check again) ---------------------------------
-
-
-def is_technician(user) -> bool:
-    return has_role(user, Role.TECHNICIAN) or has_role(user, Role.REPAIR_SUPERVISOR)
-
-
-def is_repair_supervisor(user) -> bool:
-    return has_role(user, Role.REPAIR_SUPERVISOR) or has_role(user, Role.HEAD_OF_CS)
-
-
-def is_clerk(user) -> bool:
-    return has_role(user, Role.LOGISTICS_CLERK)
-
-
-def may_see_board(user) -> bool:
-    return is_clerk(user) or is_repair_supervisor(user)
-
-
-def may_see_loaners(user) -> bool:
-    return may_handle_loaners(user) or has_role(user, Role.HEAD_OF_CS)
-
-
-def may_review(user) -> bool:
-    return is_clerk(user) or is_repair_supervisor(user)
-
-
-def may_build_review(user) -> bool:
-    return has_role(user, Role.REPAIR_SUPERVISOR)
-
-
-may_build_statement = may_build_statements
-
-
-def may_confirm_statement(user, statement: MonthlyStatement) -> bool:
-    return statement.state == StatementState.DRAFT and acts_as(
-        user, Role.BRANCH_MANAGER, statement.branch
-    )
 
 
 def order_actions(order: RepairOrder, user) -> set[str]:
@@ -228,9 +187,9 @@ def overdue_first(qs: QuerySet, *, quotes: bool = False) -> QuerySet:
 
 
 def attach_timers(orders, *, now: datetime | None = None, quotes: bool = False) -> list:
-    """Give each order `.limit` (its open repair limit, time left attached), `.state_colour`,
-    `.overdue`, and with `quotes` `.open_quote` (from a prefetched `open_quotes`) and
-    `.quote_timer`. Two queries at most, whatever the number of orders."""
+    """Give each order `.limit` (its open repair limit, time left attached), `.overdue`
+    and, with `quotes`, `.open_quote` (from a prefetched `open_quotes`) and `.quote_timer`.
+    Two queries at most, whatever the number of orders."""
     rows = list(orders)
     now = now or timezone.now()
     limits = open_timers_by_owner(RepairOrder, (o.pk for o in rows), (LIMIT_KIND,))
@@ -240,7 +199,6 @@ def attach_timers(orders, *, now: datetime | None = None, quotes: bool = False) 
         quote_timers = open_timers_by_owner(Quote, quote_ids, QUOTE_KINDS)
     with clock.pinned():
         for order in rows:
-            order.state_colour = ORDER_STATE_COLOURS.get(order.state, "secondary")
             order.limit = limits.get(order.pk)
             if order.limit is not None:
                 annotate_time_left(order.limit, now)
@@ -462,19 +420,6 @@ def order_page(order: RepairOrder, *, with_loaners: bool = False) -> OrderPage:
         pauses=pauses,
         available_loaners=available_loaners() if with_loaners else [],
     )
-
-
-def order_list(user, *, state: str = "", search: str = "") -> QuerySet:
-    qs = visible_orders(user)
-    if state in OrderState.values:
-        qs = qs.filter(state=state)
-    if search:
-        qs = qs.filter(
-            Q(number__icontains=search)
-            | Q(serial_number__icontains=search)
-            | Q(product_model__icontains=search)
-        )
-    return qs.order_by("-id")
 
 
 # --- lots ------------------------------------------------------------------------------------

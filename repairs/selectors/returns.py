@@ -1,5 +1,5 @@
-"""Reads of return applications: lists, signature queues, progress, the clerk's board,
-arrivals and penalties, the year-end ranking."""
+"""Reads of return applications: lists, signature queues, progress, the clerk's board, the
+year-end ranking of returned units."""
 
 from __future__ import annotations
 
@@ -17,16 +17,14 @@ from service_ops.deadlines.models import Deadline, DeadlineStatus
 from service_ops.selectors import annotate_time_left
 from service_ops.workcalendar import clock
 
-from .choices import ApplicationState, Platform, StepState
-from .models import (
+from ..choices import ApplicationState, Platform, StepState
+from ..models import (
     ApprovalChainTemplate,
     ApprovalStep,
     Discrepancy,
-    Penalty,
     ReceivedUnit,
     ReturnApplication,
     ReturnPolicy,
-    UnauthorisedArrival,
 )
 
 
@@ -257,15 +255,3 @@ def logistics_board(user) -> list[dict]:
             {"state": state, "label": label, "count": counts.get(state, 0), "rows": rows}
         )
     return columns
-
-
-def visible_arrivals(user):
-    return UnauthorisedArrival.objects.visible_to(user).select_related(
-        "shipper_unit", "branch", "recorded_by"
-    )
-
-
-def visible_penalties(user):
-    return Penalty.objects.visible_to(user).select_related(
-        "arrival", "person", "org_unit", "decided_by"
-    )
