@@ -21,8 +21,8 @@ from repairs.models import (
 )
 from repairs.services import returns as rma
 from service_ops.deadlines.models import Deadline, DeadlineStatus
-from tests.rma_helpers import header, lines, sign_all
-from tests.rma_helpers import pending_step as pending
+from tests.factories import header, lines, sign_all
+from tests.factories import pending_step as pending
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -361,9 +361,9 @@ def test_the_month_end_statement_sums_the_orders_and_locks_once_confirmed(net):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_technicians_picking_up_the_same_unit_at_once_one_wins(net):
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
-    other = make_user("tech2", net.hq, "technician")
+    other = make_user("tech2", net.hq, "technician", email=True)
     lot = receive_lot(net, ["C1"], datetime(2026, 11, 23, 9, tzinfo=Z))
     order = lot.orders.get()
     barrier = threading.Barrier(2)

@@ -19,7 +19,7 @@ from repairs.models import LoanerUnit, MonthlyStatement, Quote, ReviewItem
 from repairs.services import orders as ro
 from service_ops.deadlines.models import DeadlineStatus
 from service_ops.deadlines.sweep import sweep_deadlines
-from tests.test_repairs import _ship_with_quote, receive_lot
+from tests.repairs.test_orders import _ship_with_quote, receive_lot
 
 Z = ZoneInfo("Asia/Shanghai")
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -17,7 +17,7 @@ from network.choices import LedgerEntryKind, OrgKind
 from network.models import PartnerToken
 from network.services import prepaid_post, token_revoke
 from service_ops.api.exceptions import exception_handler
-from tests.api_fixtures import bearer, issue_token, make_unit, top_up
+from tests.factories import bearer, issue_token, make_unit, top_up
 
 
 @pytest.fixture(autouse=True)

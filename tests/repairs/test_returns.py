@@ -33,7 +33,7 @@ from service_ops.deadlines.models import Deadline, DeadlineAction, DeadlineStatu
 from service_ops.deadlines.sweep import sweep_deadlines
 from service_ops.notifications.models import Notification
 from service_ops.transitions.models import TransitionLog
-from tests.rma_helpers import header, lines, pending_step, sign_all
+from tests.factories import header, lines, pending_step, sign_all
 
 Z = ZoneInfo("Asia/Shanghai")
 
@@ -125,9 +125,9 @@ def test_only_the_holder_of_the_steps_role_may_sign_and_a_dealer_never(net):
 
 
 def test_a_deputy_signs_for_an_absent_approver(net):
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
-    deputy = make_user("deputy", net.gz)
+    deputy = make_user("deputy", net.gz, email=True)
     Delegation.objects.create(
         principal=net.gz_cs_sup, deputy=deputy, starts_on=date(2020, 1, 1), ends_on=date(2099, 1, 1)
     )
@@ -430,10 +430,10 @@ def test_an_engineer_cannot_file_for_another_branchs_dealer(net):
 
 
 def test_the_signature_queue_shows_only_steps_the_user_may_sign(net):
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     # A second field CS supervisor at HQ level is not the nearest holder for 广州分公司.
-    make_user("hq_cs_sup", net.hq, "field_cs_supervisor")
+    make_user("hq_cs_sup", net.hq, "field_cs_supervisor", email=True)
     app = rma.rma_create(applicant=net.gz_engineer, header=header(), lines=lines("Q1"))
     rma.rma_submit(application_id=app.pk, actor=net.gz_engineer)
     from django.contrib.auth import get_user_model

@@ -20,7 +20,7 @@ from network.models import PartnerToken, PrepaidAccount, PrepaidEntry
 from network.services import staff_profile_set
 from service_ops.workcalendar import clock
 from service_ops.workcalendar.models import CalendarChange, CalendarDay, CalendarYear
-from tests.api_fixtures import issue_token, make_unit, service_user, top_up
+from tests.factories import issue_token, make_unit, service_user, top_up
 
 
 @pytest.fixture(autouse=True)

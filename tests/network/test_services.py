@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from network.choices import LedgerEntryKind, OrgKind
 from network.models import PartnerToken, PrepaidAccount, PrepaidEntry, StaffProfile
 from network.services import prepaid_balance, prepaid_post, staff_profile_set, token_revoke
-from tests.api_fixtures import issue_token, make_unit, service_user, top_up
+from tests.factories import issue_token, make_unit, service_user, top_up
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from repairs.choices import ApplicationState, StepState
 from repairs.models import ApprovalStep, ReturnApplication
 from repairs.services import returns as rma
 from service_ops.transitions.models import TransitionLog
-from tests.api_fixtures import issue_token
+from tests.factories import issue_token
 
 API = "/api/v1"
 APPS = f"{API}/return-applications"
@@ -342,9 +342,9 @@ def test_only_dealers_and_branch_engineers_create_applications(net):
 
 def test_a_branch_engineer_names_only_a_dealer_in_its_scope(net):
     from network.choices import Role
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
-    cs_engineer = make_user("cs_branch_engineer", net.cs, Role.BRANCH_ENGINEER)
+    cs_engineer = make_user("cs_branch_engineer", net.cs, Role.BRANCH_ENGINEER, email=True)
     client = session_client(cs_engineer)
     response = client.post(f"{APPS}/", payload(dealer=net.dealer2.pk), format="json")
     assert response.status_code == 201, response.json()

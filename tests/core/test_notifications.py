@@ -262,7 +262,7 @@ def test_send_pending_sends_each_due_row_once(staff):
 
 
 def test_a_failing_mail_server_is_retried_with_back_off(staff, settings):
-    settings.EMAIL_BACKEND = "tests.test_notifications.FailingEmailBackend"
+    settings.EMAIL_BACKEND = "tests.core.test_notifications.FailingEmailBackend"
     user = staff("clerk")
     notify_many([NotificationSpec(recipient_id=user.pk, subject="请报价")], now=MONDAY_10)
 
@@ -288,7 +288,7 @@ def test_a_failing_mail_server_is_retried_with_back_off(staff, settings):
 
 
 def test_a_row_that_keeps_failing_is_given_up_after_the_last_attempt(staff, settings):
-    settings.EMAIL_BACKEND = "tests.test_notifications.FailingEmailBackend"
+    settings.EMAIL_BACKEND = "tests.core.test_notifications.FailingEmailBackend"
     user = staff("clerk")
     notify_many([NotificationSpec(recipient_id=user.pk, subject="请报价")], now=MONDAY_10)
 
@@ -302,7 +302,7 @@ def test_a_row_that_keeps_failing_is_given_up_after_the_last_attempt(staff, sett
 
 
 def test_a_failing_sms_gateway_does_not_hold_back_the_emails(staff, settings):
-    settings.SMS_BACKEND = "tests.test_notifications.FailingSmsBackend"
+    settings.SMS_BACKEND = "tests.core.test_notifications.FailingSmsBackend"
     user = staff("clerk", phone="13800000000", sms=True)
     notify_many([NotificationSpec(recipient_id=user.pk, subject="请报价")], now=MONDAY_10)
 
@@ -314,7 +314,7 @@ def test_a_failing_sms_gateway_does_not_hold_back_the_emails(staff, settings):
 
 
 def test_a_digest_that_fails_for_one_supervisor_still_reaches_the_others(staff, settings):
-    settings.EMAIL_BACKEND = "tests.test_notifications.FailingEmailBackend"
+    settings.EMAIL_BACKEND = "tests.core.test_notifications.FailingEmailBackend"
     FailingEmailBackend.ALL = False
     try:
         good = staff("good", digest=True)
@@ -385,7 +385,7 @@ class Rendezvous(LocmemEmailBackend):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_senders_at_once_send_each_row_once(staff, settings):
-    settings.EMAIL_BACKEND = "tests.test_notifications.Rendezvous"
+    settings.EMAIL_BACKEND = "tests.core.test_notifications.Rendezvous"
     users = [staff(f"user{i}") for i in range(40)]
     early = at(2026, 11, 23, 7)  # written before the opening: no nudge, the senders do it all
     notify_many(

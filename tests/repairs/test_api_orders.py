@@ -18,8 +18,8 @@ from repairs.choices import OrderState, QuoteState
 from repairs.models import Quote, RepairOrder
 from repairs.services import orders as ro
 from service_ops.deadlines.models import DeadlineStatus
-from tests.test_api_returns import same_shape, session_client, token_client
-from tests.test_repairs import receive_lot
+from tests.repairs.test_api_returns import same_shape, session_client, token_client
+from tests.repairs.test_orders import receive_lot
 
 Z = ZoneInfo("Asia/Shanghai")
 API = "/api/v1"
@@ -396,7 +396,7 @@ def test_the_return_application_api_also_takes_the_html_lists_filters(net, deale
     from repairs.filtersets.returns import ApiReturnApplicationFilterSet as ApiFilterSet
     from repairs.filtersets.returns import ReturnApplicationFilterSet as HtmlFilterSet
     from service_ops.deadlines.sweep import sweep_deadlines
-    from tests.test_api_returns import make_application
+    from tests.repairs.test_api_returns import make_application
 
     assert issubclass(ApiFilterSet, HtmlFilterSet)
     waiting = make_application(net, "H1")
