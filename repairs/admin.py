@@ -6,6 +6,8 @@ mixin is not used, it would bypass the services)."""
 
 from django.contrib import admin
 
+from service_ops.admin import ReadOnlyAdmin
+
 from .models import (
     ApprovalChainTemplate,
     ApprovalStepTemplate,
@@ -82,21 +84,7 @@ class LoanerUnitAdmin(admin.ModelAdmin):
     readonly_fields = ["is_available"]
 
 
-# --- process objects: read-only ---------------------------------------------------------------
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown for support and audits; every field read-only, nothing added, changed or deleted
-    here (the services and their transition log own these rows)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# --- process objects: read-only (the services and their transition log own these rows) ------
 
 
 @admin.register(ReturnApplication)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from network.choices import Role
 from network.selectors import acts_as, roles_of
-from network.visibility import user_org_unit
+from network.visibility import sees_everything, user_org_unit
 
 from .choices import StatementState
 
@@ -55,6 +55,10 @@ def may_receive(user) -> bool:
 
 def may_file_returned_stock(user) -> bool:
     return has_role(user, Role.MARKETING)
+
+
+def may_see_ranking(user) -> bool:
+    return sees_everything(user) or has_role(user, Role.HEAD_OF_CS)
 
 
 def may_decide_penalties(user) -> bool:

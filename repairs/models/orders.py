@@ -82,9 +82,9 @@ class RepairOrderQuerySet(models.QuerySet):
 
 
 def _is_technician(instance, user) -> bool:
-    from ..permissions import has_role
+    from ..permissions import is_technician
 
-    return has_role(user, Role.TECHNICIAN) or has_role(user, Role.REPAIR_SUPERVISOR)
+    return is_technician(user)
 
 
 def _is_own_technician(instance, user) -> bool:
@@ -94,9 +94,9 @@ def _is_own_technician(instance, user) -> bool:
 
 
 def _is_clerk(instance, user) -> bool:
-    from ..permissions import has_role
+    from ..permissions import is_clerk
 
-    return has_role(user, Role.LOGISTICS_CLERK)
+    return is_clerk(user)
 
 
 class RepairOrder(FSMModelMixin, models.Model):

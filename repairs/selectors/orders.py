@@ -84,7 +84,7 @@ TECHNICIAN_STATES = (
 
 
 def order_actions(order: RepairOrder, user) -> set[str]:
-    """The actions of the order screens the user may take now (names of order_forms.ACTIONS)."""
+    """The actions of the order screens the user may take now (names of forms/orders.py ACTIONS)."""
     transitions = set(available_actions(order, user))
     actions = transitions & {
         "pick_up",

@@ -17,13 +17,9 @@ from service_ops.actions import (
 )
 from service_ops.transitions.models import ActionChannel
 
-from ..choices import (
-    PenaltyState,
-)
+from ..choices import PenaltyState
 from ..forms import arrivals as f
-from ..models import (
-    HappyFundEntry,
-)
+from ..models import HappyFundEntry
 from ..permissions import (
     may_decide_penalties,
     may_receive,

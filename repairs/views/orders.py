@@ -1,8 +1,8 @@
 """Repair-order screens (维修组维修流程): the technician's queue, the clerk's board, the order and
 its lot, loaners, the Wednesday/Saturday review and the month-end statements.
 
-Views stay thin: reads come from order_selectors (scoped with `visible_to`, out of scope → 404),
-every write goes through a service via an order_forms form. A service's ValidationError becomes
+Views stay thin: reads come from selectors/orders.py (scoped with `visible_to`, out of scope → 404),
+every write goes through a service via a forms/orders.py form. A service's ValidationError becomes
 form errors (the page keeps what was typed), PermissionDenied a 403, TransitionNotAllowed the
 message "此操作在当前状态下不允许" and a redirect. htmx posts from the queue and the board get the
 unit's card back, updated in place."""
@@ -186,7 +186,7 @@ def order_detail(request, pk: int):
 @login_required
 @require_POST
 def order_act(request, pk: int, action: str):
-    """One step on an order (see order_forms.ACTIONS). From a card (htmx, `ui`=tech|board) the
+    """One step on an order (see forms/orders.py ACTIONS). From a card (htmx, `ui`=tech|board) the
     card comes back; from the order page a redirect to `next`, or the page with the errors."""
     form_class = of.ACTIONS.get(action)
     if form_class is None:

@@ -8,20 +8,11 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from network.choices import Role
-from network.visibility import sees_everything
-
 from ..exports import XLSX_CONTENT_TYPE, ranking_workbook
 from ..forms import returns as f
-from ..models import (
-    ReturnPolicy,
-)
-from ..permissions import (
-    has_role,
-)
-from ..selectors.returns import (
-    year_end_ranking,
-)
+from ..models import ReturnPolicy
+from ..permissions import may_see_ranking
+from ..selectors.returns import year_end_ranking
 
 # --- year-end ranking -----------------------------------------------------------------------
 
@@ -31,7 +22,7 @@ def _ranking_year(request) -> int:
 
 
 def _require_ranking(user):
-    if not (sees_everything(user) or has_role(user, Role.HEAD_OF_CS)):
+    if not may_see_ranking(user):
         raise PermissionDenied
 
 

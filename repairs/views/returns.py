@@ -75,9 +75,6 @@ def _visible_application(user, pk: int) -> ReturnApplication:
     return get_object_or_404(application_list(user), pk=pk)
 
 
-# --- reads of these pages (candidates for repairs/selectors.py) ---------------------------------
-
-
 # --- list, create, edit --------------------------------------------------------------------------
 
 

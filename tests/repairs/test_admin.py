@@ -7,7 +7,6 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django_fsm import FSMField
 
-from repairs.admin import ReadOnlyAdmin
 from repairs.models import (
     ApprovalChainTemplate,
     LoanerUnit,
@@ -16,6 +15,7 @@ from repairs.models import (
     ReturnApplication,
     ReturnPolicy,
 )
+from service_ops.admin import ReadOnlyAdmin
 
 RULE_TABLES = [ApprovalChainTemplate, ReturnPolicy, LotLimitRule, LoanerUnit]
 
