@@ -1,7 +1,17 @@
-"""Named choices of return applications and repairs."""
+"""Named choices of return applications and repairs. Each state choice set carries the Bootstrap
+colour of its badge (`colours`, read with `colour_of(value)`), drawn by the one state-badge
+partial `repairs/partials/state_badge.html` through the models' `state_colour`."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class StateChoices(models.TextChoices):
+    """A state choice set; `colours` maps its values to Bootstrap contextual names."""
+
+    @classmethod
+    def colour_of(cls, value) -> str:
+        return cls.__dict__.get("colours", {}).get(value, "secondary")
 
 
 class Platform(models.TextChoices):
@@ -11,7 +21,7 @@ class Platform(models.TextChoices):
     MANAGED = "managed", _("管理平台")
 
 
-class ApplicationState(models.TextChoices):
+class ApplicationState(StateChoices):
     DRAFT = "draft", _("草稿")
     IN_APPROVAL = "in_approval", _("审批中")
     REJECTED = "rejected", _("已驳回")
@@ -23,8 +33,7 @@ class ApplicationState(models.TextChoices):
     CLOSED = "closed", _("已关闭")
 
 
-# Badge colours for list pages (Bootstrap contextual names).
-APPLICATION_STATE_COLOURS = {
+ApplicationState.colours = {
     ApplicationState.DRAFT: "secondary",
     ApplicationState.IN_APPROVAL: "primary",
     ApplicationState.REJECTED: "danger",
@@ -37,7 +46,7 @@ APPLICATION_STATE_COLOURS = {
 }
 
 
-class StepState(models.TextChoices):
+class StepState(StateChoices):
     WAITING = "waiting", _("未开始")
     PENDING = "pending", _("待签")
     APPROVED = "approved", _("已同意")
@@ -75,9 +84,15 @@ class DiscrepancyKind(models.TextChoices):
     WRONG_SERIAL = "wrong_serial", _("序列号不符")
 
 
-class ArrivalState(models.TextChoices):
+class ArrivalState(StateChoices):
     REFUSED = "refused", _("已拒收")
     PENALTIES_CONFIRMED = "penalties_confirmed", _("罚款已确认")
+
+
+ArrivalState.colours = {
+    ArrivalState.REFUSED: "danger",
+    ArrivalState.PENALTIES_CONFIRMED: "success",
+}
 
 
 class PenaltyKind(models.TextChoices):
@@ -85,10 +100,17 @@ class PenaltyKind(models.TextChoices):
     POINTS = "points", _("绩效扣分")
 
 
-class PenaltyState(models.TextChoices):
+class PenaltyState(StateChoices):
     PROPOSED = "proposed", _("待确认")
     CONFIRMED = "confirmed", _("已确认")
     WAIVED = "waived", _("已免除")
+
+
+PenaltyState.colours = {
+    PenaltyState.PROPOSED: "warning",
+    PenaltyState.CONFIRMED: "danger",
+    PenaltyState.WAIVED: "secondary",
+}
 
 
 class ReturnedStockRoute(models.TextChoices):
@@ -96,13 +118,20 @@ class ReturnedStockRoute(models.TextChoices):
     REPAIR_TEAM = "repair_team", _("客服部维修组返工或分拆")
 
 
-class ReturnedStockState(models.TextChoices):
+class ReturnedStockState(StateChoices):
     ROUTED = "routed", _("已分派")
     IN_PROCESS = "in_process", _("处理中")
     DONE = "done", _("已完成")
 
 
-class OrderState(models.TextChoices):
+ReturnedStockState.colours = {
+    ReturnedStockState.ROUTED: "primary",
+    ReturnedStockState.IN_PROCESS: "warning",
+    ReturnedStockState.DONE: "success",
+}
+
+
+class OrderState(StateChoices):
     WAITING_PICKUP = "waiting_pickup", _("待领机")
     DIAGNOSING = "diagnosing", _("检测中")
     QUOTING = "quoting", _("报价中")
@@ -117,7 +146,7 @@ class OrderState(models.TextChoices):
     CLOSED = "closed", _("已关闭")
 
 
-ORDER_STATE_COLOURS = {
+OrderState.colours = {
     OrderState.WAITING_PICKUP: "secondary",
     OrderState.DIAGNOSING: "info",
     OrderState.QUOTING: "warning",
@@ -151,12 +180,21 @@ class WarrantyExclusion(models.TextChoices):
     DISASTER_OR_POWER = "disaster_or_power", _("火灾、地震、水灾、雷电等自然灾害或电源不正常")
 
 
-class QuoteState(models.TextChoices):
+class QuoteState(StateChoices):
     RAISED = "raised", _("技术员已提出")
     SENT = "sent", _("已发送发货方")
     CONSENTED = "consented", _("同意维修")
     DECLINED = "declined", _("不同意维修")
     NO_ANSWER = "no_answer", _("超时未答复")
+
+
+QuoteState.colours = {
+    QuoteState.RAISED: "warning",
+    QuoteState.SENT: "warning",
+    QuoteState.CONSENTED: "success",
+    QuoteState.DECLINED: "danger",
+    QuoteState.NO_ANSWER: "danger",
+}
 
 
 class QuoteLineKind(models.TextChoices):
@@ -167,7 +205,7 @@ class QuoteLineKind(models.TextChoices):
     OTHER = "other", _("其他费用")
 
 
-class LoanState(models.TextChoices):
+class LoanState(StateChoices):
     LENT = "lent", _("已借出")
     RETURNED = "returned", _("已归还")
 
@@ -179,6 +217,6 @@ class ReviewDecision(models.TextChoices):
     RETURN = "return", _("退回")
 
 
-class StatementState(models.TextChoices):
+class StatementState(StateChoices):
     DRAFT = "draft", _("待确认")
     CONFIRMED = "confirmed", _("分公司经理已确认")

@@ -1,9 +1,18 @@
 """Who may do what to return applications and repairs. Used by FSM transition permissions,
 views (to show buttons) and the API alike."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from network.choices import Role
-from network.selectors import roles_of
-from network.visibility import user_org_unit
+from network.selectors import acts_as, roles_of
+from network.visibility import sees_everything, user_org_unit
+
+from .choices import StatementState
+
+if TYPE_CHECKING:
+    from .models import MonthlyStatement
 
 SUBMITTER_ROLES = {Role.BRANCH_ENGINEER, Role.DEALER_STAFF}
 
@@ -44,6 +53,14 @@ def may_receive(user) -> bool:
     return has_role(user, Role.LOGISTICS_CLERK) or has_role(user, Role.WAREHOUSE_KEEPER)
 
 
+def may_file_returned_stock(user) -> bool:
+    return has_role(user, Role.MARKETING)
+
+
+def may_see_ranking(user) -> bool:
+    return sees_everything(user) or has_role(user, Role.HEAD_OF_CS)
+
+
 def may_decide_penalties(user) -> bool:
     return has_role(user, Role.HEAD_OF_CS)
 
@@ -73,6 +90,46 @@ def may_handle_loaners(user) -> bool:
 
 def may_build_statements(user) -> bool:
     return has_role(user, Role.LOGISTICS_CLERK) or has_role(user, Role.HEAD_OF_CS)
+
+
+# --- repair orders (for buttons; the services check again) ----------------------------------
+
+
+def is_technician(user) -> bool:
+    return has_role(user, Role.TECHNICIAN) or has_role(user, Role.REPAIR_SUPERVISOR)
+
+
+def is_repair_supervisor(user) -> bool:
+    return has_role(user, Role.REPAIR_SUPERVISOR) or has_role(user, Role.HEAD_OF_CS)
+
+
+def is_clerk(user) -> bool:
+    return has_role(user, Role.LOGISTICS_CLERK)
+
+
+def may_see_board(user) -> bool:
+    return is_clerk(user) or is_repair_supervisor(user)
+
+
+def may_see_loaners(user) -> bool:
+    return may_handle_loaners(user) or has_role(user, Role.HEAD_OF_CS)
+
+
+def may_review(user) -> bool:
+    return is_clerk(user) or is_repair_supervisor(user)
+
+
+def may_build_review(user) -> bool:
+    return has_role(user, Role.REPAIR_SUPERVISOR)
+
+
+may_build_statement = may_build_statements
+
+
+def may_confirm_statement(user, statement: MonthlyStatement) -> bool:
+    return statement.state == StatementState.DRAFT and acts_as(
+        user, Role.BRANCH_MANAGER, statement.branch
+    )
 
 
 def system_only(instance, user) -> bool:

@@ -48,20 +48,6 @@ class Net:
     """Named org units and people of the test network (attributes set by the fixture)."""
 
 
-def make_user(username, unit, *roles, role_unit=None, email=True, **profile):
-    from django.contrib.auth import get_user_model
-
-    from network.models import RoleAssignment, StaffProfile
-
-    user = get_user_model().objects.create_user(
-        username=username, password="pw-12345", email=f"{username}@example.com" if email else ""
-    )
-    StaffProfile.objects.create(user=user, org_unit=unit, **profile)
-    for role in roles:
-        RoleAssignment.objects.create(user=user, role=role, org_unit=role_unit or unit)
-    return user
-
-
 def _restore_seeded_defaults():
     """Transactional tests flush every table, migration-seeded rows included: put every app's
     declared defaults back (chains, policies, limit rules; idempotent)."""
@@ -77,6 +63,10 @@ def net(db):
     from network.choices import BranchKind, OrgKind
     from network.choices import Role as R
     from network.models import OrgUnit
+    from tests.factories import make_user
+
+    def person(username, unit, *roles):
+        return make_user(username, unit, *roles, email=True)
 
     _restore_seeded_defaults()
     n = Net()
@@ -93,19 +83,19 @@ def net(db):
     n.dealer2 = unit("D-ZZ", "株洲代理商", OrgKind.DEALER, n.cs)
     n.point = unit("SP-1", "天河特约维修网点", OrgKind.SERVICE_POINT, n.gz)
 
-    n.head = make_user("head", n.hq, R.HEAD_OF_CS)
-    n.clerk = make_user("clerk", n.hq, R.LOGISTICS_CLERK)
-    n.keeper = make_user("keeper", n.hq, R.WAREHOUSE_KEEPER)
-    n.tech = make_user("tech", n.hq, R.TECHNICIAN)
-    n.repair_sup = make_user("repair_sup", n.hq, R.REPAIR_SUPERVISOR)
-    n.marketing = make_user("marketing", n.hq, R.MARKETING)
-    n.gz_engineer = make_user("gz_engineer", n.gz, R.BRANCH_ENGINEER)
-    n.gz_cs_sup = make_user("gz_cs_sup", n.gz, R.FIELD_CS_SUPERVISOR)
-    n.gz_manager = make_user("gz_manager", n.gz, R.BRANCH_MANAGER)
-    n.cs_engineer = make_user("cs_engineer", n.cs, R.LOCAL_ENGINEER)
-    n.cs_manager = make_user("cs_manager", n.cs, R.BRANCH_MANAGER)
-    n.hn_manager = make_user("hn_manager", n.hn, R.PROVINCIAL_MANAGER)
-    n.gd_manager = make_user("gd_manager", n.gd, R.PROVINCIAL_MANAGER)
-    n.dealer_user = make_user("dealer_user", n.dealer, R.DEALER_STAFF)
-    n.dealer2_user = make_user("dealer2_user", n.dealer2, R.DEALER_STAFF)
+    n.head = person("head", n.hq, R.HEAD_OF_CS)
+    n.clerk = person("clerk", n.hq, R.LOGISTICS_CLERK)
+    n.keeper = person("keeper", n.hq, R.WAREHOUSE_KEEPER)
+    n.tech = person("tech", n.hq, R.TECHNICIAN)
+    n.repair_sup = person("repair_sup", n.hq, R.REPAIR_SUPERVISOR)
+    n.marketing = person("marketing", n.hq, R.MARKETING)
+    n.gz_engineer = person("gz_engineer", n.gz, R.BRANCH_ENGINEER)
+    n.gz_cs_sup = person("gz_cs_sup", n.gz, R.FIELD_CS_SUPERVISOR)
+    n.gz_manager = person("gz_manager", n.gz, R.BRANCH_MANAGER)
+    n.cs_engineer = person("cs_engineer", n.cs, R.LOCAL_ENGINEER)
+    n.cs_manager = person("cs_manager", n.cs, R.BRANCH_MANAGER)
+    n.hn_manager = person("hn_manager", n.hn, R.PROVINCIAL_MANAGER)
+    n.gd_manager = person("gd_manager", n.gd, R.PROVINCIAL_MANAGER)
+    n.dealer_user = person("dealer_user", n.dealer, R.DEALER_STAFF)
+    n.dealer2_user = person("dealer2_user", n.dealer2, R.DEALER_STAFF)
     return n

@@ -1,7 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
-from .orders import QuoteViewSet, RepairOrderViewSet
-from .views import ApprovalStepViewSet, ReturnApplicationViewSet
+from .views.orders import QuoteViewSet, RepairOrderViewSet
+from .views.returns import ApprovalStepViewSet, ReturnApplicationViewSet
 
 # The trailing slash is optional: partners' HTTP clients rarely follow a redirect on a POST.
 router = SimpleRouter(trailing_slash="/?")

@@ -1,3 +1,9 @@
+from .arrivals import (
+    HappyFundEntry,
+    Penalty,
+    ReturnPolicy,
+    UnauthorisedArrival,
+)
 from .orders import (
     CustomerContact,
     Loan,
@@ -12,13 +18,6 @@ from .orders import (
     ReviewMeeting,
     StatementLine,
 )
-from .penalties import (
-    HappyFundEntry,
-    Penalty,
-    ReturnedStockApplication,
-    ReturnPolicy,
-    UnauthorisedArrival,
-)
 from .returns import (
     ApprovalChainTemplate,
     ApprovalStep,
@@ -27,6 +26,7 @@ from .returns import (
     ReceivedUnit,
     ReturnApplication,
     ReturnAttachment,
+    ReturnedStockApplication,
     ReturnLine,
 )
 

@@ -82,9 +82,9 @@ class RepairOrderQuerySet(models.QuerySet):
 
 
 def _is_technician(instance, user) -> bool:
-    from ..permissions import has_role
+    from ..permissions import is_technician
 
-    return has_role(user, Role.TECHNICIAN) or has_role(user, Role.REPAIR_SUPERVISOR)
+    return is_technician(user)
 
 
 def _is_own_technician(instance, user) -> bool:
@@ -94,9 +94,9 @@ def _is_own_technician(instance, user) -> bool:
 
 
 def _is_clerk(instance, user) -> bool:
-    from ..permissions import has_role
+    from ..permissions import is_clerk
 
-    return has_role(user, Role.LOGISTICS_CLERK)
+    return is_clerk(user)
 
 
 class RepairOrder(FSMModelMixin, models.Model):
@@ -170,6 +170,11 @@ class RepairOrder(FSMModelMixin, models.Model):
 
     def get_absolute_url(self):
         return reverse("repairs:order_detail", args=[self.pk])
+
+    @property
+    def state_colour(self) -> str:
+        """The Bootstrap colour of the state badge."""
+        return OrderState.colour_of(self.state)
 
     # pick up → diagnose → [quote → consent] → repair → burn-in → QC → pack → ship → close
     @transition(
@@ -342,6 +347,11 @@ class Quote(FSMModelMixin, models.Model):
 
     def get_absolute_url(self):
         return self.order.get_absolute_url()
+
+    @property
+    def state_colour(self) -> str:
+        """The Bootstrap colour of the state badge."""
+        return QuoteState.colour_of(self.state)
 
     @transition(field=state, source=QuoteState.RAISED, target=QuoteState.SENT, permission=_is_clerk)
     def send(self, *, actor):

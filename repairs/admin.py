@@ -1,0 +1,159 @@
+"""Admin of the repairs app. The rule tables (approval chains and their steps, the return policy
+numbers, the repair-limit rules by lot size, the loaner pool) are edited here; process objects
+(applications, orders, quotes, arrivals, penalties…) are read-only: every change to them goes
+through a service, and a state field is never a form field (DESIGN §3.1; django-fsm's admin
+mixin is not used, it would bypass the services)."""
+
+from django.contrib import admin
+
+from service_ops.admin import ReadOnlyAdmin
+
+from .models import (
+    ApprovalChainTemplate,
+    ApprovalStepTemplate,
+    HappyFundEntry,
+    Loan,
+    LoanerUnit,
+    LotLimitRule,
+    MonthlyStatement,
+    Penalty,
+    Quote,
+    RepairOrder,
+    ReturnApplication,
+    ReturnedStockApplication,
+    ReturnPolicy,
+    ReviewMeeting,
+    UnauthorisedArrival,
+)
+
+# --- rule tables ------------------------------------------------------------------------------
+
+
+class ApprovalStepTemplateInline(admin.TabularInline):
+    model = ApprovalStepTemplate
+    extra = 0
+    ordering = ["position"]
+    fields = ["position", "name", "role", "holder_scope", "deadline_policy"]
+
+
+@admin.register(ApprovalChainTemplate)
+class ApprovalChainTemplateAdmin(admin.ModelAdmin):
+    """A chain is copied onto each application at submission: editing it changes the
+    applications submitted afterwards, never the running ones."""
+
+    list_display = ["name", "platform"]
+    search_fields = ["name"]
+    inlines = [ApprovalStepTemplateInline]
+
+
+@admin.register(ReturnPolicy)
+class ReturnPolicyAdmin(admin.ModelAdmin):
+    """One row: the numbers of the return and penalty rules (ReturnPolicy.current())."""
+
+    list_display = [
+        "__str__",
+        "fine_min",
+        "fine_max",
+        "engineer_points",
+        "returned_stock_pmc_threshold",
+        "province_ranking_top",
+        "branch_ranking_top",
+    ]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not ReturnPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LotLimitRule)
+class LotLimitRuleAdmin(admin.ModelAdmin):
+    list_display = ["min_units", "max_units", "policy"]
+    list_select_related = ["policy"]
+
+
+@admin.register(LoanerUnit)
+class LoanerUnitAdmin(admin.ModelAdmin):
+    """The loaner pool. Whether a unit is in stock follows its loans (lent / returned through
+    the services), so it is shown, never edited."""
+
+    list_display = ["serial_number", "product_model", "is_available", "note"]
+    list_filter = ["is_available"]
+    search_fields = ["serial_number", "product_model"]
+    readonly_fields = ["is_available"]
+
+
+# --- process objects: read-only (the services and their transition log own these rows) ------
+
+
+@admin.register(ReturnApplication)
+class ReturnApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["number", "state", "platform", "branch", "dealer", "created_at"]
+    list_filter = ["state", "platform"]
+    list_select_related = ["branch", "dealer"]
+    search_fields = ["number"]
+
+
+@admin.register(UnauthorisedArrival)
+class UnauthorisedArrivalAdmin(ReadOnlyAdmin):
+    list_display = ["number", "state", "shipper_unit", "units", "arrived_at"]
+    list_filter = ["state"]
+    list_select_related = ["shipper_unit"]
+    search_fields = ["number"]
+
+
+@admin.register(Penalty)
+class PenaltyAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "arrival", "kind", "state", "amount"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["arrival", "person", "org_unit"]
+    search_fields = ["arrival__number"]
+
+
+@admin.register(HappyFundEntry)
+class HappyFundEntryAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "amount"]
+
+
+@admin.register(ReturnedStockApplication)
+class ReturnedStockApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["number", "state", "route", "product_models", "quantity"]
+    list_filter = ["state", "route"]
+    search_fields = ["number", "product_models"]
+
+
+@admin.register(RepairOrder)
+class RepairOrderAdmin(ReadOnlyAdmin):
+    list_display = ["number", "state", "serial_number", "product_model", "technician"]
+    list_filter = ["state"]
+    list_select_related = ["technician"]
+    search_fields = ["number", "serial_number"]
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "state"]
+    list_filter = ["state"]
+    list_select_related = ["order"]
+    search_fields = ["order__number"]
+
+
+@admin.register(Loan)
+class LoanAdmin(ReadOnlyAdmin):
+    list_display = ["loaner", "order", "state", "due_back"]
+    list_filter = ["state"]
+    list_select_related = ["loaner", "order"]
+    search_fields = ["loaner__serial_number", "order__number"]
+
+
+@admin.register(ReviewMeeting)
+class ReviewMeetingAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "held_on"]
+
+
+@admin.register(MonthlyStatement)
+class MonthlyStatementAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "branch", "month", "state"]
+    list_filter = ["state"]
+    list_select_related = ["branch"]

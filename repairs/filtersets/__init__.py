@@ -1,0 +1,72 @@
+"""FilterSets of the repairs lists, one module per sub-domain; each FilterSet serves the HTML list
+and the API list alike (as NetBox does). Here: the filters and helpers they share.
+
+Serial numbers are matched with a subquery rather than a join, so a filtered list needs no
+DISTINCT and keeps its keyset pagination on the primary key."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from network.choices import OrgKind
+from network.models import OrgUnit
+from service_ops.forms import BootstrapMixin
+
+
+def _visible_units(request, kind):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.visible_to(user).filter(kind=kind).order_by("path")
+
+
+def visible_branches(request):
+    return _visible_units(request, OrgKind.BRANCH)
+
+
+def visible_provinces(request):
+    return _visible_units(request, OrgKind.PROVINCE)
+
+
+def visible_dealers(request):
+    return _visible_units(request, OrgKind.DEALER)
+
+
+class FilterForm(BootstrapMixin, forms.Form):
+    pass
+
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+DATETIME_HELP = _("ISO 8601 时间或日期（日期视为当天 00:00 Asia/Shanghai）")
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """An integer id (NumberFilter alone is described as a decimal number in the schema)."""
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    """true / false (or 1 / 0), or empty for "either"; anything else is a field error rather than
+    silently ignored."""
+
+    widget = forms.Select(choices=[("", _("全部")), ("true", _("是")), ("false", _("否"))])
+    default_error_messages = {"invalid": _("请填写 true 或 false")}
+    ACCEPTED = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        key = str(value).strip().lower()
+        if key not in self.ACCEPTED:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return self.ACCEPTED[key]
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictNullBooleanField

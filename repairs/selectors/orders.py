@@ -1,0 +1,535 @@
+"""Reads of the repair-order screens: the technician's queue, the clerk's board, the order, the
+lot, loaners, the overdue review and the month-end statements.
+
+Every list runs a constant number of queries whatever its length: orders come with their lot,
+branch, dealer and technician joined; the open timers of a page's orders (repair limit, quote
+send / consent) are read with one query each into a dict by owner id; lists are ordered in the
+database, overdue first (breached, then due time). Working-day arithmetic runs under one pinned
+calendar version per page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from network.choices import OrgKind
+from network.models import OrgUnit
+from network.visibility import scope_by_org
+from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
+from service_ops.selectors import annotate_time_left
+from service_ops.transitions.services import available_actions
+from service_ops.workcalendar import clock
+
+from ..choices import LoanState, OrderState, QuoteState
+from ..models import (
+    Loan,
+    LoanerUnit,
+    LotLimitRule,
+    MonthlyStatement,
+    Quote,
+    RepairLot,
+    RepairOrder,
+    ReviewMeeting,
+)
+from ..permissions import (
+    is_repair_supervisor,
+    is_technician,
+    may_answer_quote,
+    may_handle_loaners,
+    may_record_contact,
+)
+from ..services.orders import LIMIT_KIND, QUOTE_CONSENT_KIND
+
+QUOTE_SEND_KIND = "repair.quote_send"
+QUOTE_KINDS = (QUOTE_CONSENT_KIND, QUOTE_SEND_KIND)
+LIST_LIMIT = 50
+OPEN_QUOTE_STATES = (QuoteState.RAISED, QuoteState.SENT)
+FINISHED_STATES = (OrderState.SHIPPED, OrderState.CLOSED)
+
+CONTACT_CHANNELS = [
+    ("phone", gettext_lazy("电话")),
+    ("fax", gettext_lazy("传真")),
+    ("email", gettext_lazy("邮件")),
+    ("sms", gettext_lazy("短信")),
+    ("wechat", gettext_lazy("微信")),
+]
+
+# The technician's own units, in the order the queue shows their groups (closest to done first).
+TECHNICIAN_STATES = (
+    OrderState.QC,
+    OrderState.BURN_IN,
+    OrderState.REPAIRING,
+    OrderState.WAITING_PARTS,
+    OrderState.DIAGNOSING,
+    OrderState.QUOTING,
+    OrderState.WAITING_CONSENT,
+)
+
+
+def order_actions(order: RepairOrder, user) -> set[str]:
+    """The actions of the order screens the user may take now (names of forms/orders.py ACTIONS)."""
+    transitions = set(available_actions(order, user))
+    actions = transitions & {
+        "pick_up",
+        "start_repair",
+        "raise_quote",
+        "wait_for_parts",
+        "parts_arrived",
+        "finish_repair",
+        "finish_burn_in",
+        "ship",
+        "close",
+    }
+    if {"pass_qc", "fail_qc"} & transitions:
+        actions.add("qc")
+    if "send_quote" in transitions:
+        actions.add("send_quote")
+    if order.state not in FINISHED_STATES:
+        if is_technician(user):
+            actions.add("warranty")
+        if may_record_contact(user):
+            actions.add("contact")
+        if may_handle_loaners(user):
+            actions.add("lend")
+        if is_repair_supervisor(user) and getattr(order, "limit", None) is not None:
+            actions.add("extend")
+    if order.state == OrderState.WAITING_CONSENT and may_answer_quote(user, order):
+        actions.add("answer_quote")
+    return actions
+
+
+# --- timers of many orders at once -----------------------------------------------------------
+
+
+def _content_type(model) -> ContentType:
+    return ContentType.objects.get_for_model(model)
+
+
+def open_timers_by_owner(model, owner_ids, kinds) -> dict[int, Deadline]:
+    """{owner id: its open timer of one of `kinds`} in one query (the oldest, if several)."""
+    ids = list(owner_ids)
+    if not ids:
+        return {}
+    rows = Deadline.objects.filter(
+        owner_type=_content_type(model),
+        owner_id__in=ids,
+        kind__in=list(kinds),
+        status__in=OPEN_STATUSES,
+    ).order_by("-id")
+    return {d.owner_id: d for d in rows}  # the oldest wins: it is written last
+
+
+def _limit_timers():
+    return Deadline.objects.filter(
+        owner_type=_content_type(RepairOrder),
+        owner_id=OuterRef("pk"),
+        kind=LIMIT_KIND,
+        status__in=OPEN_STATUSES,
+    ).order_by("id")
+
+
+def _quote_timers():
+    return Deadline.objects.filter(
+        owner_type=_content_type(Quote),
+        owner_id__in=Quote.objects.filter(
+            order=OuterRef(OuterRef("pk")), state__in=OPEN_QUOTE_STATES
+        ).values("pk"),
+        kind__in=QUOTE_KINDS,
+        status__in=OPEN_STATUSES,
+    ).order_by("id")
+
+
+def with_urgency(qs: QuerySet, *, quotes: bool = False) -> QuerySet:
+    """Annotate what orders an overdue-first list: the repair limit's breach and due time, and
+    with `quotes` those of the open quote's timer (send or consent)."""
+    qs = qs.annotate(
+        limit_breached=Exists(_limit_timers().filter(status=DeadlineStatus.BREACHED)),
+        limit_due=Subquery(_limit_timers().values("due_at")[:1]),
+    )
+    if quotes:
+        qs = qs.annotate(
+            quote_breached=Exists(_quote_timers().filter(status=DeadlineStatus.BREACHED)),
+            quote_due=Subquery(_quote_timers().values("due_at")[:1]),
+        )
+    else:
+        qs = qs.annotate(quote_breached=Value(False, output_field=BooleanField()))
+    return qs
+
+
+def overdue_first(qs: QuerySet, *, quotes: bool = False) -> QuerySet:
+    qs = with_urgency(qs, quotes=quotes)
+    if quotes:
+        return qs.order_by(
+            "-quote_breached",
+            "-limit_breached",
+            F("quote_due").asc(nulls_last=True),
+            F("limit_due").asc(nulls_last=True),
+            "id",
+        )
+    return qs.order_by("-limit_breached", F("limit_due").asc(nulls_last=True), "id")
+
+
+def attach_timers(orders, *, now: datetime | None = None, quotes: bool = False) -> list:
+    """Give each order `.limit` (its open repair limit, time left attached), `.overdue`
+    and, with `quotes`, `.open_quote` (from a prefetched `open_quotes`) and `.quote_timer`.
+    Two queries at most, whatever the number of orders."""
+    rows = list(orders)
+    now = now or timezone.now()
+    limits = open_timers_by_owner(RepairOrder, (o.pk for o in rows), (LIMIT_KIND,))
+    quote_timers = {}
+    if quotes:
+        quote_ids = [q.pk for o in rows for q in getattr(o, "open_quotes", [])]
+        quote_timers = open_timers_by_owner(Quote, quote_ids, QUOTE_KINDS)
+    with clock.pinned():
+        for order in rows:
+            order.limit = limits.get(order.pk)
+            if order.limit is not None:
+                annotate_time_left(order.limit, now)
+            order.open_quote = next(iter(getattr(order, "open_quotes", [])), None)
+            order.quote_timer = (
+                quote_timers.get(order.open_quote.pk) if order.open_quote is not None else None
+            )
+            if order.quote_timer is not None:
+                annotate_time_left(order.quote_timer, now)
+            order.overdue = any(
+                t is not None and (t.status == DeadlineStatus.BREACHED or t.left.overdue)
+                for t in (order.limit, order.quote_timer)
+            )
+    return rows
+
+
+def order_rows(qs: QuerySet) -> QuerySet:
+    return qs.select_related("lot__application", "branch", "dealer", "technician")
+
+
+def _open_quotes() -> Prefetch:
+    return Prefetch(
+        "quotes",
+        queryset=Quote.objects.filter(state__in=OPEN_QUOTE_STATES).order_by("-id"),
+        to_attr="open_quotes",
+    )
+
+
+def visible_orders(user) -> QuerySet:
+    return order_rows(RepairOrder.objects.visible_to(user))
+
+
+# --- the technician's queue ------------------------------------------------------------------
+
+
+@dataclass
+class StateGroup:
+    state: str
+    label: str
+    rows: list = field(default_factory=list)
+
+
+@dataclass
+class TechnicianQueue:
+    waiting: list
+    waiting_count: int
+    groups: list[StateGroup]
+    everyone: bool = False
+
+    @property
+    def mine_count(self) -> int:
+        return sum(len(g.rows) for g in self.groups)
+
+
+def technician_queue(user, *, everyone: bool = False, now: datetime | None = None):
+    """Units waiting to be picked up (overdue first) and the technician's own units by state
+    (with `everyone`, a supervisor sees every technician's). Constant queries."""
+    visible = RepairOrder.objects.visible_to(user)
+    waiting_qs = visible.filter(state=OrderState.WAITING_PICKUP)
+    waiting = attach_timers(
+        overdue_first(order_rows(waiting_qs)).prefetch_related(_open_quotes())[:LIST_LIMIT],
+        now=now,
+    )
+    mine_qs = visible.filter(state__in=TECHNICIAN_STATES)
+    if not everyone:
+        mine_qs = mine_qs.filter(technician=user)
+    mine = attach_timers(
+        overdue_first(order_rows(mine_qs), quotes=True).prefetch_related(_open_quotes()),
+        now=now,
+        quotes=True,
+    )
+    labels = dict(OrderState.choices)
+    groups = [StateGroup(state, labels[state]) for state in TECHNICIAN_STATES]
+    by_state = {g.state: g for g in groups}
+    for order in mine:
+        by_state[order.state].rows.append(order)
+    return TechnicianQueue(
+        waiting=waiting,
+        waiting_count=waiting_qs.count(),
+        groups=[g for g in groups if g.rows],
+        everyone=everyone,
+    )
+
+
+# --- the clerk's board -----------------------------------------------------------------------
+
+
+@dataclass
+class BoardColumn:
+    key: str
+    label: str
+    states: tuple[str, ...]
+    count: int = 0
+    rows: list = field(default_factory=list)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for r in self.rows if r.overdue)
+
+
+def clerk_board(user, *, now: datetime | None = None, columns=()) -> list[BoardColumn]:
+    """The clerk's columns (quotes to send, quotes waiting for an answer, units to ship back,
+    shipped units to close), each overdue first and capped at LIST_LIMIT rows, with counts.
+    A constant number of queries whatever the number of orders."""
+    visible = RepairOrder.objects.visible_to(user)
+    states = [s for c in columns for s in c.states]
+    counts = dict(
+        visible.filter(state__in=states).order_by().values_list("state").annotate(n=Count("pk"))
+    )
+    rows_by_key = {}
+    for column in columns:
+        qs = order_rows(visible.filter(state__in=column.states))
+        if column.key in ("send", "consent"):
+            qs = overdue_first(qs, quotes=True).prefetch_related(_open_quotes())
+        elif column.key == "close":
+            qs = qs.order_by("shipped_at", "id")
+        else:
+            qs = overdue_first(qs)
+        rows_by_key[column.key] = list(qs[:LIST_LIMIT])
+        column.count = sum(counts.get(s, 0) for s in column.states)
+    attach_timers([o for rows in rows_by_key.values() for o in rows], now=now, quotes=True)
+    for column in columns:
+        column.rows = rows_by_key[column.key]
+    return list(columns)
+
+
+def duration_text(seconds: float) -> str:
+    """A length of time as people say it: "2 天 3 小时", "5 小时 20 分", "12 分钟"."""
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("%(d)d 天 %(h)d 小时") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d 小时 %(m)d 分") % {"h": hours, "m": minutes}
+    return _("%(m)d 分钟") % {"m": minutes}
+
+
+# --- one order -------------------------------------------------------------------------------
+
+
+@dataclass
+class OrderPage:
+    order: RepairOrder
+    quotes: list
+    contacts: list
+    loans: list
+    reviews: list
+    limit_timer: Deadline | None  # the latest repair limit, open or closed
+    pauses: list
+    available_loaners: list
+
+
+def order_for(user, pk: int) -> RepairOrder:
+    """One visible order with what its page shows joined (DoesNotExist outside the scope)."""
+    order = (
+        RepairOrder.objects.visible_to(user)
+        .select_related(
+            "lot__application__applicant",
+            "branch",
+            "dealer",
+            "technician",
+            "received_unit",
+        )
+        .prefetch_related(_open_quotes())
+        .get(pk=pk)
+    )
+    attach_timers([order], quotes=True)
+    return order
+
+
+def order_page(order: RepairOrder, *, with_loaners: bool = False) -> OrderPage:
+    now = timezone.now()
+    quotes = list(
+        order.quotes.select_related("raised_by", "sent_by", "answered_by")
+        .prefetch_related("lines")
+        .order_by("-id")
+    )
+    quote_timers = open_timers_by_owner(Quote, (q.pk for q in quotes), QUOTE_KINDS)
+    limit_timer = order.limit or (
+        Deadline.objects.filter(
+            owner_type=_content_type(RepairOrder), owner_id=order.pk, kind=LIMIT_KIND
+        )
+        .select_related("policy")
+        .order_by("-id")
+        .first()
+    )
+    with clock.pinned():
+        for quote in quotes:
+            quote.timer = quote_timers.get(quote.pk)
+            if quote.timer is not None:
+                annotate_time_left(quote.timer, now)
+        if limit_timer is not None and limit_timer.is_open and not hasattr(limit_timer, "left"):
+            annotate_time_left(limit_timer, now)
+    pauses = list(limit_timer.pauses.select_related("actor")) if limit_timer else []
+    for pause in pauses:
+        end = pause.resumed_at or now
+        pause.duration = duration_text((end - pause.paused_at).total_seconds())
+    if limit_timer is not None:
+        seconds = limit_timer.paused_seconds
+        if limit_timer.status == DeadlineStatus.PAUSED and limit_timer.paused_at:
+            seconds += max(0, (now - limit_timer.paused_at).total_seconds())
+        limit_timer.paused_total = duration_text(seconds) if seconds else ""
+    contacts = list(order.contacts.select_related("recorded_by"))
+    channels = dict(CONTACT_CHANNELS)
+    for contact in contacts:
+        contact.channel_label = channels.get(contact.channel, contact.channel)
+    loans = list(order.loans.select_related("loaner", "responsible").order_by("-id"))
+    today = timezone.localdate()
+    for loan in loans:
+        loan.overdue = loan.state == LoanState.LENT and loan.due_back < today
+    return OrderPage(
+        order=order,
+        quotes=quotes,
+        contacts=contacts,
+        loans=loans,
+        reviews=list(order.reviews.select_related("meeting", "decided_by").order_by("-id")),
+        limit_timer=limit_timer,
+        pauses=pauses,
+        available_loaners=available_loaners() if with_loaners else [],
+    )
+
+
+# --- lots ------------------------------------------------------------------------------------
+
+
+def visible_lots(user) -> QuerySet:
+    return scope_by_org(RepairLot.objects.all(), user, "branch", "dealer").select_related(
+        "application", "branch", "dealer"
+    )
+
+
+@dataclass
+class LotPage:
+    lot: RepairLot
+    orders: list
+    rules: list
+    rule: LotLimitRule | None
+
+
+def lot_page(lot: RepairLot) -> LotPage:
+    orders = attach_timers(order_rows(lot.orders.all()).order_by("number"))
+    rules = list(LotLimitRule.objects.select_related("policy"))
+    rule = next(
+        (
+            r
+            for r in sorted(rules, key=lambda r: -r.min_units)
+            if r.min_units <= lot.size and (r.max_units is None or lot.size <= r.max_units)
+        ),
+        None,
+    )
+    return LotPage(lot=lot, orders=orders, rules=rules, rule=rule)
+
+
+# --- loaners ---------------------------------------------------------------------------------
+
+
+def available_loaners() -> list:
+    return list(LoanerUnit.objects.filter(is_available=True))
+
+
+def loaner_pool() -> list:
+    """Every loaner unit with its open loan (order, responsible person, due date, overdue flag)
+    in two queries."""
+    today = timezone.localdate()
+    units = list(
+        LoanerUnit.objects.prefetch_related(
+            Prefetch(
+                "loans",
+                queryset=Loan.objects.filter(state=LoanState.LENT).select_related(
+                    "order", "responsible"
+                ),
+                to_attr="open_loans",
+            )
+        )
+    )
+    for unit in units:
+        unit.loan = next(iter(unit.open_loans), None)
+        if unit.loan is not None:
+            unit.loan.overdue = unit.loan.due_back < today
+    return units
+
+
+def open_loans(units) -> list:
+    loans = [u.loan for u in units if u.loan is not None]
+    return sorted(loans, key=lambda loan: (not loan.overdue, loan.due_back, loan.pk))
+
+
+# --- the Wednesday / Saturday review ---------------------------------------------------------
+
+
+def review_meetings() -> QuerySet:
+    return ReviewMeeting.objects.annotate(
+        item_count=Count("items"),
+        decided_count=Count("items", filter=~Q(items__decision="")),
+    ).order_by("-held_on")
+
+
+def review_items(meeting: ReviewMeeting, user) -> list:
+    """The meeting's units the user may see, most overdue first, with the current limit."""
+    items = list(
+        meeting.items.filter(order__in=RepairOrder.objects.visible_to(user))
+        .select_related(
+            "order__lot", "order__branch", "order__dealer", "order__technician", "decided_by"
+        )
+        .order_by("-overdue_days", "order__number")
+    )
+    attach_timers([item.order for item in items])
+    return items
+
+
+# --- month-end statements --------------------------------------------------------------------
+
+
+def statements(user, *, month: date | None = None, branch_id: int | None = None) -> QuerySet:
+    qs = MonthlyStatement.objects.visible_to(user).select_related("branch", "confirmed_by")
+    if month is not None:
+        qs = qs.filter(month=month.replace(day=1))
+    if branch_id:
+        qs = qs.filter(branch_id=branch_id)
+    return qs.annotate(line_count=Count("lines")).order_by("-month", "branch__code")
+
+
+def statement_lines(statement: MonthlyStatement) -> list:
+    lines = list(statement.lines.select_related("order").order_by("order__number"))
+    for line in lines:
+        line.total = line.repair_fee + line.parts_fee
+    return lines
+
+
+def visible_branches(user) -> QuerySet:
+    return scope_by_org(
+        OrgUnit.objects.filter(kind=OrgKind.BRANCH, is_active=True), user, ""
+    ).order_by("code")

@@ -1,0 +1,257 @@
+"""Reads of return applications: lists, signature queues, progress, the clerk's board, the
+year-end ranking of returned units."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from network.choices import OrgKind
+from network.models import Delegation, OrgUnit, RoleAssignment
+from service_ops.deadlines.models import Deadline, DeadlineStatus
+from service_ops.selectors import annotate_time_left
+from service_ops.workcalendar import clock
+
+from ..choices import ApplicationState, Platform, StepState
+from ..models import (
+    ApprovalChainTemplate,
+    ApprovalStep,
+    Discrepancy,
+    ReceivedUnit,
+    ReturnApplication,
+    ReturnPolicy,
+)
+
+
+def application_list(user, *, filters: dict | None = None) -> QuerySet:
+    """Applications the user may see, with what a list row shows in a constant number of
+    queries (branch, dealer, applicant joined; line count and overdue flag annotated)."""
+    qs = (
+        ReturnApplication.objects.visible_to(user)
+        .select_related("branch", "dealer", "applicant", "applicant_unit")
+        .annotate(
+            unit_count=Count("lines"),
+            overdue=Exists(
+                Deadline.objects.filter(
+                    owner_type__app_label="repairs",
+                    owner_type__model="approvalstep",
+                    owner_id__in=ApprovalStep.objects.filter(
+                        application=OuterRef(OuterRef("pk"))
+                    ).values("pk"),
+                    status=DeadlineStatus.BREACHED,
+                )
+            ),
+        )
+    )
+    return qs
+
+
+def signature_queue(user) -> QuerySet:
+    """Pending steps the user may sign now: exactly those where network.selectors.acts_as would
+    allow it (the nearest holder of the step's role, or an active deputy of that holder), in a
+    constant number of queries."""
+    from network.selectors import role_holders_map
+
+    today = timezone.localdate()
+    delegations = list(
+        Delegation.objects.filter(
+            deputy=user, starts_on__lte=today, ends_on__gte=today
+        ).values_list("principal_id", "role")
+    )
+    principals = [user.pk, *(p for p, _role in delegations)]
+    holdings = RoleAssignment.objects.filter(user_id__in=principals).values_list(
+        "role", "org_unit__path"
+    )
+    q = Q(pk__in=[])
+    for role, path in holdings:
+        q |= Q(role=role, org_unit__path__startswith=path)
+    candidates = list(
+        ApprovalStep.objects.filter(q, state=StepState.PENDING).select_related("org_unit")
+    )
+    holders = role_holders_map({(s.role, s.org_unit) for s in candidates})
+    mine = [
+        s.pk
+        for s in candidates
+        if any(u.pk == user.pk for u in holders.get((s.role, s.org_unit_id), []))
+    ]
+    return (
+        ApprovalStep.objects.filter(pk__in=mine)
+        .select_related(
+            "application__branch", "application__dealer", "application__applicant", "org_unit"
+        )
+        .order_by("application__submitted_at", "pk")
+    )
+
+
+def step_deadlines(steps) -> dict[int, Deadline]:
+    """Open deadline per step id, one query."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ids = [s.pk for s in steps]
+    qs = Deadline.objects.filter(
+        owner_type=ContentType.objects.get_for_model(ApprovalStep),
+        owner_id__in=ids,
+        status__in=[DeadlineStatus.RUNNING, DeadlineStatus.PAUSED, DeadlineStatus.BREACHED],
+    )
+    return {d.owner_id: d for d in qs}
+
+
+@dataclass
+class RankingRow:
+    unit: OrgUnit
+    units: int
+    rank: int
+    flagged: bool
+
+
+def year_end_ranking(year: int) -> dict[str, list[RankingRow]]:
+    """Returned units received in `year`: provinces ranked on the managed platform (top N lose
+    credit terms), branches on the operating platform (top N: branch manager's bonus withheld).
+    The system ranks and flags; people decide the money."""
+    policy = ReturnPolicy.current()
+    counts = (
+        ReceivedUnit.objects.filter(received_at__year=year)
+        .values("application__branch_id", "application__platform")
+        .annotate(n=Count("id"))
+    )
+    branch_ids = {row["application__branch_id"] for row in counts}
+    branches = OrgUnit.objects.in_bulk(branch_ids)
+    province_of = {}
+    ancestor_ids = {i for b in branches.values() for i in b.ancestor_ids()}
+    provinces = {
+        u.pk: u for u in OrgUnit.objects.filter(pk__in=ancestor_ids, kind=OrgKind.PROVINCE)
+    }
+    for b in branches.values():
+        province_of[b.pk] = next((provinces[i] for i in b.ancestor_ids() if i in provinces), None)
+    by_branch: Counter = Counter()
+    by_province: Counter = Counter()
+    for row in counts:
+        branch = branches[row["application__branch_id"]]
+        if row["application__platform"] == Platform.OPERATING:
+            by_branch[branch.pk] += row["n"]
+        elif province_of.get(branch.pk):
+            by_province[province_of[branch.pk].pk] += row["n"]
+
+    def rank(counter: Counter, units: dict, top: int) -> list[RankingRow]:
+        rows = []
+        for position, (pk, n) in enumerate(counter.most_common(), start=1):
+            rows.append(RankingRow(unit=units[pk], units=n, rank=position, flagged=position <= top))
+        return rows
+
+    return {
+        "provinces": rank(by_province, provinces, policy.province_ranking_top),
+        "branches": rank(by_branch, branches, policy.branch_ranking_top),
+    }
+
+
+OPEN_STATES = [
+    ApplicationState.IN_APPROVAL,
+    ApplicationState.APPROVED,
+    ApplicationState.PICKUP_BOOKED,
+    ApplicationState.PICKED_UP,
+]
+
+
+# --- pages of the return screens (moved from views: reads live here) ---------------------------
+BOARD_LIMIT = 50
+BOARD_COLUMNS = (
+    (ApplicationState.APPROVED, gettext_lazy("已批准，待约提货")),
+    (ApplicationState.PICKUP_BOOKED, gettext_lazy("已约提货，待提货清点")),
+    (ApplicationState.PICKED_UP, gettext_lazy("已提货，待收货")),
+    (ApplicationState.RECEIVED, gettext_lazy("已收货，待关闭")),
+)
+
+
+def with_time_left(deadlines) -> None:
+    """Attach the time left to each open deadline under one calendar version check."""
+    now = timezone.now()
+    with clock.pinned():
+        for deadline in deadlines:
+            if deadline is not None:
+                annotate_time_left(deadline, now)
+
+
+@dataclass
+class Progress:
+    """The approval chain of the current submission round: step k of n."""
+
+    steps: list
+    pending: ApprovalStep | None
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def signed(self) -> int:
+        return sum(1 for s in self.steps if s.state == StepState.APPROVED)
+
+    @property
+    def position(self) -> int:
+        return self.pending.position if self.pending else self.signed
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.signed / self.total) if self.total else 0
+
+
+def application_steps(application: ReturnApplication) -> tuple[Progress, list[tuple[int, list]]]:
+    """(progress of the current round with each open step's deadline, earlier rounds newest
+    first), in two queries."""
+    steps = list(
+        application.steps.select_related("decided_by", "org_unit").order_by("-round", "position")
+    )
+    current = [s for s in steps if s.round == application.round]
+    deadlines = step_deadlines([s for s in current if s.state == StepState.PENDING])
+    with_time_left(deadlines.values())
+    for step in current:
+        step.deadline = deadlines.get(step.pk)
+    pending = next((s for s in current if s.state == StepState.PENDING), None)
+    earlier: dict[int, list] = {}
+    for step in steps:
+        if step.round != application.round:
+            earlier.setdefault(step.round, []).append(step)
+    return Progress(steps=current, pending=pending), sorted(earlier.items(), reverse=True)
+
+
+def chain_template_steps(application: ReturnApplication):
+    template = ApprovalChainTemplate.objects.filter(platform=application.platform).first()
+    return list(template.steps.order_by("position")) if template else []
+
+
+def logistics_board(user) -> list[dict]:
+    """The clerk's columns with their counts; each column lists its oldest BOARD_LIMIT rows."""
+    counts = dict(
+        ReturnApplication.objects.visible_to(user)
+        .filter(state__in=[state for state, _label in BOARD_COLUMNS])
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+    )
+    discrepancies = (
+        Discrepancy.objects.filter(application=OuterRef("pk"))
+        .order_by()
+        .values("application")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    columns = []
+    for state, label in BOARD_COLUMNS:
+        rows = (
+            application_list(user)
+            .filter(state=state)
+            .annotate(
+                units=Sum("lines__quantity"),
+                discrepancy_count=Coalesce(Subquery(discrepancies), 0),
+            )
+            .order_by("approved_at", "pk")[:BOARD_LIMIT]
+        )
+        columns.append(
+            {"state": state, "label": label, "count": counts.get(state, 0), "rows": rows}
+        )
+    return columns
