@@ -6,7 +6,7 @@ from django.test import override_settings
 from django.urls import path
 
 from service_ops.urls import urlpatterns as project_urls
-from tests.conftest import make_user
+from tests.factories import make_user
 
 
 def _forbidden(request):

@@ -100,7 +100,7 @@ def test_the_embedded_sweeper_runs_a_weekday_job_on_its_days_once(monkeypatch):
 @pytest.mark.django_db
 def test_a_callback_requested_through_the_hook_is_a_timer_that_breaches_and_escalates(net):
     from network.choices import Role
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     agent = make_user("agent", net.hq, Role.CALL_AGENT)
     shipped = datetime(2026, 11, 25, 15, tzinfo=Z)  # a Wednesday
