@@ -10,7 +10,5 @@ class RepairsConfig(plugins.PluginConfig):
     verbose_name = _("维修")
 
     def ready(self):
+        # Registers plugin.py's deadline handlers (the quote timeout). No threads, no I/O here.
         super().ready()
-        # Registers the receipt hook (receiving opens repair orders) and the quote-timeout
-        # deadline handler. No threads, no I/O here.
-        from .services import orders  # noqa: F401

@@ -1,13 +1,16 @@
 """Demo return applications and repair orders, so each role finds work on its first login.
 Called by `manage.py load_demo` (network) through its per-app hook; loads once."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from network.selectors import role_holders
+from service_ops.deadlines.sweep import sweep_deadlines
 
 from .models import LoanerUnit, ReturnApplication
+from .services import arrivals
 from .services import orders as ro
 from .services import returns as rma
 
@@ -46,7 +49,7 @@ def _sign(app, steps: int | None = None):
         app.refresh_from_db()
 
 
-def _receive(app, clerk):
+def _receive(app, clerk, received_at=None):
     rma.rma_book_pickup(
         application_id=app.pk,
         actor=clerk,
@@ -62,6 +65,7 @@ def _receive(app, clerk):
         application_id=app.pk,
         actor=clerk,
         units=[(ln.product_model, ln.serial_number) for ln in app.lines.all()],
+        received_at=received_at,
     )
     app.refresh_from_db()
     return list(app.lot.orders.order_by("pk"))
@@ -142,5 +146,43 @@ def load_demo(*, units, users, stdout=None) -> None:
 
     for serial, model in (("BY-X1-01", "GPS-X1"), ("BY-X1-02", "GPS-X1"), ("BY-Z3-01", "GPS-Z3")):
         LoanerUnit.objects.get_or_create(serial_number=serial, defaults={"product_model": model})
+
+    # Rejected at the first signature: back with the Guangzhou engineer to fix and resubmit.
+    rejected = _application(gz, [("GPS-X1", "X1-270105", "不开机", this_spring)], contact="陈工")
+    rma.rma_submit(application_id=rejected.pk, actor=gz)
+    rma.rma_decide(
+        step_id=rejected.steps.get(state="pending").pk,
+        actor=users["gz_cs_sup"],
+        approve=False,
+        comment="出厂编号与保修卡不符，请核对后重新提交",
+    )
+
+    # Goods that came without an approved application: refused, penalties for the head of CS.
+    arrivals.arrival_record(
+        actor=clerk,
+        shipper_unit=units["D-CS-01"],
+        units=2,
+        description="GPS-X1 两台，无返厂申请单",
+        return_carrier="德邦物流",
+        return_tracking="DB2026120601",
+    )
+
+    # A unit received four weeks ago and still not repaired: past its limit, on the review list.
+    now = timezone.now()
+    late = _application(dealer, [("GPS-Z3", "Z3-270401", "反复重启", this_spring)])
+    rma.rma_submit(application_id=late.pk, actor=dealer)
+    _sign(late)
+    (late_unit,) = _receive(late, clerk, received_at=now - timedelta(days=28))
+    ro.order_pick_up(order_id=late_unit.pk, actor=tech)
+    ro.order_start_repair(order_id=late_unit.pk, actor=tech, diagnosis="主板间歇性故障，待料")
+    sweep_deadlines(now=now)
+    ro.review_build(now=now)
+
+    # Last month's statement of Guangzhou, waiting for the branch manager's signature.
+    first_of_month = timezone.localdate().replace(day=1)
+    ro.statement_build(branch=units["B-GZ"], month=first_of_month - timedelta(days=1), actor=clerk)
     if stdout is not None:
-        stdout.write("演示业务数据：返厂申请 6 份，维修单 5 张，备用机 3 台\n")
+        stdout.write(
+            "演示业务数据：返厂申请 8 份（1 份被驳回），维修单 6 张（1 张超期），"
+            "拒收到货 1 批，对账单 1 份，备用机 3 台\n"
+        )

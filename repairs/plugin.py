@@ -114,11 +114,25 @@ PLUGIN = Plugin(
     deadline_kinds=(
         # Default policies of these kinds are seeded by repairs' migrations (0002, 0004) and
         # put back by `seed_defaults`; all of them are data, editable in the admin.
-        DeadlineKind("rma.approval_step", _("返厂申请审批步骤")),
+        # A step's timer shows in 我的工作 with its step (SignatureProvider), for deputies too.
+        DeadlineKind("rma.approval_step", _("返厂申请审批步骤"), in_timer_inbox=False),
         DeadlineKind("repair.limit", _("维修时限")),
         DeadlineKind("repair.quote_send", _("报价发送")),
-        DeadlineKind("repair.quote_consent", _("报价确认")),
+        DeadlineKind(
+            "repair.quote_consent",
+            _("报价确认"),
+            handler="repairs.services.orders.QUOTE_CONSENT_HANDLER",
+        ),
         DeadlineKind("repair.loaner_return", _("备用机归还")),
+    ),
+    inbox_providers=(
+        "repairs.selectors.work.SignatureProvider",
+        "repairs.selectors.work.RejectedApplicationProvider",
+        "repairs.selectors.work.QuoteAnswerProvider",
+        "repairs.selectors.work.PenaltyProvider",
+        "repairs.selectors.work.StatementProvider",
+        "repairs.selectors.work.ReviewDecisionProvider",
+        "repairs.selectors.work.OverdueWorkshopProvider",
     ),
     seed_defaults="repairs.defaults.seed_defaults",
     demo="repairs.demo.load_demo",

@@ -276,8 +276,8 @@ class ReturnApplication(FSMModelMixin, models.Model):
         conditions=[_freight_prepaid],
         permission=_is_receiver,
     )
-    def receive(self):
-        self.received_at = timezone.now()
+    def receive(self, at=None):
+        self.received_at = at or timezone.now()
 
     @transition(
         field=state,

@@ -108,6 +108,7 @@ def arrival_record(
         url=arrival.get_absolute_url(),
         category="penalty",
         source=arrival,
+        action=True,  # done once the head of CS has decided the penalties
     )
     return arrival
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from network.choices import Role
 from network.selectors import role_holders
-from service_ops.deadlines import registry
+from service_ops import plugins
 from service_ops.deadlines.models import Deadline, DeadlineStatus
 from service_ops.deadlines.services import (
     close_open_deadlines_of,
@@ -361,7 +361,8 @@ def order_raise_quote(
         subject=_("待发送报价：%(no)s ¥%(t)s") % {"no": order.number, "t": quote.total},
         url=order.get_absolute_url(),
         category="quote",
-        source=order,
+        source=quote,
+        action=True,
     )
     return quote
 
@@ -397,7 +398,8 @@ def quote_send(*, quote_id: int, actor, channel=ActionChannel.WEB) -> Quote:
         body=lines + "\n" + _("请在 2 个工作日内确认，逾期未答复将不作维修直接退回。"),
         url=order.get_absolute_url(),
         category="quote",
-        source=order,
+        source=quote,
+        action=True,  # done once answered (or returned unanswered)
         urgent=True,
     )
     return quote
@@ -529,12 +531,14 @@ class QuoteConsentHandler:
                     subject=_("报价确认已超时，请先联系客户再退回：%(no)s") % {"no": order.number},
                     url=order.get_absolute_url(),
                     category="quote",
-                    source=order,
+                    source=quote,
+                    action=True,
                     urgent=True,
                 )
 
 
-registry.register(QUOTE_CONSENT_KIND, QuoteConsentHandler())
+# Registered for QUOTE_CONSENT_KIND from repairs/plugin.py (AppConfig.ready).
+QUOTE_CONSENT_HANDLER = QuoteConsentHandler()
 
 
 # --- shipping back --------------------------------------------------------------------------
@@ -575,9 +579,9 @@ def order_ship(
         category="logistics",
         source=order,
     )
-    from callcenter.hooks import request_callback
-
-    request_callback(
+    # Through the call centre's declared hook: repairs knows nothing of its internals.
+    plugins.call_hook(
+        "request_callback",
         subject=order,
         purpose="repair_shipped",
         contact_name=application.contact_name,

@@ -12,6 +12,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network.choices import OrgKind, Role
@@ -238,7 +239,8 @@ def _open_step(step: ApprovalStep, *, actor) -> None:
         subject=_("待您签字：%(label)s") % {"label": label},
         url=step.application.get_absolute_url(),
         category="approval",
-        source=step.application,
+        source=step,
+        action=True,  # done once the step is signed or cancelled, by whoever
     )
 
 
@@ -338,8 +340,16 @@ def rma_decide(
         )
         clerks = role_holders(Role.LOGISTICS_CLERK, application.branch)
         notify(
-            recipients=[application.applicant, *clerks],
+            recipients=clerks,
             subject=_("返厂申请已批准：%(no)s，请安排提货") % {"no": application.number},
+            url=application.get_absolute_url(),
+            category="approval",
+            source=application,
+            action=True,  # done once the pickup is booked
+        )
+        notify(
+            recipients=[application.applicant],
+            subject=_("返厂申请已批准：%(no)s") % {"no": application.number},
             url=application.get_absolute_url(),
             category="approval",
             source=application,
@@ -363,6 +373,7 @@ def rma_decide(
         url=application.get_absolute_url(),
         category="approval",
         source=application,
+        action=True,  # fix and resubmit, or withdraw
     )
     return step
 
@@ -557,11 +568,15 @@ def rma_receive(
     units: list[tuple[str, str]],
     freight_terms: str = FreightTerms.PREPAID,
     channel: str = ActionChannel.WEB,
+    received_at=None,
 ) -> ReturnApplication:
     """Record the receipt unit by unit (scanned or typed serials). Discrepancies are recorded and
-    the shipper is told; cash on delivery is refused."""
+    the shipper is told; cash on delivery is refused. `received_at`: when the goods came in, for
+    a receipt entered after the fact (the repair limit counts from it); never in the future."""
     if not units:
         raise ValidationError({"units": _("请至少录入一台收到的机器")})
+    if received_at is not None and received_at > timezone.now():
+        raise ValidationError({"received_at": _("收货时间不能晚于现在")})
 
     def _check(app):
         _refuse_collect(freight_terms)
@@ -573,6 +588,7 @@ def rma_receive(
         actor=actor,
         channel=channel,
         before=_check,
+        kwargs={"at": received_at},
     )
     received, discrepancies = match_units(list(application.lines.all()), units)
     rows = ReceivedUnit.objects.bulk_create(

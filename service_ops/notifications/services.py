@@ -346,9 +346,12 @@ def _state_of(source) -> str:
     from service_ops.transitions.services import state_field_of
 
     try:
-        return str(getattr(source, state_field_of(type(source)).name))
+        name = state_field_of(type(source)).name
     except TypeError:  # not a state machine: done only when its service says so
         return ""
+    # The stored state: a caller may hold an instance from before its own transition.
+    stored = type(source)._default_manager.filter(pk=source.pk).values_list(name, flat=True)
+    return str(stored.first() or getattr(source, name))
 
 
 def tasks_done(
