@@ -218,7 +218,7 @@ class TimerProvider:
     """Timers (approval steps, repair limits, callbacks…) that wait for this person."""
 
     name = "timers"
-    label = _("时限")
+    label = _("计时事项")
 
     def items(self, user, *, now: datetime, limit: int) -> list[WorkItem]:
         kinds = plugins.deadline_kinds()
