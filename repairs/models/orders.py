@@ -13,7 +13,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from network.choices import Role
 from network.models import OrgUnit
-from network.visibility import scope_by_org
+from network.visibility import scope_by_org, sees_everything
 
 from ..choices import (
     LoanState,
@@ -49,6 +49,16 @@ class LotLimitRule(models.Model):
         return f"{self.min_units}–{upper}: {self.policy}"
 
 
+class RepairLotQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A lot is visible iff its application is."""
+        from .returns import ReturnApplication
+
+        if sees_everything(user):
+            return self.all()
+        return self.filter(application__in=ReturnApplication.objects.visible_to(user).values("pk"))
+
+
 class RepairLot(models.Model):
     """The units of one receipt: its size decides the limit of each of its orders."""
 
@@ -64,6 +74,8 @@ class RepairLot(models.Model):
     policy_code = models.CharField(_("时限策略"), max_length=64)
     received_at = models.DateTimeField(_("收货时间"))
 
+    objects = RepairLotQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("维修批次")
         verbose_name_plural = _("维修批次")
@@ -78,7 +90,18 @@ class RepairLot(models.Model):
 
 class RepairOrderQuerySet(models.QuerySet):
     def visible_to(self, user):
+        """Like its application: a dealer its own, a branch its own (and its dealers'), a
+        province its branches', headquarters all."""
         return scope_by_org(self, user, "branch", "dealer")
+
+
+class ThroughOrderQuerySet(models.QuerySet):
+    """Quotes, loans and review items: visible iff their repair order is."""
+
+    def visible_to(self, user):
+        if sees_everything(user):
+            return self.all()
+        return self.filter(order__in=RepairOrder.objects.visible_to(user).values("pk"))
 
 
 def _is_technician(instance, user) -> bool:
@@ -337,6 +360,8 @@ class Quote(FSMModelMixin, models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     answer_note = models.CharField(max_length=200, blank=True)
 
+    objects = ThroughOrderQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("维修报价")
         verbose_name_plural = _("维修报价")
@@ -450,6 +475,8 @@ class Loan(FSMModelMixin, models.Model):
     returned_at = models.DateTimeField(_("归还时间"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = ThroughOrderQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("备用机借用")
         verbose_name_plural = _("备用机借用")
@@ -473,11 +500,22 @@ class Loan(FSMModelMixin, models.Model):
         self.returned_at = timezone.now()
 
 
+class ReviewMeetingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Review meetings are for headquarters staff who may review (their items still follow
+        their orders)."""
+        from ..permissions import may_review
+
+        return self.all() if sees_everything(user) and may_review(user) else self.none()
+
+
 class ReviewMeeting(models.Model):
     """The Wednesday/Saturday review of units not shipped within their limit."""
 
     held_on = models.DateField(_("日期"), unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReviewMeetingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("超期评审会")
@@ -505,6 +543,8 @@ class ReviewItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ThroughOrderQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("评审项")

@@ -3,15 +3,16 @@ the returned-stock processing application (呆滞/退货产品处理申请)."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.lookups import StartsWith
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from network.choices import Role
-from network.models import OrgUnit
-from network.visibility import scope_by_org
+from network.models import Delegation, OrgUnit, RoleAssignment
+from network.visibility import scope_by_org, sees_everything
 
 from ..choices import (
     ApplicationState,
@@ -320,6 +321,14 @@ class ReturnLine(models.Model):
         return f"{self.product_model} {self.serial_number or f'×{self.quantity}'}"
 
 
+class ReturnAttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An attachment is visible iff its application is."""
+        if sees_everything(user):
+            return self.all()
+        return self.filter(application__in=ReturnApplication.objects.visible_to(user).values("pk"))
+
+
 class ReturnAttachment(models.Model):
     application = models.ForeignKey(
         ReturnApplication, on_delete=models.CASCADE, related_name="attachments"
@@ -333,6 +342,8 @@ class ReturnAttachment(models.Model):
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
 
+    objects = ReturnAttachmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
@@ -342,6 +353,46 @@ def _may_sign(instance, user) -> bool:
     from network.selectors import acts_as
 
     return acts_as(user, instance.role, instance.org_unit)
+
+
+def signable_q(user) -> Q:
+    """Pending steps `user` may sign now, as one filter: exactly network.selectors.acts_as(user,
+    step.role, step.org_unit). The user, or a principal they stand in for today (for this role or
+    for all roles), is assigned the step's role at the nearest unit, from the step's unit up,
+    that has any holder of that role."""
+    if not user or not user.is_authenticated:
+        return Q(pk__in=[])
+    today = timezone.localdate()
+    principals = Delegation.objects.filter(
+        Q(role=OuterRef("role")) | Q(role=""),
+        deputy=user,
+        starts_on__lte=today,
+        ends_on__gte=today,
+    ).values("principal_id")
+    nearer = RoleAssignment.objects.filter(  # a holder below `held` and above (or at) the step
+        StartsWith(OuterRef(OuterRef("org_unit__path")), F("org_unit__path")),
+        StartsWith(F("org_unit__path"), OuterRef("org_unit__path")),
+        role=OuterRef("role"),
+    ).exclude(org_unit_id=OuterRef("org_unit_id"))
+    held = RoleAssignment.objects.filter(
+        Q(user_id=user.pk) | Q(user_id__in=principals),
+        StartsWith(OuterRef("org_unit__path"), F("org_unit__path")),
+        role=OuterRef("role"),
+    ).filter(~Exists(nearer))
+    return Q(Exists(held), state=StepState.PENDING)
+
+
+class ApprovalStepQuerySet(models.QuerySet):
+    def signable_by(self, user):
+        return self.filter(signable_q(user))
+
+    def visible_to(self, user):
+        """Whoever sees the application (org scope), or may sign the step now (signable_q): the
+        signature queue, the decide page and the API answer alike."""
+        if sees_everything(user):
+            return self.all()
+        applications = ReturnApplication.objects.visible_to(user).values("pk")
+        return self.filter(Q(application__in=applications) | signable_q(user))
 
 
 class ApprovalStep(FSMModelMixin, models.Model):
@@ -376,6 +427,8 @@ class ApprovalStep(FSMModelMixin, models.Model):
     )
     decided_at = models.DateTimeField(_("签字时间"), null=True, blank=True)
     comment = models.TextField(_("意见"), blank=True)
+
+    objects = ApprovalStepQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("审批步骤")

@@ -31,7 +31,6 @@ from django.utils.translation import gettext_lazy
 
 from network.choices import OrgKind
 from network.models import OrgUnit
-from network.visibility import scope_by_org
 from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
 from service_ops.selectors import annotate_time_left
 from service_ops.transitions.services import available_actions
@@ -426,9 +425,7 @@ def order_page(order: RepairOrder, *, with_loaners: bool = False) -> OrderPage:
 
 
 def visible_lots(user) -> QuerySet:
-    return scope_by_org(RepairLot.objects.all(), user, "branch", "dealer").select_related(
-        "application", "branch", "dealer"
-    )
+    return RepairLot.objects.visible_to(user).select_related("application", "branch", "dealer")
 
 
 @dataclass
@@ -500,7 +497,7 @@ def review_meetings() -> QuerySet:
 def review_items(meeting: ReviewMeeting, user) -> list:
     """The meeting's units the user may see, most overdue first, with the current limit."""
     items = list(
-        meeting.items.filter(order__in=RepairOrder.objects.visible_to(user))
+        meeting.items.visible_to(user)
         .select_related(
             "order__lot", "order__branch", "order__dealer", "order__technician", "decided_by"
         )
@@ -530,6 +527,8 @@ def statement_lines(statement: MonthlyStatement) -> list:
 
 
 def visible_branches(user) -> QuerySet:
-    return scope_by_org(
-        OrgUnit.objects.filter(kind=OrgKind.BRANCH, is_active=True), user, ""
-    ).order_by("code")
+    return (
+        OrgUnit.objects.visible_to(user)
+        .filter(kind=OrgKind.BRANCH, is_active=True)
+        .order_by("code")
+    )

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from network.choices import OrgKind
-from network.models import Delegation, OrgUnit, RoleAssignment
+from network.models import OrgUnit
 from service_ops.deadlines.models import Deadline, DeadlineStatus
 from service_ops.selectors import annotate_time_left
 from service_ops.workcalendar import clock
@@ -53,34 +53,10 @@ def application_list(user, *, filters: dict | None = None) -> QuerySet:
 
 def signature_queue(user) -> QuerySet:
     """Pending steps the user may sign now: exactly those where network.selectors.acts_as would
-    allow it (the nearest holder of the step's role, or an active deputy of that holder), in a
-    constant number of queries."""
-    from network.selectors import role_holders_map
-
-    today = timezone.localdate()
-    delegations = list(
-        Delegation.objects.filter(
-            deputy=user, starts_on__lte=today, ends_on__gte=today
-        ).values_list("principal_id", "role")
-    )
-    principals = [user.pk, *(p for p, _role in delegations)]
-    holdings = RoleAssignment.objects.filter(user_id__in=principals).values_list(
-        "role", "org_unit__path"
-    )
-    q = Q(pk__in=[])
-    for role, path in holdings:
-        q |= Q(role=role, org_unit__path__startswith=path)
-    candidates = list(
-        ApprovalStep.objects.filter(q, state=StepState.PENDING).select_related("org_unit")
-    )
-    holders = role_holders_map({(s.role, s.org_unit) for s in candidates})
-    mine = [
-        s.pk
-        for s in candidates
-        if any(u.pk == user.pk for u in holders.get((s.role, s.org_unit_id), []))
-    ]
+    allow it (the nearest holder of the step's role, or an active deputy of that holder), one
+    query (ApprovalStep.objects.signable_by, the same rule visible_to uses)."""
     return (
-        ApprovalStep.objects.filter(pk__in=mine)
+        ApprovalStep.objects.signable_by(user)
         .select_related(
             "application__branch", "application__dealer", "application__applicant", "org_unit"
         )

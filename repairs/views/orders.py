@@ -250,14 +250,9 @@ def loaner_list(request):
 @login_required
 @require_POST
 def loan_return(request, pk: int):
+    loan = get_object_or_404(Loan.objects.visible_to(request.user).select_related("loaner"), pk=pk)
     if not perm.may_handle_loaners(request.user):
         raise PermissionDenied
-    loan = get_object_or_404(
-        Loan.objects.filter(order__in=RepairOrder.objects.visible_to(request.user)).select_related(
-            "loaner"
-        ),
-        pk=pk,
-    )
     back = safe_next(request, reverse("repairs:loaner_list"))
     try:
         ro.loan_return(loan_id=loan.pk, actor=request.user)
@@ -324,20 +319,18 @@ def _render_review(request, meeting, *, bound=None, status=200):
 @login_required
 @require_GET
 def review_detail(request, pk: int):
-    _require_review(request.user)
-    return _render_review(request, get_object_or_404(ReviewMeeting, pk=pk))
+    return _render_review(
+        request, get_object_or_404(ReviewMeeting.objects.visible_to(request.user), pk=pk)
+    )
 
 
 @login_required
 @require_POST
 def review_decide(request, pk: int):
-    _require_review(request.user)
     item = get_object_or_404(
-        ReviewItem.objects.filter(
-            order__in=RepairOrder.objects.visible_to(request.user)
-        ).select_related("meeting", "order"),
-        pk=pk,
+        ReviewItem.objects.visible_to(request.user).select_related("meeting", "order"), pk=pk
     )
+    _require_review(request.user)
     form = of.ReviewDecisionForm(request.POST, item=item)
     return run_action(
         request,

@@ -40,6 +40,7 @@ from ..forms import returns as f
 from ..models import (
     ApprovalStep,
     ReturnApplication,
+    ReturnAttachment,
 )
 from ..permissions import (
     is_applicant_side,
@@ -311,9 +312,7 @@ def return_withdraw(request, pk: int):
 
 def _visible_step(user, pk: int) -> ApprovalStep:
     return get_object_or_404(
-        ApprovalStep.objects.filter(
-            application__in=ReturnApplication.objects.visible_to(user)
-        ).select_related(
+        ApprovalStep.objects.visible_to(user).select_related(
             "application__branch", "application__dealer", "application__applicant", "org_unit"
         ),
         pk=pk,
@@ -456,8 +455,10 @@ def attachment_upload(request, pk: int):
 @login_required
 @require_GET
 def attachment_download(request, pk: int, attachment_pk: int):
-    application = _visible_application(request.user, pk)
-    attachment = get_object_or_404(application.attachments, pk=attachment_pk)
+    attachment = get_object_or_404(
+        ReturnAttachment.objects.visible_to(request.user).filter(application_id=pk),
+        pk=attachment_pk,
+    )
     name = attachment.file.name.rsplit("/", 1)[-1]
     try:
         handle = attachment.file.open("rb")

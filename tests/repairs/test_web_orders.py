@@ -486,8 +486,8 @@ def test_the_supervisor_builds_the_review_list_and_a_decision_is_recorded_by_for
     assert item.decision == "more_time" and item.decided_by == net.repair_sup
     assert ro.limit_deadline(order).due_at == datetime(2026, 12, 2, 18, tzinfo=Z)
     assert "给出等待时限" in client.get(item.meeting.get_absolute_url()).text
-    client.force_login(net.dealer_user)
-    assert client.get(item.meeting.get_absolute_url()).status_code == 403
+    client.force_login(net.dealer_user)  # meetings are for headquarters reviewers only
+    assert client.get(item.meeting.get_absolute_url()).status_code == 404
 
 
 # --- month-end statements ----------------------------------------------------------------------

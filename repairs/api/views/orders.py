@@ -183,9 +183,8 @@ class QuoteViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Quote.objects.none()
-        visible = RepairOrder.objects.visible_to(self.request.user).values("pk")
         return (
-            Quote.objects.filter(order__in=visible)
+            Quote.objects.visible_to(self.request.user)
             .select_related("order")
             .prefetch_related("lines")
         )

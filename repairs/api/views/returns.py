@@ -9,7 +9,7 @@ allowed now (service_ops.api.exceptions)."""
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -31,7 +31,7 @@ from ...choices import StepState
 from ...filtersets.returns import ApiReturnApplicationFilterSet, ApprovalStepFilterSet
 from ...models import ApprovalStep, ReturnApplication
 from ...permissions import may_create_application
-from ...selectors.returns import signature_queue, step_deadlines
+from ...selectors.returns import step_deadlines
 from ...services import returns as rma
 from .. import examples as ex
 from ..serializers.returns import (
@@ -320,12 +320,7 @@ class ApprovalStepViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ApprovalStep.objects.none()
-        user = self.request.user
-        visible = ReturnApplication.objects.visible_to(user).values("pk")
-        queue = signature_queue(user).values("pk")
-        return ApprovalStep.objects.filter(
-            Q(application__in=visible) | Q(pk__in=queue)
-        ).select_related(*STEP_RELATED)
+        return ApprovalStep.objects.visible_to(self.request.user).select_related(*STEP_RELATED)
 
     def get_serializer_class(self):
         return {"approve": ApproveSerializer, "reject": RejectSerializer}.get(

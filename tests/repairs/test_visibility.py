@@ -1,0 +1,277 @@
+"""One visibility rule per model (DESIGN §3): every page of repairs that opens a record by its pk,
+and every detail route of the repairs API, answers 404 exactly when
+`Model.objects.visible_to(user)` does not hold the record, and the HTML and the API agree.
+
+The routes are enumerated from repairs.urls and the API router, so a new detail page or endpoint
+fails here until it is mapped to its model (or skipped with a reason)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from network.choices import Role
+from network.models import Delegation
+from network.selectors import acts_as
+from repairs import urls as repairs_urls
+from repairs.api.urls import router
+from repairs.models import (
+    ApprovalStep,
+    Loan,
+    LoanerUnit,
+    MonthlyStatement,
+    Penalty,
+    Quote,
+    RepairLot,
+    RepairOrder,
+    ReturnApplication,
+    ReturnAttachment,
+    ReturnedStockApplication,
+    ReviewItem,
+    ReviewMeeting,
+    UnauthorisedArrival,
+)
+from repairs.selectors.returns import signature_queue
+from repairs.services import arrivals as pen
+from repairs.services import orders as ro
+from repairs.services import returns as rma
+from service_ops.deadlines.sweep import sweep_deadlines
+from tests.factories import header, lines, make_user, pending_step
+from tests.repairs.test_orders import _picked_and_quoted, _ship_with_quote, receive_lot
+
+Z = ZoneInfo("Asia/Shanghai")
+MONDAY = datetime(2026, 11, 23, 9, tzinfo=Z)
+API = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Page:
+    """How to open one pk-route of repairs.urls: the model whose visible_to decides, the record
+    keys (attributes of the `world` fixture) to try, and the other URL arguments."""
+
+    model: type
+    keys: tuple[str, ...]
+    extra: tuple = ()
+
+
+APPLICATIONS = ("app", "gz_app")
+# Every pk-route of repairs.urls. GET-only or GET/POST pages are fetched; POST-only ones get an
+# empty POST (out of scope is 404 before any form is read; in scope they refuse or re-render).
+PAGES = {
+    "return_detail": Page(ReturnApplication, APPLICATIONS),
+    "return_edit": Page(ReturnApplication, APPLICATIONS),
+    "return_submit": Page(ReturnApplication, APPLICATIONS),
+    "return_withdraw": Page(ReturnApplication, APPLICATIONS),
+    "return_print": Page(ReturnApplication, APPLICATIONS),
+    "attachment_upload": Page(ReturnApplication, APPLICATIONS),
+    "attachment_download": Page(ReturnAttachment, ("attachment",)),
+    "return_book_pickup": Page(ReturnApplication, APPLICATIONS),
+    "return_record_pickup": Page(ReturnApplication, APPLICATIONS),
+    "return_receive": Page(ReturnApplication, APPLICATIONS),
+    "return_close": Page(ReturnApplication, APPLICATIONS),
+    "step_decide": Page(ApprovalStep, ("gz_step", "signed_step")),
+    "arrival_detail": Page(UnauthorisedArrival, ("arrival",)),
+    "penalty_confirm": Page(Penalty, ("penalty",)),
+    "penalty_waive": Page(Penalty, ("penalty",)),
+    "returned_stock_transition": Page(ReturnedStockApplication, ("stock",), ("finish",)),
+    "order_detail": Page(RepairOrder, ("order", "loan_order")),
+    "order_act": Page(RepairOrder, ("order",), ("answer_quote",)),
+    "lot_detail": Page(RepairLot, ("lot",)),
+    "loan_return": Page(Loan, ("loan",)),
+    "review_detail": Page(ReviewMeeting, ("meeting",)),
+    "review_decide": Page(ReviewItem, ("review_item",)),
+    "statement_detail": Page(MonthlyStatement, ("statement",)),
+    "statement_confirm": Page(MonthlyStatement, ("statement",)),
+    "statement_xlsx": Page(MonthlyStatement, ("statement",)),
+    "statement_pdf": Page(MonthlyStatement, ("statement",)),
+}
+SKIPPED: dict[str, str] = {}  # route name -> why it is not opened here
+
+# The API router's basenames -> (model, records to try).
+API_MODELS = {
+    "api-return-application": (ReturnApplication, APPLICATIONS),
+    "api-approval-step": (ApprovalStep, ("gz_step", "signed_step")),
+    "api-repair-order": (RepairOrder, ("order", "loan_order")),
+    "api-quote": (Quote, ("quote",)),
+}
+# The same record seen through a page and through the API: both must give the same answer.
+SAME_RECORD = {
+    "return_detail": "api-return-application",
+    "step_decide": "api-approval-step",
+    "order_detail": "api-repair-order",
+}
+
+
+def pk_routes() -> dict[str, URLPattern]:
+    return {
+        p.name: p
+        for p in repairs_urls.urlpatterns
+        if isinstance(p, URLPattern) and "pk" in p.pattern.converters
+    }
+
+
+def test_every_pk_route_of_repairs_is_covered_or_skipped_with_a_reason():
+    routes = set(pk_routes())
+    assert routes - set(PAGES) - set(SKIPPED) == set(), "map the new page in PAGES"
+    assert set(PAGES) | set(SKIPPED) <= routes, "PAGES names a route that is gone"
+    assert all(SKIPPED.values())
+    assert {basename for _prefix, _viewset, basename in router.registry} == set(API_MODELS)
+
+
+def api_routes():
+    """(basename, method, path template with {pk}, whether it is the retrieve route) for every
+    detail route of the router: retrieve and the detail=True actions."""
+    for prefix, viewset, basename in router.registry:
+        yield basename, "get", f"{API}/{prefix}/{{pk}}/", True
+        for action in viewset.get_extra_actions():
+            if action.detail:
+                for method in action.mapping:
+                    yield basename, method, f"{API}/{prefix}/{{pk}}/{action.url_path}/", False
+
+
+@pytest.fixture
+def world(net, settings, tmp_path):
+    """The first dealer's records through every stage, an application of 广州 waiting for its
+    field CS supervisor, and a deputy of that supervisor seated in 长沙."""
+    settings.MEDIA_ROOT = tmp_path
+    w = net
+    today = timezone.localdate()
+    w.deputy = make_user("deputy", net.cs, email=True)
+    Delegation.objects.create(
+        principal=net.gz_cs_sup,
+        deputy=w.deputy,
+        role=Role.FIELD_CS_SUPERVISOR,
+        starts_on=today - timedelta(days=1),
+        ends_on=today + timedelta(days=1),
+    )
+    w.gz_app = rma.rma_create(applicant=net.gz_engineer, header=header(), lines=lines("G1"))
+    rma.rma_submit(application_id=w.gz_app.pk, actor=net.gz_engineer)
+    w.gz_step = pending_step(w.gz_app)
+    assert (w.gz_step.role, w.gz_step.org_unit) == (Role.FIELD_CS_SUPERVISOR, net.gz)
+
+    w.lot = receive_lot(net, ["V1"], MONDAY)
+    w.app = w.lot.application
+    w.signed_step = w.app.steps.order_by("position").first()
+    w.attachment = ReturnAttachment.objects.create(application=w.app, uploaded_by=net.dealer_user)
+    w.attachment.file.save("proof.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    w.order, w.quote = _picked_and_quoted(net, w.lot, MONDAY)
+
+    w.loan_order = receive_lot(net, ["V2"], MONDAY).orders.get()
+    loaner = LoanerUnit.objects.create(serial_number="BY-9", product_model="GPS-X1")
+    w.loan = ro.loan_lend(order_id=w.loan_order.pk, loaner_id=loaner.pk, actor=net.repair_sup)
+    sweep_deadlines(now=datetime(2026, 11, 26, 18, 30, tzinfo=Z))  # V2 passes its limit
+    w.meeting = ro.review_build(
+        held_on=date(2026, 11, 28), now=datetime(2026, 11, 28, 8, 30, tzinfo=Z)
+    )
+    w.review_item = w.meeting.items.get(order=w.loan_order)
+
+    _ship_with_quote(net, "S1", Decimal("80"), Decimal("20"), datetime(2026, 11, 10, 10, tzinfo=Z))
+    w.statement = ro.statement_build(branch=net.cs, month=date(2026, 11, 1), actor=net.clerk)
+    w.arrival = pen.arrival_record(actor=net.clerk, shipper_unit=net.dealer, units=1)
+    w.penalty = w.arrival.penalties.first()
+    w.stock = rma.returned_stock_file(
+        actor=net.marketing, filed_by_unit=net.hq, product_models="GPS-X1", quantity=2
+    )
+    return w
+
+
+def visible(model, user, obj) -> bool:
+    return model.objects.visible_to(user).filter(pk=obj.pk).exists()
+
+
+def html_args(name: str, page: Page, obj) -> list:
+    if name == "attachment_download":
+        return [obj.application_id, obj.pk]
+    return [obj.pk, *page.extra]
+
+
+def open_page(client, url: str) -> int:
+    response = client.get(url)
+    return (client.post(url) if response.status_code == 405 else response).status_code
+
+
+@pytest.mark.parametrize("who", ["deputy", "dealer2_user", "dealer_user"])
+def test_pages_and_api_answer_as_visible_to_says(client, world, who):
+    user = getattr(world, who)
+    client.force_login(user)
+    api = APIClient()
+    api.force_login(user)
+
+    html: dict[tuple[str, int], int] = {}
+    for name, page in PAGES.items():
+        for key in page.keys:
+            obj = getattr(world, key)
+            sees = visible(page.model, user, obj)
+            status = open_page(client, reverse(f"repairs:{name}", args=html_args(name, page, obj)))
+            html[(name, obj.pk)] = status
+            assert (status != 404) == sees, (who, name, key, status, sees)
+            if who == "dealer2_user":
+                assert status == 404, (name, key)
+
+    api_get: dict[tuple[str, int], int] = {}
+    for basename, method, template, retrieve in api_routes():
+        model, keys = API_MODELS[basename]
+        for key in keys:
+            obj = getattr(world, key)
+            sees = visible(model, user, obj)
+            url = template.format(pk=obj.pk)
+            if method == "get":
+                status = api.get(url).status_code
+                assert status == (200 if sees else 404), (who, url, status, sees)
+                if retrieve:
+                    api_get[(basename, obj.pk)] = status
+            elif not sees:  # a write to a record out of scope is 404 before anything is read
+                status = getattr(api, method)(url, {}, format="json").status_code
+                assert status == 404, (who, method, url, status)
+
+    for name, basename in SAME_RECORD.items():
+        for key in PAGES[name].keys:
+            pk = getattr(world, key).pk
+            assert html[(name, pk)] == api_get[(basename, pk)], (who, name, key)
+
+
+def test_the_deputy_signs_from_the_queue_the_page_and_the_api_alike(client, world):
+    step = world.gz_step
+    assert list(signature_queue(world.deputy)) == [step]
+    assert visible(ApprovalStep, world.deputy, step)
+    assert not visible(ReturnApplication, world.deputy, world.gz_app)  # the step, not the whole
+    client.force_login(world.deputy)
+    assert world.gz_app.number in client.get(reverse("repairs:signature_queue")).text
+    assert client.get(reverse("repairs:step_decide", args=[step.pk])).status_code == 200
+    api = APIClient()
+    api.force_login(world.deputy)
+    assert api.get(f"{API}/approval-steps/{step.pk}/").status_code == 200
+    assert api.get(f"{API}/return-applications/{world.gz_app.pk}/").status_code == 404
+    mine = api.get(f"{API}/approval-steps/", {"mine": "true"}).json()
+    assert [row["id"] for row in mine["results"]] == [step.pk]
+
+
+def test_a_deputy_whose_delegation_ended_sees_the_step_nowhere(client, world):
+    Delegation.objects.filter(deputy=world.deputy).update(
+        ends_on=timezone.localdate() - timedelta(1)
+    )
+    step = world.gz_step
+    assert list(signature_queue(world.deputy)) == []
+    client.force_login(world.deputy)
+    assert client.get(reverse("repairs:step_decide", args=[step.pk])).status_code == 404
+    api = APIClient()
+    api.force_login(world.deputy)
+    assert api.get(f"{API}/approval-steps/{step.pk}/").status_code == 404
+
+
+def test_the_nearest_holder_signs_not_a_holder_higher_up(world):
+    """signable_by (the queue's half of a step's visibility) is acts_as: a holder of the same role
+    higher up does not sign where the branch has its own holder; the branch's deputy does."""
+    province_sup = make_user("gd_cs_sup", world.gd, Role.FIELD_CS_SUPERVISOR)
+    step = world.gz_step
+    for user in (province_sup, world.gz_cs_sup, world.deputy, world.gz_manager):
+        signable = ApprovalStep.objects.signable_by(user).filter(pk=step.pk).exists()
+        assert signable == acts_as(user, step.role, step.org_unit), user
+    assert not acts_as(province_sup, step.role, step.org_unit)
+    assert acts_as(world.deputy, step.role, step.org_unit)
