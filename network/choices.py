@@ -52,3 +52,7 @@ class LedgerEntryKind(models.TextChoices):
 
 # Sign of each ledger entry kind on the balance.
 LEDGER_SIGN = {LedgerEntryKind.TOP_UP: 1, LedgerEntryKind.CHARGE: -1, LedgerEntryKind.REFUND: 1}
+
+
+# The people of partners (dealers, service points): they see their own records only.
+PARTNER_ROLES = frozenset({Role.DEALER_STAFF.value, Role.SERVICE_POINT_STAFF.value})

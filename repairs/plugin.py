@@ -5,6 +5,7 @@ The platform reads this (service_ops/plugins.py); nothing under service_ops/ nam
 
 from django.utils.translation import gettext_lazy as _
 
+from network.choices import PARTNER_ROLES
 from network.choices import Role as R
 from service_ops.plugins import DeadlineKind, NavItem, PeriodicJob, Plugin
 
@@ -17,7 +18,6 @@ APPROVER_ROLES = frozenset(
         R.LOCAL_ENGINEER,
     }
 )
-PARTNER_ROLES = frozenset({R.DEALER_STAFF, R.SERVICE_POINT_STAFF})
 # People who follow repairs without working them: partners, branches, provinces, the call centre.
 REPAIR_FOLLOWER_ROLES = PARTNER_ROLES | frozenset(
     {

@@ -199,7 +199,8 @@ class ReviewDecisionProvider:
         if not may_review(user):
             return []
         undecided = (
-            ReviewItem.objects.filter(decision="")
+            ReviewItem.objects.visible_to(user)
+            .filter(decision="")
             .select_related("meeting", "order")
             .order_by("meeting__held_on", "pk")[:limit]
         )
@@ -229,7 +230,7 @@ class OverdueWorkshopProvider:
             .select_related("org_unit")
             .order_by("due_at", "pk")[:limit]
         )
-        orders = RepairOrder.objects.in_bulk([t.owner_id for t in timers])
+        orders = RepairOrder.objects.visible_to(user).in_bulk([t.owner_id for t in timers])
         items = []
         for timer in timers:
             order = orders.get(timer.owner_id)

@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from network.choices import PARTNER_ROLES
 from network.visibility import sees_everything
 from service_ops import plugins
 from service_ops.deadlines.models import DeadlineStatus
@@ -115,9 +116,6 @@ def money(value) -> str:
 
 
 # --- navigation ---------------------------------------------------------------------------
-
-
-PARTNER_ROLES = frozenset({"dealer_staff", "service_point_staff"})
 
 
 def _is_internal(user, roles) -> bool:
