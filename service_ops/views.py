@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from network.selectors import roles_of
 from service_ops import selectors, work
 from service_ops.forms import CalendarDayForm, ConfirmYearForm
 from service_ops.notifications.services import mark_read, unread_count
+from service_ops.paging import keyset_page
 from service_ops.workcalendar import clock
 from service_ops.workcalendar.services import calendar_seed_year
 
@@ -83,9 +83,7 @@ def deadline_detail(request, pk: int):
 def _inbox_context(request):
     box = request.GET.get("box", "")
     box = box if box in selectors.BOXES else ""
-    page = Paginator(selectors.inbox(request.user, box), INBOX_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = keyset_page(selectors.inbox(request.user, box), request.GET, size=INBOX_PAGE_SIZE)
     return {
         "page": page,
         "notifications": page.object_list,

@@ -168,3 +168,13 @@ def sign_all(app, *signers):
         rma.rma_decide(step_id=pending_step(app).pk, actor=signer, approve=True, comment="同意")
     app.refresh_from_db()
     return app
+
+
+def page_link(html: str, rel: str = "next") -> str:
+    """The href of a keyset list's "next" or "prev" link (includes/keyset_pagination.html)."""
+    import html as html_lib
+    import re
+
+    match = re.search(rf'<a class="page-link" href="([^"]*)" rel="{rel}"', html)
+    assert match, f'no rel="{rel}" link on the page'
+    return html_lib.unescape(match.group(1))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from service_ops.actions import (
     run_action,
     safe_next,
 )
+from service_ops.paging import keyset_page
 from service_ops.transitions.models import ActionChannel
 
 from ..choices import PenaltyState
@@ -40,7 +40,7 @@ def arrival_list(request):
     arrivals = visible_arrivals(request.user).annotate(
         open_penalties=Count("penalties", filter=_proposed_q())
     )
-    page = Paginator(arrivals.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(arrivals, request.GET, size=PAGE_SIZE)
     return render(
         request,
         "repairs/arrival_list.html",
@@ -161,10 +161,10 @@ def penalty_waive(request, pk: int):
 @require_GET
 def penalty_list(request):
     state = request.GET.get("state", "")
-    penalties = visible_penalties(request.user).order_by("-arrival_id", "id")
+    penalties = visible_penalties(request.user)
     if state in PenaltyState.values:
         penalties = penalties.filter(state=state)
-    page = Paginator(penalties, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(penalties, request.GET, size=PAGE_SIZE)
     return render(
         request,
         "repairs/penalty_list.html",
@@ -180,7 +180,7 @@ def happy_fund(request):
     entries = HappyFundEntry.objects.select_related("created_by", "penalty__arrival").order_by(
         "-id"
     )
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(entries, request.GET, size=PAGE_SIZE)
     return render(
         request,
         "repairs/happy_fund.html",

@@ -28,6 +28,7 @@ from service_ops.actions import (
     run_action,
     safe_next,
 )
+from service_ops.paging import keyset_page
 from service_ops.selectors import is_internal
 
 from .. import permissions as perm
@@ -172,7 +173,7 @@ def order_list(request):
     filterset = RepairOrderFilterSet(
         request.GET or None, queryset=sel.visible_orders(request.user), request=request
     )
-    page = Paginator(filterset.qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(filterset.qs, request.GET, size=PAGE_SIZE)
     page.object_list = sel.attach_timers(page.object_list)
     return render(request, "repairs/orders/order_list.html", {"page": page, "form": filterset.form})
 

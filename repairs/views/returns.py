@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
@@ -29,6 +28,7 @@ from service_ops.actions import (
     safe_next,
     service_errors,
 )
+from service_ops.paging import keyset_page
 from service_ops.transitions.models import ActionChannel
 
 from ..choices import (
@@ -85,7 +85,7 @@ def return_list(request):
     filterset = ReturnApplicationFilterSet(
         request.GET or None, queryset=application_list(request.user), request=request
     )
-    page = Paginator(filterset.qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(filterset.qs, request.GET, size=PAGE_SIZE)
     return render(
         request,
         "repairs/return_list.html",
@@ -401,7 +401,7 @@ def signature_queue_page(request):
             to_attr="all_steps",
         ),
     )
-    page = Paginator(steps, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(steps, request.GET, size=PAGE_SIZE, oldest_first=True)
     rows = list(page.object_list)
     deadlines = step_deadlines(rows)
     with_time_left(deadlines.values())

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from service_ops.actions import (
     not_allowed,
     run_action,
 )
+from service_ops.paging import keyset_page
 from service_ops.transitions.models import ActionChannel
 from service_ops.transitions.services import available_actions, run_transition
 
@@ -44,7 +44,7 @@ def returned_stock_list(request):
         .select_related("filed_by", "filed_by_unit")
         .order_by("-id")
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(rows, request.GET, size=PAGE_SIZE)
     for row in page.object_list:
         row.actions = [a for a in available_actions(row, request.user) if a in STOCK_TRANSITIONS]
     return render(

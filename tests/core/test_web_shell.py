@@ -21,7 +21,7 @@ from service_ops.notifications.models import Notification
 from service_ops.notifications.services import notify
 from service_ops.transitions.models import ActionChannel, TransitionLog
 from service_ops.workcalendar.models import CalendarDay, CalendarYear
-from tests.factories import PASSWORD, make_user, org_tree, start_deadline
+from tests.factories import PASSWORD, make_user, org_tree, page_link, start_deadline
 
 Z = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=Z)  # a Monday
@@ -326,7 +326,10 @@ def test_the_inbox_paginates(clerk_client, clerk):
         notify(recipients=[clerk], subject=f"通知{i:02d}")
     first = clerk_client.get(reverse("inbox")).text
     assert "通知24" in first and "通知00" not in first
-    assert "通知00" in clerk_client.get(reverse("inbox"), {"page": 2}).text
+    second = clerk_client.get(reverse("inbox") + page_link(first)).text
+    assert "通知00" in second and "通知24" not in second  # 20 a page
+    back = clerk_client.get(reverse("inbox") + page_link(second, "prev")).text
+    assert "通知24" in back and "通知05" in back and "通知04" not in back
 
 
 def test_mark_all_read_with_htmx_updates_the_list_and_the_bell(clerk_client, clerk):
