@@ -3,7 +3,7 @@ sees its own subtree (a dealer or service point therefore sees only itself)."""
 
 from django.db.models import Q, QuerySet
 
-from .choices import OrgKind
+from .choices import PARTNER_KINDS, OrgKind
 
 
 def user_org_unit(user):
@@ -20,27 +20,41 @@ def sees_everything(user) -> bool:
     return unit is not None and unit.kind == OrgKind.HEADQUARTERS
 
 
-def subtree_ids(unit) -> list[int]:
-    """Ids of `unit` and every unit below it: one indexed query on OrgUnit.path, remembered on
-    the unit instance (a request's user keeps the same instance)."""
+def subtree_kinds(unit) -> dict[str, list[int]]:
+    """Ids of `unit` and every unit below it, by kind: one indexed query on OrgUnit.path,
+    remembered on the unit instance (a request's user keeps the same instance)."""
     from .models import OrgUnit
 
-    cached = getattr(unit, "_subtree_ids", None)
+    cached = getattr(unit, "_subtree_kinds", None)
     if cached is None or cached[0] != unit.path:
-        ids = list(OrgUnit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
-        cached = (unit.path, ids)
-        unit._subtree_ids = cached
+        by_kind: dict[str, list[int]] = {}
+        for pk, kind in OrgUnit.objects.filter(path__startswith=unit.path).values_list(
+            "id", "kind"
+        ):
+            by_kind.setdefault(kind, []).append(pk)
+        cached = unit._subtree_kinds = (unit.path, by_kind)
     return cached[1]
 
 
-def org_scope_q(user, *org_fields: str) -> Q | None:
-    """A Q that keeps rows whose org unit (the foreign key `org_fields`, e.g. "branch", "dealer";
+def subtree_ids(unit) -> list[int]:
+    return sorted(pk for ids in subtree_kinds(unit).values() for pk in ids)
+
+
+def org_scope_q(user, *org_fields) -> Q | None:
+    """A Q that keeps rows whose org unit (the foreign key `org_fields`, e.g. "shipper_unit";
     "" for OrgUnit itself) lies in the user's subtree. None means no restriction; Q(pk__in=[])
     means nothing.
 
-    The subtree is turned into a list of unit ids first, so the filter is `branch_id IN (…)` on
+    The subtree becomes a list of unit ids first, so the filter is `shipper_unit_id IN (…)` on
     the scoped table itself: no join to OrgUnit, no DISTINCT, and its cost follows the caller's
-    rows (the planner reads each id's frequency), not the size of the table."""
+    rows (the planner reads each id's frequency), not the size of the table.
+
+    Nested fields, given as (field, kinds) pairs from the outside in — ("branch", {BRANCH}),
+    ("dealer", PARTNER_KINDS) — name a row's units where each inner one lies under the outer one
+    (the services enforce it: a dealer applies under its own branch). The first field whose kinds
+    occur in the caller's subtree then decides alone: a branch or a province by `branch_id`, a
+    dealer by `dealer_id`. One column, so one composite (field, id) index serves the list in
+    key order."""
     if sees_everything(user):
         return None
     unit = user_org_unit(user)
@@ -48,6 +62,13 @@ def org_scope_q(user, *org_fields: str) -> Q | None:
         return Q(pk__in=[])
     if org_fields == ("",):  # OrgUnit itself: its own indexed path
         return Q(path__startswith=unit.path)
+    if all(isinstance(f, tuple) for f in org_fields):
+        by_kind = subtree_kinds(unit)
+        for field, kinds in org_fields:
+            ids = sorted(pk for kind in kinds for pk in by_kind.get(kind, ()))
+            if ids:
+                return Q(**{f"{field}_id__in": ids})
+        return Q(pk__in=[])
     ids = subtree_ids(unit)
     q = Q()
     for field in org_fields:
@@ -55,6 +76,9 @@ def org_scope_q(user, *org_fields: str) -> Q | None:
     return q
 
 
-def scope_by_org(qs: QuerySet, user, *org_fields: str) -> QuerySet:
+def scope_by_org(qs: QuerySet, user, *org_fields) -> QuerySet:
     q = org_scope_q(user, *org_fields)
     return qs if q is None else qs.filter(q)
+
+
+BRANCH_THEN_PARTNER = (("branch", (OrgKind.BRANCH,)), ("dealer", tuple(PARTNER_KINDS)))

@@ -6,6 +6,7 @@ DISTINCT and keeps its keyset pagination on the primary key."""
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -32,6 +33,30 @@ def visible_provinces(request):
 
 def visible_dealers(request):
     return _visible_units(request, OrgKind.DEALER)
+
+
+class StateFilter(django_filters.MultipleChoiceFilter):
+    """Repeatable `state=`: a plain `state IN (…)` on the row. django-filter's default DISTINCT
+    for multiple choices is for joins; a state is the row's own column, so it needs none (and a
+    DISTINCT would cost the keyset page its index order)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
+SUBSTRING_MIN = 3  # pg_trgm indexes a substring of 3 characters or more
+
+
+def search_q(value: str, *, substring: tuple[str, ...], exact: tuple[str, ...]) -> Q:
+    """The search box: substrings of the `substring` fields from 3 characters on (the trigram
+    indexes of migration repairs 0005 answer them); a shorter term would scan every row, so it
+    matches whole values of the `exact` fields only (their UPPER() indexes answer iexact)."""
+    fields, lookup = (substring, "icontains") if len(value) >= SUBSTRING_MIN else (exact, "iexact")
+    q = Q()
+    for field in fields:
+        q |= Q(**{f"{field}__{lookup}": value})
+    return q
 
 
 class FilterForm(BootstrapMixin, forms.Form):

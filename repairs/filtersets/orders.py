@@ -13,7 +13,7 @@ from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
 from ..choices import OrderState
 from ..models import RepairOrder
 from ..services.orders import LIMIT_KIND
-from . import FilterForm, StrictBooleanFilter
+from . import FilterForm, StateFilter, StrictBooleanFilter, search_q
 
 
 class OneOrMoreSelect(forms.Select):
@@ -61,7 +61,7 @@ class RepairOrderFilterSet(django_filters.FilterSet):
     scoped: RepairOrder.objects.visible_to(user)."""
 
     q = django_filters.CharFilter(method="search", label=_("单号、型号或出厂编号"), max_length=60)
-    state = django_filters.MultipleChoiceFilter(
+    state = StateFilter(
         choices=OrderState.choices,
         label=_("状态"),
         help_text=_("可重复，如 state=waiting_consent&state=repairing"),
@@ -119,9 +119,11 @@ class RepairOrderFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(number__icontains=value)
-            | Q(serial_number__icontains=value)
-            | Q(product_model__icontains=value)
+            search_q(
+                value,
+                substring=("number", "serial_number", "product_model"),
+                exact=("number", "serial_number"),
+            )
         )
 
     def filter_overdue(self, queryset, name, value):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from network.visibility import subtree_ids
 from service_ops.deadlines.models import Deadline, DeadlineStatus
 
 from ..choices import ApplicationState, Platform, StepState
@@ -22,11 +23,15 @@ from . import (
     DATETIME_HELP,
     FilterForm,
     IdFilter,
+    StateFilter,
     StrictBooleanFilter,
+    search_q,
     visible_branches,
     visible_dealers,
     visible_provinces,
 )
+
+SERIAL_MATCHES = 500  # applications found by one serial number: a handful in practice
 
 
 class ReturnApplicationFilterSet(django_filters.FilterSet):
@@ -80,13 +85,21 @@ class ReturnApplicationFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        serial = ReturnLine.objects.filter(application=OuterRef("pk"), serial_number__iexact=value)
-        return queryset.filter(Q(number__icontains=value) | Exists(serial))
+        # the lines' matches first (an indexed lookup), so the filter is an OR of two indexed
+        # conditions on the application row rather than an EXISTS per row
+        by_serial = list(
+            ReturnLine.objects.filter(serial_number__iexact=value)
+            .values_list("application_id", flat=True)
+            .distinct()[:SERIAL_MATCHES]
+        )
+        return queryset.filter(
+            search_q(value, substring=("number",), exact=("number",)) | Q(pk__in=by_serial)
+        )
 
     def in_province(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(branch__path__startswith=value.path)
+        return queryset.filter(branch_id__in=subtree_ids(value))
 
 
 def steps_overdue():
@@ -111,7 +124,7 @@ class ApiReturnApplicationFilterSet(ReturnApplicationFilterSet):
 
     created_from = None
     created_to = None
-    state = django_filters.MultipleChoiceFilter(
+    state = StateFilter(
         choices=ApplicationState.choices,
         label=_("状态"),
         help_text=_("可重复，如 state=draft&state=rejected"),
@@ -184,7 +197,7 @@ class ApprovalStepFilterSet(django_filters.FilterSet):
         label=_("待我签字"),
         help_text=_("true：只列出调用者（本人或今日受托代理）可以签字的待签步骤"),
     )
-    state = django_filters.MultipleChoiceFilter(choices=StepState.choices, label=_("步骤状态"))
+    state = StateFilter(choices=StepState.choices, label=_("步骤状态"))
     application = IdFilter(field_name="application_id", label=_("申请 ID"))
 
     class Meta:

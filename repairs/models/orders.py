@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from network.choices import Role
 from network.models import OrgUnit
-from network.visibility import scope_by_org, sees_everything
+from network.visibility import BRANCH_THEN_PARTNER, scope_by_org, sees_everything
 
 from ..choices import (
     LoanState,
@@ -92,7 +93,7 @@ class RepairOrderQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Like its application: a dealer its own, a branch its own (and its dealers'), a
         province its branches', headquarters all."""
-        return scope_by_org(self, user, "branch", "dealer")
+        return scope_by_org(self, user, *BRANCH_THEN_PARTNER)
 
 
 class ThroughOrderQuerySet(models.QuerySet):
@@ -186,6 +187,9 @@ class RepairOrder(FSMModelMixin, models.Model):
             models.Index(fields=["branch", "-id"], name="repairorder_branch"),
             models.Index(fields=["dealer", "-id"], name="repairorder_dealer"),
             models.Index(fields=["technician", "state"], name="repairorder_technician"),
+            # exact lookups are case-insensitive (iexact: UPPER(col) = UPPER(%s))
+            models.Index(Upper("number"), name="repairorder_number_upper"),
+            models.Index(Upper("serial_number"), name="repairorder_serial_upper"),
         ]
 
     def __str__(self):

@@ -4,6 +4,7 @@ the returned-stock processing application (呆滞/退货产品处理申请)."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Upper
 from django.db.models.lookups import StartsWith
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from network.choices import Role
 from network.models import Delegation, OrgUnit, RoleAssignment
-from network.visibility import scope_by_org, sees_everything
+from network.visibility import BRANCH_THEN_PARTNER, scope_by_org, sees_everything
 
 from ..choices import (
     ApplicationState,
@@ -75,7 +76,7 @@ class ReturnApplicationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A dealer sees its own applications, a branch its own (and its dealers'), a province
         its branches', headquarters all."""
-        return scope_by_org(self, user, "branch", "dealer")
+        return scope_by_org(self, user, *BRANCH_THEN_PARTNER)
 
 
 def _is_applicant_side(instance, user) -> bool:
@@ -183,6 +184,8 @@ class ReturnApplication(FSMModelMixin, models.Model):
             models.Index(fields=["state", "-id"], name="returnapp_state"),
             models.Index(fields=["branch", "-id"], name="returnapp_branch"),
             models.Index(fields=["dealer", "-id"], name="returnapp_dealer"),
+            # `number=` is matched case-insensitively (iexact: UPPER(number) = UPPER(%s))
+            models.Index(Upper("number"), name="returnapp_number_upper"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -307,6 +310,7 @@ class ReturnLine(models.Model):
         verbose_name = _("返修明细")
         verbose_name_plural = _("返修明细")
         ordering = ["id"]
+        indexes = [models.Index(Upper("serial_number"), name="returnline_serial_upper")]
         constraints = [
             models.CheckConstraint(
                 name="returnline_quantity_positive", condition=Q(quantity__gt=0)
