@@ -82,6 +82,9 @@ class RepairOrderFilterSet(django_filters.FilterSet):
         label=_("出厂编号"),
         help_text=_("完整出厂编号（不区分大小写）"),
     )
+    mine = StrictBooleanFilter(
+        method="filter_mine", label=_("只看我的"), help_text=_("true：我领修的机器")
+    )
     overdue = StrictBooleanFilter(
         method="filter_overdue",
         label=_("维修超期"),
@@ -108,6 +111,7 @@ class RepairOrderFilterSet(django_filters.FilterSet):
             "number",
             "application_number",
             "serial",
+            "mine",
             "overdue",
             "shipped_after",
             "shipped_before",
@@ -125,6 +129,13 @@ class RepairOrderFilterSet(django_filters.FilterSet):
                 exact=("number", "serial_number"),
             )
         )
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if value is None or user is None:
+            return queryset
+        mine = Q(technician_id=user.pk)
+        return queryset.filter(mine if value else ~mine)
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

@@ -24,7 +24,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    Window,
 )
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -172,17 +174,21 @@ def with_urgency(qs: QuerySet, *, quotes: bool = False) -> QuerySet:
     return qs
 
 
-def overdue_first(qs: QuerySet, *, quotes: bool = False) -> QuerySet:
-    qs = with_urgency(qs, quotes=quotes)
+def urgency_order(*, quotes: bool = False) -> list:
+    """Overdue first, then by due time (with `quotes`, the quote's timer before the limit)."""
     if quotes:
-        return qs.order_by(
-            "-quote_breached",
-            "-limit_breached",
+        return [
+            F("quote_breached").desc(),
+            F("limit_breached").desc(),
             F("quote_due").asc(nulls_last=True),
             F("limit_due").asc(nulls_last=True),
-            "id",
-        )
-    return qs.order_by("-limit_breached", F("limit_due").asc(nulls_last=True), "id")
+            F("id").asc(),
+        ]
+    return [F("limit_breached").desc(), F("limit_due").asc(nulls_last=True), F("id").asc()]
+
+
+def overdue_first(qs: QuerySet, *, quotes: bool = False) -> QuerySet:
+    return with_urgency(qs, quotes=quotes).order_by(*urgency_order(quotes=quotes))
 
 
 def attach_timers(orders, *, now: datetime | None = None, quotes: bool = False) -> list:
@@ -238,6 +244,11 @@ class StateGroup:
     state: str
     label: str
     rows: list = field(default_factory=list)
+    count: int = 0  # all of the group's units; `rows` holds the GROUP_LIMIT most urgent
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.rows)
 
 
 @dataclass
@@ -249,12 +260,16 @@ class TechnicianQueue:
 
     @property
     def mine_count(self) -> int:
-        return sum(len(g.rows) for g in self.groups)
+        return sum(g.count for g in self.groups)
+
+
+GROUP_LIMIT = 20  # cards per state: the queue shows the most urgent, the order list the rest
 
 
 def technician_queue(user, *, everyone: bool = False, now: datetime | None = None):
     """Units waiting to be picked up (overdue first) and the technician's own units by state
-    (with `everyone`, a supervisor sees every technician's). Constant queries."""
+    (with `everyone`, a supervisor sees every technician's): the LIST_LIMIT / GROUP_LIMIT most
+    urgent of each, with the counts of all. Constant queries, bounded rows whatever the load."""
     visible = RepairOrder.objects.visible_to(user)
     waiting_qs = visible.filter(state=OrderState.WAITING_PICKUP)
     waiting = attach_timers(
@@ -264,20 +279,28 @@ def technician_queue(user, *, everyone: bool = False, now: datetime | None = Non
     mine_qs = visible.filter(state__in=TECHNICIAN_STATES)
     if not everyone:
         mine_qs = mine_qs.filter(technician=user)
-    mine = attach_timers(
-        overdue_first(order_rows(mine_qs), quotes=True).prefetch_related(_open_quotes()),
-        now=now,
-        quotes=True,
+    counts = dict(mine_qs.order_by().values_list("state").annotate(n=Count("pk")))
+    ranked = (
+        with_urgency(order_rows(mine_qs), quotes=True)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("state")], order_by=urgency_order(quotes=True))
+        )
+        .filter(rank__lte=GROUP_LIMIT)
+        .order_by(*urgency_order(quotes=True))
+        .prefetch_related(_open_quotes())
     )
+    mine = attach_timers(ranked, now=now, quotes=True)
     labels = dict(OrderState.choices)
-    groups = [StateGroup(state, labels[state]) for state in TECHNICIAN_STATES]
+    groups = [
+        StateGroup(state, labels[state], count=counts.get(state, 0)) for state in TECHNICIAN_STATES
+    ]
     by_state = {g.state: g for g in groups}
     for order in mine:
         by_state[order.state].rows.append(order)
     return TechnicianQueue(
         waiting=waiting,
         waiting_count=waiting_qs.count(),
-        groups=[g for g in groups if g.rows],
+        groups=[g for g in groups if g.count],
         everyone=everyone,
     )
 

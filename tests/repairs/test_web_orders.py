@@ -208,6 +208,30 @@ def test_the_technicians_queue_runs_the_same_number_of_queries_for_2_and_8_units
     assert all(o.number in html for o in orders)
 
 
+def test_the_queue_shows_the_most_urgent_of_each_state_and_links_to_the_rest(
+    client, net, monkeypatch
+):
+    from repairs.selectors import orders as order_selectors
+
+    monkeypatch.setattr(order_selectors, "GROUP_LIMIT", 2)
+    lot = receive_lot(net, [f"U{i}" for i in range(5)], MONDAY)
+    orders = list(lot.orders.order_by("pk"))
+    client.force_login(net.tech)
+    with at(2026, 11, 24, 10):
+        for order in orders:
+            act(client, order, "pick_up")
+        html = client.get(reverse("repairs:technician_queue")).text
+    shown = [o for o in orders if f'id="order-{o.pk}"' in html]
+    assert len(shown) == 2  # two cards of five: the oldest limits first, then by id
+    assert shown == orders[:2]
+    assert "查看全部 5 台" in html and "mine=true" in html
+    listed = client.get(reverse("repairs:order_list"), {"state": "diagnosing", "mine": "true"})
+    assert all(o.number in listed.text for o in orders)
+    client.force_login(net.repair_sup)
+    others = client.get(reverse("repairs:order_list"), {"state": "diagnosing", "mine": "true"})
+    assert not any(o.number in others.text for o in orders)
+
+
 # --- quotes: raise, send, the dealer's consent ----------------------------------------------------
 
 
