@@ -6,10 +6,11 @@ from rest_framework import serializers
 
 from network.choices import Role
 from network.models import OrgUnit, PartnerToken, PrepaidEntry, RoleAssignment
+from service_ops.api.compiled import CompiledListSerializer, DisplayField
 
 
 class OrgUnitBriefSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField(source="kind")
 
     class Meta:
         model = OrgUnit
@@ -18,11 +19,12 @@ class OrgUnitBriefSerializer(serializers.ModelSerializer):
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    branch_kind_display = serializers.CharField(source="get_branch_kind_display", read_only=True)
+    kind_display = DisplayField(source="kind")
+    branch_kind_display = DisplayField(source="branch_kind")
     is_partner = serializers.BooleanField(read_only=True)
 
     class Meta:
+        list_serializer_class = CompiledListSerializer
         model = OrgUnit
         fields = [
             "id",
@@ -44,7 +46,7 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
 
 class PrepaidEntrySerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField(source="kind")
 
     class Meta:
         model = PrepaidEntry
@@ -74,7 +76,7 @@ class PrepaidLedgerSerializer(serializers.Serializer):
 
 
 class RoleAssignmentSerializer(serializers.ModelSerializer):
-    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    role_display = DisplayField(source="role")
     org_unit = OrgUnitBriefSerializer(read_only=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from service_ops.api.compiled import CompiledListSerializer, DisplayField, nested
 from service_ops.deadlines.models import OPEN_STATUSES, BallHolder, DeadlineStatus
 from service_ops.transitions.models import ActionChannel
 
@@ -47,7 +48,7 @@ class RepairLimitSerializer(serializers.Serializer):
         read_only=True, help_text=_("到期时间：第 N 个工作日的下班时间（Asia/Shanghai）")
     )
     status = serializers.ChoiceField(choices=DeadlineStatus.choices, read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField(source="status", choices=DeadlineStatus.choices)
     overdue = serializers.SerializerMethodField(help_text=_("进行中的时限已过到期时间"))
     paused = serializers.SerializerMethodField(help_text=_("暂停中（等待客户等外部一方）"))
     paused_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -58,7 +59,7 @@ class RepairLimitSerializer(serializers.Serializer):
         read_only=True,
         help_text=_("暂停时等待的一方；未暂停时为空"),
     )
-    ball_holder_display = serializers.CharField(source="get_ball_holder_display", read_only=True)
+    ball_holder_display = DisplayField(source="ball_holder", choices=BallHolder.choices)
     paused_seconds = serializers.SerializerMethodField(
         help_text=_("累计暂停秒数（含正在进行的暂停）")
     )
@@ -110,7 +111,7 @@ class RepairLimitSerializer(serializers.Serializer):
 
 class QuoteLineSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=QuoteLineKind.choices, read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField(source="kind")
 
     class Meta:
         model = QuoteLine
@@ -122,7 +123,7 @@ class QuoteSummarySerializer(serializers.ModelSerializer):
     """The order's current (newest) quote."""
 
     state = serializers.ChoiceField(choices=QuoteState.choices, read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = DisplayField(source="state")
     answer_due_at = serializers.SerializerMethodField(
         help_text=_("已发送待确认的报价须在此时间前答复（2 个工作日），否则不修退回")
     )
@@ -181,14 +182,14 @@ class RepairOrderSerializer(serializers.ModelSerializer):
     application = OrderApplicationSerializer(source="lot.application", read_only=True)
     lot = RepairLotBriefSerializer(read_only=True)
     state = serializers.ChoiceField(choices=OrderState.choices, read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = DisplayField(source="state")
     service_type = serializers.ChoiceField(
         choices=ServiceType.choices,
         allow_blank=True,
         read_only=True,
         help_text=_("服务类型；技术员判定前为空"),
     )
-    service_type_display = serializers.CharField(source="get_service_type_display", read_only=True)
+    service_type_display = DisplayField(source="service_type")
     in_warranty = serializers.BooleanField(
         read_only=True, allow_null=True, help_text=_("保修期内免费；未判定时为 null")
     )
@@ -202,6 +203,7 @@ class RepairOrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RepairOrder
+        list_serializer_class = CompiledListSerializer
         fields = [
             "id",
             "number",
@@ -240,16 +242,16 @@ class RepairOrderSerializer(serializers.ModelSerializer):
         deadline = self.context.get("limits", {}).get(order.pk)
         if deadline is None:
             return None
-        return RepairLimitSerializer(deadline, context=self.context).data
+        return nested(self, RepairLimitSerializer)(deadline)
 
     @extend_schema_field(QuoteSummarySerializer(allow_null=True))
     def get_quote(self, order):
         quote = current_quote(order)
-        return None if quote is None else QuoteSummarySerializer(quote, context=self.context).data
+        return None if quote is None else nested(self, QuoteSummarySerializer)(quote)
 
     @extend_schema_field(ShipmentSerializer(allow_null=True))
     def get_shipment(self, order):
-        return ShipmentSerializer(order).data if order.shipped_on else None
+        return nested(self, ShipmentSerializer)(order) if order.shipped_on else None
 
 
 class RepairOrderDetailSerializer(RepairOrderSerializer):
@@ -270,7 +272,7 @@ class RepairOrderDetailSerializer(RepairOrderSerializer):
 # --- reads: the quote ---------------------------------------------------------------------------
 class QuoteOrderSerializer(serializers.ModelSerializer):
     state = serializers.ChoiceField(choices=OrderState.choices, read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = DisplayField(source="state")
 
     class Meta:
         model = RepairOrder

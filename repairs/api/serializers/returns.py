@@ -16,6 +16,7 @@ from network.api.serializers import OrgUnitBriefSerializer
 from network.choices import OrgKind
 from network.models import OrgUnit
 from network.visibility import user_org_unit
+from service_ops.api.compiled import CompiledListSerializer, DisplayField
 from service_ops.transitions.models import ActionChannel
 
 from ...models import (
@@ -183,14 +184,15 @@ class ApprovalStepSerializer(serializers.ModelSerializer):
     """One signature of the current round. `due_at` is the pending step's time limit."""
 
     application = ApplicationBriefSerializer(read_only=True)
-    role_display = serializers.CharField(source="get_role_display", read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    role_display = DisplayField(source="role")
+    state_display = DisplayField(source="state")
     org_unit = OrgUnitBriefSerializer(read_only=True)
     signer = UserBriefSerializer(source="decided_by", read_only=True, allow_null=True)
     due_at = serializers.SerializerMethodField(help_text=_("待签步骤的签字时限"))
     overdue = serializers.SerializerMethodField(help_text=_("待签步骤已超过签字时限"))
 
     class Meta:
+        list_serializer_class = CompiledListSerializer
         model = ApprovalStep
         fields = [
             "id",
@@ -234,7 +236,7 @@ class ReceivedUnitSerializer(serializers.ModelSerializer):
 
 
 class DiscrepancySerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField(source="kind")
 
     class Meta:
         model = Discrepancy
@@ -283,8 +285,8 @@ class ReceiptSerializer(serializers.ModelSerializer):
 class ReturnApplicationSerializer(serializers.ModelSerializer):
     """A return application as partners and staff read it (list and detail alike)."""
 
-    platform_display = serializers.CharField(source="get_platform_display", read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    platform_display = DisplayField(source="platform")
+    state_display = DisplayField(source="state")
     branch = OrgUnitBriefSerializer(read_only=True)
     dealer = OrgUnitBriefSerializer(read_only=True, allow_null=True)
     applicant_unit = OrgUnitBriefSerializer(read_only=True)
@@ -301,6 +303,7 @@ class ReturnApplicationSerializer(serializers.ModelSerializer):
     receipt = ReceiptSerializer(source="*", read_only=True)
 
     class Meta:
+        list_serializer_class = CompiledListSerializer
         model = ReturnApplication
         fields = [
             "id",
@@ -366,3 +369,6 @@ class TransitionEntrySerializer(serializers.Serializer):
         if step is None:
             return None
         return {"id": step.pk, "round": step.round, "position": step.position, "name": step.name}
+
+    class Meta:
+        list_serializer_class = CompiledListSerializer
