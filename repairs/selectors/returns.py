@@ -24,6 +24,7 @@ from ..models import (
     Discrepancy,
     ReceivedUnit,
     ReturnApplication,
+    ReturnLine,
     ReturnPolicy,
 )
 
@@ -35,7 +36,17 @@ def application_list(user, *, filters: dict | None = None) -> QuerySet:
         ReturnApplication.objects.visible_to(user)
         .select_related("branch", "dealer", "applicant", "applicant_unit")
         .annotate(
-            unit_count=Count("lines"),
+            # per shown row (a subquery), not a GROUP BY over every visible application
+            unit_count=Coalesce(
+                Subquery(
+                    ReturnLine.objects.filter(application=OuterRef("pk"))
+                    .order_by()
+                    .values("application")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
             overdue=Exists(
                 Deadline.objects.filter(
                     owner_type__app_label="repairs",
