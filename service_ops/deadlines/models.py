@@ -251,6 +251,10 @@ class DeadlineLog(models.Model):
         CLOSE = "close", _("结束")
         CANCEL = "cancel", _("取消")
         REASSIGN = "reassign", _("转交")
+        # Written by the sweep, one per fired level (detail: the subject people were told).
+        WARN = "warn", _("预警")
+        BREACH = "breach", _("超期")
+        ESCALATE = "escalate", _("超期升级")
 
     deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="log")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -1,4 +1,4 @@
-"""The deadline sweep: set-based, a constant number of queries per batch (DESIGN §3.1).
+"""The deadline sweep: set-based, a constant number of statements per batch (DESIGN §3.1).
 
 1. claim running/breached timers with next_action_at <= now (FOR UPDATE SKIP LOCKED on PostgreSQL;
    SQLite drops skip_locked and serialises writers, the unique action rows still hold);
@@ -6,16 +6,21 @@
    come back are new, so a level fires once even when sweeps overlap;
 3. advance every claimed timer with one UPDATE ... FROM (VALUES ...) (also one whose action row
    already existed: its state is brought in line, so it never stays due and clogs the batches);
-4. let owners' handlers act on their lists, resolve recipients once per batch (org, role and
-   deputy maps), write notification rows (the outbox) in the same transaction, and nudge the sender
-   once on commit.
+4. let owners' handlers act on their lists (one savepoint per kind that has handlers), resolve
+   recipients (org, role and deputy maps, and how each person is reached: looked up once per sweep
+   and only for people and units a batch adds), then write the log rows and the notification rows
+   (the outbox) with one INSERT each, in the same transaction, and nudge the sender once on commit.
 
-`now` is a Python argument: time-machine does not move the database's now(). The calendar is pinned
-for the batch: one version check, however many timers.
+So a batch costs five statements (claim, actions, advance, log, outbox) plus what handlers do and a
+few look-ups the first time a person or unit shows up. `now` is a Python argument: time-machine
+does not move the database's now(). The calendar is pinned for the batch: one version check,
+however many timers. The statement helpers are shared with the benchmark's set-based floor
+(manage.py bench_deadlines), so the two differ only in the work the product does around them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,24 +28,27 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from service_ops.workcalendar import clock
 
 from . import timing
-from .models import ASSIGNEE, Deadline, DeadlineAction, DeadlineStatus
+from .models import ASSIGNEE, Deadline, DeadlineAction, DeadlineLog, DeadlineStatus
 from .registry import FiredAction, handlers_for
 
 logger = logging.getLogger(__name__)
 
-CLAIM_FIELDS = (
+# The claimed columns, in this order (the policy snapshot comes last, as text: equal snapshots are
+# parsed once, see _policy).
+CLAIM_COLUMNS = (
     "id",
     "kind",
     "status",
     "level",
     "cycle",
-    "policy_snapshot",
     "warn_at",
     "due_at",
     "breached_at",
@@ -50,6 +58,11 @@ CLAIM_FIELDS = (
     "assignee_id",
     "label",
 )
+BREACHED = DeadlineStatus.BREACHED.value
+LOG_KINDS = {
+    timing.WARNING: DeadlineLog.Kind.WARN.value,
+    timing.BREACH: DeadlineLog.Kind.BREACH.value,
+}
 
 
 @dataclass
@@ -68,9 +81,10 @@ def sweep_deadlines(
     now = now or timezone.now()
     batch_size = batch_size or settings.SERVICE_OPS["SWEEP_BATCH_SIZE"]
     result = SweepResult()
+    directory = _Directory(clock.local_date(now))
     for _batch in range(max_batches):
         with transaction.atomic():
-            claimed, fired, sent = _sweep_batch(now, batch_size)
+            claimed, fired, sent = _sweep_batch(now, batch_size, directory)
         result.batches += 1
         result.claimed += claimed
         result.fired += fired
@@ -80,68 +94,132 @@ def sweep_deadlines(
     return result
 
 
-def _claim(now: datetime, batch_size: int) -> list[dict]:
+def claim(now: datetime, batch_size: int) -> list[tuple]:
+    """Lock and read up to `batch_size` due timers, earliest first, skipping rows another sweep
+    holds: tuples of CLAIM_COLUMNS and the policy snapshot as JSON text."""
     qs = (
         Deadline.objects.filter(
             status__in=[DeadlineStatus.RUNNING, DeadlineStatus.BREACHED], next_action_at__lte=now
         )
         .order_by("next_action_at")
         .select_for_update(skip_locked=True, of=("self",))
-        .values(*CLAIM_FIELDS)
+        .annotate(snapshot_text=Cast("policy_snapshot", TextField()))
+        .values_list(*CLAIM_COLUMNS, "snapshot_text")
     )
     return list(qs[:batch_size])
 
 
-def _sweep_batch(now: datetime, batch_size: int) -> tuple[int, int, int]:
-    rows = _claim(now, batch_size)
+def _sweep_batch(now: datetime, batch_size: int, directory: _Directory) -> tuple[int, int, int]:
+    rows = claim(now, batch_size)
     if not rows:
         return 0, 0, 0
     with clock.pinned():
-        return _fire(rows, now)
+        return _fire(rows, now, directory)
 
 
-def _fire(rows: list[dict], now: datetime) -> tuple[int, int, int]:
-    plans = []  # (row, reached level or None, level, status, breached_at, next_action_at)
+# --- policies -------------------------------------------------------------------------------------
+
+
+class _Policy:
+    """A parsed policy snapshot with what the sweep asks of it per row precomputed: the highest
+    level, the escalation interval and who each level is addressed to."""
+
+    __slots__ = ("audience", "interval", "max_level", "snapshot")
+
+    def __init__(self, snapshot: dict):
+        self.snapshot = snapshot
+        self.max_level = timing.max_level(snapshot)
+        self.interval = int(snapshot.get("escalation_interval") or 1)
+        self.audience = {
+            (level, has): timing.audience(snapshot, level, has_assignee=has)
+            for level in range(1, self.max_level + 1)
+            for has in (True, False)
+        }
+
+    def advance(self, level: int, warn: datetime, due: datetime, now: datetime):
+        """(reached, new level, next action): timing.level_reached and timing.next_action_at in
+        one walk. The level whose moment is still ahead gives the next action; None past the
+        last level."""
+        reached = None
+        candidate = level + 1
+        while candidate <= self.max_level:
+            if candidate == timing.WARNING:
+                moment = warn
+            elif candidate == timing.BREACH:
+                moment = due
+            else:
+                moment = clock.add_working_days(due, (candidate - timing.BREACH) * self.interval)
+            if moment > now:
+                return reached, reached or level, moment
+            reached = candidate
+            candidate += 1
+        return reached, reached or level, None
+
+
+_policies: dict[str, _Policy] = {}
+
+
+def _policy(text: str | dict) -> _Policy:
+    """The parsed snapshot, once per distinct text (timers of one policy version share it)."""
+    if isinstance(text, dict):  # a backend that hands JSON back parsed
+        return _Policy(text)
+    policy = _policies.get(text)
+    if policy is None:
+        if len(_policies) > 10_000:
+            _policies.clear()
+        policy = _policies[text] = _Policy(json.loads(text))
+    return policy
+
+
+# --- one batch ------------------------------------------------------------------------------------
+
+
+def _fire(rows: list[tuple], now: datetime, directory: _Directory) -> tuple[int, int, int]:
+    updates = []  # (id, level, status, breached_at, next_action_at)
+    reached_rows = []  # (row, policy, reached)
     for row in rows:
-        snap = row["policy_snapshot"]
-        reached = timing.level_reached(snap, row["level"], row["warn_at"], row["due_at"], now)
-        level = reached if reached is not None else row["level"]
-        status = row["status"]
-        breached_at = row["breached_at"]
-        if level >= timing.BREACH:
-            status = DeadlineStatus.BREACHED
-            breached_at = breached_at or row["due_at"]
-        nxt = timing.next_action_at(snap, level, row["warn_at"], row["due_at"])
-        plans.append((row, reached, level, status, breached_at, nxt))
+        (pk, _kind, status, level, cycle, warn, due, breached_at, *_rest, text) = row
+        policy = _policy(text)
+        reached, new_level, nxt = policy.advance(level, warn, due, now)
+        if new_level >= timing.BREACH:
+            status = BREACHED
+            breached_at = breached_at or due
+        updates.append((pk, new_level, status, breached_at, nxt))
+        if reached is not None:
+            reached_rows.append((row, policy, reached))
 
-    new_actions = _insert_actions(
-        [(p[0]["id"], p[0]["cycle"], p[1]) for p in plans if p[1] is not None], now
-    )
-    _advance([(p[0]["id"], p[2], p[3], p[4], p[5]) for p in plans])
+    new_actions = insert_actions([(r[0], r[4], reached) for r, _p, reached in reached_rows], now)
+    advance(updates)
 
-    fired = [
-        FiredAction(
-            deadline_id=row["id"],
-            kind=row["kind"],
-            owner_type_id=row["owner_type_id"],
-            owner_id=row["owner_id"],
-            org_unit_id=row["org_unit_id"],
-            assignee_id=row["assignee_id"],
-            level=reached,
-            previous_level=row["level"],
-            label=row["label"],
-            due_at=row["due_at"],
-            breached_now=reached >= timing.BREACH > row["level"],
-            cycle=row["cycle"],
+    fired: list[FiredAction] = []
+    policies: dict[int, _Policy] = {}
+    for row, policy, reached in reached_rows:
+        if (row[0], reached) not in new_actions:
+            continue
+        (pk, kind, _s, level, cycle, _w, due, _b, owner_type, owner, unit, assignee, label) = row[
+            :-1
+        ]
+        fired.append(
+            FiredAction(
+                deadline_id=pk,
+                kind=kind,
+                owner_type_id=owner_type,
+                owner_id=owner,
+                org_unit_id=unit,
+                assignee_id=assignee,
+                level=reached,
+                previous_level=level,
+                label=label,
+                due_at=due,
+                breached_now=reached >= timing.BREACH > level,
+                cycle=cycle,
+            )
         )
-        for row, reached, *_rest in plans
-        if reached is not None and (row["id"], reached) in new_actions
-    ]
+        policies[pk] = policy
     if not fired:
         return len(rows), 0, 0
     _run_handlers(fired)
-    snapshots = {row["id"]: row["policy_snapshot"] for row in rows}
-    sent = _notify(fired, snapshots, now)
+    sent = _notify_and_log(fired, policies, now, directory)
     return len(rows), len(fired), sent
 
 
@@ -160,8 +238,12 @@ def _run_handlers(fired: list[FiredAction]) -> None:
                 )
 
 
-def _insert_actions(actions: list[tuple[int, int, int]], now: datetime) -> set[tuple[int, int]]:
-    """Insert the action rows; return the (deadline_id, level) pairs that are new."""
+# --- the statements (shared with the benchmark's floor) -------------------------------------------
+
+
+def insert_actions(actions: list[tuple[int, int, int]], now: datetime) -> set[tuple[int, int]]:
+    """Insert the (deadline_id, cycle, level) action rows with one INSERT ... ON CONFLICT DO
+    NOTHING RETURNING; return the (deadline_id, level) pairs that are new."""
     if not actions:
         return set()
     table = connection.ops.quote_name(DeadlineAction._meta.db_table)
@@ -169,30 +251,38 @@ def _insert_actions(actions: list[tuple[int, int, int]], now: datetime) -> set[t
     placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(actions))
     params: list = []
     for deadline_id, cycle, level in actions:
-        params += [deadline_id, cycle, level, fired_at]
+        params += (deadline_id, cycle, level, fired_at)
     sql = (
         f"INSERT INTO {table} (deadline_id, cycle, level, fired_at) VALUES {placeholders} "  # noqa: S608
         "ON CONFLICT DO NOTHING RETURNING deadline_id, level"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {(r[0], r[1]) for r in cursor.fetchall()}
+        return set(map(tuple, cursor.fetchall()))
 
 
-def _advance(updates: list[tuple]) -> None:
-    """One UPDATE ... FROM (VALUES ...) for the whole batch."""
+def advance(updates: list[tuple]) -> None:
+    """Advance the claimed timers, (id, level, status, breached_at, next_action_at) each, with one
+    UPDATE ... FROM (VALUES ...)."""
+    if not updates:
+        return
     table = connection.ops.quote_name(Deadline._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
-    if connection.vendor == "postgresql":
-        row = "(%s::bigint, %s::smallint, %s::varchar, %s::timestamptz, %s::timestamptz)"
-    else:
-        row = "(%s, %s, %s, %s, %s)"
     params: list = []
-    for deadline_id, level, status, breached_at, nxt in updates:
-        params += [deadline_id, level, str(status), adapt(breached_at), adapt(nxt)]
+    if connection.vendor == "postgresql":
+        # Typed on the first row only: PostgreSQL takes the column types of a VALUES list from
+        # it, and psycopg2 adapts aware datetimes itself.
+        first = "(%s::bigint, %s::smallint, %s::varchar, %s::timestamptz, %s::timestamptz)"
+        values = ", ".join([first] + ["(%s, %s, %s, %s, %s)"] * (len(updates) - 1))
+        for row in updates:
+            params += row
+    else:
+        adapt = connection.ops.adapt_datetimefield_value
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(updates))
+        for deadline_id, level, status, breached_at, nxt in updates:
+            params += (deadline_id, level, status, adapt(breached_at), adapt(nxt))
     sql = (
         f"WITH v(id, level, status, breached_at, next_action_at) AS "  # noqa: S608
-        f"(VALUES {', '.join([row] * len(updates))}) "
+        f"(VALUES {values}) "
         f"UPDATE {table} SET level = v.level, status = v.status, "
         f"breached_at = COALESCE({table}.breached_at, v.breached_at), "
         f"next_action_at = v.next_action_at FROM v WHERE {table}.id = v.id"
@@ -201,96 +291,180 @@ def _advance(updates: list[tuple]) -> None:
         cursor.execute(sql, params)
 
 
-def _recipients(fired: list[FiredAction], snapshots: dict[int, dict], now: datetime) -> dict:
-    """{deadline_id: [user ids]} for the fired actions, with a constant number of queries:
-    the warning and the breach go to the assignee (and the deputies of an assignee who delegated
-    all roles); each escalation goes to the holders of the chain's role for the timer's org unit
-    (found there or at the nearest ancestor that has one) and their active deputies."""
-    from network.models import Delegation, OrgUnit
-    from network.selectors import role_holders_map
+def insert_log(rows: list[tuple[int, str, datetime, str]], now: datetime) -> None:
+    """One DeadlineLog row per fired action, (deadline_id, kind, due_at, detail) each, with one
+    INSERT (unnest of one array per column on PostgreSQL)."""
+    if not rows:
+        return
+    ops = connection.ops
+    table = ops.quote_name(DeadlineLog._meta.db_table)
+    columns = "deadline_id, kind, at, due_after, detail"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids, kinds, dues, details = (list(c) for c in zip(*rows, strict=True))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608
+                "SELECT i, k, %s::timestamptz, d, t FROM unnest("
+                "%s::bigint[], %s::varchar[], %s::timestamptz[], %s::varchar[]) AS x(i, k, d, t)",
+                [now, ids, kinds, dues, details],
+            )
+            return
+        at = ops.adapt_datetimefield_value(now)
+        for first in range(0, len(rows), 500):
+            chunk = rows[first : first + 500]
+            params: list = []
+            for deadline_id, kind, due, detail in chunk:
+                params += (deadline_id, kind, at, ops.adapt_datetimefield_value(due), detail)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
+                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk)),
+                params,
+            )
 
-    on = clock.local_date(now)
-    audiences = {
-        a.deadline_id: timing.audience(
-            snapshots[a.deadline_id], a.level, has_assignee=a.assignee_id is not None
-        )
-        for a in fired
-    }
-    unit_ids = {
-        a.org_unit_id for a in fired if a.org_unit_id and audiences[a.deadline_id] != ASSIGNEE
-    }
-    units = OrgUnit.objects.in_bulk(unit_ids) if unit_ids else {}
+
+# --- who is told ----------------------------------------------------------------------------------
+
+
+class _Directory:
+    """Who holds a role for an org unit (and their deputies), the deputies of assignees who
+    delegated all their roles, and how each person is reached, as of one sweep's day. Kept for the
+    whole sweep: a batch looks up only the units, roles and people that earlier batches did not,
+    so a long sweep costs these queries once, not once per batch."""
+
+    def __init__(self, on):
+        self.on = on
+        self.holders: dict[tuple[str, int], list[int]] = {}
+        self.deputies: dict[int, list[int]] = {}
+        self.reach: dict = {}
+        self.looked_up: set[int] = set()
+
+    def role_holders(self, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], list[int]]:
+        missing = pairs - self.holders.keys()
+        if missing:
+            from network.models import OrgUnit
+            from network.selectors import role_holders_map
+
+            units = OrgUnit.objects.in_bulk({unit_id for _role, unit_id in missing})
+            found = role_holders_map(
+                {(role, units[unit_id]) for role, unit_id in missing if unit_id in units},
+                on=self.on,
+            )
+            for key in missing:
+                self.holders[key] = [u.pk for u in found.get(key, ())]
+        return self.holders
+
+    def deputies_of(self, principals: set[int]) -> dict[int, list[int]]:
+        missing = principals - self.deputies.keys()
+        if missing:
+            from network.models import Delegation
+
+            for principal in missing:
+                self.deputies[principal] = []
+            for principal, deputy in Delegation.objects.filter(
+                principal_id__in=missing, role="", starts_on__lte=self.on, ends_on__gte=self.on
+            ).values_list("principal_id", "deputy_id"):
+                self.deputies[principal].append(deputy)
+        return self.deputies
+
+    def reach_of(self, user_ids: set[int]) -> dict:
+        """{user id: Reach} of the active users looked up so far (an inactive one is absent)."""
+        missing = user_ids - self.looked_up
+        if missing:
+            from service_ops.notifications.services import reach_of
+
+            self.reach.update(reach_of(missing))
+            self.looked_up |= missing
+        return self.reach
+
+
+def _recipients(
+    fired: list[FiredAction], policies: dict[int, _Policy], directory: _Directory
+) -> list[list[int]]:
+    """The user ids to tell of each fired action (same order): the warning and the breach go to
+    the assignee (and the deputies of an assignee who delegated all roles); each escalation goes
+    to the holders of the chain's role for the timer's org unit (found there or at the nearest
+    ancestor that has one) and their active deputies."""
+    audiences = [
+        policies[a.deadline_id].audience[(a.level, a.assignee_id is not None)] for a in fired
+    ]
     pairs = {
-        (audiences[a.deadline_id], units[a.org_unit_id])
-        for a in fired
-        if audiences[a.deadline_id] != ASSIGNEE and a.org_unit_id in units
+        (who, a.org_unit_id)
+        for a, who in zip(fired, audiences, strict=True)
+        if who != ASSIGNEE and a.org_unit_id
     }
-    holders = role_holders_map(pairs, on=on)
+    holders = directory.role_holders(pairs) if pairs else {}
     told_assignees = {
         a.assignee_id
-        for a in fired
-        if a.assignee_id and (audiences[a.deadline_id] == ASSIGNEE or a.breached_now)
+        for a, who in zip(fired, audiences, strict=True)
+        if a.assignee_id and (who == ASSIGNEE or a.breached_now)
     }
-    deputies: dict[int, list[int]] = defaultdict(list)
-    if told_assignees:
-        for principal, deputy in Delegation.objects.filter(
-            principal_id__in=told_assignees, role="", starts_on__lte=on, ends_on__gte=on
-        ).values_list("principal_id", "deputy_id"):
-            deputies[principal].append(deputy)
+    deputies = directory.deputies_of(told_assignees) if told_assignees else {}
 
-    result: dict[int, list[int]] = {}
+    result: list[list[int]] = []
     unheard: dict[tuple[str, int | None], int] = defaultdict(int)
-    for a in fired:
-        who = audiences[a.deadline_id]
+    for a, who in zip(fired, audiences, strict=True):
         recipients: list[int] = []
         if who != ASSIGNEE:
-            recipients += [u.pk for u in holders.get((who, a.org_unit_id), [])]
+            recipients += holders.get((who, a.org_unit_id), ())
             if not recipients:
                 unheard[(who, a.org_unit_id)] += 1
         if a.assignee_id and (who == ASSIGNEE or a.breached_now):
             # The assignee hears of the warning and of the breach itself, whoever else does.
-            recipients += [a.assignee_id, *deputies.get(a.assignee_id, [])]
+            recipients.append(a.assignee_id)
+            recipients += deputies.get(a.assignee_id, ())
         recipients += a.extra_recipient_ids
-        result[a.deadline_id] = list(dict.fromkeys(recipients))
+        result.append(list(dict.fromkeys(recipients)) if len(recipients) > 1 else recipients)
     for (who, unit_id), count in unheard.items():
         logger.warning("%d escalations: nobody holds %s for org unit %s", count, who, unit_id)
     return result
 
 
-def _notify(fired: list[FiredAction], snapshots: dict[int, dict], now: datetime) -> int:
+def _notify_and_log(
+    fired: list[FiredAction], policies: dict[int, _Policy], now: datetime, directory: _Directory
+) -> int:
     from service_ops.notifications.services import NotificationSpec, notify_many
 
-    recipients = _recipients(fired, snapshots, now)
-    specs = []
+    recipients = _recipients(fired, policies, directory)
     with translation.override(settings.LANGUAGE_CODE):
         warning = _("即将到期：%(label)s")
         breach = _("已超期：%(label)s")
         escalated = _("超期升级（第 %(n)d 级）：%(label)s")
         due_text = _("到期时间：%(due)s")
-    for a in fired:
+    escalate = DeadlineLog.Kind.ESCALATE.value
+    bodies: dict[datetime, str] = {}
+    specs = []
+    log_rows = []
+    for a, told in zip(fired, recipients, strict=True):
         if a.level == timing.WARNING:
             subject = warning % {"label": a.label}
         elif a.level == timing.BREACH:
             subject = breach % {"label": a.label}
         else:
             subject = escalated % {"n": a.level - timing.BREACH, "label": a.label}
-        body = due_text % {"due": a.due_at.astimezone(clock.ZONE).strftime("%Y-%m-%d %H:%M")}
-        for recipient in recipients[a.deadline_id]:
+        log_rows.append((a.deadline_id, LOG_KINDS.get(a.level, escalate), a.due_at, subject[:255]))
+        body = bodies.get(a.due_at)
+        if body is None:
+            local = a.due_at.astimezone(clock.ZONE).strftime("%Y-%m-%d %H:%M")
+            body = bodies[a.due_at] = due_text % {"due": local}
+        url = f"/deadlines/{a.deadline_id}/"
+        # Within the recipient's working hours; a supervisor may take escalations as a daily
+        # digest instead. The warning and the breach ask the person who holds the work to act
+        # (待办, done when the work moves on); escalations inform the chain above (知会).
+        escalation = a.level > timing.BREACH
+        for recipient in told:
             specs.append(
                 NotificationSpec(
                     recipient_id=recipient,
                     subject=subject,
                     body=body,
-                    url=f"/deadlines/{a.deadline_id}/",
+                    url=url,
                     category="deadline",
-                    # Within the recipient's working hours; a supervisor may take escalations
-                    # as a daily digest instead.
-                    escalation=a.level > timing.BREACH,
+                    escalation=escalation,
                     source_type_id=a.owner_type_id,
                     source_id=a.owner_id,
-                    # The warning and the breach ask the person who holds the work to act (待办,
-                    # done when the work moves on); escalations inform the chain above (知会).
-                    needs_action=a.level <= timing.BREACH,
+                    needs_action=not escalation,
                 )
             )
-    return notify_many(specs, now=now)
+    insert_log(log_rows, now)
+    reach = directory.reach_of({s.recipient_id for s in specs}) if specs else {}
+    return notify_many(specs, now=now, reach=reach)

@@ -59,30 +59,77 @@ def next_digest_moment(now: datetime) -> datetime:
     return clock.opening(clock.nth_working_day_after(day, 1))
 
 
-def notify_many(specs: list[NotificationSpec], *, now: datetime | None = None) -> int:
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """How an active recipient is reached besides in-app: e-mail, SMS, and whether escalations
+    go to the daily digest. `profiled` is False for a user without a staff profile (in-app only)."""
+
+    profiled: bool
+    email: bool
+    sms: bool
+    digest: bool
+
+
+def reach_of(user_ids) -> dict[int, Reach]:
+    """{user id: Reach} of the active users among `user_ids`, in one query."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = (
+        get_user_model()
+        .objects.filter(pk__in=ids, is_active=True)
+        .values_list(
+            "pk",
+            "email",
+            "profile__pk",
+            "profile__email_notifications",
+            "profile__sms_notifications",
+            "profile__phone",
+            "profile__escalation_digest",
+        )
+    )
+    return {
+        pk: Reach(
+            profiled=profile is not None,
+            email=bool(profile is not None and by_email and email),
+            sms=bool(profile is not None and by_sms and phone),
+            digest=bool(profile is not None and digest),
+        )
+        for pk, email, profile, by_email, by_sms, phone, digest in rows
+    }
+
+
+def notify_many(
+    specs: list[NotificationSpec],
+    *,
+    now: datetime | None = None,
+    reach: dict[int, Reach] | None = None,
+) -> int:
     """Write in-app rows for every spec and e-mail/SMS rows per the recipient's preferences, in
     the caller's transaction (the outbox); nudge the sender when it commits. E-mail and SMS wait
     for working hours unless urgent; an escalation to someone who takes the daily digest becomes
-    a digest row (no SMS). Returns rows written."""
+    a digest row (no SMS). Returns rows written. `reach` (reach_of of every recipient, e.g. kept
+    by the sweep across its batches) saves the query; a recipient missing from it is inactive."""
     if not specs:
         return 0
     now = now or timezone.now()
-    users = (
-        get_user_model().objects.select_related("profile").in_bulk({s.recipient_id for s in specs})
-    )
+    if reach is None:
+        reach = reach_of({s.recipient_id for s in specs})
     with clock.pinned():
         office_time = next_working_moment(now)
         digest_time = next_digest_moment(now)
     # Every timestamp of a call is one of three moments: rows carry an index into `moments`.
     moments = (now, office_time, digest_time)
+    when = NOW if office_time <= now else OFFICE
     rows: list[tuple] = []
+    append = rows.append
     sendable_now = False
     for spec in specs:
-        user = users.get(spec.recipient_id)
-        if user is None or not user.is_active:
+        how = reach.get(spec.recipient_id)
+        if how is None:  # inactive or unknown
             continue
         common = (
-            user.pk,
+            spec.recipient_id,
             spec.category,
             spec.subject[:200],
             spec.body,
@@ -93,21 +140,19 @@ def notify_many(specs: list[NotificationSpec], *, now: datetime | None = None) -
             spec.needs_action,
             spec.task_state[:32],
         )
-        rows.append((*common, IN_APP, False, NOW))
-        profile = getattr(user, "profile", None)
-        if profile is None:
+        append((*common, IN_APP, False, NOW))
+        if not how.profiled:
             continue
-        when = NOW if spec.urgent or office_time <= now else OFFICE
-        to_digest = spec.escalation and profile.escalation_digest and not spec.urgent
-        if profile.email_notifications and user.email:
+        to_digest = spec.escalation and how.digest and not spec.urgent
+        if how.email:
             if to_digest:
-                rows.append((*common, EMAIL, True, DIGEST))
+                append((*common, EMAIL, True, DIGEST))
             else:
-                rows.append((*common, EMAIL, False, when))
-                sendable_now = sendable_now or when == NOW
-        if profile.sms_notifications and profile.phone and not to_digest:
-            rows.append((*common, SMS, False, when))
-            sendable_now = sendable_now or when == NOW
+                append((*common, EMAIL, False, NOW if spec.urgent else when))
+                sendable_now = sendable_now or spec.urgent or when == NOW
+        if how.sms and not to_digest:
+            append((*common, SMS, False, NOW if spec.urgent else when))
+            sendable_now = sendable_now or spec.urgent or when == NOW
     _insert_rows(rows, moments)
     if sendable_now:
         from .tasks import send_pending_notifications

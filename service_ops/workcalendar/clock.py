@@ -4,12 +4,16 @@ Counting rule: "N working days" from a moment ends at the cut-off (default 18:00
 the Nth working day *after* that moment's local date; the start date itself never counts, whether
 or not it is a working day.
 
-Each process keeps a sorted list of working-day ordinals and bisects it; the list is reloaded when
-the stored calendar version changes (checked at most every CALENDAR_VERSION_TTL seconds, and at
-once in the process that made the edit). Code that does many calculations in one go (the sweep, a
-recompute) wraps them in `pinned()`: one version check, one consistent calendar for the whole
-batch. A date outside the seeded years seeds that year (and any gap before it) on demand, as
-provisional when the official schedule is not known yet: nothing raises because a year is unknown.
+Each process keeps a sorted list of working-day ordinals and bisects it, plus, for the hot path
+(`add_working_days`), two arrays precomputed once per load: for every day of the seeded years the
+position of the first working day after it, and each working day's cut-off as a ready datetime.
+An addition inside the seeded years is then two list lookups, with no date or datetime built.
+The lists are reloaded when the stored calendar version changes (checked at most every
+CALENDAR_VERSION_TTL seconds, and at once in the process that made the edit). Code that does
+many calculations in one go (the sweep, a recompute) wraps them in `pinned()`: one version check,
+one consistent calendar for the whole batch. A date outside the seeded years seeds that year (and
+any gap before it) on demand, as provisional when the official schedule is not known yet: nothing
+raises because a year is unknown.
 """
 
 from __future__ import annotations
@@ -19,14 +23,20 @@ import time as _time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 
 ZONE = ZoneInfo("Asia/Shanghai")
+# Asia/Shanghai has kept UTC+8 without daylight saving since 1991-09-15: from 1992 on a moment's
+# local day is its distance from the local epoch in whole days, whatever zone it is expressed in.
+_LOCAL_EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone(timedelta(hours=8)))
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_FIXED_OFFSET_FROM = date(1992, 1, 1).toordinal() - _EPOCH_ORDINAL
 
 
 def _parse_hhmm(value: str) -> time:
@@ -95,11 +105,38 @@ class _Snapshot:
     end: time  # the cut-off when last checked
     first_ordinal: int = 0
     last_ordinal: int = -1
+    # For each day first_ordinal..last_ordinal: bisect_right(ordinals, day), i.e. the position
+    # of the first working day after it (only when contiguous).
+    after: list[int] = field(default_factory=list, repr=False)
+    # The cut-off of each working day (ordinals[i]) as an aware datetime, for `cutoffs_end`.
+    cutoffs: list[datetime] = field(default_factory=list, repr=False)
+    cutoffs_end: time | None = None
+    # (first_ordinal, last_ordinal, after, cutoffs) when contiguous, else None: one attribute
+    # read for add_working_days.
+    fast: tuple | None = field(default=None, repr=False)
 
     def __post_init__(self):
         if self.last_year >= self.first_year:
             self.first_ordinal = date(self.first_year, 1, 1).toordinal()
             self.last_ordinal = date(self.last_year, 12, 31).toordinal()
+        if self.contiguous:
+            after, i, ordinals = [], 0, self.ordinals
+            for day in range(self.first_ordinal, self.last_ordinal + 1):
+                while i < len(ordinals) and ordinals[i] <= day:
+                    i += 1
+                after.append(i)
+            self.after = after
+        self.set_end(self.end)
+
+    def set_end(self, end: time) -> None:
+        """The cut-off in force (a settings override may change it): rebuild the ready cut-offs
+        when it differs from the one they were built for."""
+        self.end = end
+        if self.contiguous and self.cutoffs_end != end:
+            combine, fromordinal = datetime.combine, date.fromordinal
+            self.cutoffs = [combine(fromordinal(o), end, tzinfo=ZONE) for o in self.ordinals]
+            self.cutoffs_end = end
+            self.fast = (self.first_ordinal, self.last_ordinal, self.after, self.cutoffs)
 
     def covers(self, first_year: int, last_year: int) -> bool:
         return self.contiguous and self.first_year <= first_year and last_year <= self.last_year
@@ -189,7 +226,8 @@ def _fresh() -> _Snapshot:
                 calendar_seed_year(year)
             snap = _load(_stored_version())
     else:
-        snap.checked_at, snap.ttl, snap.end = _monotonic(), _ttl(), workday_end()
+        snap.checked_at, snap.ttl = _monotonic(), _ttl()
+        snap.set_end(workday_end())
     return _remember(snap)
 
 
@@ -264,21 +302,51 @@ def working_days_in(first: date, last: date) -> int:
     )
 
 
+def local_ordinal(moment: datetime) -> int:
+    """The ordinal of the moment's Asia/Shanghai date (`local_date(moment).toordinal()`), without
+    building a date: a moment already in the zone gives it directly, any other aware moment from
+    1992 on by its whole days since the local epoch."""
+    tz = moment.tzinfo
+    if tz is ZONE:
+        return moment.toordinal()
+    if tz is None:
+        local_date(moment)  # raises
+    days = (moment - _LOCAL_EPOCH).days
+    if days >= _FIXED_OFFSET_FROM:
+        return days + _EPOCH_ORDINAL
+    return moment.astimezone(ZONE).toordinal()
+
+
 def add_working_days(moment: datetime, n: int) -> datetime:
     """The cut-off of the Nth working day after the moment's local date (n = 0: the moment).
-    The hot path of the sweep and of every list with due dates: one bisect when the answer lies
-    inside the seeded years, the general path otherwise."""
+    The hot path of the sweep and of every list with due dates: inside the seeded years it is two
+    list lookups (the precomputed position after the day, the ready cut-off); the general path
+    otherwise. (local_ordinal and _fresh are inlined: this runs millions of times.)"""
     if n <= 0:
         return moment
-    if moment.tzinfo is None:
-        local_date(moment)  # raises
-    ordinal = moment.astimezone(ZONE).toordinal()
-    snap = _fresh()
-    if snap.contiguous and snap.first_ordinal <= ordinal <= snap.last_ordinal:
-        ordinals = snap.ordinals
-        i = bisect_right(ordinals, ordinal) + n - 1
-        if i < len(ordinals):
-            return datetime.combine(date.fromordinal(ordinals[i]), snap.end, tzinfo=ZONE)
+    tz = moment.tzinfo
+    if tz is ZONE:
+        ordinal = moment.toordinal()
+    else:
+        if tz is None:
+            local_date(moment)  # raises
+        days = (moment - _LOCAL_EPOCH).days
+        if days >= _FIXED_OFFSET_FROM:
+            ordinal = days + _EPOCH_ORDINAL
+        else:
+            ordinal = moment.astimezone(ZONE).toordinal()
+    snap = _pin.snap
+    if snap is None:
+        snap = _snapshot
+        if snap is None or _monotonic() - snap.checked_at >= snap.ttl or _pin.depth:
+            snap = _fresh()
+    fast = snap.fast
+    if fast is not None:
+        first, last, after, cutoffs = fast
+        if first <= ordinal <= last:
+            i = after[ordinal - first] + n - 1
+            if i < len(cutoffs):
+                return cutoffs[i]
     return cutoff(nth_working_day_after(date.fromordinal(ordinal), n))
 
 

@@ -2,8 +2,9 @@
 nothing is due, once-only actions when sweepers overlap, the outbox written in the sweep's own
 transaction, and the partial index."""
 
+import random
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,16 +16,17 @@ from django.test.utils import CaptureQueriesContext
 
 from network.choices import BranchKind, OrgKind, Role
 from network.models import OrgUnit, RoleAssignment, StaffProfile
-from service_ops.deadlines import registry
+from service_ops.deadlines import registry, timing
 from service_ops.deadlines.models import (
     Deadline,
     DeadlineAction,
+    DeadlineLog,
     DeadlinePolicy,
     DeadlineStatus,
     LimitUnit,
 )
 from service_ops.deadlines.services import deadline_pause, deadline_start
-from service_ops.deadlines.sweep import sweep_deadlines
+from service_ops.deadlines.sweep import _Policy, sweep_deadlines
 from service_ops.notifications.models import Channel, Notification
 from service_ops.workcalendar import clock
 
@@ -336,3 +338,78 @@ def test_a_warning_at_the_cut_off_is_mailed_at_the_next_opening(org):
 
     email = Notification.objects.get(channel=Channel.EMAIL)
     assert email.send_after == at(2026, 10, 10, 8, 30)  # the make-up Saturday
+
+
+def test_later_batches_of_a_sweep_look_up_no_one_again(org):
+    """Recipients (role holders, deputies, how each person is reached) are looked up once per
+    sweep for the people and units a batch adds: a batch of known people costs five statements
+    (claim, actions, advance, log, outbox)."""
+    for _ in range(30):
+        start(org, STARTS[3])  # first escalation: the supervisor and, breached now, the tech
+
+    with CaptureQueriesContext(connection) as captured:
+        result = sweep_deadlines(now=NOW, batch_size=10)
+
+    assert (result.claimed, result.fired, result.batches) == (30, 30, 4)
+    per_batch = [q for q in statements(captured) if "service_ops_calendarversion" not in q]
+    claims = [i for i, q in enumerate(per_batch) if 'FROM "service_ops_deadline" WHERE' in q]
+    assert len(claims) == 4
+    second, third = claims[1], claims[2]
+    assert third - second == 5
+    assert in_app(org.supervisor) == 30
+
+
+# --- the log ----------------------------------------------------------------------------------
+
+
+def test_each_fired_level_leaves_one_log_row_with_what_people_were_told(org):
+    timers = {level: start(org, STARTS[level]) for level in (1, 2, 3, 4)}
+
+    sweep_deadlines(now=NOW)
+    sweep_deadlines(now=NOW)  # nothing new: no new rows
+
+    fired = DeadlineLog.objects.exclude(kind=DeadlineLog.Kind.START)
+    assert sorted(fired.values_list("deadline_id", "kind", "detail")) == sorted(
+        [
+            (timers[1].pk, "warn", "即将到期：返修单"),
+            (timers[2].pk, "breach", "已超期：返修单"),
+            (timers[3].pk, "escalate", "超期升级（第 1 级）：返修单"),
+            (timers[4].pk, "escalate", "超期升级（第 2 级）：返修单"),
+        ]
+    )
+    assert set(fired.values_list("at", flat=True)) == {NOW}
+    assert all(log.due_after == log.deadline.due_at for log in fired.select_related("deadline"))
+
+
+def test_a_level_another_sweeper_fired_leaves_no_second_log_row(org):
+    deadline = start(org, STARTS[1])
+    DeadlineAction.objects.create(deadline=deadline, cycle=0, level=1, fired_at=NOW)
+
+    sweep_deadlines(now=NOW)
+
+    assert not DeadlineLog.objects.exclude(kind=DeadlineLog.Kind.START).exists()
+
+
+def test_the_sweeps_one_walk_matches_level_reached_and_next_action_at(org):
+    """The sweep computes the reached level and the next action in one walk (_Policy.advance);
+    it must agree with timing.level_reached and timing.next_action_at."""
+    rng = random.Random(5)
+    snapshots = [
+        {"escalation_chain": ["assignee", "repair_supervisor", "head_of_cs"]},
+        {"escalation_chain": ["assignee", "head_of_cs"], "escalation_interval": 2},
+        {"escalation_chain": ["call_agent"]},
+        {"escalation_chain": []},
+    ]
+    for _ in range(2000):
+        snapshot = rng.choice(snapshots)
+        policy = _Policy(snapshot)
+        due = datetime(2026, 3, 2, 18, tzinfo=SH) + timedelta(hours=rng.randrange(24 * 120))
+        warn = due - timedelta(hours=rng.randrange(0, 72))
+        now = due + timedelta(hours=rng.randrange(-96, 24 * 20))
+        level = rng.randrange(0, timing.max_level(snapshot) + 1)
+
+        reached, new_level, nxt = policy.advance(level, warn, due, now)
+
+        assert reached == timing.level_reached(snapshot, level, warn, due, now)
+        assert new_level == (reached or level)
+        assert nxt == timing.next_action_at(snapshot, new_level, warn, due)
