@@ -40,6 +40,24 @@ def subtree_ids(unit) -> list[int]:
     return sorted(pk for ids in subtree_kinds(unit).values() for pk in ids)
 
 
+def units_under(paths) -> dict[str, list[int]]:
+    """{path: ids of the unit with that path and every unit below it}, one query for all."""
+    from .models import OrgUnit
+
+    paths = sorted(set(paths))
+    if not paths:
+        return {}
+    q = Q()
+    for path in paths:
+        q |= Q(path__startswith=path)
+    found: dict[str, list[int]] = {path: [] for path in paths}
+    for pk, unit_path in OrgUnit.objects.filter(q).values_list("id", "path"):
+        for path in paths:
+            if unit_path.startswith(path):
+                found[path].append(pk)
+    return found
+
+
 def org_scope_q(user, *org_fields) -> Q | None:
     """A Q that keeps rows whose org unit (the foreign key `org_fields`, e.g. "shipper_unit";
     "" for OrgUnit itself) lies in the user's subtree. None means no restriction; Q(pk__in=[])

@@ -197,12 +197,16 @@ def role_scopes(user) -> list[tuple[str, str]]:
 
 def open_timers_for(user):
     """Open timers assigned to the user, or unassigned and waiting for the first role of their
-    chain, which the user holds for the timer's org unit (or an ancestor of it)."""
+    chain (`waiting_role`), which the user holds for the timer's org unit or an ancestor of it.
+    Both halves are indexed: (assignee, status) and (waiting_role, org_unit) on open unassigned
+    timers, the units given as ids rather than a path compared across a join."""
+    from network.visibility import units_under
+
+    scopes = role_scopes(user)
+    units = units_under({path for _role, path in scopes})
     waiting_for_me = Q()
-    for role, path in role_scopes(user):
-        waiting_for_me |= Q(
-            policy_snapshot__escalation_chain__0=role, org_unit__path__startswith=path
-        )
+    for role, path in scopes:
+        waiting_for_me |= Q(waiting_role=role, org_unit_id__in=units[path])
     mine = Q(assignee=user)
     if waiting_for_me:
         mine |= Q(assignee__isnull=True) & waiting_for_me

@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -169,6 +170,14 @@ class Deadline(models.Model):
     breached_at = models.DateTimeField(_("超期于"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结束于"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The first role of the copied escalation chain: who an unassigned timer waits for (我的工作).
+    # Computed by the database from the snapshot, which never changes after the start, so a
+    # plain indexed column replaces a JSON path read on every open timer.
+    waiting_role = models.GeneratedField(
+        expression=KT("policy_snapshot__escalation_chain__0"),
+        output_field=models.CharField(max_length=40, null=True),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("时限")
@@ -183,6 +192,12 @@ class Deadline(models.Model):
             ),
             models.Index(fields=["owner_type", "owner_id"], name="deadline_owner"),
             models.Index(fields=["assignee", "status"], name="deadline_assignee_status"),
+            # 我的工作: open unassigned timers by the role they wait for, in the caller's units
+            models.Index(
+                fields=["waiting_role", "org_unit"],
+                name="deadline_waiting_role",
+                condition=Q(status__in=["running", "paused", "breached"], assignee__isnull=True),
+            ),
         ]
 
     def __str__(self):

@@ -61,7 +61,8 @@ class Notification(models.Model):
                 name="notification_open_tasks",
                 condition=Q(needs_action=True, done_at__isnull=True),
             ),
-            models.Index(fields=["recipient", "channel", "created_at"], name="notification_inbox"),
+            # the inbox: a keyset page of one person's in-app rows, newest first by id
+            models.Index(fields=["recipient", "channel", "-id"], name="notification_inbox_keyset"),
         ]
 
     def __str__(self):
