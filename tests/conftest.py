@@ -36,6 +36,14 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _no_ranking_cache(monkeypatch):
+    """The year-end ranking is cached by the last receipt's id; rolled-back tests reuse ids."""
+    from repairs.selectors import returns
+
+    monkeypatch.setattr(returns, "RANKING_CACHE_SECONDS", 0)
+
+
+@pytest.fixture(autouse=True)
 def _empty_sms_outbox():
     from service_ops.notifications.sms import LocmemSmsBackend
 

@@ -53,6 +53,7 @@ def ranking(request):
             "province_top": policy.province_ranking_top,
             "branch_top": policy.branch_ranking_top,
             "chart": {"provinces": _chart(data["provinces"]), "branches": _chart(data["branches"])},
+            "as_of": data["as_of"],
         },
     )
 

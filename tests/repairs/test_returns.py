@@ -422,6 +422,24 @@ def test_year_end_ranking_flags_top_provinces_and_branches(net):
     assert [(r.unit, r.units, r.flagged) for r in ranking["branches"]] == [(net.gz, 1, True)]
 
 
+def test_the_ranking_is_remembered_until_the_next_receipt(net, monkeypatch):
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from repairs.selectors import returns as selectors
+
+    monkeypatch.setattr(selectors, "RANKING_CACHE_SECONDS", 600)
+    monkeypatch.setattr(selectors, "cache", LocMemCache("ranking-test", {}))  # this test's own
+    app = _approved_and_picked_up(net, ["K1"])
+    year = app.created_at.year
+    rma.rma_receive(application_id=app.pk, actor=net.clerk, units=[("GPS-X1", "K1")])
+    first = year_end_ranking(year)
+    assert year_end_ranking(year)["as_of"] == first["as_of"]  # the cached count
+    second = _approved_and_picked_up(net, ["K2"])
+    rma.rma_receive(application_id=second.pk, actor=net.clerk, units=[("GPS-X1", "K2")])
+    recounted = year_end_ranking(year)
+    assert [r.units for r in recounted["provinces"]] == [r.units + 1 for r in first["provinces"]]
+
+
 def test_an_engineer_cannot_file_for_another_branchs_dealer(net):
     with pytest.raises(ValidationError):
         rma.rma_create(
