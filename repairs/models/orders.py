@@ -370,6 +370,10 @@ class Quote(FSMModelMixin, models.Model):
         verbose_name = _("维修报价")
         verbose_name_plural = _("维修报价")
         ordering = ["-id"]
+        indexes = [
+            # 我的工作 (quotes waiting for the shipper) reads the few sent ones out of every quote
+            models.Index(fields=["sent_at"], name="quote_sent", condition=Q(state="sent")),
+        ]
 
     def __str__(self):
         return f"{self.order} ¥{self.total}"
