@@ -377,9 +377,9 @@ def mixed_load(
     with Server(workers=workers, out=out) as server:
         mix = plan(probes, callers, server.port)
         out(
-            f"  gunicorn: {workers} workers on {HOST}:{server.port}, DEBUG=0; mix of "
-            f"{len({p for p, _h in mix})} URLs ({len(mix)} slots), {connections} connections, "
-            f"{seconds} s"
+            f"  gunicorn: {workers} workers on {HOST}:{server.port}, DEBUG=0; a mix of "
+            f"{len({(p, tuple(h.items())) for p, h in mix})} requests (weighted: {len(mix)} "
+            f"slots), {connections} connections, {seconds} s"
         )
         run = run_wrk if shutil.which("wrk") else run_python
         result = run(server.port, mix, seconds=seconds, connections=connections, out=out)

@@ -46,4 +46,5 @@ def test_generator_and_every_list_at_a_tiny_scale():
     assert failures == []
     assert all(r.status == 200 and r.queries > 0 for r in results)
     assert "api repair-orders" in table(results, ctx.callers)
+    # A new list page belongs in its app's bench.py (probes), a new form or action in not_lists.
     assert bench_web.unmeasured_pages(probes) == set()
