@@ -60,6 +60,16 @@ class LoadResult:
         )
 
 
+def newest_static_source() -> float:
+    from django.contrib.staticfiles import finders
+
+    newest = 0.0
+    for finder in finders.get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            newest = max(newest, os.path.getmtime(storage.path(path)))
+    return newest
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -101,11 +111,13 @@ class Server:
         }
 
     def collectstatic(self) -> None:
-        """DEBUG=0 serves hashed static names from a manifest: collect once into var/."""
+        """DEBUG=0 serves hashed static names from a manifest: collect into var/bench-static,
+        again only when a source file is newer than the manifest."""
         root = Path(self.env["STATIC_ROOT"])
-        if (root / "staticfiles.json").exists():
+        manifest = root / "staticfiles.json"
+        if manifest.exists() and newest_static_source() <= manifest.stat().st_mtime:
             return
-        self.out(f"  collecting static files into {root} (once) …")
+        self.out(f"  collecting static files into {root} …")
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
             cwd=settings.BASE_DIR,
