@@ -27,12 +27,14 @@ TEST_STAMP := $(VENV)/.installed-test
 NPM_STAMP := node_modules/.installed
 ASSETS := $(if $(wildcard package.json),$(NPM_STAMP),)
 
-.PHONY: help run test lint bench check-deploy clean distclean
+.PHONY: help run test lint bench bench-web check-deploy clean distclean
 
 help:
 	@echo "make run     start the embedded shape with demo data on http://$(ADDR)/"
 	@echo "make test    lint, format check and the whole test suite"
 	@echo "make bench   deadline sweep benchmark on PostgreSQL (manage.py bench_deadlines)"
+	@echo "make bench-web   volume benchmark of every list, queue and partner API list, then a"
+	@echo "             mixed load through gunicorn (manage.py bench_web; BENCH_ARGS=\"--orders 50000\")"
 	@echo "make clean   remove caches and collected static files (keeps the database)"
 	@echo "make distclean   also remove .venv, node_modules and var/ (the SQLite database)"
 
@@ -79,6 +81,12 @@ test: $(TEST_STAMP) $(ASSETS) lint
 bench: $(RUN_STAMP)
 	@mkdir -p var
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) manage.py bench_deadlines $(BENCH_ARGS)
+
+# A year of a large department (1M repair orders) on a throwaway database, every list timed, then
+# a mixed load through gunicorn (wrk when installed). BENCH_ARGS="--orders 50000" for a quick run.
+bench-web: $(RUN_STAMP) $(ASSETS)
+	@mkdir -p var
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) manage.py bench_web $(BENCH_ARGS)
 
 # The production settings check: what docker-compose.yml runs with.
 check-deploy: $(RUN_STAMP) $(ASSETS)

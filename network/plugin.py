@@ -17,4 +17,5 @@ PLUGIN = Plugin(
     ),
     web_urls=("network/", "network.urls"),
     api_urls="network.api.urls",
+    bench="network.bench.BENCH",
 )

@@ -138,4 +138,5 @@ PLUGIN = Plugin(
     demo="repairs.demo.load_demo",
     web_urls=("repairs/", "repairs.urls"),
     api_urls="repairs.api.urls",
+    bench="repairs.bench.BENCH",
 )

@@ -49,4 +49,5 @@ PLUGIN = Plugin(
         NavItem("calendar", _("工作日历"), "bi-calendar3", order=990, audience="internal"),
     ),
     inbox_providers=("service_ops.work.TimerProvider",),
+    bench="service_ops.bench.core.BENCH",
 )

@@ -7,7 +7,9 @@ The platform (service_ops, network) imports no business app. Each app's AppConfi
 - navigation entries per role (the main menu);
 - deadline kinds with their default policies and the handler of fired levels;
 - work-inbox providers (我的工作) and the hooks other apps may call;
-- default rule rows (seeded after `migrate`, and again by the tests' flush) and demo data.
+- default rule rows (seeded after `migrate`, and again by the tests' flush) and demo data;
+- its part of the volume benchmark (`manage.py bench_web`): data at a year's volume and the lists
+  to time (service_ops/bench).
 
 Everything here is read through the functions at the bottom, in the order of INSTALLED_APPS.
 """
@@ -114,6 +116,7 @@ class Plugin:
     web_urls: tuple[str, str] | None = None  # (prefix, urlconf module) of its browser pages
     api_urls: str | None = None  # urlconf module mounted under /api/v1/
     dashboard_tiles: tuple[str, ...] = ()
+    bench: str | None = None  # dotted path of a service_ops.bench.BenchPart: volume data + lists
 
 
 class PluginConfig(AppConfig):
@@ -234,6 +237,11 @@ def load_demo(*, units, users, stdout=None) -> None:
         if p.demo:
             logger.info("demo data: %s", label)
             _import(p.demo)(units=units, users=users, stdout=stdout)
+
+
+def bench_parts() -> list[tuple[str, Any]]:
+    """(app label, BenchPart) of every app that adds to the volume benchmark, in app order."""
+    return [(label, _import(p.bench)) for label, p in plugins() if p.bench]
 
 
 def web_urls() -> list[tuple[str, str]]:
