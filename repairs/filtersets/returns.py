@@ -17,7 +17,7 @@ from service_ops.deadlines.models import Deadline, DeadlineStatus
 
 from ..choices import ApplicationState, Platform, StepState
 from ..models import ApprovalStep, ReturnApplication, ReturnLine
-from ..selectors.returns import signature_queue
+from ..models.returns import signable_q
 from . import (
     DATE_WIDGET,
     DATETIME_HELP,
@@ -207,5 +207,4 @@ class ApprovalStepFilterSet(django_filters.FilterSet):
     def filter_mine(self, queryset, name, value):
         if not value:
             return queryset
-        queue = signature_queue(self.request.user)
-        return queryset.filter(pk__in=queue.values("pk"))
+        return queryset.filter(signable_q(self.request.user))

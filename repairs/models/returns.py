@@ -3,9 +3,8 @@ the returned-stock processing application (呆滞/退货产品处理申请)."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Q
 from django.db.models.functions import Upper
-from django.db.models.lookups import StartsWith
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -361,29 +360,18 @@ def _may_sign(instance, user) -> bool:
 
 def signable_q(user) -> Q:
     """Pending steps `user` may sign now, as one filter: exactly network.selectors.acts_as(user,
-    step.role, step.org_unit). The user, or a principal they stand in for today (for this role or
-    for all roles), is assigned the step's role at the nearest unit, from the step's unit up,
-    that has any holder of that role."""
-    if not user or not user.is_authenticated:
+    step.role, step.org_unit) — the user, or a principal they stand in for today, is the nearest
+    holder of the step's role from the step's unit up. The units are worked out in Python
+    (network.selectors.acting_units), so the filter is `role = r AND org_unit_id IN (…)` per
+    role on the step row, which the (state, role) index answers."""
+    from network.selectors import acting_units
+
+    q = Q()
+    for role, unit_ids in acting_units(user).items():
+        q |= Q(role=role, org_unit_id__in=unit_ids)
+    if not q:
         return Q(pk__in=[])
-    today = timezone.localdate()
-    principals = Delegation.objects.filter(
-        Q(role=OuterRef("role")) | Q(role=""),
-        deputy=user,
-        starts_on__lte=today,
-        ends_on__gte=today,
-    ).values("principal_id")
-    nearer = RoleAssignment.objects.filter(  # a holder below `held` and above (or at) the step
-        StartsWith(OuterRef(OuterRef("org_unit__path")), F("org_unit__path")),
-        StartsWith(F("org_unit__path"), OuterRef("org_unit__path")),
-        role=OuterRef("role"),
-    ).exclude(org_unit_id=OuterRef("org_unit_id"))
-    held = RoleAssignment.objects.filter(
-        Q(user_id=user.pk) | Q(user_id__in=principals),
-        StartsWith(OuterRef("org_unit__path"), F("org_unit__path")),
-        role=OuterRef("role"),
-    ).filter(~Exists(nearer))
-    return Q(Exists(held), state=StepState.PENDING)
+    return q & Q(state=StepState.PENDING)
 
 
 def signs_only_within_scope(user) -> bool:
