@@ -73,6 +73,8 @@ def insert_select(
     params = dict(params or {})
     columns, exprs = [], []
     for f in meta.concrete_fields:
+        if f.generated:  # computed by the database (e.g. Deadline.waiting_role)
+            continue
         if f.column in given:
             columns.append(connection.ops.quote_name(f.column))
             exprs.append(given[f.column])
