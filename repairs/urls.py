@@ -55,6 +55,11 @@ urlpatterns = [
     path("orders/board/", orders.order_board, name="order_board"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/do/<slug:action>/", orders.order_act, name="order_act"),
+    path(
+        "orders/<int:pk>/form/<slug:action>/",
+        orders.order_action_form,
+        name="order_action_form",
+    ),
     path("lots/<int:pk>/", orders.lot_detail, name="lot_detail"),
     path("loaners/", orders.loaner_list, name="loaner_list"),
     path("loans/<int:pk>/return/", orders.loan_return, name="loan_return"),

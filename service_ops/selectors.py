@@ -127,10 +127,13 @@ def inbox(user, box: str = "") -> QuerySet[Notification]:
 
 def inbox_counts(user) -> dict[str, int]:
     """Open 待办 and unread 知会, for the tabs."""
+    from service_ops.notifications.services import BADGE_CAP
+    from service_ops.paging import capped_count
+
     mine = Notification.objects.filter(recipient=user, channel=Channel.IN_APP)
-    return {
-        ACTION: mine.filter(needs_action=True, done_at__isnull=True).count(),
-        INFO: mine.filter(needs_action=False, read_at__isnull=True).count(),
+    return {  # badges: "99+" past BADGE_CAP, so a busy inbox is not counted to the end
+        ACTION: capped_count(mine.filter(needs_action=True, done_at__isnull=True), BADGE_CAP),
+        INFO: capped_count(mine.filter(needs_action=False, read_at__isnull=True), BADGE_CAP),
     }
 
 

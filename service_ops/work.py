@@ -115,6 +115,7 @@ def _time_left(item: WorkItem, now: datetime):
 class Work:
     items: list[WorkItem]
     capped: bool
+    now: datetime
     counts: dict[str, int] = field(default_factory=dict)  # per group
     kinds: list[tuple[str, Any, int]] = field(default_factory=list)  # (name, label, count)
 
@@ -133,7 +134,14 @@ class Work:
         ]
 
     def page(self, number, *, group: str = "", kind: str = "", size: int = PAGE_SIZE):
-        return Paginator(self.filtered(group=group, kind=kind), size).get_page(number)
+        """A page of the list, with the time left worked out for its items only (the calendar
+        arithmetic is the costly part of an item)."""
+        page = Paginator(self.filtered(group=group, kind=kind), size).get_page(number)
+        with clock.pinned():
+            for item in page.object_list:
+                if item.left is None:
+                    item.left = _time_left(item, self.now)
+        return page
 
 
 def work_of(user, *, now: datetime | None = None, limit: int = MAX_ITEMS) -> Work:
@@ -151,7 +159,6 @@ def work_of(user, *, now: datetime | None = None, limit: int = MAX_ITEMS) -> Wor
                 kinds.append((provider.name, provider.label))
             for item in found[:limit]:
                 item.group = _group(item, now, soon_until)
-                item.left = _time_left(item, now)
                 items.setdefault(item.key, item)  # the first provider's entry wins
     ordered = sorted(items.values(), key=sort_key)
     capped = capped or len(ordered) > limit
@@ -164,6 +171,7 @@ def work_of(user, *, now: datetime | None = None, limit: int = MAX_ITEMS) -> Wor
     return Work(
         items=ordered,
         capped=capped,
+        now=now,
         counts=counts,
         kinds=[(name, label, per_kind.get(name, 0)) for name, label in kinds if name in per_kind],
     )

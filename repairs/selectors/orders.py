@@ -263,7 +263,7 @@ class TechnicianQueue:
         return sum(g.count for g in self.groups)
 
 
-GROUP_LIMIT = 20  # cards per state: the queue shows the most urgent, the order list the rest
+GROUP_LIMIT = 10  # cards per state: the queue shows the most urgent, the order list the rest
 
 
 def technician_queue(user, *, everyone: bool = False, now: datetime | None = None):

@@ -220,6 +220,29 @@ def order_act(request, pk: int, action: str):
     )
 
 
+LAZY_FORMS = {
+    "raise_quote": "repairs/orders/partials/act_quote.html",
+    "wait_for_parts": "repairs/orders/partials/act_parts.html",
+    "warranty": "repairs/orders/partials/act_warranty.html",
+}
+
+
+@login_required
+@require_GET
+def order_action_form(request, pk: int, action: str):
+    """A queue card's folded form, fetched when it is opened (act_lazy.html): a queue draws a
+    hundred cards, and these forms (the quote's lines above all) were most of its time."""
+    partial = LAZY_FORMS.get(action)
+    ui = request.GET.get("ui", "tech")
+    if partial is None or ui not in CARD_ACTIONS:
+        raise Http404
+    order = _visible_order(request.user, pk)
+    if action not in sel.order_actions(order, request.user) & CARD_ACTIONS[ui]:
+        raise PermissionDenied
+    (form,) = of.action_forms(order, request.user, [action]).values()
+    return render(request, partial, {"order": order, "form": form, "ui": ui, "open": True})
+
+
 @login_required
 @require_GET
 def lot_detail(request, pk: int):

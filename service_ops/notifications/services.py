@@ -435,8 +435,14 @@ def mark_read(*, user, ids=None) -> int:
     return qs.update(read_at=timezone.now())
 
 
+BADGE_CAP = 99
+
+
 def unread_count(user) -> int:
     """The bell: in-app notifications neither read nor done."""
-    return Notification.objects.filter(
+    from service_ops.paging import capped_count
+
+    unread = Notification.objects.filter(
         recipient=user, channel=Channel.IN_APP, read_at__isnull=True, done_at__isnull=True
-    ).count()
+    )
+    return capped_count(unread, BADGE_CAP)  # the bell says "99+": no need to count further
