@@ -7,8 +7,8 @@ for a role the person holds in the timer's org scope; apps list their timer-less
 to answer, an application to fix, a statement to sign…) and may take over their own timers'
 kinds (DeadlineKind.in_timer_inbox=False) to show them with their task.
 
-The list is bounded: at most MAX_ITEMS are gathered (the count then reads "500+") and it is shown
-a page at a time.
+The list is bounded: each provider gives at most MAX_ITEMS, its most urgent (the count then reads
+"100+" and the app's own list has the rest), and the merged list is shown a page at a time.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ GROUP_LABELS = {
     LATER: _("以后到期"),
     WAITING: _("无时限"),
 }
-MAX_ITEMS = 500
+MAX_ITEMS = 100  # per provider: a person's most urgent tasks of each kind
 PAGE_SIZE = 25
 
 
@@ -161,8 +161,6 @@ def work_of(user, *, now: datetime | None = None, limit: int = MAX_ITEMS) -> Wor
                 item.group = _group(item, now, soon_until)
                 items.setdefault(item.key, item)  # the first provider's entry wins
     ordered = sorted(items.values(), key=sort_key)
-    capped = capped or len(ordered) > limit
-    ordered = ordered[:limit]
     counts = dict.fromkeys(GROUPS, 0)
     per_kind: dict[str, int] = {}
     for item in ordered:

@@ -190,6 +190,12 @@ class RepairOrder(FSMModelMixin, models.Model):
             # exact lookups are case-insensitive (iexact: UPPER(col) = UPPER(%s))
             models.Index(Upper("number"), name="repairorder_number_upper"),
             models.Index(Upper("serial_number"), name="repairorder_serial_upper"),
+            # the board's last column: shipped units, oldest shipment first
+            models.Index(
+                fields=["shipped_at", "id"],
+                name="repairorder_shipped",
+                condition=Q(state="shipped"),
+            ),
         ]
 
     def __str__(self):

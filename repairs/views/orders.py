@@ -224,14 +224,17 @@ LAZY_FORMS = {
     "raise_quote": "repairs/orders/partials/act_quote.html",
     "wait_for_parts": "repairs/orders/partials/act_parts.html",
     "warranty": "repairs/orders/partials/act_warranty.html",
+    "contact": "repairs/orders/partials/act_contact.html",
+    "ship": "repairs/orders/partials/act_ship.html",
 }
 
 
 @login_required
 @require_GET
 def order_action_form(request, pk: int, action: str):
-    """A queue card's folded form, fetched when it is opened (act_lazy.html): a queue draws a
-    hundred cards, and these forms (the quote's lines above all) were most of its time."""
+    """A card's folded form, fetched when it is opened (act_lazy.html): the queue and the board
+    draw a hundred cards or more, and these forms (the quote's lines above all) were most of
+    their time."""
     partial = LAZY_FORMS.get(action)
     ui = request.GET.get("ui", "tech")
     if partial is None or ui not in CARD_ACTIONS:

@@ -82,6 +82,7 @@ PAGES = {
     "returned_stock_transition": Page(ReturnedStockApplication, ("stock",), ("finish",)),
     "order_detail": Page(RepairOrder, ("order", "loan_order")),
     "order_act": Page(RepairOrder, ("order",), ("answer_quote",)),
+    "order_action_form": Page(RepairOrder, ("order",), ("raise_quote",)),
     "lot_detail": Page(RepairLot, ("lot",)),
     "loan_return": Page(Loan, ("loan",)),
     "review_detail": Page(ReviewMeeting, ("meeting",)),

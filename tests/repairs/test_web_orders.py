@@ -168,6 +168,26 @@ def test_the_warranty_form_shows_the_result_and_its_reasons(client, net):
     assert act(client, order, "warranty").status_code == 403
 
 
+def test_a_cards_folded_forms_are_fetched_when_opened(client, net):
+    lot = receive_lot(net, ["L1"], MONDAY)
+    order = lot.orders.get()
+    ro.order_pick_up(order_id=order.pk, actor=net.tech)
+    client.force_login(net.tech)
+    queue = client.get(reverse("repairs:technician_queue")).text
+    url = reverse("repairs:order_action_form", args=[order.pk, "raise_quote"])
+    assert f'hx-get="{url}?ui=tech"' in queue
+    assert 'name="lines-TOTAL_FORMS"' not in queue  # the quote form itself is not drawn
+    form = client.get(url, {"ui": "tech"}, **HTMX)
+    assert form.status_code == 200 and 'name="lines-TOTAL_FORMS"' in form.text
+    assert "<details" in form.text and " open" in form.text
+    bad = reverse("repairs:order_action_form", args=[order.pk, "no_such_action"])
+    assert client.get(bad).status_code == 404
+    client.force_login(net.clerk)
+    assert client.get(url, {"ui": "tech"}).status_code == 403
+    client.force_login(net.dealer2_user)
+    assert client.get(url, {"ui": "tech"}).status_code == 404
+
+
 def test_a_dealer_cannot_take_a_technicians_step(client, net):
     lot = receive_lot(net, ["P1"], MONDAY)
     order = lot.orders.get()
