@@ -60,26 +60,36 @@ def capped_count(qs: QuerySet, cap: int | None = None) -> int:
     return qs.order_by().values("pk")[: (cap or COUNT_CAP) + 1].count()
 
 
+def _keys(qs: QuerySet, order: str, limit: int) -> list:
+    return list(qs.order_by(order).values_list("pk", flat=True)[:limit])
+
+
 def keyset_page(
     qs: QuerySet, params, *, size: int = PAGE_SIZE, count: bool = True, oldest_first: bool = False
 ) -> KeysetPage:
     """One page of `qs` by pk (newest first, or oldest first for a queue) from the request's
-    `after` / `before` parameters: "after" goes on down the list, "before" back up. Two queries
-    (the page, the capped count), whatever the depth."""
+    `after` / `before` parameters: "after" goes on down the list, "before" back up. Three
+    queries whatever the depth: the page's keys, its rows, the capped count.
+
+    The keys come first on their own: a key-only query can be answered from an index alone (a
+    partial index of a person's open tasks, say), where a query for whole rows may let the
+    planner walk the primary key instead when it misjudges how rare the rows are."""
     after, before = _key(params.get("after")), _key(params.get("before"))
     down, up = ("pk__gt", "pk__lt") if oldest_first else ("pk__lt", "pk__gt")
     down_order, up_order = ("pk", "-pk") if oldest_first else ("-pk", "pk")
     if before is not None:
-        rows = list(qs.filter(**{up: before}).order_by(up_order)[: size + 1])
-        has_previous = len(rows) > size
-        rows = rows[:size][::-1]
+        keys = _keys(qs.filter(**{up: before}), up_order, size + 1)
+        has_previous = len(keys) > size
+        keys = keys[:size][::-1]
         has_next = True  # the row `before` itself comes after this page
     else:
         page_qs = qs.filter(**{down: after}) if after is not None else qs
-        rows = list(page_qs.order_by(down_order)[: size + 1])
-        has_next = len(rows) > size
-        rows = rows[:size]
+        keys = _keys(page_qs, down_order, size + 1)
+        has_next = len(keys) > size
+        keys = keys[:size]
         has_previous = after is not None
+    by_pk = {row.pk: row for row in qs.filter(pk__in=keys)} if keys else {}
+    rows = [by_pk[key] for key in keys if key in by_pk]
     return KeysetPage(
         object_list=rows,
         has_next=has_next and bool(rows),
