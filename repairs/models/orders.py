@@ -377,8 +377,11 @@ class Quote(FSMModelMixin, models.Model):
         verbose_name_plural = _("维修报价")
         ordering = ["-id"]
         indexes = [
-            # 我的工作 (quotes waiting for the shipper) reads the few sent ones out of every quote
-            models.Index(fields=["sent_at"], name="quote_sent", condition=Q(state="sent")),
+            # the open quotes (raised or sent) are few among every quote: 我的工作 reads the sent
+            # ones, the board and the queue those of their candidate orders
+            models.Index(
+                fields=["order"], name="quote_open", condition=Q(state__in=["raised", "sent"])
+            ),
         ]
 
     def __str__(self):

@@ -52,7 +52,7 @@ from ..services.orders import LIMIT_KIND, QUOTE_CONSENT_KIND
 
 QUOTE_SEND_KIND = "repair.quote_send"
 QUOTE_KINDS = (QUOTE_CONSENT_KIND, QUOTE_SEND_KIND)
-LIST_LIMIT = 20  # cards a board column or the waiting list draws; the order list has the rest
+LIST_LIMIT = 10  # cards a board column or the waiting list draws; the order list has the rest
 OPEN_QUOTE_STATES = (QuoteState.RAISED, QuoteState.SENT)
 FINISHED_STATES = (OrderState.SHIPPED, OrderState.CLOSED)
 
@@ -264,7 +264,7 @@ class TechnicianQueue:
         return sum(g.count for g in self.groups)
 
 
-GROUP_LIMIT = 10  # cards per state: the queue shows the most urgent, the order list the rest
+GROUP_LIMIT = 5  # cards per state: the queue shows the most urgent, the order list the rest
 
 
 def technician_queue(user, *, everyone: bool = False, now: datetime | None = None):

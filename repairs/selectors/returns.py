@@ -164,7 +164,7 @@ OPEN_STATES = [
 
 
 # --- pages of the return screens (moved from views: reads live here) ---------------------------
-BOARD_LIMIT = 50
+BOARD_LIMIT = 15  # rows a logistics column draws; the return list has the rest
 BOARD_COLUMNS = (
     (ApplicationState.APPROVED, gettext_lazy("已批准，待约提货")),
     (ApplicationState.PICKUP_BOOKED, gettext_lazy("已约提货，待提货清点")),
