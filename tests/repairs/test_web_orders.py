@@ -364,8 +364,12 @@ def test_the_board_shows_overdue_units_first(client, net):
 
 
 def test_the_board_runs_the_same_number_of_queries_for_5_and_30_orders(
-    client, net, django_assert_max_num_queries
+    client, net, django_assert_max_num_queries, monkeypatch
 ):
+    from repairs.selectors import orders as order_selectors
+
+    monkeypatch.setattr(order_selectors, "LIST_LIMIT", 50)  # every card drawn: 30 in the end
+
     def fill(serials):
         lot = receive_lot(net, serials, MONDAY)
         with at(2026, 11, 24, 10):
