@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .choices import PARTNER_KINDS, Role
 from .models import Delegation, OrgUnit, PrepaidAccount, RoleAssignment
+from .visibility import scope_by_org, units_below
 
 User = get_user_model()
 
@@ -100,16 +101,12 @@ def acting_units(user, *, on: date | None = None) -> dict[str, list[int]]:
         "role", "org_unit_id"
     ):
         holder_units.setdefault(role, set()).add(unit_id)
-    tops = sorted({path for _role, path in held})
-    under = Q()
-    for path in tops:
-        under |= Q(path__startswith=path)
-    units = list(OrgUnit.objects.filter(under).values_list("id", "path"))
+    units = units_below(path for _role, path in held)
     result: dict[str, set[int]] = {}
     for role, top in held:
         top_id = int(top.strip("/").split("/")[-1])
         holders = holder_units.get(role, set())
-        for unit_id, path in units:
+        for unit_id, path, _kind in units:
             if not path.startswith(top):
                 continue
             # the ids from the unit up to (not including) the assignment's unit
@@ -138,8 +135,6 @@ def roles_of(user) -> set[str]:
 
 def staff_directory(user, *, search: str = ""):
     """Staff the user may see (own subtree; HQ sees all), with their roles, for the directory."""
-    from .visibility import scope_by_org
-
     qs = (
         User.objects.filter(is_active=True, profile__isnull=False)
         .select_related("profile__org_unit")

@@ -20,17 +20,24 @@ def sees_everything(user) -> bool:
     return unit is not None and unit.kind == OrgKind.HEADQUARTERS
 
 
-def subtree_kinds(unit) -> dict[str, list[int]]:
-    """Ids of `unit` and every unit below it, by kind: one indexed query on OrgUnit.path,
-    remembered on the unit instance (a request's user keeps the same instance)."""
+def units_below(paths) -> list[tuple[int, str, str]]:
+    """(id, path, kind) of the units with any of `paths` and every unit below them: one
+    indexed query on OrgUnit.path."""
     from .models import OrgUnit
 
+    q = Q()
+    for path in set(paths):
+        q |= Q(path__startswith=path)
+    return list(OrgUnit.objects.filter(q).values_list("id", "path", "kind")) if q else []
+
+
+def subtree_kinds(unit) -> dict[str, list[int]]:
+    """Ids of `unit` and every unit below it, by kind, remembered on the unit instance (a
+    request's user keeps the same instance)."""
     cached = getattr(unit, "_subtree_kinds", None)
     if cached is None or cached[0] != unit.path:
         by_kind: dict[str, list[int]] = {}
-        for pk, kind in OrgUnit.objects.filter(path__startswith=unit.path).values_list(
-            "id", "kind"
-        ):
+        for pk, _path, kind in units_below([unit.path]):
             by_kind.setdefault(kind, []).append(pk)
         cached = unit._subtree_kinds = (unit.path, by_kind)
     return cached[1]
@@ -42,19 +49,11 @@ def subtree_ids(unit) -> list[int]:
 
 def units_under(paths) -> dict[str, list[int]]:
     """{path: ids of the unit with that path and every unit below it}, one query for all."""
-    from .models import OrgUnit
-
-    paths = sorted(set(paths))
-    if not paths:
-        return {}
-    q = Q()
-    for path in paths:
-        q |= Q(path__startswith=path)
-    found: dict[str, list[int]] = {path: [] for path in paths}
-    for pk, unit_path in OrgUnit.objects.filter(q).values_list("id", "path"):
-        for path in paths:
+    found: dict[str, list[int]] = {path: [] for path in set(paths)}
+    for pk, unit_path, _kind in units_below(found):
+        for path, ids in found.items():
             if unit_path.startswith(path):
-                found[path].append(pk)
+                ids.append(pk)
     return found
 
 

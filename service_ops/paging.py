@@ -7,7 +7,7 @@ CursorPagination for the same reason (service_ops.api.pagination.KeysetPaginatio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
@@ -31,7 +31,6 @@ class KeysetPage:
     count: int  # capped at COUNT_CAP + 1
     next_after: int | None = None
     previous_before: int | None = None
-    extra: dict = field(default_factory=dict)
 
     def __iter__(self):
         return iter(self.object_list)
@@ -65,7 +64,7 @@ def _keys(qs: QuerySet, order: str, limit: int) -> list:
 
 
 def keyset_page(
-    qs: QuerySet, params, *, size: int = PAGE_SIZE, count: bool = True, oldest_first: bool = False
+    qs: QuerySet, params, *, size: int = PAGE_SIZE, oldest_first: bool = False
 ) -> KeysetPage:
     """One page of `qs` by pk (newest first, or oldest first for a queue) from the request's
     `after` / `before` parameters: "after" goes on down the list, "before" back up. Three
@@ -94,7 +93,7 @@ def keyset_page(
         object_list=rows,
         has_next=has_next and bool(rows),
         has_previous=has_previous,
-        count=capped_count(qs) if count else 0,
+        count=capped_count(qs),
         next_after=rows[-1].pk if rows else None,
         previous_before=rows[0].pk if rows else None,
     )

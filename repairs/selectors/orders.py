@@ -115,18 +115,23 @@ def _content_type(model) -> ContentType:
     return ContentType.objects.get_for_model(model)
 
 
+def open_timers(model, owner_ids, kinds) -> QuerySet:
+    """The open timers of `kinds` owned by `owner_ids` (ids or a subquery), newest first, so a
+    dict built from them keeps each owner's oldest (it is written last)."""
+    return Deadline.objects.filter(
+        owner_type=_content_type(model),
+        owner_id__in=owner_ids,
+        kind__in=list(kinds),
+        status__in=OPEN_STATUSES,
+    ).order_by("-id")
+
+
 def open_timers_by_owner(model, owner_ids, kinds) -> dict[int, Deadline]:
     """{owner id: its open timer of one of `kinds`} in one query (the oldest, if several)."""
     ids = list(owner_ids)
     if not ids:
         return {}
-    rows = Deadline.objects.filter(
-        owner_type=_content_type(model),
-        owner_id__in=ids,
-        kind__in=list(kinds),
-        status__in=OPEN_STATUSES,
-    ).order_by("-id")
-    return {d.owner_id: d for d in rows}  # the oldest wins: it is written last
+    return {d.owner_id: d for d in open_timers(model, ids, kinds)}
 
 
 def _urgency_keys(qs: QuerySet, *, quotes: bool) -> tuple[dict[int, tuple], dict[int, str]]:
@@ -142,29 +147,20 @@ def _urgency_keys(qs: QuerySet, *, quotes: bool) -> tuple[dict[int, tuple], dict
     keys: dict[int, list] = {pk: [False, False, None, None] for pk in state_of}
     if not keys:
         return {}, {}
-    limits = Deadline.objects.filter(
-        owner_type=_content_type(RepairOrder),
-        owner_id__in=candidates,
-        kind=LIMIT_KIND,
-        status__in=OPEN_STATUSES,
-    ).order_by("-id")  # the oldest open timer is written last and wins, as attach_timers reads
+    # Each read is its own statement: a unit or quote that appeared between them is skipped.
+    limits = open_timers(RepairOrder, candidates, (LIMIT_KIND,))
     for order_id, status, due in limits.values_list("owner_id", "status", "due_at"):
-        key = keys[order_id]
-        key[1] = key[1] or status == DeadlineStatus.BREACHED
-        key[3] = due
+        if (key := keys.get(order_id)) is not None:
+            key[1] = key[1] or status == DeadlineStatus.BREACHED
+            key[3] = due
     if quotes:
         open_quotes = Quote.objects.filter(order_id__in=candidates, state__in=OPEN_QUOTE_STATES)
         order_of = dict(open_quotes.values_list("pk", "order_id"))
-        timers = Deadline.objects.filter(
-            owner_type=_content_type(Quote),
-            owner_id__in=open_quotes.values("pk"),
-            kind__in=QUOTE_KINDS,
-            status__in=OPEN_STATUSES,
-        ).order_by("-id")
+        timers = open_timers(Quote, open_quotes.values("pk"), QUOTE_KINDS)
         for quote_id, status, due in timers.values_list("owner_id", "status", "due_at"):
-            key = keys[order_of[quote_id]]
-            key[0] = key[0] or status == DeadlineStatus.BREACHED
-            key[2] = due
+            if (key := keys.get(order_of.get(quote_id))) is not None:
+                key[0] = key[0] or status == DeadlineStatus.BREACHED
+                key[2] = due
     far = datetime.max.replace(tzinfo=UTC)
     return {
         pk: (not qb, not lb, qd is None, qd or far, ld is None, ld or far, pk)

@@ -88,10 +88,27 @@ def _visible_order(user, pk: int) -> RepairOrder:
         raise Http404 from exc
 
 
+LAZY_FORMS = {
+    "raise_quote": "repairs/orders/partials/act_quote.html",
+    "wait_for_parts": "repairs/orders/partials/act_parts.html",
+    "warranty": "repairs/orders/partials/act_warranty.html",
+    "contact": "repairs/orders/partials/act_contact.html",
+    "ship": "repairs/orders/partials/act_ship.html",
+}
+
+
+class _Folded:
+    """Stands in for a folded form on a list of cards (act_lazy.html draws its summary only):
+    the form itself is built when the card is opened (order_action_form)."""
+
+    is_bound = False
+
+
 def _with_forms(orders, user, ui: str) -> None:
     for order in orders:
         actions = sel.order_actions(order, user) & CARD_ACTIONS[ui]
-        order.forms = of.action_forms(order, user, actions)
+        order.forms = of.action_forms(order, user, actions - LAZY_FORMS.keys())
+        order.forms.update(dict.fromkeys(actions & LAZY_FORMS.keys(), _Folded()))
 
 
 def _card(request, pk: int, ui: str, *, bound=None, outcome=None):
@@ -218,15 +235,6 @@ def order_act(request, pk: int, action: str):
         ),
         message=lambda _result: form.done,
     )
-
-
-LAZY_FORMS = {
-    "raise_quote": "repairs/orders/partials/act_quote.html",
-    "wait_for_parts": "repairs/orders/partials/act_parts.html",
-    "warranty": "repairs/orders/partials/act_warranty.html",
-    "contact": "repairs/orders/partials/act_contact.html",
-    "ship": "repairs/orders/partials/act_ship.html",
-}
 
 
 @login_required
