@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from service_ops.memo import per_request
+
 from .choices import PARTNER_KINDS, Role
 from .models import Delegation, OrgUnit, PrepaidAccount, RoleAssignment
 from .visibility import scope_by_org, units_below
@@ -67,6 +69,7 @@ def acts_as(user, role: str, org_unit: OrgUnit, *, on: date | None = None) -> bo
     return any(u.pk == user.pk for u in role_holders(role, org_unit, on=on))
 
 
+@per_request
 def acting_units(user, *, on: date | None = None) -> dict[str, list[int]]:
     """{role: ids of the units where `user` acts in that role}: exactly the units for which
     acts_as(user, role, unit) holds, for every role at once, in three queries. A holder's
@@ -116,10 +119,11 @@ def acting_units(user, *, on: date | None = None) -> dict[str, list[int]]:
     return {role: sorted(ids) for role, ids in result.items()}
 
 
-def roles_of(user) -> set[str]:
+@per_request
+def roles_of(user) -> frozenset[str]:
     """The roles a user holds anywhere, plus those delegated to them today."""
     if not user or not user.is_authenticated:
-        return set()
+        return frozenset()
     today = _today()
     own = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
     delegated = Delegation.objects.filter(deputy=user, starts_on__lte=today, ends_on__gte=today)
@@ -130,7 +134,7 @@ def roles_of(user) -> set[str]:
             own |= set(
                 RoleAssignment.objects.filter(user_id=principal_id).values_list("role", flat=True)
             )
-    return own
+    return frozenset(own)  # memoised for the request: nobody may change it
 
 
 def staff_directory(user, *, search: str = ""):

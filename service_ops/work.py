@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from service_ops import plugins
 from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
+from service_ops.memo import per_request
 from service_ops.workcalendar import clock
 
 OVERDUE, DUE_SOON, LATER, WAITING = "overdue", "soon", "later", "waiting"
@@ -178,7 +179,8 @@ def work_of(user, *, now: datetime | None = None, limit: int = MAX_ITEMS) -> Wor
 # --- the core's provider: timers ---------------------------------------------------------------
 
 
-def role_scopes(user) -> list[tuple[str, str]]:
+@per_request
+def role_scopes(user) -> tuple[tuple[str, str], ...]:
     """(role, org path) pairs the user acts in: own assignments and today's delegations."""
     from network.models import Delegation, RoleAssignment
 
@@ -198,7 +200,7 @@ def role_scopes(user) -> list[tuple[str, str]]:
         ).values_list("user_id", "role", "org_unit__path"):
             if (principal, "") in delegations or (principal, role) in delegations:
                 pairs.add((role, path))
-    return sorted(pairs)
+    return tuple(sorted(pairs))  # memoised for the request: immutable
 
 
 def open_timers_for(user):

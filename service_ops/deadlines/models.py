@@ -198,6 +198,14 @@ class Deadline(models.Model):
                 name="deadline_waiting_role",
                 condition=Q(status__in=["running", "paused", "breached"], assignee__isnull=True),
             ),
+            # Boards and queues rank thousands of owners by their open timers: a small index
+            # (open rows only) that answers (owner, kind, status, due) without the table.
+            models.Index(
+                fields=["owner_type", "owner_id"],
+                include=["kind", "status", "due_at"],
+                name="deadline_open_owner",
+                condition=Q(status__in=["running", "paused", "breached"]),
+            ),
         ]
 
     def __str__(self):

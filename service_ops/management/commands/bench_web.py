@@ -111,6 +111,7 @@ class Command(BaseCommand):
     def run(self, opts, scale: dict[str, int]) -> None:
         from service_ops.bench.load import mixed_load
         from service_ops.bench.measure import Measurer, table
+        from service_ops.gc_tuning import tune_gc
 
         ctx = Context(scale=scale, now=timezone.now().replace(microsecond=0), out=self.out)
         started = time.perf_counter()
@@ -135,6 +136,7 @@ class Command(BaseCommand):
             f"timing {len(probes)} lists in-process ({opts['reps']} runs each after a warm-up, "
             f"at most {opts['budget']:.0f} s of runs a list) …"
         )
+        tune_gc()  # as a gunicorn worker runs (service_ops/wsgi.py)
         measurer = Measurer(
             ctx.callers, reps=opts["reps"], budget=opts["budget"], explain=not opts["no_explain"]
         )
