@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from service_ops.workcalendar.services import (
@@ -11,6 +15,8 @@ from service_ops.workcalendar.services import (
     calendar_confirm_year,
     calendar_set_day,
 )
+
+log = logging.getLogger(__name__)
 
 
 class BootstrapMixin:
@@ -46,7 +52,64 @@ class BootstrapMixin:
 
 
 class LoginForm(BootstrapMixin, AuthenticationForm):
-    pass
+    """The login page, with a lock after repeated failures (LoginGuard): the right password does
+    not open an account whose password is being guessed."""
+
+    def clean(self):
+        guard = LoginGuard(self.request, self.cleaned_data.get("username") or "")
+        if guard.locked():
+            raise ValidationError(
+                _("登录失败次数过多，请 %(m)d 分钟后再试。") % {"m": LoginGuard.WINDOW // 60},
+                code="locked",
+            )
+        try:
+            data = super().clean()
+        except ValidationError:
+            guard.failed()
+            raise
+        guard.succeeded()
+        return data
+
+
+class LoginGuard:
+    """Failed logins counted per account and per client address in the cache, for WINDOW
+    seconds from the first failure. Past the limits every attempt is refused until the window
+    ends. With the cache unreachable the guard lets people in rather than locking everyone
+    out (and says so in the log)."""
+
+    WINDOW = 15 * 60
+    PER_ACCOUNT = 5
+    PER_ADDRESS = 30  # one office behind one address has many people
+
+    def __init__(self, request, username: str):
+        address = (request.META.get("REMOTE_ADDR") or "?") if request is not None else "?"
+        self.keys = {
+            f"login-fail:user:{username.strip().lower()}": self.PER_ACCOUNT,
+            f"login-fail:addr:{address}": self.PER_ADDRESS,
+        }
+
+    def locked(self) -> bool:
+        try:
+            counts = cache.get_many(list(self.keys))
+        except Exception as exc:
+            log.warning("login guard skipped: the cache is unreachable (%s)", exc)
+            return False
+        return any(counts.get(key, 0) >= limit for key, limit in self.keys.items())
+
+    def failed(self) -> None:
+        try:
+            for key in self.keys:
+                cache.add(key, 0, self.WINDOW)
+                cache.incr(key)
+        except Exception as exc:
+            log.warning("login guard could not count a failure (%s)", exc)
+
+    def succeeded(self) -> None:
+        account = next(iter(self.keys))
+        try:
+            cache.delete(account)
+        except Exception as exc:
+            log.warning("login guard could not reset a count (%s)", exc)
 
 
 class PasswordChangeBootstrapForm(BootstrapMixin, PasswordChangeForm):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from network.selectors import roles_of
 from service_ops import selectors, work
+from service_ops.api.robust import api_error_response, is_api
 from service_ops.forms import CalendarDayForm, ConfirmYearForm
 from service_ops.notifications.services import mark_read, unread_count
 from service_ops.paging import keyset_page
@@ -220,10 +221,14 @@ def _error_page(request, status: int, template: str, reason: str = ""):
 def permission_denied(request, exception=None):
     # A service's PermissionDenied carries a reason for the person (e.g. "只有客服部部长可以…").
     reason = str(exception) if exception and str(exception) else ""
+    if is_api(request):
+        return api_error_response(403, reason or _("您没有执行该操作的权限。"))
     return _error_page(request, 403, "403.html", reason)
 
 
 def page_not_found(request, exception=None):
+    if is_api(request):
+        return api_error_response(404, _("未找到。"))
     return _error_page(request, 404, "404.html")
 
 
@@ -232,4 +237,6 @@ def server_error(request):
     from django.http import HttpResponseServerError
     from django.template import loader
 
+    if is_api(request):
+        return api_error_response(500, _("服务器内部错误，已记录。请稍后重试。"))
     return HttpResponseServerError(loader.get_template("500.html").render({"request": request}))

@@ -107,3 +107,13 @@ def net(db):
     n.dealer_user = person("dealer_user", n.dealer, R.DEALER_STAFF)
     n.dealer2_user = person("dealer2_user", n.dealer2, R.DEALER_STAFF)
     return n
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache is per process (LocMem): a test must not see another's login failures or
+    throttle counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

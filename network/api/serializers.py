@@ -4,13 +4,22 @@ network.services.prepaid_post, tokens only through token_issue / token_revoke.""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from network.choices import Role
+from network.choices import BranchKind, Role
 from network.models import OrgUnit, PartnerToken, PrepaidEntry, RoleAssignment
 from service_ops.api.compiled import CompiledListSerializer, DisplayField
 
 
+def _branch_kind():
+    # "" on every unit that is not a branch: the schema must say so (a read-only ModelSerializer
+    # field drops allow_blank, and the enum then claims two values only)
+    return serializers.ChoiceField(
+        choices=BranchKind.choices, allow_blank=True, read_only=True, help_text=_("分公司类型")
+    )
+
+
 class OrgUnitBriefSerializer(serializers.ModelSerializer):
     kind_display = DisplayField(source="kind")
+    branch_kind = _branch_kind()
 
     class Meta:
         model = OrgUnit
@@ -20,6 +29,7 @@ class OrgUnitBriefSerializer(serializers.ModelSerializer):
 
 class OrgUnitSerializer(serializers.ModelSerializer):
     kind_display = DisplayField(source="kind")
+    branch_kind = _branch_kind()
     branch_kind_display = DisplayField(source="branch_kind")
     is_partner = serializers.BooleanField(read_only=True)
 

@@ -4,7 +4,8 @@ from .views.orders import QuoteViewSet, RepairOrderViewSet
 from .views.returns import ApprovalStepViewSet, ReturnApplicationViewSet
 
 # The trailing slash is optional: partners' HTTP clients rarely follow a redirect on a POST.
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+router.trailing_slash = "/?"  # the constructor only takes True/False ("/?" was read as True)
 router.register("return-applications", ReturnApplicationViewSet, basename="api-return-application")
 router.register("approval-steps", ApprovalStepViewSet, basename="api-approval-step")
 router.register("repair-orders", RepairOrderViewSet, basename="api-repair-order")

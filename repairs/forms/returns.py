@@ -22,6 +22,7 @@ from service_ops.forms import BootstrapMixin
 from ..choices import FreightTerms, Platform, ShippingMethod
 from ..models import ReturnApplication, ReturnAttachment, ReturnLine
 from ..services.returns import HeaderInput, LineInput
+from ..validators import validate_purchase_date
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = {
@@ -133,8 +134,7 @@ class ReturnLineForm(BootstrapMixin, forms.Form):
 
     def clean_purchase_date(self):
         value = self.cleaned_data.get("purchase_date")
-        if value and value > timezone.localdate():
-            raise ValidationError(_("购买日期不能晚于今天"))
+        validate_purchase_date(value)
         return value
 
     def clean(self):

@@ -74,7 +74,7 @@ class UnauthorisedArrival(FSMModelMixin, models.Model):
     )
     arrived_at = models.DateTimeField(_("到货时间"), default=timezone.now)
     units = models.PositiveIntegerField(_("台数"), default=1)
-    description = models.TextField(_("货物说明"), blank=True)
+    description = models.TextField(_("货物说明"), blank=True, max_length=1000)
     return_carrier = models.CharField(_("退回承运商"), max_length=60, blank=True)
     return_tracking = models.CharField(_("退回单号"), max_length=60, blank=True)
     state = FSMField(

@@ -1,6 +1,7 @@
 """Repair work orders (维修组维修流程): lots with working-day limits, quotes, loaners, the
 Wednesday/Saturday review and the month-end statement."""
 
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from ..choices import (
     StatementState,
 )
 from ..permissions import system_only
+from ..validators import validate_purchase_date
 
 
 class LotLimitRule(models.Model):
@@ -135,8 +137,10 @@ class RepairOrder(FSMModelMixin, models.Model):
     )
     product_model = models.CharField(_("型号"), max_length=60)
     serial_number = models.CharField(_("出厂编号"), max_length=60, blank=True)
-    purchase_date = models.DateField(_("购买日期"), null=True, blank=True)
-    fault_description = models.TextField(_("故障描述"), blank=True)
+    purchase_date = models.DateField(
+        _("购买日期"), null=True, blank=True, validators=[validate_purchase_date]
+    )
+    fault_description = models.TextField(_("故障描述"), blank=True, max_length=1000)
 
     state = FSMField(
         _("状态"),
@@ -154,8 +158,8 @@ class RepairOrder(FSMModelMixin, models.Model):
         related_name="repair_orders",
     )
     picked_up_at = models.DateTimeField(_("领机时间"), null=True, blank=True)
-    diagnosis = models.TextField(_("检测结果"), blank=True)
-    repair_notes = models.TextField(_("维修记录"), blank=True)
+    diagnosis = models.TextField(_("检测结果"), blank=True, max_length=2000)
+    repair_notes = models.TextField(_("维修记录"), blank=True, max_length=2000)
 
     in_warranty = models.BooleanField(_("保修期内免费"), null=True, blank=True)
     warranty_reasons = models.JSONField(_("保修判定理由"), default=list, blank=True)
@@ -266,11 +270,19 @@ class RepairOrder(FSMModelMixin, models.Model):
     def no_answer(self):
         pass
 
+    def is_free_repair(self) -> bool:
+        """In warranty (free) or under a service contract. Anything else is paid and reaches
+        the bench only through a quote the shipper consented to (报价 → 同意 → 维修)."""
+        if self.service_type:
+            return self.service_type in (ServiceType.FREE, ServiceType.CONTRACT)
+        return self.in_warranty is True
+
     @transition(
         field=state,
         source=OrderState.DIAGNOSING,
         target=OrderState.REPAIRING,
         permission=_is_own_technician,
+        conditions=[is_free_repair],
     )
     def start_repair(self, *, diagnosis=""):
         if diagnosis:
@@ -582,6 +594,18 @@ def _is_branch_manager(instance, user) -> bool:
     return acts_as(user, Role.BRANCH_MANAGER, instance.branch)
 
 
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """[first moment of the month, first moment of the next) in Asia/Shanghai."""
+    from service_ops.workcalendar import clock
+
+    month = month.replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    return (
+        clock.at_local(month, datetime.min.time()),
+        clock.at_local(following, datetime.min.time()),
+    )
+
+
 class MonthlyStatement(FSMModelMixin, models.Model):
     """Repair and parts fees of one branch for one month. Confirmed by the branch manager, then
     locked: the service refuses to rebuild it."""
@@ -620,11 +644,26 @@ class MonthlyStatement(FSMModelMixin, models.Model):
     def get_absolute_url(self):
         return reverse("repairs:statement_detail", args=[self.pk])
 
+    @property
+    def month_end(self) -> datetime:
+        """The first moment of the next month, Asia/Shanghai: units shipped before it are this
+        month's."""
+        return month_bounds(self.month)[1]
+
+    def waits_for_month_end(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) < self.month_end
+
+    def is_final(self) -> bool:
+        """Built after the month ended: nothing can be shipped into the month any more, so the
+        statement holds every unit of it (shipped_at is the moment of the shipping step)."""
+        return self.generated_at >= self.month_end
+
     @transition(
         field=state,
         source=StatementState.DRAFT,
         target=StatementState.CONFIRMED,
         permission=_is_branch_manager,
+        conditions=[is_final],
     )
     def confirm(self, *, actor):
         self.confirmed_by = actor

@@ -26,6 +26,7 @@ from ..choices import (
     StepState,
 )
 from ..permissions import system_only
+from ..validators import validate_purchase_date
 
 
 class ApprovalChainTemplate(models.Model):
@@ -142,7 +143,7 @@ class ReturnApplication(FSMModelMixin, models.Model):
     freight_terms = models.CharField(
         _("运费"), max_length=10, choices=FreightTerms.choices, default=FreightTerms.PREPAID
     )
-    remarks = models.TextField(_("备注"), blank=True)
+    remarks = models.TextField(_("备注"), blank=True, max_length=2000)
 
     state = FSMField(
         _("状态"),
@@ -152,7 +153,7 @@ class ReturnApplication(FSMModelMixin, models.Model):
         protected=True,
     )
     round = models.PositiveSmallIntegerField(_("提交次数"), default=0, editable=False)
-    reject_reason = models.TextField(_("驳回原因"), blank=True, editable=False)
+    reject_reason = models.TextField(_("驳回原因"), blank=True, editable=False, max_length=1000)
 
     pickup_date = models.DateField(_("提货日期"), null=True, blank=True, editable=False)
     driver_name = models.CharField(_("司机"), max_length=40, blank=True, editable=False)
@@ -299,11 +300,13 @@ class ReturnLine(models.Model):
     product_model = models.CharField(_("产品型号"), max_length=60)
     serial_number = models.CharField(_("出厂编号"), max_length=60, blank=True)
     quantity = models.PositiveIntegerField(_("数量"), default=1)
-    purchase_date = models.DateField(_("购买日期"), null=True, blank=True)
+    purchase_date = models.DateField(
+        _("购买日期"), null=True, blank=True, validators=[validate_purchase_date]
+    )
     has_warranty_card = models.BooleanField(_("有保修卡"), default=True)
     has_proof_of_purchase = models.BooleanField(_("有购买凭证"), default=True)
     has_seller_stamp = models.BooleanField(_("保修卡有销售店印章"), default=True)
-    fault_description = models.TextField(_("故障描述"))
+    fault_description = models.TextField(_("故障描述"), max_length=1000)
 
     class Meta:
         verbose_name = _("返修明细")
@@ -442,7 +445,7 @@ class ApprovalStep(FSMModelMixin, models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("签字时间"), null=True, blank=True)
-    comment = models.TextField(_("意见"), blank=True)
+    comment = models.TextField(_("意见"), blank=True, max_length=1000)
 
     objects = ApprovalStepQuerySet.as_manager()
 

@@ -56,6 +56,7 @@ from ..models import (
     ReviewMeeting,
     StatementLine,
 )
+from ..models.orders import month_bounds
 from ..permissions import (
     has_role,
     may_answer_quote,
@@ -159,6 +160,8 @@ class WarrantyResult:
 
 
 def _one_year_after(day: date) -> date:
+    if day.year >= date.max.year:  # a stored 9999-12-31 must not stop the receipt
+        return date.max
     try:
         return day.replace(year=day.year + 1)
     except ValueError:  # 29 February
@@ -239,6 +242,13 @@ def order_pick_up(
 def order_start_repair(
     *, order_id: int, actor, diagnosis: str = "", channel=ActionChannel.WEB
 ) -> RepairOrder:
+    """Free and contract units only: a paid unit goes through a quote first (raise_quote)."""
+    order = RepairOrder.objects.get(pk=order_id)
+    if order.state == OrderState.DIAGNOSING and not order.is_free_repair():
+        raise ValidationError(
+            _("%(no)s 不在保修期内（收费维修）：请先提出报价，发货方同意后才能开始维修")
+            % {"no": order.number}
+        )
     return _step(order_id, "start_repair", actor, channel, comment=diagnosis, diagnosis=diagnosis)
 
 
@@ -740,12 +750,6 @@ def review_decide(
 
 
 # --- month-end statement --------------------------------------------------------------------
-def _month_bounds(month: date) -> tuple[datetime, datetime]:
-    start = clock.at_local(month.replace(day=1), datetime.min.time())
-    following = (month.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
-    return start, clock.at_local(following, datetime.min.time())
-
-
 @transaction.atomic
 def statement_build(*, branch, month: date, actor) -> MonthlyStatement:
     """Sum the repair and parts fees of the branch's units shipped in the month (consented
@@ -758,7 +762,7 @@ def statement_build(*, branch, month: date, actor) -> MonthlyStatement:
     )
     if statement.state == StatementState.CONFIRMED:
         raise ValidationError(_("该对账单已由分公司经理确认，不能修改"))
-    start, end = _month_bounds(month)
+    start, end = month_bounds(month)
     quotes = (
         Quote.objects.filter(
             state=QuoteState.CONSENTED,
@@ -794,6 +798,17 @@ def statement_build(*, branch, month: date, actor) -> MonthlyStatement:
 
 @transaction.atomic
 def statement_confirm(*, statement_id: int, actor, channel=ActionChannel.WEB) -> MonthlyStatement:
+    """The branch manager's confirmation locks the statement. Only a statement built after its
+    month ended can be confirmed: one confirmed mid-month would leave every unit shipped later
+    that month billed nowhere."""
+    statement = MonthlyStatement.objects.get(pk=statement_id)
+    if statement.waits_for_month_end():
+        raise ValidationError(
+            _("%(m)s 尚未结束：月结对账单在月末之后确认，之后发货的机器也要入账")
+            % {"m": f"{statement.month:%Y-%m}"}
+        )
+    if not statement.is_final():
+        raise ValidationError(_("对账单生成于月末之前，请重新生成后再确认"))
     statement = run_transition(
         MonthlyStatement,
         statement_id,

@@ -50,6 +50,7 @@ from ..models import (
     ReturnPolicy,
 )
 from ..permissions import SUBMITTER_ROLES, has_role
+from ..validators import validate_purchase_date
 
 APPROVAL_STEP_KIND = "rma.approval_step"
 DEFAULT_STEP_POLICY = "rma-approval-step"
@@ -97,6 +98,10 @@ def _validate_lines(lines: list[LineInput]) -> None:
             errors.append(_("第 %(n)d 行：请填写故障描述") % {"n": i})
         if line.quantity < 1:
             errors.append(_("第 %(n)d 行：数量至少为 1") % {"n": i})
+        try:
+            validate_purchase_date(line.purchase_date)
+        except ValidationError as exc:
+            errors += [_("第 %(n)d 行：%(e)s") % {"n": i, "e": m} for m in exc.messages]
         if serial and line.quantity != 1:
             errors.append(_("第 %(n)d 行：有出厂编号的明细数量必须为 1") % {"n": i})
         if serial and serial.upper() in seen:
@@ -591,6 +596,15 @@ def rma_receive(
         kwargs={"at": received_at},
     )
     received, discrepancies = match_units(list(application.lines.all()), units)
+    # A unit on no line of the approved application was never authorised: it is refused and
+    # sent back (一律不予受理) with the platform's penalties proposed, gets no repair order, and
+    # does not count toward the lot's size (which sets every unit's limit).
+    extras = [(model, serial) for line, model, serial in received if line is None]
+    received = [r for r in received if r[0] is not None]
+    if not received:
+        raise ValidationError(
+            {"units": _("收到的机器都不在批准的申请上：请按“未经申请返厂”登记拒收")}
+        )
     rows = ReceivedUnit.objects.bulk_create(
         [
             ReceivedUnit(
@@ -603,6 +617,22 @@ def rma_receive(
             for line, model, serial in received
         ]
     )
+    if extras:
+        from .arrivals import arrival_record
+
+        arrival_record(
+            actor=actor,
+            shipper_unit=application.dealer or application.applicant_unit,
+            units=len(extras),
+            description=(
+                _("随 %(no)s 到货、不在批准申请上的机器：%(units)s")
+                % {
+                    "no": application.number,
+                    "units": "、".join(f"{m} {s}".strip() for m, s in extras),
+                }
+            )[:1000],
+            arrived_at=received_at,
+        )
     if discrepancies:
         Discrepancy.objects.bulk_create(
             [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -451,6 +451,8 @@ def statement_detail(request, pk: int):
             ],
             "locked": statement.state == StatementState.CONFIRMED,
             "can_confirm": perm.may_confirm_statement(request.user, statement),
+            "waits_for_month_end": statement.waits_for_month_end(),
+            "stale": not statement.waits_for_month_end() and not statement.is_final(),
             "can_build": perm.may_build_statement(request.user),
         },
     )
@@ -464,6 +466,9 @@ def statement_confirm(request, pk: int):
         ro.statement_confirm(statement_id=statement.pk, actor=request.user)
     except TransitionNotAllowed:
         return not_allowed(request, statement.get_absolute_url())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(statement)
     messages.success(request, _("已确认 %(s)s 对账单，对账单已锁定") % {"s": statement})
     return redirect(statement)
 

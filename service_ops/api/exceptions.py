@@ -3,6 +3,7 @@ with the allowed actions for a transition not allowed now (django-fsm raises pla
 that DRF would otherwise turn into 500)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -11,6 +12,8 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .robust import too_large_response
 
 
 def _state_and_actions(instance, user) -> tuple[str | None, list[str]]:
@@ -51,6 +54,8 @@ def transition_conflict_response(exc, user=None) -> Response:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        return too_large_response()
     if isinstance(exc, TransitionNotAllowed | ConcurrentTransition):
         request = context.get("request")
         user = getattr(request, "user", None)

@@ -60,7 +60,7 @@ def quote_sent(net, order, at):
 def waiting(net):
     """One unit received Monday 09:00 (3 working days: due Thursday 18:00), quoted and sent
     Monday 11:00: the limit is paused while the dealer decides."""
-    lot = receive_lot(net, ["XJ001"], MONDAY)
+    lot = receive_lot(net, ["XJ001"], MONDAY, purchase_date=None)  # no date: a paid repair
     order = lot.orders.get()
     quote = quote_sent(net, order, datetime(2026, 11, 23, 11, tzinfo=Z))
     return order, quote

@@ -99,13 +99,12 @@ def api_transitions(obj_id, model="returnapplication"):
 def test_a_dealer_token_creates_an_application_for_its_own_unit_whatever_the_body_says(
     net, dealer_api
 ):
-    body = payload(
-        dealer=net.dealer2.pk,
-        state="approved",
-        platform="operating",
-        number="RMA-FAKE",
-        branch=net.gz.pk,
-    )
+    # fields the service derives are refused, not silently dropped (issue 15, item 22)
+    forged = {"state": "approved", "platform": "operating", "number": "RMA-FAKE", "branch": 1}
+    response = dealer_api.post(f"{APPS}/", payload(**forged), format="json")
+    assert response.status_code == 400 and set(response.json()) == set(forged)
+    assert not ReturnApplication.objects.exists()
+    body = payload(dealer=net.dealer2.pk)  # a dealer always applies for itself
     response = dealer_api.post(f"{APPS}/", body, format="json")
     assert response.status_code == 201, response.json()
     data = response.json()
@@ -121,7 +120,7 @@ def test_a_dealer_token_creates_an_application_for_its_own_unit_whatever_the_bod
         ("XJ001", 1),
         ("", 2),
     ]
-    assert response["Location"].endswith(f"{APPS}/{data['id']}/")
+    assert response["Location"].rstrip("/").endswith(f"{APPS}/{data['id']}")
     app = ReturnApplication.objects.get(pk=data["id"])
     assert (app.dealer, app.applicant, app.state) == (net.dealer, net.dealer_user, "draft")
 

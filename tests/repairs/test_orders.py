@@ -2,7 +2,7 @@
 warranty, loaners, the overdue review, shipping back and the month-end statement."""
 
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -24,8 +24,15 @@ from service_ops.notifications.models import Notification
 Z = ZoneInfo("Asia/Shanghai")
 
 
-def receive_lot(net, serials, at, purchase_date=None):
-    """Walk an application from the dealer through the chain to receipt at `at`."""
+IN_WARRANTY = object()
+
+
+def receive_lot(net, serials, at, purchase_date=IN_WARRANTY, scanned=None):
+    """Walk an application from the dealer through the chain to receipt at `at`. The units were
+    bought two months before (free repairs) unless `purchase_date` says otherwise (None: no
+    date, a paid repair that needs a quote)."""
+    if purchase_date is IN_WARRANTY:
+        purchase_date = (at - timedelta(days=60)).date()
     with time_machine.travel(at, tick=False):
         app = rma.rma_create(
             applicant=net.dealer_user,
@@ -57,7 +64,9 @@ def receive_lot(net, serials, at, purchase_date=None):
             shipper_count=len(serials),
         )
         rma.rma_receive(
-            application_id=app.pk, actor=net.clerk, units=[("GPS-X1", s) for s in serials]
+            application_id=app.pk,
+            actor=net.clerk,
+            units=scanned or [("GPS-X1", s) for s in serials],
         )
     app.refresh_from_db()
     return app.lot
@@ -431,3 +440,58 @@ def test_a_unit_nobody_picked_up_warns_the_repair_supervisor(net):
     assert Notification.objects.filter(
         recipient=net.repair_sup, channel="in_app", subject__contains="即将到期"
     ).exists()
+
+
+def test_a_paid_unit_reaches_the_bench_only_through_a_consented_quote(net):
+    # bought in 2024: out of warranty, so the repair is paid (issue 15, item 2)
+    lot = receive_lot(net, ["PAID1"], datetime(2026, 11, 23, 9, tzinfo=Z), date(2024, 3, 1))
+    order = lot.orders.get()
+    assert order.in_warranty is False and not order.is_free_repair()
+    with time_machine.travel(datetime(2026, 11, 24, 10, tzinfo=Z), tick=False):
+        ro.order_pick_up(order_id=order.pk, actor=net.tech)
+        with pytest.raises(ValidationError, match="请先提出报价"):
+            ro.order_start_repair(order_id=order.pk, actor=net.tech, diagnosis="主板")
+        order.refresh_from_db()
+        assert order.state == OrderState.DIAGNOSING
+        assert "start_repair" not in ro_actions(order, net.tech)
+        quote = ro.order_raise_quote(
+            order_id=order.pk,
+            actor=net.tech,
+            diagnosis="主板损坏",
+            lines=[ro.QuoteLineInput("labour", Decimal("80"))],
+        )
+        ro.quote_send(quote_id=quote.pk, actor=net.clerk)
+        ro.quote_answer(quote_id=quote.pk, actor=net.dealer_user, consent=True)
+    order.refresh_from_db()
+    assert order.state == OrderState.REPAIRING
+
+
+def ro_actions(order, user):
+    from service_ops.transitions.services import available_actions
+
+    return available_actions(order, user)
+
+
+def test_units_nobody_approved_are_refused_and_do_not_size_the_lot(net):
+    from repairs.choices import DiscrepancyKind
+    from repairs.models import Discrepancy, UnauthorisedArrival
+
+    scanned = [("GPS-X1", "OK1"), ("GPS-X1", "EXTRA1"), ("GPS-Z3", "EXTRA2")]
+    lot = receive_lot(net, ["OK1"], datetime(2026, 11, 23, 9, tzinfo=Z), scanned=scanned)
+    assert lot.size == 1 and [o.serial_number for o in lot.orders.all()] == ["OK1"]
+    # one authorised unit: 3 working days, not the 7 of a lot of three
+    assert ro.limit_deadline(lot.orders.get()).due_at == datetime(2026, 11, 26, 18, tzinfo=Z)
+    arrival = UnauthorisedArrival.objects.get()
+    assert (
+        arrival.units == 2 and "EXTRA1" in arrival.description and "EXTRA2" in arrival.description
+    )
+    assert arrival.penalties.exists()  # proposed by platform
+    extra = Discrepancy.objects.filter(kind=DiscrepancyKind.EXTRA_UNIT)
+    assert sorted(extra.values_list("actual", flat=True)) == ["GPS-X1 EXTRA1", "GPS-Z3 EXTRA2"]
+
+
+def test_a_receipt_of_only_unapproved_units_is_refused(net):
+    with pytest.raises(ValidationError, match="都不在批准的申请上"):
+        receive_lot(
+            net, ["OK2"], datetime(2026, 11, 23, 9, tzinfo=Z), scanned=[("GPS-Z9", "OTHER")]
+        )

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from service_ops.api.compiled import CompiledListSerializer, DisplayField, nested
+from service_ops.api.robust import StrictFieldsMixin
 from service_ops.deadlines.models import OPEN_STATUSES, BallHolder, DeadlineStatus
 from service_ops.transitions.models import ActionChannel
 
@@ -134,7 +135,7 @@ class QuoteSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "state", "state_display", "total", "sent_at", "answer_due_at", "lines"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_answer_due_at(self, quote) -> str | None:
         due = self.context.get("answer_due", {}).get(quote.pk)
         return None if due is None else serializers.DateTimeField().to_representation(due)
@@ -303,7 +304,7 @@ class QuoteSerializer(QuoteSummarySerializer):
         read_only_fields = fields
 
 
-class QuoteAnswerSerializer(serializers.Serializer):
+class QuoteAnswerSerializer(StrictFieldsMixin, serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text=_("说明（可选，最多 200 字）")
     )

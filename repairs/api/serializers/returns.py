@@ -8,7 +8,6 @@ field would set any state)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -17,6 +16,7 @@ from network.choices import OrgKind
 from network.models import OrgUnit
 from network.visibility import user_org_unit
 from service_ops.api.compiled import CompiledListSerializer, DisplayField
+from service_ops.api.robust import StrictFieldsMixin
 from service_ops.transitions.models import ActionChannel
 
 from ...models import (
@@ -36,7 +36,7 @@ class UserBriefSerializer(serializers.Serializer):
 
 
 # --- lines ------------------------------------------------------------------------------------
-class ReturnLineSerializer(serializers.ModelSerializer):
+class ReturnLineSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """One returned unit (or a quantity of units without serial numbers)."""
 
     class Meta:
@@ -59,6 +59,15 @@ class ReturnLineSerializer(serializers.ModelSerializer):
         }
 
     def validate(self, attrs):
+        # A PATCH is partial for the header, but its lines replace the old ones as a whole:
+        # DRF would let a line without its required fields through (and the service fail).
+        missing = [
+            name for name, field in self.fields.items() if field.required and name not in attrs
+        ]
+        if missing:
+            raise serializers.ValidationError(
+                {name: [_("该字段是必填项。")] for name in missing}, code="required"
+            )
         if attrs.get("serial_number", "").strip() and attrs.get("quantity", 1) != 1:
             raise serializers.ValidationError(
                 {"quantity": [_("有出厂编号的明细数量必须为 1")]}, code="serial_means_one_unit"
@@ -86,7 +95,7 @@ HEADER_FIELDS = [
 ]
 
 
-class ReturnApplicationUpdateSerializer(serializers.ModelSerializer):
+class ReturnApplicationUpdateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """The header and lines of a draft or rejected application (lines are replaced as a whole)."""
 
     lines = ReturnLineSerializer(many=True, allow_empty=False)
@@ -147,19 +156,19 @@ class ReturnApplicationCreateSerializer(ReturnApplicationUpdateSerializer):
         return dealer
 
 
-class WithdrawSerializer(serializers.Serializer):
+class WithdrawSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=500, help_text=_("撤回原因")
     )
 
 
-class ApproveSerializer(serializers.Serializer):
+class ApproveSerializer(StrictFieldsMixin, serializers.Serializer):
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=1000, help_text=_("审批意见（可选）")
     )
 
 
-class RejectSerializer(serializers.Serializer):
+class RejectSerializer(StrictFieldsMixin, serializers.Serializer):
     comment = serializers.CharField(max_length=1000, help_text=_("驳回原因（必填）"))
 
 
@@ -216,7 +225,7 @@ class ApprovalStepSerializer(serializers.ModelSerializer):
     def _deadline(self, step):
         return self.context.get("deadlines", {}).get(step.pk)
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_due_at(self, step) -> str | None:
         deadline = self._deadline(step)
         if deadline is None:
