@@ -83,8 +83,22 @@ PLUGIN = Plugin(
             _("维修看板"),
             "bi-kanban",
             order=140,
-            roles=frozenset({R.LOGISTICS_CLERK, R.HEAD_OF_CS}),
-            related=("repairs:loaner_list", "repairs:review_list", "repairs:review_detail"),
+            roles=frozenset({R.LOGISTICS_CLERK, R.HEAD_OF_CS, R.REPAIR_SUPERVISOR}),
+        ),
+        NavItem(
+            "repairs:review_list",
+            _("超期评审"),
+            "bi-people",
+            order=142,
+            roles=frozenset({R.LOGISTICS_CLERK, R.REPAIR_SUPERVISOR}),
+            related=("repairs:review_detail",),
+        ),
+        NavItem(
+            "repairs:loaner_list",
+            _("备用机"),
+            "bi-phone",
+            order=144,
+            roles=frozenset({R.LOGISTICS_CLERK, R.REPAIR_SUPERVISOR, R.HEAD_OF_CS}),
         ),
         NavItem(
             "repairs:order_list",
@@ -99,8 +113,34 @@ PLUGIN = Plugin(
             _("月结对账"),
             "bi-receipt",
             order=160,
-            roles=frozenset({R.HEAD_OF_CS, R.BRANCH_MANAGER}),  # clerks: from the repair board
+            roles=frozenset(
+                {R.HEAD_OF_CS, R.BRANCH_MANAGER, R.LOGISTICS_CLERK, R.REPAIR_SUPERVISOR}
+            ),
             related=("repairs:statement_detail",),
+        ),
+        NavItem(
+            "repairs:arrival_list",
+            _("未经申请到货"),
+            "bi-sign-stop",
+            order=162,
+            roles=frozenset({R.LOGISTICS_CLERK, R.WAREHOUSE_KEEPER, R.HEAD_OF_CS}),
+            related=("repairs:arrival_detail", "repairs:arrival_create"),
+        ),
+        NavItem(
+            "repairs:penalty_list",
+            _("负激励"),
+            "bi-exclamation-octagon",
+            order=164,
+            roles=frozenset(
+                {R.HEAD_OF_CS, R.BRANCH_MANAGER, R.PROVINCIAL_MANAGER, R.LOCAL_ENGINEER}
+            ),
+        ),
+        NavItem(
+            "repairs:happy_fund",
+            _("快乐基金"),
+            "bi-piggy-bank",
+            order=166,
+            roles=frozenset({R.HEAD_OF_CS}),
         ),
         NavItem(
             "repairs:ranking",
@@ -116,7 +156,9 @@ PLUGIN = Plugin(
         # put back by `seed_defaults`; all of them are data, editable in the admin.
         # A step's timer shows in 我的工作 with its step (SignatureProvider), for deputies too.
         DeadlineKind("rma.approval_step", _("返厂申请审批步骤"), in_timer_inbox=False),
-        DeadlineKind("repair.limit", _("维修时限")),
+        DeadlineKind(
+            "repair.limit", _("维修时限"), handler="repairs.services.orders.REPAIR_LIMIT_HANDLER"
+        ),
         DeadlineKind("repair.quote_send", _("报价发送")),
         DeadlineKind(
             "repair.quote_consent",

@@ -315,7 +315,9 @@ class PickupCountForm(BootstrapMixin, forms.Form):
     note = forms.CharField(label=_("说明"), required=False, max_length=255)
 
 
-SERIAL_SPLIT = re.compile(r"[\s,，;；]+")
+# Between a model and its serial: a tab, a comma or a semicolon; or else the last space (model
+# names have spaces in them: "XG-3200 控制器 SN0001").
+FIELD_SPLIT = re.compile(r"\s*[\t,，;；]\s*")
 
 
 class ReceiveForm(BootstrapMixin, forms.Form):
@@ -334,7 +336,9 @@ class ReceiveForm(BootstrapMixin, forms.Form):
                 "placeholder": "SN0001\nGPS-X1 SN0002",
             }
         ),
-        help_text=_("扫码或输入，每行一台：“序列号”或“型号 序列号”。"),
+        help_text=_(
+            "扫码或输入，每行一台：“序列号”或“型号 序列号”（型号可含空格；也可用 Tab 或逗号分隔）。"
+        ),
     )
     freight_terms = forms.ChoiceField(
         label=_("到货运费"),
@@ -361,7 +365,11 @@ class ReceiveForm(BootstrapMixin, forms.Form):
         for n, raw in enumerate(raw_lines, start=1):
             if not raw:
                 continue
-            parts = [p for p in SERIAL_SPLIT.split(raw) if p]
+            parts = [p for p in FIELD_SPLIT.split(raw) if p]
+            if len(parts) == 1 and raw.upper() not in by_serial and raw.upper() not in models_:
+                parts = raw.rsplit(None, 1)
+            if len(parts) == 2:
+                parts[0] = " ".join(parts[0].split())  # one space inside a model name
             if len(parts) > 2:
                 errors.append(_("第 %(n)d 行：格式应为“序列号”或“型号 序列号”") % {"n": n})
                 continue

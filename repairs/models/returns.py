@@ -354,6 +354,10 @@ class ReturnAttachment(models.Model):
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
 
+    @property
+    def display_name(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1]
+
 
 def _may_sign(instance, user) -> bool:
     from network.selectors import acts_as

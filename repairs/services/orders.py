@@ -551,6 +551,36 @@ class QuoteConsentHandler:
 QUOTE_CONSENT_HANDLER = QuoteConsentHandler()
 
 
+class RepairLimitHandler:
+    """A repair limit that breaches is told to the shipper (the seed: 超期须告知客户), with the
+    promise that a new waiting limit follows from the review meeting."""
+
+    def on_fired(self, actions):
+        breached = [a.owner_id for a in actions if a.breached_now]
+        if not breached:
+            return
+        from .returns import shipper_side
+
+        orders = RepairOrder.objects.filter(pk__in=breached).select_related(
+            "lot__application__applicant", "lot__application__dealer"
+        )
+        for order in orders:
+            notify(
+                recipients=shipper_side(order.lot.application),
+                subject=_("维修超期：%(no)s（%(m)s %(s)s）")
+                % {"no": order.number, "m": order.product_model, "s": order.serial_number},
+                body=_(
+                    "这台机器未能在承诺的维修时限内修好。我们正在处理，新的等待时限确定后会另行通知。"
+                ),
+                url=order.get_absolute_url(),
+                category="repair",
+                source=order,
+            )
+
+
+REPAIR_LIMIT_HANDLER = RepairLimitHandler()
+
+
 # --- shipping back --------------------------------------------------------------------------
 @transaction.atomic
 def order_ship(
@@ -724,6 +754,18 @@ def review_decide(
                     reason=note or _("周评审给出等待时限"),
                     actor=actor,
                 )
+        from .returns import shipper_side
+
+        order = item.order
+        notify(
+            recipients=shipper_side(order.lot.application),
+            subject=_("新的等待时限：%(no)s 预计 %(d)s 前修好")
+            % {"no": order.number, "d": new_wait_until.isoformat()},
+            body=note,
+            url=order.get_absolute_url(),
+            category="repair",
+            source=order,
+        )
     if decision == ReviewDecision.ESCALATE:
         notify(
             recipients=role_holders(Role.HEAD_OF_CS, item.order.branch),

@@ -164,6 +164,9 @@ def _set_header(application: ReturnApplication, header: HeaderInput) -> None:
         errors["contact_name"] = _("请填写联系人")
     if not header.contact_phone.strip():
         errors["contact_phone"] = _("请填写联系电话")
+    if header.freight_terms == FreightTerms.COLLECT:
+        # refused where it is entered, not after three signatures at the pickup booking
+        errors["freight_terms"] = _("运费须由发货方自付，到付一律拒收。")
     if errors:
         raise ValidationError(errors)
     application.contact_name = header.contact_name.strip()
@@ -666,6 +669,16 @@ def rma_receive(
     return application
 
 
+def shipper_side(application: ReturnApplication) -> list:
+    """Who hears about the shipper's units: the applicant and the dealer's staff."""
+    recipients = [application.applicant]
+    if application.dealer_id:
+        recipients += [
+            u for u in role_holders(Role.DEALER_STAFF, application.dealer) if u not in recipients
+        ]
+    return recipients
+
+
 def _tell_shipper(application: ReturnApplication) -> None:
     from django.utils import timezone
 
@@ -673,11 +686,8 @@ def _tell_shipper(application: ReturnApplication) -> None:
     lines = [
         f"- {d.get_kind_display()}：{d.expected or '—'} → {d.actual or '—'}" for d in open_items
     ]
-    recipients = [application.applicant]
-    if application.dealer_id:
-        recipients += role_holders(Role.DEALER_STAFF, application.dealer)
     notify(
-        recipients=recipients,
+        recipients=shipper_side(application),
         subject=_("返修机收货差异：%(no)s") % {"no": application.number},
         body="\n".join(lines),
         url=application.get_absolute_url(),

@@ -237,8 +237,6 @@ def _render_detail(request, application, *, status=200, **forms):
     applicant_side = is_applicant_side(user, application)
     state = application.state
     attachments = list(application.attachments.select_related("uploaded_by", "line"))
-    for attachment in attachments:
-        attachment.display_name = attachment.file.name.rsplit("/", 1)[-1]
     may_sign = bool(
         progress.pending and acts_as(user, progress.pending.role, progress.pending.org_unit)
     )
@@ -395,6 +393,7 @@ def step_decide(request, pk: int):
 def signature_queue_page(request):
     steps = signature_queue(request.user).prefetch_related(
         "application__lines",
+        "application__attachments",
         Prefetch(
             "application__steps",
             queryset=ApprovalStep.objects.order_by("round", "position"),

@@ -495,3 +495,27 @@ def test_a_receipt_of_only_unapproved_units_is_refused(net):
         receive_lot(
             net, ["OK2"], datetime(2026, 11, 23, 9, tzinfo=Z), scanned=[("GPS-Z9", "OTHER")]
         )
+
+
+def test_the_shipper_hears_of_a_breach_and_of_the_new_waiting_limit(net):
+    # issue 15, item 7
+    lot = receive_lot(net, ["T1"], datetime(2026, 11, 23, 9, tzinfo=Z))  # due Thu 26th 18:00
+    order = lot.orders.get()
+    sweep_deadlines(now=datetime(2026, 11, 27, 9, tzinfo=Z))
+    assert ro.limit_deadline(order).status == DeadlineStatus.BREACHED
+    told = Notification.objects.filter(
+        recipient=net.dealer_user, channel="in_app", subject__startswith="维修超期"
+    )
+    assert told.count() == 1 and order.number in told.get().subject
+    meeting = ro.review_build(held_on=date(2026, 11, 28))
+    ro.review_decide(
+        item_id=meeting.items.get().pk,
+        actor=net.repair_sup,
+        decision=ReviewDecision.MORE_TIME,
+        new_wait_until=date(2026, 12, 4),
+        note="等主板",
+    )
+    told = Notification.objects.filter(
+        recipient=net.dealer_user, channel="in_app", subject__contains="新的等待时限"
+    )
+    assert told.count() == 1 and "2026-12-04" in told.get().subject

@@ -159,12 +159,17 @@ def test_the_applicant_may_withdraw_before_approval_and_the_timers_stop(net):
         rma.rma_withdraw(application_id=other.pk, actor=net.dealer2_user)
 
 
-def test_cash_on_delivery_is_refused_when_booking_and_when_receiving(net):
-    app = rma.rma_create(
-        applicant=net.gz_engineer, header=header(freight_terms="collect"), lines=lines("S1")
-    )
+def test_cash_on_delivery_is_refused_where_entered_when_booking_and_when_receiving(net):
+    with pytest.raises(ValidationError) as refused:
+        rma.rma_create(
+            applicant=net.gz_engineer, header=header(freight_terms="collect"), lines=lines("S1")
+        )
+    assert "到付" in str(refused.value.message_dict["freight_terms"])
+    app = rma.rma_create(applicant=net.gz_engineer, header=header(), lines=lines("S1"))
     rma.rma_submit(application_id=app.pk, actor=net.gz_engineer)
     sign_all(app, net.gz_cs_sup, net.gz_manager, net.head)
+    # a row stored before the check at entry: the booking still refuses it
+    ReturnApplication.objects.filter(pk=app.pk).update(freight_terms="collect")
     with pytest.raises(ValidationError) as refused:
         rma.rma_book_pickup(
             application_id=app.pk,

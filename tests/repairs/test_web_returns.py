@@ -235,6 +235,10 @@ def test_an_approver_approves_from_the_queue_with_one_tap(client, net):
     client.force_login(net.gz_cs_sup)
     queue = client.get(reverse("repairs:signature_queue")).content.decode()
     assert app.number in queue and "第 1 / 3 步" in queue and "剩余" in queue
+    # what the approver decides on: freight terms, the warranty reading, the attachments
+    assert "运费发货方自付" in queue and "无附件" in queue
+    assert "无购买日期" in queue or "购于" in queue
+    assert "有保修卡" in queue or "无保修卡" in queue
 
     step = pending(app)
     response = client.post(
@@ -353,7 +357,8 @@ def test_the_clerks_board_shows_each_column_with_its_count(client, net):
 
 
 def test_booking_a_cash_on_delivery_shipment_shows_the_services_message(client, net):
-    app = approved(net, "C1", freight_terms="collect")
+    app = approved(net, "C1")
+    ReturnApplication.objects.filter(pk=app.pk).update(freight_terms="collect")  # a legacy row
     client.force_login(net.clerk)
     response = client.post(
         reverse("repairs:return_book_pickup", args=[app.pk]),
@@ -719,3 +724,49 @@ def test_the_ranking_page_and_its_excel_export(client, net):
     client.force_login(net.dealer_user)
     assert client.get(reverse("repairs:ranking")).status_code == 403
     assert client.get(reverse("repairs:ranking_export")).status_code == 403
+
+
+def test_cash_on_delivery_is_refused_on_the_application_form(client, net):
+    import re
+
+    client.force_login(net.gz_engineer)
+    data = form_data(rows=[{"serial_number": "COD1"}], freight_terms="collect")
+    response = client.post(reverse("repairs:return_create"), data)
+    assert response.status_code == 400
+    select = re.search(r"<select[^>]*name=\"freight_terms\"[^>]*>", response.content.decode())
+    assert select and "is-invalid" in select.group(0)
+    assert not ReturnApplication.objects.filter(lines__serial_number="COD1").exists()
+
+
+def test_a_receipt_takes_model_names_with_spaces(client, net):
+    # issue 15, item 15: "XG-3200 控制器" was split at its space and refused
+    app = rma.rma_create(
+        applicant=net.gz_engineer,
+        header=header(),
+        lines=[
+            *lines("XG01", "XG02", model="XG-3200 控制器"),
+            rma.LineInput(product_model="XG-3200 控制器", fault_description="无序列号", quantity=1),
+        ],
+    )
+    rma.rma_submit(application_id=app.pk, actor=net.gz_engineer)
+    sign_all(app, net.gz_cs_sup, net.gz_manager, net.head)
+    rma.rma_book_pickup(
+        application_id=app.pk,
+        actor=net.clerk,
+        pickup_date=timezone.localdate(),
+        driver_name="李师傅",
+    )
+    rma.rma_record_pickup(application_id=app.pk, actor=net.clerk, counted_units=3, shipper_count=3)
+    client.force_login(net.clerk)
+    client.post(
+        reverse("repairs:return_receive", args=[app.pk]),
+        # typed with a space, pasted from a sheet with a tab, and the unit without a label
+        {
+            "units": "XG-3200 控制器 XG01\nXG-3200  控制器\tXG02\nXG-3200 控制器",
+            "freight_terms": "prepaid",
+        },
+    )
+    app.refresh_from_db()
+    assert app.state == ApplicationState.RECEIVED and not app.has_discrepancies
+    got = sorted(app.received_units.values_list("product_model", "serial_number"))
+    assert got == [("XG-3200 控制器", ""), ("XG-3200 控制器", "XG01"), ("XG-3200 控制器", "XG02")]

@@ -1,0 +1,46 @@
+"""Every page a person's menu offers opens for them, and the pages each role works in are in
+its menu (issue 15, item 18: the review, the board, the statements and the loaners were
+missing for the repair supervisor; arrivals, penalties and the happy fund for everybody)."""
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+
+from network.selectors import roles_of
+from service_ops.templatetags.service_ops_tags import main_nav
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = [
+    "head", "clerk", "keeper", "tech", "repair_sup", "marketing", "gz_engineer", "gz_cs_sup",
+    "gz_manager", "cs_engineer", "cs_manager", "hn_manager", "gd_manager", "dealer_user",
+]  # fmt: skip
+
+
+def menu_of(user) -> list[str]:
+    request = RequestFactory().get("/")
+    request.user = user
+    return [item["url"] for item in main_nav({"request": request, "my_roles": roles_of(user)})]
+
+
+def test_every_menu_entry_opens_for_whoever_sees_it(client, net):
+    for name in PEOPLE:
+        user = getattr(net, name)
+        client.force_login(user)
+        for url in menu_of(user):
+            assert client.get(url).status_code == 200, (name, url)
+
+
+@pytest.mark.parametrize(
+    ("person", "pages"),
+    [
+        ("repair_sup", ["review_list", "order_board", "statement_list", "loaner_list"]),
+        ("clerk", ["arrival_list", "review_list", "statement_list", "loaner_list"]),
+        ("keeper", ["arrival_list"]),
+        ("head", ["arrival_list", "penalty_list", "happy_fund"]),
+        ("cs_manager", ["penalty_list", "statement_list"]),
+    ],
+)
+def test_each_role_finds_its_pages_in_the_menu(net, person, pages):
+    menu = menu_of(getattr(net, person))
+    assert [p for p in pages if reverse(f"repairs:{p}") not in menu] == []
