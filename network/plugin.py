@@ -13,7 +13,9 @@ PLUGIN = Plugin(
             order=900,
             related=("network:org_unit_detail",),
         ),
-        NavItem("network:staff_directory", _("通讯录"), "bi-person-lines-fill", order=910),
+        NavItem(
+            "network:staff_directory", _("通讯录"), "bi-person-lines-fill", order=910, more=True
+        ),
     ),
     web_urls=("network/", "network.urls"),
     api_urls="network.api.urls",

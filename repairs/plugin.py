@@ -92,6 +92,7 @@ PLUGIN = Plugin(
             order=142,
             roles=frozenset({R.LOGISTICS_CLERK, R.REPAIR_SUPERVISOR}),
             related=("repairs:review_detail",),
+            more=True,
         ),
         NavItem(
             "repairs:loaner_list",
@@ -99,6 +100,7 @@ PLUGIN = Plugin(
             "bi-phone",
             order=144,
             roles=frozenset({R.LOGISTICS_CLERK, R.REPAIR_SUPERVISOR, R.HEAD_OF_CS}),
+            more=True,
         ),
         NavItem(
             "repairs:order_list",
@@ -125,6 +127,7 @@ PLUGIN = Plugin(
             order=162,
             roles=frozenset({R.LOGISTICS_CLERK, R.WAREHOUSE_KEEPER, R.HEAD_OF_CS}),
             related=("repairs:arrival_detail", "repairs:arrival_create"),
+            more=True,
         ),
         NavItem(
             "repairs:penalty_list",
@@ -134,6 +137,7 @@ PLUGIN = Plugin(
             roles=frozenset(
                 {R.HEAD_OF_CS, R.BRANCH_MANAGER, R.PROVINCIAL_MANAGER, R.LOCAL_ENGINEER}
             ),
+            more=True,
         ),
         NavItem(
             "repairs:happy_fund",
@@ -141,6 +145,7 @@ PLUGIN = Plugin(
             "bi-piggy-bank",
             order=166,
             roles=frozenset({R.HEAD_OF_CS}),
+            more=True,
         ),
         NavItem(
             "repairs:ranking",
@@ -149,6 +154,7 @@ PLUGIN = Plugin(
             order=170,
             roles=frozenset({R.HEAD_OF_CS}),
             hq_too=True,
+            more=True,
         ),
     ),
     deadline_kinds=(

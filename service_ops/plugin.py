@@ -46,7 +46,9 @@ PLUGIN = Plugin(
     nav_items=(
         NavItem("my_work", _("我的工作"), "bi-list-check", order=10, related=("deadline_detail",)),
         NavItem("inbox", _("通知"), "bi-envelope", order=20, related=("inbox_open",)),
-        NavItem("calendar", _("工作日历"), "bi-calendar3", order=990, audience="internal"),
+        NavItem(
+            "calendar", _("工作日历"), "bi-calendar3", order=990, audience="internal", more=True
+        ),
     ),
     inbox_providers=("service_ops.work.TimerProvider",),
     bench="service_ops.bench.core.BENCH",

@@ -67,7 +67,8 @@ class PeriodicJob:
 @dataclass(frozen=True)
 class NavItem:
     """A main-menu entry. `roles`: only holders of one of them (or, with `hq_too`, anyone at
-    headquarters); `audience`: all | internal (company people) | staff (admins)."""
+    headquarters); `audience`: all | internal (company people) | staff (admins); `more`: listed
+    under "更多" (pages opened now and then), so a person with many roles keeps one menu row."""
 
     url_name: str
     label: Any
@@ -77,6 +78,7 @@ class NavItem:
     roles: frozenset[str] = frozenset()
     hq_too: bool = False
     related: tuple[str, ...] = ()
+    more: bool = False
 
 
 @dataclass(frozen=True)

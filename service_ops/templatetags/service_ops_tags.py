@@ -157,6 +157,18 @@ def main_nav(context):
                 "label": item.label,
                 "icon": item.icon,
                 "active": current == item.url_name or current in item.related,
+                "more": item.more,
             }
         )
     return items
+
+
+@register.filter
+def more_items(items):
+    """The menu entries that go under "更多"."""
+    return [item for item in items if item.get("more")]
+
+
+@register.filter
+def active_item(items) -> bool:
+    return any(item.get("active") for item in items)

@@ -44,3 +44,12 @@ def test_every_menu_entry_opens_for_whoever_sees_it(client, net):
 def test_each_role_finds_its_pages_in_the_menu(net, person, pages):
     menu = menu_of(getattr(net, person))
     assert [p for p in pages if reverse(f"repairs:{p}") not in menu] == []
+
+
+def test_occasional_pages_go_under_more_so_the_menu_stays_one_row(client, net):
+    client.force_login(net.head)
+    page = client.get(reverse("my_work")).content.decode()
+    more = page[page.index('class="dropdown-menu"', page.index("更多")) :]
+    more = more[: more.index("</ul>")]
+    assert reverse("repairs:ranking") in more and reverse("repairs:happy_fund") in more
+    assert reverse("repairs:return_list") not in more
