@@ -20,20 +20,21 @@ def _sheet(wb: Workbook, title: str, heading: str, rows: list[RankingRow], flag_
     ws = wb.create_sheet(title)
     ws.append([heading])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([_("名次"), _("单位"), _("编码"), _("返修台数"), _("标记")])
+    ws.append([_("名次"), _("单位"), _("编码"), _("返修台数"), _("未经申请台数"), _("标记")])
     for cell in ws[2]:
         cell.font = HEADER_FONT
         cell.alignment = Alignment(horizontal="center")
     for row in rows:
-        ws.append(
-            [row.rank, row.unit.name, row.unit.code, row.units, flag_text if row.flagged else ""]
-        )
+        flag = flag_text if row.flagged else ""
+        if row.tied:
+            flag = f"{flag}（{_('并列')}）" if flag else _("并列")
+        ws.append([row.rank, row.unit.name, row.unit.code, row.units, row.arrivals, flag])
         if row.flagged:
             for cell in ws[ws.max_row]:
                 cell.fill = FLAG_FILL
     if not rows:
         ws.append(["", _("本年度无返修记录")])
-    for index, width in enumerate((8, 24, 14, 12, 36), start=1):
+    for index, width in enumerate((8, 24, 14, 12, 14, 36), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A3"
     return ws

@@ -27,6 +27,7 @@ from ..models import (
     ReturnApplication,
     ReturnLine,
     ReturnPolicy,
+    UnauthorisedArrival,
 )
 
 
@@ -93,8 +94,10 @@ def step_deadlines(steps) -> dict[int, Deadline]:
 class RankingRow:
     unit: OrgUnit
     units: int
-    rank: int
-    flagged: bool
+    rank: int  # 1 + the number of units with more: units tied share a rank ("1, 2, 2, 4")
+    flagged: bool  # rank within the policy's top N: every unit tied at the cut-off is flagged
+    tied: bool = False
+    arrivals: int = 0  # units that came without an approved application (refused), beside
 
 
 RANKING_CACHE_SECONDS = 600  # tests/conftest.py sets 0 (each test's data is its own)
@@ -113,6 +116,28 @@ def year_end_ranking(year: int) -> dict:
         data = {**year_end_ranking_now(year), "as_of": timezone.now()}
         cache.set(key, data, RANKING_CACHE_SECONDS)
     return data
+
+
+def rank_units(counter: Counter, units: dict, top: int, refused: Counter) -> list[RankingRow]:
+    """Rows by units, most first (then by code): units tied share the rank of the first of them,
+    and the top N flags every unit whose rank is within N, so a tie at the cut-off flags all of
+    the tied ones (the flags feed bonuses and credit terms: none may be dropped by chance)."""
+    counts = Counter(counter.values())
+    ordered = sorted(counter.items(), key=lambda item: (-item[1], units[item[0]].code))
+    rows, rank_of = [], {}
+    for position, (pk, n) in enumerate(ordered, start=1):
+        rank_ = rank_of.setdefault(n, position)  # the first position of its count
+        rows.append(
+            RankingRow(
+                unit=units[pk],
+                units=n,
+                rank=rank_,
+                flagged=rank_ <= top,
+                tied=counts[n] > 1,
+                arrivals=refused.get(pk, 0),
+            )
+        )
+    return rows
 
 
 def year_end_ranking_now(year: int) -> dict[str, list[RankingRow]]:
@@ -143,15 +168,24 @@ def year_end_ranking_now(year: int) -> dict[str, list[RankingRow]]:
         elif province_of.get(branch.pk):
             by_province[province_of[branch.pk].pk] += row["n"]
 
-    def rank(counter: Counter, units: dict, top: int) -> list[RankingRow]:
-        rows = []
-        for position, (pk, n) in enumerate(counter.most_common(), start=1):
-            rows.append(RankingRow(unit=units[pk], units=n, rank=position, flagged=position <= top))
-        return rows
+    arrivals_by_branch: Counter = Counter()
+    arrivals_by_province: Counter = Counter()
+    arrivals = (
+        UnauthorisedArrival.objects.filter(arrived_at__year=year)
+        .values("branch_id", "platform")
+        .annotate(n=Sum("units"))
+    )
+    for row in arrivals:
+        if row["platform"] == Platform.OPERATING:
+            arrivals_by_branch[row["branch_id"]] += row["n"]
+        elif (branch := branches.get(row["branch_id"])) and province_of.get(branch.pk):
+            arrivals_by_province[province_of[branch.pk].pk] += row["n"]
 
     return {
-        "provinces": rank(by_province, provinces, policy.province_ranking_top),
-        "branches": rank(by_branch, branches, policy.branch_ranking_top),
+        "provinces": rank_units(
+            by_province, provinces, policy.province_ranking_top, arrivals_by_province
+        ),
+        "branches": rank_units(by_branch, branches, policy.branch_ranking_top, arrivals_by_branch),
     }
 
 

@@ -84,6 +84,7 @@ def time_left(deadline):
         "left": left,
         "urgency": urgency_of(deadline, left, now),
         "paused": deadline.status == DeadlineStatus.PAUSED,
+        "provisional": deadline.due_at is not None and clock.is_provisional(deadline.due_at),
     }
 
 

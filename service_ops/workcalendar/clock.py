@@ -114,6 +114,8 @@ class _Snapshot:
     # (first_ordinal, last_ordinal, after, cutoffs) when contiguous, else None: one attribute
     # read for add_working_days.
     fast: tuple | None = field(default=None, repr=False)
+    # Years seeded from the library without the State Council's published 调休 (not confirmed).
+    provisional_years: frozenset[int] = frozenset()
 
     def __post_init__(self):
         if self.last_year >= self.first_year:
@@ -181,7 +183,8 @@ def _stored_version() -> int:
 def _load(version: int) -> _Snapshot:
     from .models import CalendarDay, CalendarYear
 
-    years = list(CalendarYear.objects.order_by("year").values_list("year", flat=True))
+    rows = list(CalendarYear.objects.order_by("year").values_list("year", "provisional"))
+    years = [year for year, _provisional in rows]
     ordinals = [
         d.toordinal()
         for d in CalendarDay.objects.filter(is_working=True)
@@ -191,7 +194,15 @@ def _load(version: int) -> _Snapshot:
     first, last = (years[0], years[-1]) if years else (0, -1)
     contiguous = bool(years) and last - first + 1 == len(years)
     return _Snapshot(
-        version, ordinals, first, last, contiguous, _monotonic(), _ttl(), workday_end()
+        version,
+        ordinals,
+        first,
+        last,
+        contiguous,
+        _monotonic(),
+        _ttl(),
+        workday_end(),
+        provisional_years=frozenset(year for year, provisional in rows if provisional),
     )
 
 
@@ -257,6 +268,13 @@ def _covering(first: date, last: date) -> _Snapshot:
 
 
 # --- days ---------------------------------------------------------------------------------------
+
+
+def is_provisional(moment: datetime | date) -> bool:
+    """Whether a day (or the local day of a moment) falls in a year whose 调休 schedule is not
+    confirmed yet: a due time there may still move when an admin pastes the official one."""
+    day = local_date(moment) if isinstance(moment, datetime) else moment
+    return day.year in _covering(day, day).provisional_years
 
 
 def is_working_day(day: date) -> bool:

@@ -421,3 +421,23 @@ def test_the_return_application_api_also_takes_the_html_lists_filters(net, deale
     assert response.status_code == 400 and "overdue" in response.json()
     response = dealer_api.get("/api/v1/return-applications/", {"dealer": net.dealer2.pk})
     assert response.status_code == 400 and "dealer" in response.json()  # outside its scope
+
+
+def test_a_due_time_in_a_year_without_a_published_schedule_is_marked_provisional(
+    client, net, dealer_api, settings
+):
+    # issue 15, item 13: 2027's 调休 is not published in 2026; a limit due then may still move
+    settings.SERVICE_OPS = {**settings.SERVICE_OPS, "CALENDAR_OFFICIAL_THROUGH": 2026}
+    late = receive_lot(
+        net, ["P1", "P2", "P3", "P4"], datetime(2026, 12, 21, 9, tzinfo=Z)
+    ).orders.first()  # four units: 15 working days, due in January 2027
+    early = receive_lot(net, ["E1"], datetime(2026, 11, 23, 9, tzinfo=Z)).orders.get()
+    assert ro.limit_deadline(late).due_at.year == 2027
+    with at(2026, 12, 22, 10):
+        rows = {r["id"]: r for r in dealer_api.get(f"{ORDERS}/").json()["results"]}
+        client.force_login(net.head)
+        late_page = client.get(late.get_absolute_url()).content.decode()
+        early_page = client.get(early.get_absolute_url()).content.decode()
+    assert rows[late.pk]["limit"]["due_at_provisional"] is True
+    assert rows[early.pk]["limit"]["due_at_provisional"] is False
+    assert "暂定" in late_page and "暂定" not in early_page

@@ -464,3 +464,34 @@ def test_the_signature_queue_shows_only_steps_the_user_may_sign(net):
     hq_sup = get_user_model().objects.get(username="hq_cs_sup")
     assert list(signature_queue(hq_sup)) == []
     assert list(signature_queue(net.gz_cs_sup)) == [pending_step(app)]
+
+
+def test_every_unit_tied_at_the_cut_off_is_flagged():
+    # issue 15, item 8: the top 3 of 6 branches, two of them tied for third place
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from repairs.selectors.returns import rank_units
+
+    units = {i: SimpleNamespace(code=f"B{i}") for i in range(1, 7)}
+    counts = Counter({1: 40, 2: 30, 3: 20, 4: 20, 5: 10, 6: 10})
+    rows = rank_units(counts, units, 3, Counter({4: 2}))
+    got = [(r.unit.code, r.rank, r.flagged, r.tied, r.arrivals) for r in rows]
+    assert got == [
+        ("B1", 1, True, False, 0),
+        ("B2", 2, True, False, 0),
+        ("B3", 3, True, True, 0),
+        ("B4", 3, True, True, 2),  # tied for third: flagged too, refused arrivals beside
+        ("B5", 5, False, True, 0),
+        ("B6", 5, False, True, 0),
+    ]
+
+
+def test_the_ranking_counts_refused_arrivals_beside_the_returns(net):
+    from repairs.services.arrivals import arrival_record
+
+    test_year_end_ranking_flags_top_provinces_and_branches(net)
+    arrival_record(actor=net.clerk, shipper_unit=net.gz, units=3, description="无申请")
+    year = ReturnApplication.objects.latest("pk").created_at.year
+    (gz,) = year_end_ranking(year)["branches"]
+    assert (gz.unit, gz.units, gz.arrivals) == (net.gz, 1, 3)

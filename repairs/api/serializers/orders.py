@@ -15,6 +15,7 @@ from service_ops.api.compiled import CompiledListSerializer, DisplayField, neste
 from service_ops.api.robust import StrictFieldsMixin
 from service_ops.deadlines.models import OPEN_STATUSES, BallHolder, DeadlineStatus
 from service_ops.transitions.models import ActionChannel
+from service_ops.workcalendar import clock
 
 from ...choices import OrderState, QuoteLineKind, QuoteState, ServiceType
 from ...models import Quote, QuoteLine, RepairLot, RepairOrder, ReturnApplication
@@ -48,6 +49,9 @@ class RepairLimitSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(
         read_only=True, help_text=_("到期时间：第 N 个工作日的下班时间（Asia/Shanghai）")
     )
+    due_at_provisional = serializers.SerializerMethodField(
+        help_text=_("到期时间所在年份的放假调休安排尚未公布（暂定），公布后可能调整")
+    )
     status = serializers.ChoiceField(choices=DeadlineStatus.choices, read_only=True)
     status_display = DisplayField(source="status", choices=DeadlineStatus.choices)
     overdue = serializers.SerializerMethodField(help_text=_("进行中的时限已过到期时间"))
@@ -72,6 +76,9 @@ class RepairLimitSerializer(serializers.Serializer):
     )
     breached_at = serializers.DateTimeField(read_only=True, allow_null=True)
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def get_due_at_provisional(self, deadline) -> bool:
+        return deadline.due_at is not None and clock.is_provisional(deadline.due_at)
 
     @extend_schema_field(OpenApiTypes.NUMBER)
     def get_limit_working_days(self, deadline):
