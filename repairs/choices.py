@@ -64,6 +64,13 @@ class HolderScope(models.TextChoices):
     APPLICANT_UNIT = "applicant_unit", _("申请单位本身")
 
 
+class Urgency(models.TextChoices):
+    """按紧重或先后顺序安排: an urgent unit goes before the others waiting in the workshop."""
+
+    NORMAL = "normal", _("普通")
+    URGENT = "urgent", _("紧急")
+
+
 class ShippingMethod(models.TextChoices):
     LOGISTICS = "logistics", _("物流")
     EXPRESS = "express", _("快递")

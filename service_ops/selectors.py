@@ -53,9 +53,12 @@ def can_edit_calendar(user, roles=None) -> bool:
 
 
 def annotate_time_left(deadline: Deadline, now: datetime) -> Deadline:
-    """Attach `left` (a clock.TimeLeft; frozen at the pause for a paused timer)."""
+    """Attach `left` (a clock.TimeLeft; frozen at the pause for a paused timer) and
+    `provisional` (due in a year whose 调休 schedule is not confirmed), under the caller's
+    pinned calendar: no query per timer."""
     moment = deadline.paused_at if deadline.status == DeadlineStatus.PAUSED else now
     deadline.left = clock.time_left(moment or now, deadline.due_at)
+    deadline.provisional = clock.is_provisional(deadline.due_at)
     return deadline
 
 

@@ -56,6 +56,7 @@ class WorkItem:
     note: str = ""  # e.g. the pause reason, the rejection reason
     group: str = WAITING
     left: clock.TimeLeft | None = None
+    provisional: bool = False  # due in a year whose 调休 schedule is not confirmed yet
 
     @property
     def paused(self) -> bool:
@@ -75,6 +76,7 @@ class WorkItem:
             "overdue": self.group == OVERDUE,
             "working_days_left": self.left.working_days if self.left else None,
             "time_left": str(self.left) if self.left else "",
+            "due_at_provisional": self.provisional,
             "where": self.where,
             "note": self.note,
         }
@@ -142,6 +144,10 @@ class Work:
             for item in page.object_list:
                 if item.left is None:
                     item.left = _time_left(item, self.now)
+                if item.due_at is not None:
+                    item.provisional = clock.is_provisional(item.due_at)
+                if item.deadline is not None:
+                    item.deadline.provisional = item.provisional
         return page
 
 

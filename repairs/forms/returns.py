@@ -19,7 +19,7 @@ from network.models import OrgUnit
 from network.visibility import user_org_unit
 from service_ops.forms import BootstrapMixin
 
-from ..choices import FreightTerms, Platform, ShippingMethod
+from ..choices import FreightTerms, Platform, ShippingMethod, Urgency
 from ..models import ReturnApplication, ReturnAttachment, ReturnLine
 from ..services.returns import HeaderInput, LineInput
 from ..validators import validate_purchase_date
@@ -62,6 +62,13 @@ class ReturnHeaderForm(BootstrapMixin, forms.Form):
         initial=FreightTerms.PREPAID,
         help_text=_("运费须由发货方自付，到付一律拒收。"),
     )
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"),
+        choices=Urgency.choices,
+        initial=Urgency.NORMAL,
+        required=False,  # 普通 unless said
+        help_text=_("紧急的机器在维修组优先安排。"),
+    )
     remarks = forms.CharField(
         label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -86,6 +93,7 @@ class ReturnHeaderForm(BootstrapMixin, forms.Form):
             contact_phone=data["contact_phone"],
             shipping_method=data["shipping_method"],
             freight_terms=data["freight_terms"],
+            urgency=data.get("urgency") or Urgency.NORMAL,
             pickup_address=data.get("pickup_address", ""),
             remarks=data.get("remarks", ""),
             dealer=data.get("dealer"),
@@ -100,6 +108,7 @@ class ReturnHeaderForm(BootstrapMixin, forms.Form):
             "pickup_address": application.pickup_address,
             "shipping_method": application.shipping_method,
             "freight_terms": application.freight_terms,
+            "urgency": application.urgency,
             "remarks": application.remarks,
         }
 

@@ -25,6 +25,7 @@ from ..choices import (
     ReviewDecision,
     ServiceType,
     StatementState,
+    Urgency,
 )
 from ..permissions import system_only
 from ..validators import validate_purchase_date
@@ -161,6 +162,9 @@ class RepairOrder(FSMModelMixin, models.Model):
     diagnosis = models.TextField(_("检测结果"), blank=True, max_length=2000)
     repair_notes = models.TextField(_("维修记录"), blank=True, max_length=2000)
 
+    urgency = models.CharField(
+        _("紧急程度"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL
+    )
     in_warranty = models.BooleanField(_("保修期内免费"), null=True, blank=True)
     warranty_reasons = models.JSONField(_("保修判定理由"), default=list, blank=True)
     service_type = models.CharField(

@@ -24,6 +24,7 @@ from ..choices import (
     ReturnedStockState,
     ShippingMethod,
     StepState,
+    Urgency,
 )
 from ..permissions import system_only
 from ..validators import validate_purchase_date
@@ -134,6 +135,9 @@ class ReturnApplication(FSMModelMixin, models.Model):
     contact_name = models.CharField(_("联系人"), max_length=60)
     contact_phone = models.CharField(_("联系电话"), max_length=40)
     pickup_address = models.CharField(_("提货地址"), max_length=255, blank=True)
+    urgency = models.CharField(
+        _("紧急程度"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL
+    )
     shipping_method = models.CharField(
         _("发货方式"),
         max_length=16,

@@ -32,7 +32,7 @@ from service_ops.selectors import annotate_time_left
 from service_ops.transitions.services import available_actions
 from service_ops.workcalendar import clock
 
-from ..choices import LoanState, OrderState, QuoteState
+from ..choices import LoanState, OrderState, QuoteState, Urgency
 from ..models import (
     Loan,
     LoanerUnit,
@@ -149,16 +149,21 @@ def _open_timer_summary(owner_model, kinds, params: list, *, join: str = "") -> 
     )
 
 
-def _ranked_ids(qs: QuerySet, *, limit: int, quotes: bool, per_state: bool) -> list[int]:
+def _ranked_ids(
+    qs: QuerySet, *, limit: int, quotes: bool, per_state: bool, urgent_first: bool = False
+) -> list[int]:
     """The ids of the `limit` most urgent orders of `qs` (per state with `per_state`), in order:
-    overdue first, then by due time — with `quotes`, the open quote's timer (send or consent)
-    before the repair limit — then by id; an order without an open timer after those with one.
+    (with `urgent_first`, units marked 紧急 first,) overdue first, then by due time — with
+    `quotes`, the open quote's timer (send or consent) before the repair limit — then by id; an
+    order without an open timer after those with one.
 
     One statement: the candidates are joined to the summaries of their open timers (the
     partial index deadline_open_owner) and ranked by the database. Reading the candidates and
     their timers into Python and sorting there cost 30–40 ms a board column at 3,000 units."""
     try:
-        cand_sql, cand_params = qs.order_by().values_list("pk", "state").query.sql_with_params()
+        cand_sql, cand_params = (
+            qs.order_by().values_list("pk", "state", "urgency").query.sql_with_params()
+        )
     except EmptyResultSet:  # qs.none(): a caller who sees nothing
         return []
     params: list = list(cand_params)
@@ -167,7 +172,7 @@ def _ranked_ids(qs: QuerySet, *, limit: int, quotes: bool, per_state: bool) -> l
         RepairOrder, (LIMIT_KIND,), params, join="JOIN c ON c.id = d.owner_id"
     )
     ctes = [
-        f"c(id, state) AS ({cand_sql})",
+        f"c(id, state, urgency) AS ({cand_sql})",
         f"lim AS ({lim} GROUP BY d.owner_id)",
     ]
     # (expression, descending) in rank order
@@ -187,6 +192,8 @@ def _ranked_ids(qs: QuerySet, *, limit: int, quotes: bool, per_state: bool) -> l
         key = [("COALESCE(qt.b, 0)", True), key[0], ("(qt.due IS NULL)", False),
                ("qt.due", False), *key[1:]]  # fmt: skip
         joins += " LEFT JOIN qt ON qt.oid = c.id"
+    if urgent_first:  # a constant of ours, not input
+        key.insert(0, (f"(CASE WHEN c.urgency = '{Urgency.URGENT}' THEN 1 ELSE 0 END)", True))
     key.append(("c.id", False))
     order = ", ".join(f"{expr}{' DESC' if desc else ''}" for expr, desc in key)
     params.append(limit)
@@ -206,10 +213,19 @@ def _ranked_ids(qs: QuerySet, *, limit: int, quotes: bool, per_state: bool) -> l
         return [row[0] for row in cursor.fetchall()]
 
 
-def most_urgent(qs: QuerySet, *, limit: int, quotes: bool = False, per_state: bool = False):
+def most_urgent(
+    qs: QuerySet,
+    *,
+    limit: int,
+    quotes: bool = False,
+    per_state: bool = False,
+    urgent_first: bool = False,
+):
     """The `limit` most urgent orders of `qs` (per state with `per_state`), overdue first, as
     rows ready for a card (order_rows, open quotes prefetched). Two queries and a prefetch."""
-    chosen = _ranked_ids(qs, limit=limit, quotes=quotes, per_state=per_state)
+    chosen = _ranked_ids(
+        qs, limit=limit, quotes=quotes, per_state=per_state, urgent_first=urgent_first
+    )
     rows = order_rows(RepairOrder.objects.filter(pk__in=chosen)).prefetch_related(_open_quotes())
     by_pk = {order.pk: order for order in rows}
     return [by_pk[pk] for pk in chosen if pk in by_pk]
@@ -299,13 +315,14 @@ def technician_queue(user, *, everyone: bool = False, now: datetime | None = Non
     urgent of each, with the counts of all. Constant queries, bounded rows whatever the load."""
     visible = RepairOrder.objects.visible_to(user)
     waiting_qs = visible.filter(state=OrderState.WAITING_PICKUP)
-    waiting = attach_timers(most_urgent(waiting_qs, limit=LIST_LIMIT), now=now)
+    # the workshop takes units 按紧重或先后顺序: urgent ones first, then by their limits
+    waiting = attach_timers(most_urgent(waiting_qs, limit=LIST_LIMIT, urgent_first=True), now=now)
     mine_qs = visible.filter(state__in=TECHNICIAN_STATES)
     if not everyone:
         mine_qs = mine_qs.filter(technician=user)
     counts = dict(mine_qs.order_by().values_list("state").annotate(n=Count("pk")))
     per_state = EVERYONE_GROUP_LIMIT if everyone else GROUP_LIMIT
-    ranked = most_urgent(mine_qs, limit=per_state, quotes=True, per_state=True)
+    ranked = most_urgent(mine_qs, limit=per_state, quotes=True, per_state=True, urgent_first=True)
     mine = attach_timers(ranked, now=now, quotes=True)
     labels = dict(OrderState.choices)
     groups = [

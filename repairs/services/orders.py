@@ -117,6 +117,7 @@ def open_repair_orders(application, received_units, actor) -> RepairLot:
             product_model=unit.product_model,
             serial_number=unit.serial_number,
             purchase_date=line.purchase_date if line else None,
+            urgency=application.urgency,
             fault_description=line.fault_description if line else "",
         )
         deadline_start(

@@ -38,6 +38,7 @@ from ..choices import (
     Platform,
     ReturnedStockRoute,
     StepState,
+    Urgency,
 )
 from ..models import (
     ApprovalChainTemplate,
@@ -78,6 +79,7 @@ class HeaderInput:
     contact_phone: str
     shipping_method: str
     freight_terms: str = FreightTerms.PREPAID
+    urgency: str = Urgency.NORMAL
     pickup_address: str = ""
     remarks: str = ""
     dealer: OrgUnit | None = None
@@ -173,6 +175,7 @@ def _set_header(application: ReturnApplication, header: HeaderInput) -> None:
     application.contact_phone = header.contact_phone.strip()
     application.shipping_method = header.shipping_method
     application.freight_terms = header.freight_terms
+    application.urgency = header.urgency
     application.pickup_address = header.pickup_address
     application.remarks = header.remarks
 

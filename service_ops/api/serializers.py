@@ -117,6 +117,9 @@ class WorkItemSerializer(serializers.Serializer):
     overdue = serializers.BooleanField()
     working_days_left = serializers.IntegerField(allow_null=True)
     time_left = serializers.CharField()
+    due_at_provisional = serializers.BooleanField(
+        help_text="到期时间所在年份的放假调休安排尚未公布（暂定），公布后可能调整"
+    )
     where = serializers.CharField()
     note = serializers.CharField()
 

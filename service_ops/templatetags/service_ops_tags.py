@@ -74,17 +74,21 @@ def urgency_of(deadline, left: clock.TimeLeft, now) -> str:
 def time_left(deadline):
     """A badge with the time left in working days; uses `deadline.left` when the selector has
     already computed it."""
+    from service_ops.selectors import annotate_time_left
+
     now = timezone.now()
-    left = getattr(deadline, "left", None)
-    if left is None:
-        moment = deadline.paused_at if deadline.status == DeadlineStatus.PAUSED else now
-        left = clock.time_left(moment or now, deadline.due_at)
+    if getattr(deadline, "left", None) is None:
+        annotate_time_left(deadline, now)
+    left = deadline.left
+    provisional = getattr(deadline, "provisional", None)
+    if provisional is None:  # `left` set by a caller that knows nothing of the calendar year
+        provisional = clock.is_provisional(deadline.due_at)
     return {
         "deadline": deadline,
         "left": left,
         "urgency": urgency_of(deadline, left, now),
         "paused": deadline.status == DeadlineStatus.PAUSED,
-        "provisional": deadline.due_at is not None and clock.is_provisional(deadline.due_at),
+        "provisional": provisional,
     }
 
 
@@ -98,7 +102,7 @@ def work_item_badge(item):
     if item.left is None:
         return {"left": _("无时限"), "urgency": "light", "paused": False}
     urgency = {"overdue": "danger", "soon": "warning"}.get(item.group, "success")
-    return {"left": item.left, "urgency": urgency, "paused": False}
+    return {"left": item.left, "urgency": urgency, "paused": False, "provisional": item.provisional}
 
 
 # --- money ------------------------------------------------------------------------------------

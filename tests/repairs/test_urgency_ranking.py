@@ -17,7 +17,7 @@ from tests.repairs.test_web_orders import MONDAY, Z, at, quoted, to_packing
 pytestmark = pytest.mark.django_db
 
 
-def expected(qs, *, limit, quotes, per_state):
+def expected(qs, *, limit, quotes, per_state, urgent_first=False):
     far = datetime.max.replace(tzinfo=UTC)
 
     def summary(owner, kinds):
@@ -38,7 +38,17 @@ def expected(qs, *, limit, quotes, per_state):
             for quote in Quote.objects.filter(order=order, state__in=sel.OPEN_QUOTE_STATES):
                 b, d = summary(quote, sel.QUOTE_KINDS)
                 qb, qd = qb or b, min(x for x in (qd, d) if x) if (qd or d) else None
-        keys[order.pk] = (not qb, not lb, qd is None, qd or far, ld is None, ld or far, order.pk)
+        urgent = urgent_first and order.urgency == "urgent"
+        keys[order.pk] = (
+            not urgent,
+            not qb,
+            not lb,
+            qd is None,
+            qd or far,
+            ld is None,
+            ld or far,
+            order.pk,
+        )
         state_of[order.pk] = order.state
     ranked = sorted(keys, key=keys.__getitem__)
     if not per_state:
@@ -71,13 +81,15 @@ def test_the_sql_ranking_follows_the_rule_in_every_situation(net):
     assert Deadline.objects.filter(status=DeadlineStatus.BREACHED).exists()
     assert Deadline.objects.filter(status=DeadlineStatus.PAUSED).exists()
 
+    RepairOrder.objects.filter(pk__in=[l2.pk, e2.pk]).update(urgency="urgent")
     everything = RepairOrder.objects.all()
     for limit in (1, 2, 3, 20):
         for quotes in (False, True):
             for per_state in (False, True):
-                got = sel._ranked_ids(everything, limit=limit, quotes=quotes, per_state=per_state)
-                want = expected(everything, limit=limit, quotes=quotes, per_state=per_state)
-                assert got == want, (limit, quotes, per_state)
+                for urgent in (False, True):
+                    how = {"limit": limit, "quotes": quotes, "per_state": per_state}
+                    got = sel._ranked_ids(everything, **how, urgent_first=urgent)
+                    assert got == expected(everything, **how, urgent_first=urgent), (how, urgent)
     # a narrower candidate set (one state) and an empty one
     packing = RepairOrder.objects.filter(state="packing")
     assert sel._ranked_ids(packing, limit=5, quotes=False, per_state=False) == expected(

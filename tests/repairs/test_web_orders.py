@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from repairs.choices import OrderState, QuoteState, StatementState
 from repairs.exports import XLSX_CONTENT_TYPE
-from repairs.models import LoanerUnit, MonthlyStatement, Quote, ReviewItem
+from repairs.models import LoanerUnit, MonthlyStatement, Quote, RepairOrder, ReviewItem
 from repairs.services import orders as ro
 from service_ops.deadlines.models import DeadlineStatus
 from service_ops.deadlines.sweep import sweep_deadlines
@@ -604,3 +604,15 @@ def test_the_lists_open_for_everyone_and_show_only_what_they_may_see(client, net
     statements = client.get(reverse("repairs:statement_list"))
     assert statements.status_code == 200
     assert ("长沙分公司" in statements.text) == (user_attr != "dealer_user")
+
+
+def test_an_urgent_unit_is_first_in_the_workshop_queue(client, net):
+    # issue 15, item 11: 按紧重或先后顺序安排
+    early = receive_lot(net, ["OLD"], datetime(2026, 11, 16, 9, tzinfo=Z)).orders.get()
+    urgent = receive_lot(net, ["URG"], MONDAY).orders.get()
+    RepairOrder.objects.filter(pk=urgent.pk).update(urgency="urgent")
+    client.force_login(net.tech)
+    with at(2026, 11, 24, 10):
+        html = client.get(reverse("repairs:technician_queue")).text
+    assert html.index(urgent.number) < html.index(early.number)
+    assert "紧急" in html

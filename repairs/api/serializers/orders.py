@@ -15,7 +15,6 @@ from service_ops.api.compiled import CompiledListSerializer, DisplayField, neste
 from service_ops.api.robust import StrictFieldsMixin
 from service_ops.deadlines.models import OPEN_STATUSES, BallHolder, DeadlineStatus
 from service_ops.transitions.models import ActionChannel
-from service_ops.workcalendar import clock
 
 from ...choices import OrderState, QuoteLineKind, QuoteState, ServiceType
 from ...models import Quote, QuoteLine, RepairLot, RepairOrder, ReturnApplication
@@ -78,7 +77,8 @@ class RepairLimitSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def get_due_at_provisional(self, deadline) -> bool:
-        return deadline.due_at is not None and clock.is_provisional(deadline.due_at)
+        # set with the time left (annotate_time_left) for open limits; a closed one is final
+        return bool(getattr(deadline, "provisional", False))
 
     @extend_schema_field(OpenApiTypes.NUMBER)
     def get_limit_working_days(self, deadline):
@@ -223,6 +223,7 @@ class RepairOrderSerializer(serializers.ModelSerializer):
             "fault_description",
             "state",
             "state_display",
+            "urgency",
             "service_type",
             "service_type_display",
             "in_warranty",

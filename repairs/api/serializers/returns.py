@@ -91,6 +91,7 @@ HEADER_FIELDS = [
     "pickup_address",
     "shipping_method",
     "freight_terms",
+    "urgency",
     "remarks",
 ]
 
