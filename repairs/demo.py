@@ -123,6 +123,7 @@ def load_demo(*, units, users, stdout=None) -> None:
     )
     ro.quote_send(quote_id=quote.pk, actor=clerk)  # the repair clock pauses for the customer
     ro.order_pick_up(order_id=wet.pk, actor=tech)
+    ro.order_assess_warranty(order_id=wet.pk, actor=tech, exclusions=["misuse"])  # water inside
     ro.order_raise_quote(
         order_id=wet.pk,
         actor=tech,

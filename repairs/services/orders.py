@@ -71,6 +71,7 @@ QUOTE_CONSENT_POLICY = "quote-consent"
 QUOTE_CONSENT_KIND = "repair.quote_consent"
 LOANER_POLICY = "loaner-return"
 CLOSED_STATES = (OrderState.SHIPPED, OrderState.CLOSED)
+FREE_REPAIR_CHARGES = (QuoteLineKind.PARTS, QuoteLineKind.UPGRADE)
 
 
 def limit_deadline(order: RepairOrder) -> Deadline | None:
@@ -347,6 +348,19 @@ def order_raise_quote(
             errors.append(_("第 %(n)d 项费用类型无效") % {"n": i})
         if Decimal(line.amount) <= 0:
             errors.append(_("第 %(n)d 项金额必须大于 0") % {"n": i})
+    if RepairOrder.objects.get(pk=order_id).is_free_repair():
+        # In warranty the repair is free: the seed allows charging only for parts added at the
+        # customer's wish and for upgrades, and the reason goes on each line.
+        for i, line in enumerate(lines, start=1):
+            if line.kind not in FREE_REPAIR_CHARGES:
+                errors.append(
+                    _("第 %(n)d 项：保修期内的机器只能收取增补配件费或升级费") % {"n": i}
+                )
+            elif not line.description.strip():
+                errors.append(
+                    _("第 %(n)d 项：保修期内收费须写明原因（增补了什么配件、升级了什么）")
+                    % {"n": i}
+                )
     if errors:
         raise ValidationError({"lines": errors})
     order = _step(order_id, "raise_quote", actor, channel, comment=diagnosis, diagnosis=diagnosis)

@@ -43,6 +43,7 @@ def quote_sent(net, order, at):
     """The technician picks the unit up and raises a 200 CNY quote; the clerk sends it."""
     with time_machine.travel(at, tick=False):
         ro.order_pick_up(order_id=order.pk, actor=net.tech)
+        ro.order_assess_warranty(order_id=order.pk, actor=net.tech, exclusions=["misuse"])
         quote = ro.order_raise_quote(
             order_id=order.pk,
             actor=net.tech,
@@ -219,7 +220,7 @@ def test_consenting_twice_is_409_with_the_allowed_actions(net, dealer_api, waiti
 
 
 def test_a_quote_not_yet_sent_cannot_be_answered(net, dealer_api):
-    order = receive_lot(net, ["R1"], MONDAY).orders.get()
+    order = receive_lot(net, ["R1"], MONDAY, purchase_date=None).orders.get()  # paid
     ro.order_pick_up(order_id=order.pk, actor=net.tech)
     quote = ro.order_raise_quote(
         order_id=order.pk, actor=net.tech, lines=[ro.QuoteLineInput("labour", Decimal("50"))]

@@ -106,6 +106,7 @@ def _picked_and_quoted(net, lot, at):
     order = lot.orders.get()
     with time_machine.travel(at, tick=False):
         ro.order_pick_up(order_id=order.pk, actor=net.tech)
+        ro.order_assess_warranty(order_id=order.pk, actor=net.tech, exclusions=["misuse"])
         quote = ro.order_raise_quote(
             order_id=order.pk,
             actor=net.tech,
@@ -519,3 +520,25 @@ def test_the_shipper_hears_of_a_breach_and_of_the_new_waiting_limit(net):
         recipient=net.dealer_user, channel="in_app", subject__contains="新的等待时限"
     )
     assert told.count() == 1 and "2026-12-04" in told.get().subject
+
+
+def test_an_in_warranty_unit_is_charged_only_for_added_parts_or_an_upgrade_with_the_reason(net):
+    # issue 15, item 2: an in-warranty unit was quoted ¥100 of labour
+    order = receive_lot(net, ["W1"], datetime(2026, 11, 23, 9, tzinfo=Z)).orders.get()
+    assert order.is_free_repair()
+    with time_machine.travel(datetime(2026, 11, 24, 10, tzinfo=Z), tick=False):
+        ro.order_pick_up(order_id=order.pk, actor=net.tech)
+        with pytest.raises(ValidationError, match="只能收取增补配件费或升级费"):
+            ro.order_raise_quote(
+                order_id=order.pk, actor=net.tech, lines=[ro.QuoteLineInput("labour", 100)]
+            )
+        with pytest.raises(ValidationError, match="须写明原因"):
+            ro.order_raise_quote(
+                order_id=order.pk, actor=net.tech, lines=[ro.QuoteLineInput("upgrade", 100)]
+            )
+        quote = ro.order_raise_quote(
+            order_id=order.pk,
+            actor=net.tech,
+            lines=[ro.QuoteLineInput("upgrade", Decimal("100"), "客户要求升级到 4G 模块")],
+        )
+    assert quote.lines.get().description == "客户要求升级到 4G 模块"

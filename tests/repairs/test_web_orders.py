@@ -74,6 +74,8 @@ def to_packing(net, order):
 
 def quoted(net, order, *, send=False):
     ro.order_pick_up(order_id=order.pk, actor=net.tech)
+    # a paid repair (the helpers' quotes charge labour): the technician's reading says so
+    ro.order_assess_warranty(order_id=order.pk, actor=net.tech, exclusions=["misuse"])
     quote = ro.order_raise_quote(
         order_id=order.pk,
         actor=net.tech,
@@ -256,7 +258,7 @@ def test_the_queue_shows_the_most_urgent_of_each_state_and_links_to_the_rest(
 
 
 def test_quote_raised_sent_and_consented_by_the_dealer_in_the_portal(client, net):
-    lot = receive_lot(net, ["C1"], MONDAY)
+    lot = receive_lot(net, ["C1"], MONDAY, purchase_date=None)  # no purchase date: paid
     order = lot.orders.get()
     with at(2026, 11, 24, 10):
         ro.order_pick_up(order_id=order.pk, actor=net.tech)
