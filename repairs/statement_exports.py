@@ -7,9 +7,28 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from service_ops.money import yuan_in_capitals
+
 from .models import MonthlyStatement
 
-HEADERS = ["维修单号", "型号", "出厂编号", "发货日期", "维修费", "配件费", "合计"]
+HEADERS = ["维修单号", "型号", "出厂编号", "发货日期", "维修费", "配件及材料费", "合计"]
+AMOUNT_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def _signatures(statement: MonthlyStatement) -> list[str]:
+    """The lines finance expects under a statement: who made it, who confirmed it, finance."""
+    if statement.confirmed_by_id:
+        who = statement.confirmed_by.get_full_name() or statement.confirmed_by.get_username()
+        confirmed = f"分公司经理确认：{who}  {timezone.localtime(statement.confirmed_at):%Y-%m-%d}"
+    else:
+        confirmed = "分公司经理确认（签字）：＿＿＿＿＿＿  日期：＿＿＿＿＿＿"
+    return [
+        f"合计金额（大写）：人民币{yuan_in_capitals(statement.total)}",
+        "制表（后勤专员）：＿＿＿＿＿＿  日期：＿＿＿＿＿＿",
+        confirmed,
+        "财务审核：＿＿＿＿＿＿  日期：＿＿＿＿＿＿",
+    ]
 
 
 def _rows(statement: MonthlyStatement):
@@ -19,7 +38,7 @@ def _rows(statement: MonthlyStatement):
             order.number,
             order.product_model,
             order.serial_number,
-            order.shipped_on.isoformat() if order.shipped_on else "",
+            order.shipped_on,
             line.repair_fee,
             line.parts_fee,
             line.repair_fee + line.parts_fee,
@@ -47,8 +66,21 @@ def statement_xlsx(statement: MonthlyStatement) -> bytes:
         cell.font = Font(bold=True)
     for row in _rows(statement):
         ws.append(row)
+        cells = ws[ws.max_row]
+        cells[3].number_format = DATE_FORMAT  # a real date, not text
+        for cell in cells[4:]:
+            cell.number_format = AMOUNT_FORMAT
     ws.append(["合计", "", "", "", statement.repair_fees, statement.parts_fees, statement.total])
-    for column, width in zip("ABCDEFG", (18, 14, 18, 12, 12, 12, 12), strict=True):
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    for cell in ws[ws.max_row][4:]:
+        cell.number_format = AMOUNT_FORMAT
+    if not statement.lines.exists():
+        ws.append(["本月没有收费的维修。"])
+    ws.append([])
+    for text in _signatures(statement):
+        ws.append([text])
+    for column, width in zip("ABCDEFG", (18, 14, 18, 12, 12, 14, 12), strict=True):
         ws.column_dimensions[column].width = width
     out = BytesIO()
     wb.save(out)
@@ -68,18 +100,17 @@ def statement_pdf(statement: MonthlyStatement) -> bytes:
         pdfmetrics.registerFont(UnicodeCIDFont(font))
     title = ParagraphStyle("title", fontName=font, fontSize=15, leading=20)
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14)
-    data = [HEADERS] + [[str(c) for c in row] for row in _rows(statement)]
-    data.append(
-        [
-            "合计",
-            "",
-            "",
-            "",
-            str(statement.repair_fees),
-            str(statement.parts_fees),
-            str(statement.total),
-        ]
-    )
+
+    def cell(value) -> str:
+        if value is None:
+            return ""
+        if hasattr(value, "quantize"):
+            return f"{value:,.2f}"
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    data = [HEADERS] + [[cell(c) for c in row] for row in _rows(statement)]
+    totals = (statement.repair_fees, statement.parts_fees, statement.total)
+    data.append(["合计", "", "", "", *(cell(v) for v in totals)])
     table = Table(data, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -92,12 +123,6 @@ def statement_pdf(statement: MonthlyStatement) -> bytes:
             ]
         )
     )
-    confirmed = (
-        f"分公司经理确认：{statement.confirmed_by.get_full_name() or statement.confirmed_by}"
-        f"  {timezone.localtime(statement.confirmed_at):%Y-%m-%d}"
-        if statement.confirmed_by_id
-        else "分公司经理确认：＿＿＿＿＿＿  日期：＿＿＿＿"
-    )
     out = BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, title=_title(statement))
     doc.build(
@@ -108,7 +133,7 @@ def statement_pdf(statement: MonthlyStatement) -> bytes:
             Spacer(1, 8),
             table,
             Spacer(1, 18),
-            Paragraph(confirmed, body),
+            *[p for text in _signatures(statement) for p in (Paragraph(text, body), Spacer(1, 10))],
         ]
     )
     return out.getvalue()

@@ -119,7 +119,9 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The embedded shape (SQLite) builds covering indexes without their INCLUDE columns: the index
 # still works, only PostgreSQL can answer from it alone. Nothing to act on, so no warning.
-SILENCED_SYSTEM_CHECKS = [] if DATABASE_URL else ["models.W040"]
+SILENCED_SYSTEM_CHECKS = (
+    ["models.W040"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else []
+)
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -72,6 +72,7 @@ QUOTE_CONSENT_KIND = "repair.quote_consent"
 LOANER_POLICY = "loaner-return"
 CLOSED_STATES = (OrderState.SHIPPED, OrderState.CLOSED)
 FREE_REPAIR_CHARGES = (QuoteLineKind.PARTS, QuoteLineKind.UPGRADE)
+GOODS_KINDS = (QuoteLineKind.PARTS, QuoteLineKind.MATERIALS)  # the statement's 配件及材料费
 
 
 def limit_deadline(order: RepairOrder) -> Deadline | None:
@@ -353,9 +354,7 @@ def order_raise_quote(
         # customer's wish and for upgrades, and the reason goes on each line.
         for i, line in enumerate(lines, start=1):
             if line.kind not in FREE_REPAIR_CHARGES:
-                errors.append(
-                    _("第 %(n)d 项：保修期内的机器只能收取增补配件费或升级费") % {"n": i}
-                )
+                errors.append(_("第 %(n)d 项：保修期内的机器只能收取增补配件费或升级费") % {"n": i})
             elif not line.description.strip():
                 errors.append(
                     _("第 %(n)d 项：保修期内收费须写明原因（增补了什么配件、升级了什么）")
@@ -833,11 +832,10 @@ def statement_build(*, branch, month: date, actor) -> MonthlyStatement:
     statement.lines.all().delete()
     lines = []
     for quote in quotes:
-        parts = sum(
-            (ln.amount for ln in quote.lines.all() if ln.kind == QuoteLineKind.PARTS), Decimal(0)
-        )
+        # materials are goods like parts, not labour (¥420.50 of materials was booked as labour)
+        parts = sum((ln.amount for ln in quote.lines.all() if ln.kind in GOODS_KINDS), Decimal(0))
         repair = sum(
-            (ln.amount for ln in quote.lines.all() if ln.kind != QuoteLineKind.PARTS), Decimal(0)
+            (ln.amount for ln in quote.lines.all() if ln.kind not in GOODS_KINDS), Decimal(0)
         )
         lines.append(
             StatementLine(

@@ -28,6 +28,7 @@ from service_ops.actions import (
     run_action,
     safe_next,
 )
+from service_ops.money import yuan_in_capitals
 from service_ops.paging import keyset_page
 from service_ops.selectors import is_internal
 
@@ -424,6 +425,9 @@ def statement_build(request):
         message=lambda statement: (
             _("已生成 %(s)s 对账单：%(n)d 台，合计 ¥%(t)s")
             % {"s": statement, "n": statement.lines.count(), "t": statement.total}
+            if statement.lines.exists()
+            else _("已生成 %(s)s 对账单，但本月没有发货的收费维修：合计 ¥0。请确认月份和分公司。")
+            % {"s": statement}
         ),
     )
 
@@ -446,10 +450,11 @@ def statement_detail(request, pk: int):
             "lines": sel.statement_lines(statement),
             "totals": [
                 (_("维修费"), statement.repair_fees),
-                (_("配件费"), statement.parts_fees),
+                (_("配件及材料费"), statement.parts_fees),
                 (_("合计"), statement.total),
             ],
             "locked": statement.state == StatementState.CONFIRMED,
+            "total_in_capitals": _("人民币%(t)s") % {"t": yuan_in_capitals(statement.total)},
             "can_confirm": perm.may_confirm_statement(request.user, statement),
             "waits_for_month_end": statement.waits_for_month_end(),
             "stale": not statement.waits_for_month_end() and not statement.is_final(),

@@ -417,8 +417,16 @@ def test_statement_exports_carry_the_same_sums(net):
     _ship_with_quote(net, "X1", Decimal("80"), Decimal("20"), datetime(2026, 11, 10, 10, tzinfo=Z))
     statement = ro.statement_build(branch=net.cs, month=date(2026, 11, 1), actor=net.clerk)
     sheet = load_workbook(BytesIO(statement_xlsx(statement))).active
-    last = [c.value for c in sheet[sheet.max_row]]
-    assert last[0] == "合计" and last[-1] == 100 and last[4] == 80
+    rows = [list(row) for row in sheet.iter_rows()]
+    (total,) = [r for r in rows if r[0].value == "合计"]
+    assert total[-1].value == 100 and total[4].value == 80
+    assert total[4].number_format == "#,##0.00"
+    (line,) = [r for r in rows if r[0].value == statement.lines.get().order.number]
+    assert line[3].is_date and line[4].number_format == "#,##0.00"  # (issue 15, item 17)
+    texts = [r[0].value for r in rows if isinstance(r[0].value, str)]
+    assert "合计金额（大写）：人民币壹佰元整" in texts
+    assert any(t.startswith("分公司经理确认（签字）") for t in texts)
+    assert any(t.startswith("财务审核") for t in texts)
     pdf = statement_pdf(statement)
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
 
@@ -542,3 +550,14 @@ def test_an_in_warranty_unit_is_charged_only_for_added_parts_or_an_upgrade_with_
             lines=[ro.QuoteLineInput("upgrade", Decimal("100"), "客户要求升级到 4G 模块")],
         )
     assert quote.lines.get().description == "客户要求升级到 4G 模块"
+
+
+def test_materials_are_billed_with_parts_not_as_labour(net):
+    from repairs.models import QuoteLine
+
+    order = _ship_with_quote(
+        net, "MAT1", Decimal("80"), Decimal("420.50"), datetime(2026, 11, 10, 10, tzinfo=Z)
+    )
+    QuoteLine.objects.filter(quote__order=order, kind="parts").update(kind="materials")
+    statement = ro.statement_build(branch=net.cs, month=date(2026, 11, 1), actor=net.clerk)
+    assert (statement.repair_fees, statement.parts_fees) == (Decimal("80"), Decimal("420.50"))

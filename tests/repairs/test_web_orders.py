@@ -618,3 +618,14 @@ def test_an_urgent_unit_is_first_in_the_workshop_queue(client, net):
         html = client.get(reverse("repairs:technician_queue")).text
     assert html.index(urgent.number) < html.index(early.number)
     assert "紧急" in html
+
+
+def test_an_empty_statement_is_built_with_a_word_and_the_total_in_capitals(client, net):
+    # issue 15, item 17
+    client.force_login(net.clerk)
+    response = client.post(
+        reverse("repairs:statement_build"), {"branch": net.cs.pk, "month": "2026-10"}, follow=True
+    )
+    page = response.content.decode()
+    assert "本月没有发货的收费维修" in page
+    assert "人民币零元整" in page
