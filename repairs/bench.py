@@ -1247,6 +1247,7 @@ NOT_LISTS = frozenset(
         "repairs:return_create",
         "repairs:return_line_row",
         "repairs:arrival_create",
+        "repairs:delay_notice_create",  # a form
         "repairs:returned_stock_create",
         "repairs:returned_stock_route",
         "repairs:ranking_export",

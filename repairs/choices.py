@@ -64,6 +64,14 @@ class HolderScope(models.TextChoices):
     APPLICANT_UNIT = "applicant_unit", _("申请单位本身")
 
 
+class DelayReason(models.TextChoices):
+    """Why the clerk tells shippers their units are late (原材料问题或其它不可抗因素)."""
+
+    MATERIALS = "materials", _("原材料问题")
+    FORCE_MAJEURE = "force_majeure", _("不可抗因素")
+    OTHER = "other", _("其他原因")
+
+
 class Urgency(models.TextChoices):
     """按紧重或先后顺序安排: an urgent unit goes before the others waiting in the workshop."""
 

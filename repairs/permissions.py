@@ -107,6 +107,10 @@ def is_clerk(user) -> bool:
     return has_role(user, Role.LOGISTICS_CLERK)
 
 
+def may_post_delay_notice(user) -> bool:
+    return is_clerk(user) or is_repair_supervisor(user)
+
+
 def may_see_board(user) -> bool:
     return is_clerk(user) or is_repair_supervisor(user)
 

@@ -53,6 +53,7 @@ urlpatterns = [
     path("orders/", orders.order_list, name="order_list"),
     path("orders/queue/", orders.technician_queue, name="technician_queue"),
     path("orders/board/", orders.order_board, name="order_board"),
+    path("orders/delay-notice/", orders.delay_notice_create, name="delay_notice_create"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/do/<slug:action>/", orders.order_act, name="order_act"),
     path(

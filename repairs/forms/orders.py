@@ -17,7 +17,7 @@ from django_fsm import TransitionNotAllowed
 from service_ops.forms import BootstrapMixin
 
 from .. import permissions as perm
-from ..choices import QuoteLineKind, QuoteState, ReviewDecision, WarrantyExclusion
+from ..choices import DelayReason, QuoteLineKind, QuoteState, ReviewDecision, WarrantyExclusion
 from ..models import LoanerUnit, RepairOrder
 from ..selectors import orders as sel
 from ..services import orders as ro
@@ -570,3 +570,62 @@ class StatementFilterForm(BootstrapMixin, forms.Form):
             return {}
         branch = self.cleaned_data.get("branch")
         return {"month": self.cleaned_data.get("month"), "branch_id": branch.pk if branch else None}
+
+
+class DelayNoticeForm(BootstrapMixin, forms.Form):
+    """原材料问题或其它不可抗因素: which open units are late (every unit of a model, or listed by
+    number), why, and until when; the service tells each shipper about their own units."""
+
+    reason = forms.ChoiceField(label=_("原因"), choices=DelayReason.choices)
+    message = forms.CharField(
+        label=_("通知内容"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("发货方看到的说明，例如：主板芯片缺货，供应商预计下周到货。"),
+    )
+    expected_until = forms.DateField(
+        label=_("预计恢复"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    product_model = forms.CharField(
+        label=_("型号（该型号全部在修机器）"), max_length=60, required=False
+    )
+    order_numbers = forms.CharField(
+        label=_("或维修单号（每行一个）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        if (
+            not (data.get("product_model") or "").strip()
+            and not (data.get("order_numbers") or "").strip()
+        ):
+            raise ValidationError(_("请填写型号或维修单号"))
+        return data
+
+    def order_ids(self) -> list[int]:
+        data = self.cleaned_data
+        open_orders = RepairOrder.objects.visible_to(self.user).exclude(state__in=ro.CLOSED_STATES)
+        model = data["product_model"].strip()
+        numbers = [n.strip().upper() for n in data["order_numbers"].splitlines() if n.strip()]
+        chosen = open_orders.none()
+        if model:
+            chosen = chosen | open_orders.filter(product_model__iexact=model)
+        if numbers:
+            chosen = chosen | open_orders.filter(number__in=numbers)
+        return list(chosen.values_list("pk", flat=True)[:5000])
+
+    def submit(self, actor):
+        data = self.cleaned_data
+        return ro.delay_notice_post(
+            actor=actor,
+            order_ids=self.order_ids(),
+            reason=data["reason"],
+            message=data["message"],
+            expected_until=data.get("expected_until"),
+        )

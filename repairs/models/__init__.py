@@ -6,6 +6,7 @@ from .arrivals import (
 )
 from .orders import (
     CustomerContact,
+    DelayNotice,
     Loan,
     LoanerUnit,
     LotLimitRule,
@@ -35,6 +36,7 @@ __all__ = [
     "ApprovalStep",
     "ApprovalStepTemplate",
     "CustomerContact",
+    "DelayNotice",
     "Discrepancy",
     "HappyFundEntry",
     "Loan",

@@ -18,6 +18,7 @@ from network.models import OrgUnit
 from network.visibility import BRANCH_THEN_PARTNER, scope_by_org, sees_everything
 
 from ..choices import (
+    DelayReason,
     LoanState,
     OrderState,
     QuoteLineKind,
@@ -472,6 +473,29 @@ class CustomerContact(models.Model):
         verbose_name = _("客户沟通记录")
         verbose_name_plural = _("客户沟通记录")
         ordering = ["-contacted_at"]
+
+
+class DelayNotice(models.Model):
+    """A notice to every affected shipper that their units will be late for a reason nobody in
+    the workshop controls (原材料问题或其它不可抗因素); recorded on each order as a contact."""
+
+    number = models.CharField(_("编号"), max_length=24, unique=True)
+    reason = models.CharField(_("原因"), max_length=16, choices=DelayReason.choices)
+    message = models.TextField(_("通知内容"), max_length=1000)
+    expected_until = models.DateField(_("预计恢复"), null=True, blank=True)
+    orders = models.ManyToManyField(RepairOrder, related_name="delay_notices")
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("延误通知")
+        verbose_name_plural = _("延误通知")
+        ordering = ["-posted_at"]
+
+    def __str__(self):
+        return self.number
 
 
 class LoanerUnit(models.Model):

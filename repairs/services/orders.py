@@ -34,6 +34,7 @@ from service_ops.transitions.services import run_transition
 from service_ops.workcalendar import clock
 
 from ..choices import (
+    DelayReason,
     OrderState,
     QuoteLineKind,
     QuoteState,
@@ -56,12 +57,13 @@ from ..models import (
     ReviewMeeting,
     StatementLine,
 )
-from ..models.orders import month_bounds
+from ..models.orders import DelayNotice, month_bounds
 from ..permissions import (
     has_role,
     may_answer_quote,
     may_build_statements,
     may_handle_loaners,
+    may_post_delay_notice,
     may_record_contact,
 )
 
@@ -883,3 +885,75 @@ def register_receipt_hook() -> None:
 
 
 register_receipt_hook()
+
+
+# --- delay notices (原材料问题或其它不可抗因素) --------------------------------------------------
+@transaction.atomic
+def delay_notice_post(
+    *, actor, order_ids, reason: str, message: str, expected_until: date | None = None
+) -> DelayNotice:
+    """Tell every shipper of the given open units that they will be late, and why: one
+    notification per person listing their units, and a contact recorded on each order."""
+    if not may_post_delay_notice(actor):
+        raise PermissionDenied(_("只有后勤专员或维修主管可以发布延误通知"))
+    errors = {}
+    if reason not in DelayReason.values:
+        errors["reason"] = _("请选择原因")
+    if not message.strip():
+        errors["message"] = _("请填写通知内容")
+    if expected_until is not None and expected_until < timezone.localdate():
+        errors["expected_until"] = _("预计恢复日期不能早于今天")
+    orders = list(
+        RepairOrder.objects.filter(pk__in=list(order_ids))
+        .exclude(state__in=CLOSED_STATES)
+        .select_related("lot__application__applicant", "lot__application__dealer", "branch")
+        .order_by("number")
+    )
+    if not orders and "message" not in errors:
+        errors["orders"] = _("没有符合条件的在修机器")
+    if errors:
+        raise ValidationError(errors)
+    notice = DelayNotice.objects.create(
+        number=next_document_number("DN"),
+        reason=reason,
+        message=message.strip(),
+        expected_until=expected_until,
+        posted_by=actor,
+    )
+    notice.orders.set(orders)
+    label = DelayReason(reason).label
+    CustomerContact.objects.bulk_create(
+        [
+            CustomerContact(
+                order=order,
+                channel="notice",
+                summary=(
+                    _("延误通知 %(no)s（%(why)s）：%(msg)s")
+                    % {"no": notice.number, "why": label, "msg": notice.message}
+                )[:255],
+                recorded_by=actor,
+            )
+            for order in orders
+        ]
+    )
+    from .returns import shipper_side
+
+    units_of: dict = {}
+    for order in orders:
+        for person in shipper_side(order.lot.application):
+            units_of.setdefault(person, []).append(order)
+    until = _("预计 %(d)s 恢复。") % {"d": expected_until.isoformat()} if expected_until else ""
+    for person, theirs in units_of.items():
+        listed = "\n".join(
+            f"- {o.number} {o.product_model} {o.serial_number}".rstrip() for o in theirs
+        )
+        notify(
+            recipients=[person],
+            subject=_("延误通知：%(n)d 台机器维修延后（%(why)s）")
+            % {"n": len(theirs), "why": label},
+            body=f"{notice.message}\n{until}\n{listed}".strip(),
+            url=theirs[0].get_absolute_url(),
+            category="repair",
+            source=notice,
+        )
+    return notice

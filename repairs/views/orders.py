@@ -177,6 +177,7 @@ def order_board(request):
             "columns": columns,
             "overdue_total": sum(c.overdue_count for c in columns),
             "may_review": perm.may_review(user),
+            "may_post_delay": perm.may_post_delay_notice(user),
             "may_loan": perm.may_see_loaners(user),
         },
     )
@@ -491,3 +492,32 @@ def statement_export(request, pk: int, fmt: str):
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+# --- delay notices ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delay_notice_create(request):
+    if not perm.may_post_delay_notice(request.user):
+        raise PermissionDenied
+    form = of.DelayNoticeForm(request.POST or None, user=request.user)
+
+    def page(form, status=200):
+        template = "repairs/orders/delay_notice_form.html"
+        return render(request, template, {"form": form}, status=status)
+
+    if request.method == "GET":
+        return page(form)
+    return run_action(
+        request,
+        form,
+        lambda _data: form.submit(request.user),
+        reverse("repairs:order_board"),
+        invalid=lambda form: page(form, status=400),
+        message=lambda notice: (
+            _("已发出延误通知 %(no)s：%(n)d 台机器，发货方已收到通知")
+            % {"no": notice.number, "n": notice.orders.count()}
+        ),
+    )

@@ -629,3 +629,41 @@ def test_an_empty_statement_is_built_with_a_word_and_the_total_in_capitals(clien
     page = response.content.decode()
     assert "本月没有发货的收费维修" in page
     assert "人民币零元整" in page
+
+
+def test_the_clerk_posts_a_delay_notice_to_every_affected_shipper(client, net):
+    # issue 15, item 12: 原材料问题或其它不可抗因素
+    from repairs.models import CustomerContact, DelayNotice
+    from service_ops.notifications.models import Notification
+
+    a = receive_lot(net, ["DL1", "DL2"], MONDAY).orders.order_by("pk")
+    shipped = receive_lot(net, ["DL3"], MONDAY).orders.get()
+    to_packing(net, shipped)
+    with at(2026, 11, 24, 10):
+        ro.order_ship(order_id=shipped.pk, actor=net.clerk, carrier="顺丰", tracking_number="SF1")
+    client.force_login(net.tech)
+    assert client.get(reverse("repairs:delay_notice_create")).status_code == 403
+    client.force_login(net.clerk)
+    url = reverse("repairs:delay_notice_create")
+    refused = client.post(url, {"reason": "materials", "message": "主板缺货"})
+    assert refused.status_code == 400 and "请填写型号或维修单号" in refused.text
+    with at(2026, 11, 25, 10):
+        response = client.post(
+            url,
+            {
+                "reason": "materials",
+                "message": "主板芯片缺货，供应商预计下周到货",
+                "expected_until": "2026-12-04",
+                "product_model": "gps-x1",
+            },
+        )
+    assert response.status_code == 302
+    notice = DelayNotice.objects.get()
+    assert sorted(notice.orders.values_list("pk", flat=True)) == [o.pk for o in a]  # not shipped
+    told = Notification.objects.filter(
+        recipient=net.dealer_user, channel="in_app", subject__startswith="延误通知"
+    )
+    assert told.count() == 1 and "2 台" in told.get().subject
+    assert "DL1" in told.get().body and "DL2" in told.get().body and "2026-12-04" in told.get().body
+    assert CustomerContact.objects.filter(order__in=a, summary__contains=notice.number).count() == 2
+    assert not CustomerContact.objects.filter(order=shipped).exists()
