@@ -9,7 +9,7 @@ from network.choices import Role
 from network.selectors import acts_as, roles_of
 from network.visibility import sees_everything, user_org_unit
 
-from .choices import StatementState
+from .choices import Platform, StatementState
 
 if TYPE_CHECKING:
     from .models import MonthlyStatement
@@ -74,6 +74,12 @@ def may_answer_quote(user, order) -> bool:
     return (
         is_applicant_side(user, order.lot.application)
         or (order.dealer_id is not None and unit_id == order.dealer_id)
+        # operating platform: the seed mails the quote to the 分公司经理, who signs, stamps and
+        # returns it (on the managed platform the dealer answers)
+        or (
+            order.lot.application.platform == Platform.OPERATING
+            and acts_as(user, Role.BRANCH_MANAGER, order.branch)
+        )
         or has_role(user, Role.LOGISTICS_CLERK)
     )
 

@@ -292,6 +292,10 @@ class AnswerQuoteForm(OrderActionForm):
 
     answer = forms.ChoiceField(choices=[(CONSENT, _("同意维修")), (DECLINE, _("不同意维修"))])
     note = forms.CharField(label=_("说明"), required=False, max_length=200)
+    signature = forms.CharField(label=_("签名（输入您的姓名）"), required=False, max_length=60)
+    signed_copy = forms.FileField(label=_("或上传签字盖章的报价回传件"), required=False)
+
+    error_fields = {"signature": "signature", "signed_copy": "signed_copy"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -330,6 +334,8 @@ class AnswerQuoteForm(OrderActionForm):
             actor=self.user,
             consent=self.consent,
             note=self._text("note"),
+            signature=self._text("signature"),
+            signed_copy=self.cleaned_data.get("signed_copy"),
         )
 
 

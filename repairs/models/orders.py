@@ -386,6 +386,10 @@ class Quote(FSMModelMixin, models.Model):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
     answer_note = models.CharField(max_length=200, blank=True)
+    # What proves the answer (签名、盖章回传): the signer's name typed as an e-signature by the
+    # person answering, and/or the scanned quote signed and stamped, returned by mail or fax.
+    signed_by_name = models.CharField(_("签名"), max_length=60, blank=True)
+    signed_copy = models.FileField(_("签字盖章回传件"), upload_to="quotes/%Y/%m/", blank=True)
 
     objects = ThroughOrderQuerySet.as_manager()
 

@@ -60,6 +60,7 @@ from ..models import (
 from ..models.orders import DelayNotice, month_bounds
 from ..permissions import (
     has_role,
+    is_applicant_side,
     may_answer_quote,
     may_build_statements,
     may_handle_loaners,
@@ -433,11 +434,41 @@ def quote_send(*, quote_id: int, actor, channel=ActionChannel.WEB) -> Quote:
 
 @transaction.atomic
 def quote_answer(
-    *, quote_id: int, actor, consent: bool, note: str = "", channel=ActionChannel.WEB
+    *,
+    quote_id: int,
+    actor,
+    consent: bool,
+    note: str = "",
+    channel=ActionChannel.WEB,
+    signature: str = "",
+    signed_copy=None,
 ) -> Quote:
+    """The shipper's answer. A consent given in the browser carries its proof: the answering
+    person's typed signature, or the quote signed and stamped (the clerk recording an answer
+    that came by fax or mail must attach it). A partner's API token is its own proof."""
     quote = Quote.objects.select_related("order__lot__application").get(pk=quote_id)
     if not may_answer_quote(actor, quote.order):
         raise PermissionDenied(_("只有发货方可以确认报价"))
+    signature = signature.strip()
+    if consent and channel == ActionChannel.WEB:
+        application = quote.order.lot.application
+        on_behalf = has_role(actor, Role.LOGISTICS_CLERK) and not is_applicant_side(
+            actor, application
+        )
+        if on_behalf and signed_copy is None:
+            raise ValidationError(
+                {"signed_copy": _("代客户记录同意时，请上传客户签字盖章的报价回传件")}
+            )
+        if not on_behalf and not signature and signed_copy is None:
+            raise ValidationError(
+                {"signature": _("同意维修须签名（输入您的姓名），或上传签字盖章的报价回传件")}
+            )
+    if signature or signed_copy is not None:
+        if signed_copy is not None:
+            quote.signed_copy.save(signed_copy.name, signed_copy, save=False)
+        Quote.objects.filter(pk=quote.pk).update(
+            signed_by_name=signature[:60], signed_copy=quote.signed_copy.name or ""
+        )
     quote = run_transition(
         Quote,
         quote_id,

@@ -214,7 +214,7 @@ def order_act(request, pk: int, action: str):
     order = _visible_order(request.user, pk)
     ui = request.POST.get("ui", "")
     card = ui in CARD_TEMPLATES and bool(request.htmx)
-    form = form_class(request.POST, order=order, user=request.user)
+    form = form_class(request.POST, request.FILES, order=order, user=request.user)
     if not form.permitted():
         raise PermissionDenied
     return run_action(

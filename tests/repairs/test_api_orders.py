@@ -332,7 +332,9 @@ def test_the_list_costs_the_same_queries_for_3_and_12_orders(
     for i, order in enumerate(orders[:4]):
         quote = quote_sent(net, order, datetime(2026, 11, 23, 10 + i, tzinfo=Z))
         if i == 0:
-            ro.quote_answer(quote_id=quote.pk, actor=net.dealer_user, consent=True)
+            ro.quote_answer(
+                quote_id=quote.pk, actor=net.dealer_user, consent=True, signature="王经理"
+            )
         if i == 1:
             ro.quote_answer(quote_id=quote.pk, actor=net.dealer_user, consent=False)
             ro.order_ship(order_id=order.pk, actor=net.clerk, carrier="顺丰", tracking_number="S")

@@ -130,7 +130,7 @@ def test_a_consent_pause_of_two_working_days_moves_the_due_time_by_two_working_d
     limit = ro.limit_deadline(order)
     assert limit.status == DeadlineStatus.PAUSED and limit.ball_holder == "customer"
     with time_machine.travel(datetime(2026, 11, 25, 11, tzinfo=Z), tick=False):  # Wednesday
-        ro.quote_answer(quote_id=quote.pk, actor=net.dealer_user, consent=True)
+        ro.quote_answer(quote_id=quote.pk, actor=net.dealer_user, consent=True, signature="王经理")
     limit.refresh_from_db()
     assert limit.status == DeadlineStatus.RUNNING
     assert limit.due_at == datetime(2026, 11, 30, 18, tzinfo=Z)  # Thu 26 → Mon 30
@@ -182,7 +182,7 @@ def test_a_declined_quote_returns_the_unit_unrepaired(net):
     order, quote = _picked_and_quoted(net, lot, datetime(2026, 11, 23, 10, tzinfo=Z))
     ro.quote_send(quote_id=quote.pk, actor=net.clerk)
     with pytest.raises(PermissionDenied):
-        ro.quote_answer(quote_id=quote.pk, actor=net.dealer2_user, consent=True)
+        ro.quote_answer(quote_id=quote.pk, actor=net.dealer2_user, consent=True, signature="李经理")
     ro.quote_answer(quote_id=quote.pk, actor=net.dealer_user, consent=False, note="太贵")
     order.refresh_from_db()
     assert order.state == OrderState.RETURN_UNREPAIRED
@@ -336,7 +336,7 @@ def _ship_with_quote(net, serial, labour, parts, at):
     QuoteLine.objects.create(quote=quote, kind="parts", amount=parts)
     with time_machine.travel(at, tick=False):
         ro.quote_send(quote_id=quote.pk, actor=net.clerk)
-        ro.quote_answer(quote_id=quote.pk, actor=net.dealer_user, consent=True)
+        ro.quote_answer(quote_id=quote.pk, actor=net.dealer_user, consent=True, signature="王经理")
         ro.order_finish_repair(order_id=order.pk, actor=net.tech)
         ro.order_finish_burn_in(order_id=order.pk, actor=net.tech)
         ro.order_qc(order_id=order.pk, actor=net.tech, passed=True)
@@ -470,7 +470,7 @@ def test_a_paid_unit_reaches_the_bench_only_through_a_consented_quote(net):
             lines=[ro.QuoteLineInput("labour", Decimal("80"))],
         )
         ro.quote_send(quote_id=quote.pk, actor=net.clerk)
-        ro.quote_answer(quote_id=quote.pk, actor=net.dealer_user, consent=True)
+        ro.quote_answer(quote_id=quote.pk, actor=net.dealer_user, consent=True, signature="王经理")
     order.refresh_from_db()
     assert order.state == OrderState.REPAIRING
 

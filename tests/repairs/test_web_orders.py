@@ -17,6 +17,7 @@ from repairs.choices import OrderState, QuoteState, StatementState
 from repairs.exports import XLSX_CONTENT_TYPE
 from repairs.models import LoanerUnit, MonthlyStatement, Quote, RepairOrder, ReviewItem
 from repairs.services import orders as ro
+from repairs.services import returns as rma
 from service_ops.deadlines.models import DeadlineStatus
 from service_ops.deadlines.sweep import sweep_deadlines
 from tests.repairs.test_orders import _ship_with_quote, receive_lot
@@ -299,12 +300,24 @@ def test_quote_raised_sent_and_consented_by_the_dealer_in_the_portal(client, net
         assert "维修时限暂停中" in page and "等待客户确认报价" in page
         assert "同意维修" in page and "¥200.50" in page
         assert "开始维修" not in page and "发送报价" not in page  # only the dealer's action
-        response = act(
+        unsigned = act(
             client, order, "answer_quote", htmx=False, ui="detail", answer="consent", note="同意"
+        )
+        assert unsigned.status_code == 400 and "同意维修须签名" in unsigned.text
+        response = act(
+            client,
+            order,
+            "answer_quote",
+            htmx=False,
+            ui="detail",
+            answer="consent",
+            note="同意",
+            signature="王经理",
         )
         assert response.status_code == 302
     quote.refresh_from_db()
     assert quote.state == QuoteState.CONSENTED and quote.answered_by == net.dealer_user
+    assert quote.signed_by_name == "王经理"  # the proof of consent (issue 15, item 5)
     assert state_of(order) == OrderState.REPAIRING
     assert ro.limit_deadline(order).status == DeadlineStatus.RUNNING
 
@@ -667,3 +680,44 @@ def test_the_clerk_posts_a_delay_notice_to_every_affected_shipper(client, net):
     assert "DL1" in told.get().body and "DL2" in told.get().body and "2026-12-04" in told.get().body
     assert CustomerContact.objects.filter(order__in=a, summary__contains=notice.number).count() == 2
     assert not CustomerContact.objects.filter(order=shipped).exists()
+
+
+def test_the_branch_manager_answers_with_a_signed_and_stamped_copy_and_the_clerk_must_attach_it(
+    client, net, settings, tmp_path
+):
+    # issue 15, item 5: operating platform — the quote goes to the 分公司经理 (签名、盖章回传)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.repairs.test_web_returns import approved
+
+    settings.MEDIA_ROOT = tmp_path
+    app = approved(net, "OP1")  # gz_engineer's application: the operating platform
+    rma.rma_book_pickup(
+        application_id=app.pk, actor=net.clerk, pickup_date=MONDAY.date(), driver_name="李"
+    )
+    rma.rma_record_pickup(application_id=app.pk, actor=net.clerk, counted_units=1, shipper_count=1)
+    with at(2026, 11, 23, 9):
+        rma.rma_receive(application_id=app.pk, actor=net.clerk, units=[("GPS-X1", "OP1")])
+    order = RepairOrder.objects.get(serial_number="OP1")
+    other = receive_lot(net, ["OP2"], MONDAY).orders.get()
+    with at(2026, 11, 24, 10):
+        quoted(net, order, send=True)
+        quoted(net, other, send=True)
+        client.force_login(net.clerk)  # a fax came back: the clerk records it
+        card = act(client, order, "answer_quote", ui="board", answer="consent", note="传真回传")
+        assert "请上传客户签字盖章的报价回传件" in card.text
+        client.force_login(net.gz_manager)
+        scan = SimpleUploadedFile("quote-signed.pdf", b"%PDF-1.4 signed", "application/pdf")
+        response = act(
+            client, order, "answer_quote", htmx=False, ui="detail", answer="consent",
+            signed_copy=scan,
+        )  # fmt: skip
+        assert response.status_code == 302
+        # a managed branch's manager does not answer: its dealer does
+        client.force_login(net.cs_manager)
+        assert act(client, other, "answer_quote", answer="consent").status_code == 403
+    quote = order.quotes.get()
+    assert quote.state == QuoteState.CONSENTED and quote.answered_by == net.gz_manager
+    assert (
+        quote.signed_copy.name.endswith(".pdf") and quote.signed_copy.read() == b"%PDF-1.4 signed"
+    )
