@@ -54,6 +54,11 @@ urlpatterns = [
     path("orders/queue/", orders.technician_queue, name="technician_queue"),
     path("orders/board/", orders.order_board, name="order_board"),
     path("orders/delay-notice/", orders.delay_notice_create, name="delay_notice_create"),
+    path(
+        "orders/<int:pk>/quotes/<int:quote_pk>/signed-copy/",
+        orders.quote_signed_copy,
+        name="quote_signed_copy",
+    ),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/do/<slug:action>/", orders.order_act, name="order_act"),
     path(

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -521,3 +521,18 @@ def delay_notice_create(request):
             % {"no": notice.number, "n": notice.orders.count()}
         ),
     )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def quote_signed_copy(request, pk: int, quote_pk: int):
+    """The signed and stamped quote, for whoever may see the order."""
+    order = _visible_order(request.user, pk)
+    quote = get_object_or_404(order.quotes.exclude(signed_copy=""), pk=quote_pk)
+    name = quote.signed_copy.name.rsplit("/", 1)[-1]
+    try:
+        handle = quote.signed_copy.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    inline = name.lower().endswith((".jpg", ".jpeg", ".png", ".pdf"))
+    return FileResponse(handle, as_attachment=not inline, filename=name)

@@ -92,7 +92,11 @@ PAGES = {
     "statement_xlsx": Page(MonthlyStatement, ("statement",)),
     "statement_pdf": Page(MonthlyStatement, ("statement",)),
 }
-SKIPPED: dict[str, str] = {}  # route name -> why it is not opened here
+SKIPPED: dict[str, str] = {  # route name -> why it is not opened here
+    "quote_signed_copy": "needs a stored file; test_web_orders.py::"
+    "test_the_branch_manager_answers_with_a_signed_and_stamped_copy_and_the_clerk_must_attach_it "
+    "opens it as an HQ reader and as another dealer (404)",
+}
 
 # The API router's basenames -> (model, records to try).
 API_MODELS = {

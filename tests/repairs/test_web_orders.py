@@ -721,3 +721,9 @@ def test_the_branch_manager_answers_with_a_signed_and_stamped_copy_and_the_clerk
     assert (
         quote.signed_copy.name.endswith(".pdf") and quote.signed_copy.read() == b"%PDF-1.4 signed"
     )
+    client.force_login(net.head)
+    copy_url = reverse("repairs:quote_signed_copy", args=[order.pk, quote.pk])
+    assert copy_url in client.get(order.get_absolute_url()).text
+    assert b"".join(client.get(copy_url).streaming_content) == b"%PDF-1.4 signed"
+    client.force_login(net.dealer2_user)  # not theirs: as if it did not exist
+    assert client.get(copy_url).status_code == 404
