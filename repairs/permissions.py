@@ -84,6 +84,11 @@ def may_answer_quote(user, order) -> bool:
     )
 
 
+def answers_on_behalf(user, order) -> bool:
+    """The clerk records an answer the customer gave by phone, fax or mail."""
+    return is_clerk(user) and not is_applicant_side(user, order.lot.application)
+
+
 def may_record_contact(user) -> bool:
     return any(
         has_role(user, r) for r in (Role.LOGISTICS_CLERK, Role.REPAIR_SUPERVISOR, Role.HEAD_OF_CS)

@@ -306,10 +306,7 @@ class AnswerQuoteForm(OrderActionForm):
 
     @property
     def on_behalf(self) -> bool:
-        """The clerk records an answer the customer gave by phone or fax."""
-        return perm.is_clerk(self.user) and not perm.is_applicant_side(
-            self.user, self.order.lot.application
-        )
+        return perm.answers_on_behalf(self.user, self.order)
 
     @property
     def consent(self) -> bool:

@@ -424,18 +424,22 @@ class Quote(FSMModelMixin, models.Model):
     @transition(
         field=state, source=QuoteState.SENT, target=QuoteState.CONSENTED, permission=system_only
     )
-    def consent(self, *, actor, note=""):
-        self.answered_by = actor
-        self.answered_at = timezone.now()
-        self.answer_note = note[:200]
+    def consent(self, *, actor, note="", signature="", signed_copy=None):
+        self._answer(actor, note, signature, signed_copy)
 
     @transition(
         field=state, source=QuoteState.SENT, target=QuoteState.DECLINED, permission=system_only
     )
-    def decline(self, *, actor, note=""):
+    def decline(self, *, actor, note="", signature="", signed_copy=None):
+        self._answer(actor, note, signature, signed_copy)
+
+    def _answer(self, actor, note, signature, signed_copy):
         self.answered_by = actor
         self.answered_at = timezone.now()
         self.answer_note = note[:200]
+        self.signed_by_name = signature[:60]
+        if signed_copy is not None:
+            self.signed_copy = signed_copy  # written to storage when the transition saves
 
     @transition(
         field=state, source=QuoteState.SENT, target=QuoteState.NO_ANSWER, permission=system_only

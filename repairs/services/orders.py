@@ -59,8 +59,8 @@ from ..models import (
 )
 from ..models.orders import DelayNotice, month_bounds
 from ..permissions import (
+    answers_on_behalf,
     has_role,
-    is_applicant_side,
     may_answer_quote,
     may_build_statements,
     may_handle_loaners,
@@ -451,10 +451,7 @@ def quote_answer(
         raise PermissionDenied(_("只有发货方可以确认报价"))
     signature = signature.strip()
     if consent and channel == ActionChannel.WEB:
-        application = quote.order.lot.application
-        on_behalf = has_role(actor, Role.LOGISTICS_CLERK) and not is_applicant_side(
-            actor, application
-        )
+        on_behalf = answers_on_behalf(actor, quote.order)
         if on_behalf and signed_copy is None:
             raise ValidationError(
                 {"signed_copy": _("代客户记录同意时，请上传客户签字盖章的报价回传件")}
@@ -463,12 +460,6 @@ def quote_answer(
             raise ValidationError(
                 {"signature": _("同意维修须签名（输入您的姓名），或上传签字盖章的报价回传件")}
             )
-    if signature or signed_copy is not None:
-        if signed_copy is not None:
-            quote.signed_copy.save(signed_copy.name, signed_copy, save=False)
-        Quote.objects.filter(pk=quote.pk).update(
-            signed_by_name=signature[:60], signed_copy=quote.signed_copy.name or ""
-        )
     quote = run_transition(
         Quote,
         quote_id,
@@ -477,7 +468,7 @@ def quote_answer(
         channel=channel,
         comment=note,
         check_permission=False,
-        kwargs={"actor": actor, "note": note},
+        kwargs={"actor": actor, "note": note, "signature": signature, "signed_copy": signed_copy},
     )
     close_open_deadlines_of(quote, actor=actor)
     order = run_transition(
@@ -611,9 +602,10 @@ class RepairLimitHandler:
         orders = RepairOrder.objects.filter(pk__in=breached).select_related(
             "lot__application__applicant", "lot__application__dealer"
         )
+        staff_of: dict = {}
         for order in orders:
             notify(
-                recipients=shipper_side(order.lot.application),
+                recipients=shipper_side(order.lot.application, staff_of),
                 subject=_("维修超期：%(no)s（%(m)s %(s)s）")
                 % {"no": order.number, "m": order.product_model, "s": order.serial_number},
                 body=_(
@@ -970,8 +962,9 @@ def delay_notice_post(
     from .returns import shipper_side
 
     units_of: dict = {}
+    staff_of: dict = {}
     for order in orders:
-        for person in shipper_side(order.lot.application):
+        for person in shipper_side(order.lot.application, staff_of):
             units_of.setdefault(person, []).append(order)
     until = _("预计 %(d)s 恢复。") % {"d": expected_until.isoformat()} if expected_until else ""
     for person, theirs in units_of.items():

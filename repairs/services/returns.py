@@ -672,13 +672,15 @@ def rma_receive(
     return application
 
 
-def shipper_side(application: ReturnApplication) -> list:
-    """Who hears about the shipper's units: the applicant and the dealer's staff."""
+def shipper_side(application: ReturnApplication, staff_of: dict | None = None) -> list:
+    """Who hears about the shipper's units: the applicant and the dealer's staff. `staff_of`
+    ({dealer id: staff}) keeps a loop over many units to one staff query per dealer."""
     recipients = [application.applicant]
     if application.dealer_id:
-        recipients += [
-            u for u in role_holders(Role.DEALER_STAFF, application.dealer) if u not in recipients
-        ]
+        staff_of = {} if staff_of is None else staff_of
+        if application.dealer_id not in staff_of:
+            staff_of[application.dealer_id] = role_holders(Role.DEALER_STAFF, application.dealer)
+        recipients += [u for u in staff_of[application.dealer_id] if u not in recipients]
     return recipients
 
 
