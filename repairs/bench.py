@@ -69,6 +69,7 @@ OPEN_STATES = (
     OrderState.BURN_IN,
     OrderState.QC,
     OrderState.PACKING,
+    OrderState.PACKED,
     OrderState.RETURN_UNREPAIRED,
 )
 MAIN_TECHNICIAN_OPEN = 1_500  # open orders of the technician the queue is timed as
@@ -870,7 +871,7 @@ def _transition_log(ctx, p) -> None:
         },
         f"{RepairOrder._meta.db_table} r CROSS JOIN LATERAL (VALUES "
         "('pick_up', 'waiting_pickup', 'diagnosing', r.picked_up_at), "
-        "('ship', 'packing', 'shipped', r.shipped_at), "
+        "('ship', 'packed', 'shipped', r.shipped_at), "
         "('close', 'shipped', 'closed', r.closed_at)) AS x(name, src, dst, at) "
         "WHERE x.at IS NOT NULL",
         p,

@@ -155,7 +155,8 @@ class OrderState(StateChoices):
     WAITING_PARTS = "waiting_parts", _("等配件")
     BURN_IN = "burn_in", _("老化中")
     QC = "qc", _("质检")
-    PACKING = "packing", _("包装")
+    PACKING = "packing", _("待包装")
+    PACKED = "packed", _("已包装待发货")
     RETURN_UNREPAIRED = "return_unrepaired", _("不修退回")
     SHIPPED = "shipped", _("已发货")
     CLOSED = "closed", _("已关闭")
@@ -171,6 +172,7 @@ OrderState.colours = {
     OrderState.BURN_IN: "primary",
     OrderState.QC: "primary",
     OrderState.PACKING: "info",
+    OrderState.PACKED: "info",
     OrderState.RETURN_UNREPAIRED: "dark",
     OrderState.SHIPPED: "success",
     OrderState.CLOSED: "light",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from network.selectors import role_holders
 from service_ops.deadlines.sweep import sweep_deadlines
 
-from .models import LoanerUnit, ReturnApplication
+from .models import LoanerUnit, RepairOrder, ReturnApplication, ReturnPolicy
 from .services import arrivals
 from .services import orders as ro
 from .services import returns as rma
@@ -69,6 +69,14 @@ def _receive(app, clerk, received_at=None):
     )
     app.refresh_from_db()
     return list(app.lot.orders.order_by("pk"))
+
+
+def _burnt_in(order) -> None:
+    """Demo history: the unit went into burn-in long enough ago for it to end now."""
+    hours = ReturnPolicy.current().burn_in_minimum_hours + 1
+    RepairOrder.objects.filter(pk=order.pk).update(
+        burn_in_started_at=timezone.now() - timedelta(hours=hours)
+    )
 
 
 def load_demo(*, units, users, stdout=None) -> None:
@@ -142,8 +150,30 @@ def load_demo(*, units, users, stdout=None) -> None:
     ro.order_pick_up(order_id=unit.pk, actor=tech)
     ro.order_start_repair(order_id=unit.pk, actor=tech, diagnosis="充电管理芯片损坏")
     ro.order_finish_repair(order_id=unit.pk, actor=tech, notes="更换充电芯片")
+    _burnt_in(unit)
     ro.order_finish_burn_in(order_id=unit.pk, actor=tech)
     ro.order_qc(order_id=unit.pk, actor=tech, passed=True)
+    ro.order_pack(order_id=unit.pk, actor=tech, packing_list="GPS-Y2 主机 ×1\n充电线 ×1", parcels=1)
+
+    # Two units on the bench: one burning in, one through QC and waiting to be packed.
+    pair = _application(
+        gz,
+        [
+            ("GPS-X1", "X1-270511", "定位漂移", this_spring),
+            ("GPS-X1", "X1-270512", "定位漂移", this_spring),
+        ],
+        contact="陈工",
+    )
+    rma.rma_submit(application_id=pair.pk, actor=gz)
+    _sign(pair)
+    burning, boxed = _receive(pair, clerk)
+    for order in (burning, boxed):
+        ro.order_pick_up(order_id=order.pk, actor=tech)
+        ro.order_start_repair(order_id=order.pk, actor=tech, diagnosis="天线老化")
+        ro.order_finish_repair(order_id=order.pk, actor=tech, notes="更换 GPS 天线")
+    _burnt_in(boxed)
+    ro.order_finish_burn_in(order_id=boxed.pk, actor=tech)
+    ro.order_qc(order_id=boxed.pk, actor=tech, passed=True)
 
     for serial, model in (("BY-X1-01", "GPS-X1"), ("BY-X1-02", "GPS-X1"), ("BY-Z3-01", "GPS-Z3")):
         LoanerUnit.objects.get_or_create(serial_number=serial, defaults={"product_model": model})
@@ -184,6 +214,6 @@ def load_demo(*, units, users, stdout=None) -> None:
     ro.statement_build(branch=units["B-GZ"], month=first_of_month - timedelta(days=1), actor=clerk)
     if stdout is not None:
         stdout.write(
-            "演示业务数据：返厂申请 8 份（1 份被驳回），维修单 6 张（1 张超期），"
+            "演示业务数据：返厂申请 9 份（1 份被驳回），维修单 8 张（1 张超期），"
             "拒收到货 1 批，对账单 1 份，备用机 3 台\n"
         )

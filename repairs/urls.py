@@ -60,6 +60,7 @@ urlpatterns = [
         name="quote_signed_copy",
     ),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/label/", orders.order_packing_label, name="order_packing_label"),
     path("orders/<int:pk>/do/<slug:action>/", orders.order_act, name="order_act"),
     path(
         "orders/<int:pk>/form/<slug:action>/",

@@ -39,6 +39,16 @@ def per_request(function):
     return wrapper
 
 
+def once_per_request(key: str, factory):
+    """A value that is the same for every user (a settings row) read once per request."""
+    memo = _memo.get()
+    if memo is None:
+        return factory()
+    if key not in memo:
+        memo[key] = factory()
+    return memo[key]
+
+
 def forget() -> None:
     """Drop what this request has memoised (after a change to roles or delegations)."""
     memo = _memo.get()

@@ -106,6 +106,14 @@ def net(db):
     n.gd_manager = person("gd_manager", n.gd, R.PROVINCIAL_MANAGER)
     n.dealer_user = person("dealer_user", n.dealer, R.DEALER_STAFF)
     n.dealer2_user = person("dealer2_user", n.dealer2, R.DEALER_STAFF)
+
+    # Most tests walk a unit across the bench in one frozen instant: no burn-in minimum for
+    # them. tests/repairs/test_packing.py pins the minimum at its default.
+    from repairs.models import ReturnPolicy
+
+    ReturnPolicy.objects.update_or_create(
+        pk=ReturnPolicy.current().pk, defaults={"burn_in_minimum_hours": 0}
+    )
     return n
 
 

@@ -260,6 +260,11 @@ ORDER_WAITING_CONSENT = {
     "picked_up_at": "2026-11-23T10:00:00+08:00",
     "waiting_parts_reason": "",
     "waiting_parts_until": None,
+    "burn_in_started_at": None,
+    "burn_in_ended_at": None,
+    "packing_list": "",
+    "parcels": None,
+    "packed_at": None,
     "limit": {
         "policy": "repair-lot-1",
         "limit_working_days": 3,

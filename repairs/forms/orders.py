@@ -206,6 +206,19 @@ class FinishRepairForm(OrderActionForm):
 class FinishBurnInForm(OrderActionForm):
     action, button, done = "finish_burn_in", _("老化完成"), _("老化完成，待质检")
 
+    @property
+    def minimum_hours(self) -> int:
+        return sel.return_policy().burn_in_minimum_hours
+
+    @property
+    def earliest(self):
+        """When the burn-in may end at the soonest (the card shows it; the service enforces it)."""
+        return self.order.burn_in_ends_earliest(self.minimum_hours)
+
+    @property
+    def too_early(self) -> bool:
+        return self.earliest is not None and timezone.now() < self.earliest
+
     def submit(self):
         ro.order_finish_burn_in(order_id=self.order.pk, actor=self.user)
 
@@ -230,12 +243,45 @@ class QcForm(OrderActionForm):
     @property
     def done(self):
         if self.passed:
-            return _("质检合格，待包装发货")
+            return _("质检合格，待包装")
         return _("质检不合格，退回二次维修")
 
     def submit(self):
         ro.order_qc(
             order_id=self.order.pk, actor=self.user, passed=self.passed, note=self._text("note")
+        )
+
+
+class PackForm(OrderActionForm):
+    action, button, done = "pack", _("包装完成"), _("已包装，待后勤专员发货")
+
+    packing_list = forms.CharField(
+        label=_("装箱清单"),
+        max_length=1000,
+        required=False,  # the service says what is missing, in its words
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("每行一项，如：主机 ×1"),
+    )
+    parcels = forms.IntegerField(
+        label=_("件数"), min_value=1, max_value=ro.MAX_PARCELS, initial=1, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the unit itself always goes in the box; the technician adds what came with it
+        self.initial.setdefault(
+            "packing_list", _("%(m)s 主机 ×1") % {"m": self.order.product_model}
+        )
+
+    def permitted(self) -> bool:
+        return perm.is_technician(self.user)
+
+    def submit(self):
+        ro.order_pack(
+            order_id=self.order.pk,
+            actor=self.user,
+            packing_list=self.cleaned_data.get("packing_list") or "",
+            parcels=self.cleaned_data.get("parcels") or 0,
         )
 
 
@@ -464,6 +510,7 @@ ACTIONS: dict[str, type[OrderActionForm]] = {
         FinishRepairForm,
         FinishBurnInForm,
         QcForm,
+        PackForm,
         WarrantyForm,
         SendQuoteForm,
         AnswerQuoteForm,

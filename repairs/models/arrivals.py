@@ -38,6 +38,12 @@ class ReturnPolicy(models.Model):
     )
     province_ranking_top = models.PositiveSmallIntegerField(_("省区排名标记前 N 名"), default=5)
     branch_ranking_top = models.PositiveSmallIntegerField(_("分公司排名标记前 N 名"), default=3)
+    # Not in the seed (it says only 老化): the workshop's own minimum, editable here.
+    burn_in_minimum_hours = models.PositiveSmallIntegerField(
+        _("老化最短时长（小时）"),
+        default=4,
+        help_text=_("老化开始后至少经过这么多小时才能结束老化"),
+    )
 
     class Meta:
         verbose_name = _("返修规则参数")

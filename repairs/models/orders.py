@@ -178,6 +178,20 @@ class RepairOrder(FSMModelMixin, models.Model):
     waiting_parts_until = models.DateField(_("预计到件"), null=True, blank=True)
     customer_contacted_at = models.DateTimeField(_("最近联系客户"), null=True, blank=True)
 
+    burn_in_started_at = models.DateTimeField(_("老化开始"), null=True, blank=True)
+    burn_in_ended_at = models.DateTimeField(_("老化结束"), null=True, blank=True)
+    packing_list = models.TextField(_("装箱清单"), blank=True, max_length=1000)
+    parcels = models.PositiveSmallIntegerField(_("件数"), null=True, blank=True)
+    packed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("包装人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    packed_at = models.DateTimeField(_("包装时间"), null=True, blank=True)
+
     carrier = models.CharField(_("承运商"), max_length=60, blank=True)
     tracking_number = models.CharField(_("运单号"), max_length=60, blank=True)
     shipped_on = models.DateField(_("发货日期"), null=True, blank=True)
@@ -323,18 +337,35 @@ class RepairOrder(FSMModelMixin, models.Model):
     def finish_repair(self, *, notes=""):
         if notes:
             self.repair_notes = (self.repair_notes + "\n" + notes).strip()
+        self.burn_in_started_at = timezone.now()
+        self.burn_in_ended_at = None
 
     @transition(
         field=state, source=OrderState.BURN_IN, target=OrderState.QC, permission=_is_own_technician
     )
     def finish_burn_in(self):
-        pass
+        self.burn_in_ended_at = timezone.now()
+
+    def burn_in_ends_earliest(self, minimum_hours: int):
+        """The first moment the burn-in may end (wall-clock hours: units burn in overnight)."""
+        if self.burn_in_started_at is None:
+            return None
+        return self.burn_in_started_at + timedelta(hours=minimum_hours)
 
     @transition(
         field=state, source=OrderState.QC, target=OrderState.PACKING, permission=_is_technician
     )
     def pass_qc(self):
         pass
+
+    @transition(
+        field=state, source=OrderState.PACKING, target=OrderState.PACKED, permission=_is_technician
+    )
+    def pack(self, *, packer, packing_list, parcels):
+        self.packing_list = packing_list
+        self.parcels = parcels
+        self.packed_by = packer
+        self.packed_at = timezone.now()
 
     @transition(
         field=state, source=OrderState.QC, target=OrderState.REPAIRING, permission=_is_technician
@@ -346,7 +377,7 @@ class RepairOrder(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
-        source=[OrderState.PACKING, OrderState.RETURN_UNREPAIRED],
+        source=[OrderState.PACKED, OrderState.RETURN_UNREPAIRED],
         target=OrderState.SHIPPED,
         permission=_is_clerk,
     )

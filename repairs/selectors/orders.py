@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from network.choices import OrgKind
 from network.models import OrgUnit
 from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
+from service_ops.memo import once_per_request
 from service_ops.selectors import annotate_time_left
 from service_ops.transitions.services import available_actions
 from service_ops.workcalendar import clock
@@ -41,6 +42,7 @@ from ..models import (
     Quote,
     RepairLot,
     RepairOrder,
+    ReturnPolicy,
     ReviewMeeting,
 )
 from ..permissions import (
@@ -68,6 +70,7 @@ CONTACT_CHANNELS = [
 
 # The technician's own units, in the order the queue shows their groups (closest to done first).
 TECHNICIAN_STATES = (
+    OrderState.PACKING,
     OrderState.QC,
     OrderState.BURN_IN,
     OrderState.REPAIRING,
@@ -76,6 +79,11 @@ TECHNICIAN_STATES = (
     OrderState.QUOTING,
     OrderState.WAITING_CONSENT,
 )
+
+
+def return_policy() -> ReturnPolicy:
+    """The rule numbers (burn-in minimum, fines…), read once per request for every card."""
+    return once_per_request("repairs.return_policy", ReturnPolicy.current)
 
 
 def order_actions(order: RepairOrder, user) -> set[str]:
@@ -89,6 +97,7 @@ def order_actions(order: RepairOrder, user) -> set[str]:
         "parts_arrived",
         "finish_repair",
         "finish_burn_in",
+        "pack",
         "ship",
         "close",
     }
@@ -416,6 +425,7 @@ def order_for(user, pk: int) -> RepairOrder:
             "branch",
             "dealer",
             "technician",
+            "packed_by",
             "received_unit",
         )
         .prefetch_related(_open_quotes())

@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from network.choices import Role
@@ -53,6 +53,7 @@ from ..models import (
     QuoteLine,
     RepairLot,
     RepairOrder,
+    ReturnPolicy,
     ReviewItem,
     ReviewMeeting,
     StatementLine,
@@ -287,6 +288,19 @@ def order_finish_repair(
 def order_finish_burn_in(
     *, order_id: int, actor, comment: str = "", channel=ActionChannel.WEB
 ) -> RepairOrder:
+    """Refused before the policy's minimum burn-in time has passed since the repair finished."""
+    order = RepairOrder.objects.select_for_update().get(pk=order_id)
+    hours = ReturnPolicy.current().burn_in_minimum_hours
+    earliest = order.burn_in_ends_earliest(hours)
+    if order.state == OrderState.BURN_IN and earliest and timezone.now() < earliest:
+        raise ValidationError(
+            _("老化至少 %(h)s 小时：%(no)s 最早 %(at)s 才能结束老化")
+            % {
+                "h": hours,
+                "no": order.number,
+                "at": formats.date_format(timezone.localtime(earliest), "SHORT_DATETIME_FORMAT"),
+            }
+        )
     return _step(order_id, "finish_burn_in", actor, channel, comment=comment)
 
 
@@ -620,7 +634,36 @@ class RepairLimitHandler:
 REPAIR_LIMIT_HANDLER = RepairLimitHandler()
 
 
-# --- shipping back --------------------------------------------------------------------------
+# --- packing and shipping back ----------------------------------------------------------------
+MAX_PARCELS = 99
+
+
+@transaction.atomic
+def order_pack(
+    *, order_id: int, actor, packing_list: str, parcels: int = 1, channel=ActionChannel.WEB
+) -> RepairOrder:
+    """包装: what went into the box (one item per line) and how many parcels carry it; the
+    labels are printed from the order page (repairs:order_packing_label)."""
+    items = [line.strip() for line in (packing_list or "").splitlines() if line.strip()]
+    errors = {}
+    if not items:
+        errors["packing_list"] = _("请填写装箱清单（每行一项，如：主机 ×1）")
+    if not 1 <= (parcels or 0) <= MAX_PARCELS:
+        errors["parcels"] = _("件数应在 1 到 %(n)s 之间") % {"n": MAX_PARCELS}
+    if errors:
+        raise ValidationError(errors)
+    return _step(
+        order_id,
+        "pack",
+        actor,
+        channel,
+        comment=_("%(n)s 件") % {"n": parcels},
+        packer=actor,
+        packing_list="\n".join(items),
+        parcels=parcels,
+    )
+
+
 @transaction.atomic
 def order_ship(
     *,

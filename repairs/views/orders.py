@@ -59,6 +59,7 @@ TECH_ACTIONS = frozenset(
         "finish_repair",
         "finish_burn_in",
         "qc",
+        "pack",
         "warranty",
     }
 )
@@ -73,7 +74,7 @@ def board_columns() -> list[sel.BoardColumn]:
         sel.BoardColumn(
             "ship",
             gettext_lazy("待发回"),
-            (OrderState.PACKING, OrderState.RETURN_UNREPAIRED),
+            (OrderState.PACKED, OrderState.RETURN_UNREPAIRED),
         ),
         sel.BoardColumn("close", gettext_lazy("已发货，待关闭"), (OrderState.SHIPPED,)),
     ]
@@ -254,6 +255,24 @@ def order_action_form(request, pk: int, action: str):
         raise PermissionDenied
     (form,) = of.action_forms(order, request.user, [action]).values()
     return render(request, partial, {"order": order, "form": form, "ui": ui, "open": True})
+
+
+@login_required
+@require_GET
+def order_packing_label(request, pk: int):
+    """The packing slip and one label per parcel (第 i/N 件), printed when the unit is boxed."""
+    order = _visible_order(request.user, pk)
+    parcels = order.parcels or 1
+    return render(
+        request,
+        "repairs/orders/packing_label.html",
+        {
+            "order": order,
+            "application": order.lot.application,
+            "items": [x for x in order.packing_list.splitlines() if x.strip()],
+            "labels": [(i, parcels) for i in range(1, parcels + 1)],
+        },
+    )
 
 
 @login_required

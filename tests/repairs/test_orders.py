@@ -232,6 +232,9 @@ def test_shipping_back_notifies_the_shipper_and_asks_the_call_centre_for_a_callb
     for step in ("pick_up", "start_repair", "finish_repair", "finish_burn_in"):
         getattr(ro, f"order_{step}")(order_id=order.pk, actor=net.tech)
     ro.order_qc(order_id=order.pk, actor=net.tech, passed=True)
+    with pytest.raises(TransitionNotAllowed):  # not boxed yet
+        ro.order_ship(order_id=order.pk, actor=net.clerk, carrier="德邦", tracking_number="DB1")
+    ro.order_pack(order_id=order.pk, actor=net.tech, packing_list="主机 ×1")
     with pytest.raises(ValidationError):
         ro.order_ship(order_id=order.pk, actor=net.clerk, carrier="", tracking_number="")
     with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=Z), tick=False):
@@ -340,6 +343,7 @@ def _ship_with_quote(net, serial, labour, parts, at):
         ro.order_finish_repair(order_id=order.pk, actor=net.tech)
         ro.order_finish_burn_in(order_id=order.pk, actor=net.tech)
         ro.order_qc(order_id=order.pk, actor=net.tech, passed=True)
+        ro.order_pack(order_id=order.pk, actor=net.tech, packing_list="主机 ×1")
         ro.order_ship(order_id=order.pk, actor=net.clerk, carrier="顺丰", tracking_number=serial)
     return order
 

@@ -12,7 +12,7 @@ from repairs.selectors import orders as sel
 from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
 from service_ops.deadlines.sweep import sweep_deadlines
 from tests.repairs.test_orders import receive_lot
-from tests.repairs.test_web_orders import MONDAY, Z, at, quoted, to_packing
+from tests.repairs.test_web_orders import MONDAY, Z, at, quoted, to_packed
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +72,8 @@ def test_the_sql_ranking_follows_the_rule_in_every_situation(net):
         quoted(net, e1)  # quote raised: its send timer runs, the limit runs
         quoted(net, l1, send=True)  # quote sent: consent timer, the limit paused
         quoted(net, l2)
-        to_packing(net, e2)
-        to_packing(net, l3)
+        to_packed(net, e2)
+        to_packed(net, l3)
         quoted(net, single.orders.get(), send=True)
     with at(2026, 11, 25, 10):
         quoted(net, l4, send=True)

@@ -81,6 +81,7 @@ PAGES = {
     "penalty_waive": Page(Penalty, ("penalty",)),
     "returned_stock_transition": Page(ReturnedStockApplication, ("stock",), ("finish",)),
     "order_detail": Page(RepairOrder, ("order", "loan_order")),
+    "order_packing_label": Page(RepairOrder, ("order", "loan_order")),
     "order_act": Page(RepairOrder, ("order",), ("answer_quote",)),
     "order_action_form": Page(RepairOrder, ("order",), ("raise_quote",)),
     "lot_detail": Page(RepairLot, ("lot",)),

@@ -68,9 +68,11 @@ def to_qc(net, order):
     ro.order_finish_burn_in(order_id=order.pk, actor=net.tech)
 
 
-def to_packing(net, order):
+def to_packed(net, order):
+    """Through QC and boxed: ready for the clerk to ship."""
     to_qc(net, order)
     ro.order_qc(order_id=order.pk, actor=net.tech, passed=True)
+    ro.order_pack(order_id=order.pk, actor=net.tech, packing_list="主机 ×1", parcels=1)
 
 
 def quoted(net, order, *, send=False):
@@ -115,10 +117,15 @@ def test_a_technician_picks_up_repairs_burns_in_and_passes_qc_from_the_queue(cli
         card = act(client, order, "finish_burn_in")
         assert "质检合格" in card.text and "不合格" in card.text
         card = act(client, order, "qc", result="pass")
-        assert "质检合格，待包装发货" in card.text
+        assert "质检合格，待包装" in card.text and "包装完成" in card.text
+        card = act(client, order, "pack", packing_list="", parcels="1")
+        assert "请填写装箱清单" in card.text
+        card = act(client, order, "pack", packing_list="主机 ×1\n电源线 ×1", parcels="2")
+        assert "已包装，待后勤专员发货" in card.text
 
     order.refresh_from_db()
-    assert order.state == OrderState.PACKING
+    assert order.state == OrderState.PACKED and order.parcels == 2
+    assert order.packing_list == "主机 ×1\n电源线 ×1" and order.packed_by == net.tech
     assert order.diagnosis == "电源模块虚焊" and "重焊电源模块" in order.repair_notes
     detail = client.get(order.get_absolute_url()).text
     assert "质检" in detail and "包装" in detail  # the history panel shows the steps
@@ -365,8 +372,8 @@ def test_the_board_shows_overdue_units_first(client, net):
     early = receive_lot(net, ["EARLY"], datetime(2026, 11, 16, 9, tzinfo=Z)).orders.get()
     late = receive_lot(net, ["LATE"], MONDAY).orders.get()
     with at(2026, 11, 24, 10):
-        to_packing(net, early)
-        to_packing(net, late)
+        to_packed(net, early)
+        to_packed(net, late)
         ro.order_extend(order_id=early.pk, actor=net.repair_sup, working_days=12, reason="缺料")
     sweep_deadlines(now=datetime(2026, 11, 27, 9, tzinfo=Z))
     assert ro.limit_deadline(late).status == DeadlineStatus.BREACHED
@@ -390,7 +397,7 @@ def test_the_board_runs_the_same_number_of_queries_for_5_and_30_orders(
         with at(2026, 11, 24, 10):
             for i, order in enumerate(lot.orders.order_by("pk")):
                 if i % 3 == 0:
-                    to_packing(net, order)
+                    to_packed(net, order)
                 else:
                     quoted(net, order, send=i % 3 == 2)
 
@@ -410,11 +417,11 @@ def test_the_board_runs_the_same_number_of_queries_for_5_and_30_orders(
 def test_shipping_needs_carrier_tracking_and_a_date_not_in_the_future(client, net):
     lot = receive_lot(net, ["S1"], MONDAY)
     order = lot.orders.get()
-    to_packing(net, order)
+    to_packed(net, order)
     client.force_login(net.clerk)
     with at(2026, 11, 25, 10):
         card = act(client, order, "ship", ui="board", carrier="", tracking_number="", shipped_on="")
-        assert card.text.count("invalid-feedback") >= 3 and state_of(order) == OrderState.PACKING
+        assert card.text.count("invalid-feedback") >= 3 and state_of(order) == OrderState.PACKED
         card = act(
             client,
             order,
@@ -424,7 +431,7 @@ def test_shipping_needs_carrier_tracking_and_a_date_not_in_the_future(client, ne
             tracking_number="SF1",
             shipped_on="2026-11-26",
         )
-        assert "发货日期不能晚于今天" in card.text and state_of(order) == OrderState.PACKING
+        assert "发货日期不能晚于今天" in card.text and state_of(order) == OrderState.PACKED
         card = act(
             client,
             order,
@@ -444,15 +451,15 @@ def test_shipping_needs_carrier_tracking_and_a_date_not_in_the_future(client, ne
 def test_a_technician_may_not_ship_and_the_board_is_for_office_staff(client, net):
     lot = receive_lot(net, ["S2"], MONDAY)
     order = lot.orders.get()
-    to_packing(net, order)
+    to_packed(net, order)
     client.force_login(net.tech)
     assert client.get(reverse("repairs:order_board")).status_code == 403
     response = act(client, order, "ship", carrier="顺丰", tracking_number="X", shipped_on="")
-    assert response.status_code in (400, 200) and state_of(order) == OrderState.PACKING
+    assert response.status_code in (400, 200) and state_of(order) == OrderState.PACKED
     response = act(
         client, order, "ship", carrier="顺丰", tracking_number="X", shipped_on="2026-11-23"
     )
-    assert response.status_code == 403 and state_of(order) == OrderState.PACKING
+    assert response.status_code == 403 and state_of(order) == OrderState.PACKED
 
 
 # --- loaners ------------------------------------------------------------------------------------
@@ -651,7 +658,7 @@ def test_the_clerk_posts_a_delay_notice_to_every_affected_shipper(client, net):
 
     a = receive_lot(net, ["DL1", "DL2"], MONDAY).orders.order_by("pk")
     shipped = receive_lot(net, ["DL3"], MONDAY).orders.get()
-    to_packing(net, shipped)
+    to_packed(net, shipped)
     with at(2026, 11, 24, 10):
         ro.order_ship(order_id=shipped.pk, actor=net.clerk, carrier="顺丰", tracking_number="SF1")
     client.force_login(net.tech)
