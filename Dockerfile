@@ -2,7 +2,7 @@
 # service_ops production image: gunicorn (web), Celery worker and Celery beat all run from it
 # (see docker-compose.yml). Static assets come from npm at build time, never from a CDN at run time.
 
-# --- stage 1: front-end packages from package.json / package-lock.json -----------------------------
+# --- stage 1: front-end packages and the statement PDF font from package.json / package-lock.json -
 FROM node:20-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json* ./

@@ -57,7 +57,7 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 
 $(NPM_STAMP): package.json $(wildcard package-lock.json)
 	@command -v npm >/dev/null || { echo "npm not found: install Node.js >= 18 with npm"; exit 1; }
-	@echo "Installing static assets (package.json) into node_modules ..."
+	@echo "Installing static assets and the PDF font (package.json) into node_modules ..."
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; \
 	 else npm install --no-audit --no-fund --loglevel=error; fi
 	@touch $@

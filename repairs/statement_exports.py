@@ -1,8 +1,19 @@
-"""Month-end statement exports for finance: Excel (openpyxl) and PDF (reportlab, with its built-in
-STSong-Light CID font so Chinese prints without shipping font files)."""
+"""Month-end statement exports for finance: Excel (openpyxl) and PDF (reportlab).
 
+The PDF embeds its Chinese font, Noto Sans SC Regular (SIL OFL 1.1), as subsets of the glyphs it
+uses, so it shows the same on every machine. The font file comes from the npm package
+@expo-google-fonts/noto-sans-sc (package.json, installed into node_modules like the static assets;
+a TrueType-outline TTF, which reportlab can subset and embed; the CFF-outline Noto Sans CJK and
+Source Han OTFs it cannot). Should the file be missing, the PDF falls back to reportlab's built-in
+STSong-Light CID font with a logged warning: that font is not embedded, and a reader without it
+shows boxes or a substitute font."""
+
+import logging
+from functools import cache
 from io import BytesIO
+from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -10,6 +21,12 @@ from openpyxl.styles import Font
 from service_ops.money import yuan_in_capitals
 
 from .models import MonthlyStatement
+
+logger = logging.getLogger(__name__)
+
+PDF_FONT = "NotoSansSC"  # embedded (subset) TrueType font
+PDF_FALLBACK_FONT = "STSong-Light"  # reportlab's built-in CID font: not embedded
+PDF_FONT_FILE = ("@expo-google-fonts", "noto-sans-sc", "400Regular", "NotoSansSC_400Regular.ttf")
 
 HEADERS = ["维修单号", "型号", "出厂编号", "发货日期", "维修费", "配件及材料费", "合计"]
 AMOUNT_FORMAT = "#,##0.00"
@@ -87,17 +104,43 @@ def statement_xlsx(statement: MonthlyStatement) -> bytes:
     return out.getvalue()
 
 
+def register_pdf_font(path: Path) -> str:
+    """Register the TrueType font at `path` with reportlab and return its name; if it cannot be
+    read, register the built-in STSong-Light instead (with a warning) and return that."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    try:
+        pdfmetrics.registerFont(TTFont(PDF_FONT, path))
+    except (OSError, TTFError) as exc:
+        logger.warning(
+            "Statement PDFs fall back to the built-in %s font, which is not embedded "
+            "(readers without it show boxes): cannot load %s (%s). "
+            "Install the npm packages (make run / make test, or npm ci).",
+            PDF_FALLBACK_FONT,
+            path,
+            exc,
+        )
+    else:
+        return PDF_FONT
+    pdfmetrics.registerFont(UnicodeCIDFont(PDF_FALLBACK_FONT))
+    return PDF_FALLBACK_FONT
+
+
+@cache
+def pdf_font() -> str:
+    """The statement PDF's font name, registered once per process."""
+    return register_pdf_font(Path(settings.NODE_MODULES).joinpath(*PDF_FONT_FILE))
+
+
 def statement_pdf(statement: MonthlyStatement) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    font = pdf_font()
     title = ParagraphStyle("title", fontName=font, fontSize=15, leading=20)
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14)
 
@@ -124,7 +167,8 @@ def statement_pdf(statement: MonthlyStatement) -> bytes:
         )
     )
     out = BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, title=_title(statement))
+    # initialFontName: else every page also names Helvetica, a font the PDF would not embed
+    doc = SimpleDocTemplate(out, pagesize=A4, title=_title(statement), initialFontName=font)
     doc.build(
         [
             Paragraph(_title(statement), title),

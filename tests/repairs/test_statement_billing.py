@@ -82,3 +82,51 @@ def test_every_shipped_quoted_unit_is_on_exactly_one_statement(net):
         "order__serial_number", flat=True
     )
     assert sorted(nov) == ["E1", "E2"]
+
+
+def test_the_statement_pdf_embeds_its_chinese_font(net):
+    """Finance's machines without STSong-Light showed boxes: the PDF carries its own font, subset
+    Noto Sans SC from npm (issue 15, item 17), and reads back with the amounts in capitals."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from repairs.statement_exports import PDF_FONT, pdf_font, statement_pdf
+
+    assert pdf_font() == PDF_FONT, "Noto Sans SC is missing from node_modules: run `npm ci`"
+    _ship_with_quote(
+        net, "P1", Decimal("1280"), Decimal("234.56"), datetime(2026, 11, 10, 10, tzinfo=Z)
+    )
+    with at(2026, 12, 1, 9):
+        statement = ro.statement_build(branch=net.cs, month=NOVEMBER, actor=net.clerk)
+    pdf = PdfReader(BytesIO(statement_pdf(statement)))
+    fonts = {}
+    for page in pdf.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            fonts[str(font["/BaseFont"])] = font
+    assert fonts and all(name.endswith("+NotoSansSC-Regular") for name in fonts), fonts
+    for font in fonts.values():  # a TrueType subset in the file, not a name for the reader to find
+        assert "/FontFile2" in font["/FontDescriptor"]
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "维修及配件费用对账单" in text
+    assert "1,280.00" in text and "234.56" in text and "1,514.56" in text
+    assert "合计金额（大写）：人民币壹仟伍佰壹拾肆元伍角陆分" in text
+    assert "财务审核" in text
+
+
+def test_without_the_font_file_the_pdf_falls_back_to_stsong_with_a_warning(
+    net, tmp_path, caplog, monkeypatch
+):
+    from repairs import statement_exports
+    from repairs.statement_exports import PDF_FALLBACK_FONT, register_pdf_font, statement_pdf
+
+    font = register_pdf_font(tmp_path / "missing.ttf")
+    assert font == PDF_FALLBACK_FONT
+    assert "fall back to the built-in STSong-Light" in caplog.text
+    assert "missing.ttf" in caplog.text
+    monkeypatch.setattr(statement_exports, "pdf_font", lambda: font)
+    with at(2026, 12, 1, 9):
+        statement = ro.statement_build(branch=net.cs, month=NOVEMBER, actor=net.clerk)
+    pdf = statement_pdf(statement)  # still a statement, in a font the reader must have
+    assert pdf.startswith(b"%PDF") and b"/STSong-Light" in pdf and b"/FontFile2" not in pdf
