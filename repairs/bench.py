@@ -1246,6 +1246,7 @@ def probes(ctx: Context) -> list[Probe]:
 NOT_LISTS = frozenset(
     {
         "repairs:return_create",
+        "repairs:return_intake",  # a form
         "repairs:return_line_row",
         "repairs:arrival_create",
         "repairs:delay_notice_create",  # a form

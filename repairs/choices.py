@@ -86,6 +86,15 @@ class ShippingMethod(models.TextChoices):
     SELF_DELIVERY = "self_delivery", _("自送")
 
 
+class IntakeChannel(models.TextChoices):
+    """How the application reached us: entered by its sender, or by the clerk from a fax or an
+    e-mail (可传真至我司客服部或 E-mail 到成品仓邮箱)."""
+
+    WEB = "web", _("申请人在线提交")
+    FAX = "fax", _("传真")
+    EMAIL = "email", _("邮件")
+
+
 class FreightTerms(models.TextChoices):
     PREPAID = "prepaid", _("运费发货方自付")
     COLLECT = "collect", _("到付")

@@ -28,10 +28,11 @@ def has_role(user, role: str) -> bool:
 
 
 def is_applicant_side(user, application) -> bool:
-    """The applicant, or a colleague in the applying unit who may submit applications."""
+    """The applicant, a colleague in the applying unit who may submit applications, or the clerk
+    who entered it from a fax or an e-mail (they submit, correct and resubmit it for the sender)."""
     if not user or not user.is_authenticated:
         return False
-    if application.applicant_id == user.pk:
+    if user.pk in (application.applicant_id, application.entered_by_id):
         return True
     unit = user_org_unit(user)
     return (
@@ -39,6 +40,11 @@ def is_applicant_side(user, application) -> bool:
         and unit.pk == application.applicant_unit_id
         and any(has_role(user, r) for r in SUBMITTER_ROLES)
     )
+
+
+def may_enter_on_behalf(user) -> bool:
+    """The logistics clerk enters the applications that arrive by fax or e-mail."""
+    return has_role(user, Role.LOGISTICS_CLERK)
 
 
 def may_create_application(user) -> bool:

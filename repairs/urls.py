@@ -8,6 +8,8 @@ urlpatterns = [
     # return-to-factory applications
     path("returns/", returns.return_list, name="return_list"),
     path("returns/new/", returns.return_create, name="return_create"),
+    path("returns/intake/", returns.return_intake, name="return_intake"),
+    path("returns/<int:pk>/intake-scan/", returns.intake_scan, name="intake_scan"),
     path("returns/new/line/", returns.return_line_row, name="return_line_row"),
     path("returns/<int:pk>/", returns.return_detail, name="return_detail"),
     path("returns/<int:pk>/edit/", returns.return_edit, name="return_edit"),

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +20,7 @@ from network.models import OrgUnit
 from network.visibility import user_org_unit
 from service_ops.forms import BootstrapMixin
 
-from ..choices import FreightTerms, Platform, ShippingMethod, Urgency
+from ..choices import FreightTerms, IntakeChannel, Platform, ShippingMethod, Urgency
 from ..models import ReturnApplication, ReturnAttachment, ReturnLine
 from ..services.returns import HeaderInput, LineInput
 from ..validators import validate_purchase_date
@@ -239,6 +240,30 @@ def with_extra_row(formset):
     if total < MAX_LINES:
         data[f"{LINES_PREFIX}-TOTAL_FORMS"] = str(total + 1)
     return quiet(_line_formset_class(0)(data, prefix=LINES_PREFIX))
+
+
+class IntakeForm(BootstrapMixin, forms.Form):
+    """The clerk's part of an application that came by fax or e-mail: whose it is, how it came,
+    and the scan of the form as received. Its field names are the service's (rma_intake)."""
+
+    sender_unit = forms.ModelChoiceField(
+        label=_("申请单位"),
+        queryset=OrgUnit.objects.filter(
+            Q(kind=OrgKind.DEALER) | Q(kind=OrgKind.BRANCH, branch_kind=Platform.OPERATING),
+            is_active=True,
+        ).order_by("kind", "code"),
+        empty_label=_("请选择发来申请表的分公司或代理商"),
+        help_text=_("经营型分公司或代理商（管理平台由代理商提报）；其人员为申请人，审批照常进行。"),
+    )
+    channel = forms.ChoiceField(
+        label=_("收到方式"),
+        choices=[(c.value, c.label) for c in (IntakeChannel.FAX, IntakeChannel.EMAIL)],
+    )
+    scanned_form = forms.FileField(
+        label=_("申请表扫描件"),
+        help_text=_("收到的传真或邮件附件（PDF 或图片，10 MB 以内）；页面出错时需重新选择文件。"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/*"}),
+    )
 
 
 def quiet(form_or_formset):

@@ -19,6 +19,7 @@ from ..choices import (
     DiscrepancyKind,
     FreightTerms,
     HolderScope,
+    IntakeChannel,
     Platform,
     ReturnedStockRoute,
     ReturnedStockState,
@@ -170,6 +171,28 @@ class ReturnApplication(FSMModelMixin, models.Model):
         _("提货点数"), null=True, blank=True, editable=False
     )
     has_discrepancies = models.BooleanField(_("有差异"), default=False, editable=False)
+
+    # Intake on behalf: an application that came by fax or e-mail, entered by the clerk for its
+    # sender (the applicant), with the scanned form kept as the original.
+    intake_channel = models.CharField(
+        _("收到方式"),
+        max_length=8,
+        choices=IntakeChannel.choices,
+        default=IntakeChannel.WEB,
+        editable=False,
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("代为录入"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    intake_scan = models.FileField(
+        _("原始申请表扫描件"), upload_to="returns/intake/%Y/%m/", blank=True, editable=False
+    )
 
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True, editable=False)

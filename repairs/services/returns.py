@@ -35,6 +35,7 @@ from ..choices import (
     DiscrepancyKind,
     FreightTerms,
     HolderScope,
+    IntakeChannel,
     Platform,
     ReturnedStockRoute,
     StepState,
@@ -197,6 +198,69 @@ def rma_create(*, applicant, header: HeaderInput, lines: list[LineInput]) -> Ret
     application.save()
     _write_lines(application, lines)
     return application
+
+
+MAX_SCAN_BYTES = 10 * 1024 * 1024
+
+
+@transaction.atomic
+def rma_intake(
+    *,
+    actor,
+    sender_unit: OrgUnit,
+    channel: str,
+    scanned_form,
+    header: HeaderInput,
+    lines: list[LineInput],
+) -> ReturnApplication:
+    """The clerk enters an application that arrived by fax or e-mail (DESIGN §2.2 Intake). The
+    sender (an operating branch, or a dealer on the managed platform) stays the applicant — its
+    engineer or dealer staff is named as such and told — so the chain, the visibility and the
+    penalties run as usual; who entered it, how it came and its scan are kept on it."""
+    from ..permissions import may_enter_on_behalf
+
+    if not may_enter_on_behalf(actor):
+        raise PermissionDenied(_("只有后勤专员可以代为录入返厂申请"))
+    errors = {}
+    if channel not in (IntakeChannel.FAX, IntakeChannel.EMAIL):
+        errors["channel"] = _("请选择收到方式（传真或邮件）")
+    if not scanned_form:
+        errors["scanned_form"] = _("请上传收到的申请表扫描件（传真或邮件原件）")
+    elif scanned_form.size > MAX_SCAN_BYTES:
+        errors["scanned_form"] = _("扫描件不能超过 10 MB")
+    applicant = _applicant_of(sender_unit)
+    if applicant is None:
+        errors["sender_unit"] = _(
+            "%(unit)s 没有可作为申请人的人员（分公司维修工程师或代理商人员），请先在组织架构中维护"
+        ) % {"unit": sender_unit}
+    if errors:
+        raise ValidationError(errors)
+    application = rma_create(applicant=applicant, header=header, lines=lines)
+    application.intake_channel = channel
+    application.entered_by = actor
+    application.intake_scan = scanned_form
+    application.save(update_fields=["intake_channel", "entered_by", "intake_scan"])
+    notify(
+        recipients=[applicant],
+        subject=_("后勤专员已按您%(how)s的申请表代为录入返厂申请 %(no)s")
+        % {"how": application.get_intake_channel_display(), "no": application.number},
+        url=application.get_absolute_url(),
+        category="approval",
+        source=application,
+    )
+    return application
+
+
+def _applicant_of(sender_unit: OrgUnit):
+    """Who applies for a unit that sent a form: an operating branch's engineer, a dealer's staff."""
+    if sender_unit.kind == OrgKind.DEALER:
+        role = Role.DEALER_STAFF
+    elif sender_unit.kind == OrgKind.BRANCH and sender_unit.branch_kind == Platform.OPERATING:
+        role = Role.BRANCH_ENGINEER
+    else:
+        return None
+    holders = [u for u in role_holders(role, sender_unit) if user_org_unit(u) == sender_unit]
+    return holders[0] if holders else None
 
 
 @transaction.atomic

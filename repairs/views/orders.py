@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from service_ops.actions import (
     run_action,
     safe_next,
 )
+from service_ops.files import stored_file_response
 from service_ops.money import yuan_in_capitals
 from service_ops.paging import keyset_page
 from service_ops.selectors import is_internal
@@ -548,10 +549,4 @@ def quote_signed_copy(request, pk: int, quote_pk: int):
     """The signed and stamped quote, for whoever may see the order."""
     order = _visible_order(request.user, pk)
     quote = get_object_or_404(order.quotes.exclude(signed_copy=""), pk=quote_pk)
-    name = quote.signed_copy.name.rsplit("/", 1)[-1]
-    try:
-        handle = quote.signed_copy.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    inline = name.lower().endswith((".jpg", ".jpeg", ".png", ".pdf"))
-    return FileResponse(handle, as_attachment=not inline, filename=name)
+    return stored_file_response(quote.signed_copy)

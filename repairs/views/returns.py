@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,6 +28,7 @@ from service_ops.actions import (
     safe_next,
     service_errors,
 )
+from service_ops.files import stored_file_response
 from service_ops.paging import keyset_page
 from service_ops.transitions.models import ActionChannel
 
@@ -45,6 +46,7 @@ from ..models import (
 from ..permissions import (
     is_applicant_side,
     may_create_application,
+    may_enter_on_behalf,
     may_handle_logistics,
     may_receive,
 )
@@ -93,11 +95,14 @@ def return_list(request):
             "filter": filterset,
             "page": page,
             "can_create": may_create_application(request.user),
+            "can_enter_on_behalf": may_enter_on_behalf(request.user),
         },
     )
 
 
-def _render_form(request, *, form, formset, application=None, line_errors=(), status=200):
+def _render_form(
+    request, *, form, formset, application=None, line_errors=(), status=200, intake=None
+):
     return render(
         request,
         "repairs/return_form.html",
@@ -106,14 +111,16 @@ def _render_form(request, *, form, formset, application=None, line_errors=(), st
             "formset": formset,
             "application": application,
             "line_errors": line_errors,
+            "intake": intake,
         },
         status=status,
     )
 
 
-def _save_application(request, *, form, formset, application=None):
+def _save_application(request, *, form, formset, application=None, intake=None):
     """Validate, then create or update and (on "submit") submit in one transaction: when the
-    submission fails nothing is half-saved and the page keeps what was typed."""
+    submission fails nothing is half-saved and the page keeps what was typed. `intake` is the
+    clerk's form of an application that came by fax or e-mail (who sent it, how, the scan)."""
     action = request.POST.get("action", "draft")
     if action == "add_line":
         return _render_form(
@@ -121,15 +128,29 @@ def _save_application(request, *, form, formset, application=None):
             form=f.quiet(form),
             formset=f.with_extra_row(formset),
             application=application,
+            intake=intake and f.quiet(intake),
         )
     form_ok, lines_ok = form.is_valid(), formset.is_valid()
-    if not (form_ok and lines_ok):
+    intake_ok = intake is None or intake.is_valid()
+    if not (form_ok and lines_ok and intake_ok):
         return _render_form(
-            request, form=form, formset=formset, application=application, status=400
+            request,
+            form=form,
+            formset=formset,
+            application=application,
+            status=400,
+            intake=intake,
         )
     try:
         with transaction.atomic():
-            if application is None:
+            if intake is not None:
+                application = rma.rma_intake(
+                    actor=request.user,
+                    header=form.to_input(),
+                    lines=formset.line_inputs(),
+                    **intake.cleaned_data,
+                )
+            elif application is None:
                 application = rma.rma_create(
                     applicant=request.user, header=form.to_input(), lines=formset.line_inputs()
                 )
@@ -145,7 +166,11 @@ def _save_application(request, *, form, formset, application=None):
                     application_id=application.pk, actor=request.user, channel=ActionChannel.WEB
                 )
     except ValidationError as exc:
-        line_errors = apply_service_errors(exc, form, keep=["lines"]).get("lines", [])
+        kept = apply_service_errors(exc, form, keep=["lines", *f.IntakeForm.base_fields])
+        for name in f.IntakeForm.base_fields:
+            for text in kept.get(name, []):
+                intake.add_error(name, text)
+        line_errors = kept.get("lines", [])
         return _render_form(
             request,
             form=form,
@@ -153,6 +178,7 @@ def _save_application(request, *, form, formset, application=None):
             application=application if application and application.pk else None,
             line_errors=line_errors,
             status=400,
+            intake=intake,
         )
     except TransitionNotAllowed:
         form.add_error(None, not_allowed_text())
@@ -186,6 +212,27 @@ def return_create(request):
         request,
         form=f.ReturnHeaderForm(initial=initial, user=request.user),
         formset=f.line_formset(),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def return_intake(request):
+    """代为录入: the clerk enters an application that arrived by fax or e-mail for its sender."""
+    if not may_enter_on_behalf(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        return _save_application(
+            request,
+            form=f.ReturnHeaderForm(request.POST, user=request.user),
+            formset=f.line_formset(request.POST),
+            intake=f.IntakeForm(request.POST, request.FILES),
+        )
+    return _render_form(
+        request,
+        form=f.ReturnHeaderForm(user=request.user),
+        formset=f.line_formset(),
+        intake=f.IntakeForm(),
     )
 
 
@@ -458,16 +505,14 @@ def attachment_download(request, pk: int, attachment_pk: int):
         ReturnAttachment.objects.visible_to(request.user).filter(application_id=pk),
         pk=attachment_pk,
     )
-    name = attachment.file.name.rsplit("/", 1)[-1]
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(
-        handle,
-        as_attachment=not name.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp", ".pdf")),
-        filename=name,
-    )
+    return stored_file_response(attachment.file)
+
+
+@login_required
+@require_GET
+def intake_scan(request, pk: int):
+    """The fax or e-mail an application was entered from, for whoever may see the application."""
+    return stored_file_response(_visible_application(request.user, pk).intake_scan)
 
 
 # --- logistics ----------------------------------------------------------------------------------

@@ -145,6 +145,8 @@ def test_the_demo_gives_each_role_work_on_first_login():
         "waiting_pickup",
         "repairing",
         "waiting_consent",
+        "burn_in",
         "packing",
+        "packed",
     }
-    assert RepairOrder.objects.count() == 6  # one of them past its limit, on the review list
+    assert RepairOrder.objects.count() == 8  # one of them past its limit, on the review list

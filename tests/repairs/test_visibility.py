@@ -97,6 +97,9 @@ SKIPPED: dict[str, str] = {  # route name -> why it is not opened here
     "quote_signed_copy": "needs a stored file; test_web_orders.py::"
     "test_the_branch_manager_answers_with_a_signed_and_stamped_copy_and_the_clerk_must_attach_it "
     "opens it as an HQ reader and as another dealer (404)",
+    "intake_scan": "needs a stored file; test_intake.py::"
+    "test_the_clerk_enters_and_submits_a_fax_in_the_browser_and_the_detail_shows_it "
+    "opens it as the dealer (200) and as another dealer (404)",
 }
 
 # The API router's basenames -> (model, records to try).
