@@ -589,6 +589,18 @@ class StatementSettleForm(BootstrapMixin, forms.Form):
             self.initial.setdefault("amount", statement.total)
             self.initial.setdefault("settled_on", timezone.localdate())
 
+    def clean(self):
+        data = super().clean()
+        errors = ro.settlement_input_errors(
+            settled_on=data.get("settled_on"),
+            amount=data.get("amount"),
+            reference=data.get("reference") or "",
+        )
+        for field, message in errors.items():
+            if field not in self.errors:  # a missing or unreadable value says so already
+                self.add_error(field, message)
+        return data
+
     def submit(self, actor):
         data = self.cleaned_data
         return ro.statement_settle(

@@ -966,6 +966,28 @@ def statement_hand_over(*, statement_id: int, actor, channel=ActionChannel.WEB) 
     return statement
 
 
+def settlement_input_errors(
+    *, settled_on: date | None, amount: Decimal | None, reference: str
+) -> dict[str, str]:
+    """{field: message} of a transfer record that cannot be right whatever the statement: no
+    date or a future one, no amount or a negative one, no voucher number (the form shows them
+    all at once; the service refuses them)."""
+    errors: dict[str, str] = {}
+    if settled_on is None:
+        errors["settled_on"] = _("请填写划账日期")
+    elif settled_on > timezone.localdate():
+        errors["settled_on"] = _("划账日期不能晚于今天")
+    if amount is None:
+        errors["amount"] = _("请填写划账金额")
+    elif amount < 0:
+        errors["amount"] = _("划账金额不能为负数")
+    elif amount != amount.quantize(Decimal("0.01")):
+        errors["amount"] = _("划账金额最多两位小数")
+    if not (reference or "").strip():
+        errors["reference"] = _("请填写划账凭证号")
+    return errors
+
+
 @transaction.atomic
 def statement_settle(
     *,
@@ -985,19 +1007,7 @@ def statement_settle(
         raise PermissionDenied(_("只有负责该分公司的销售调度员可以登记划账"))
     reference = (reference or "").strip()
     note = (note or "").strip()
-    errors: dict[str, str] = {}
-    if settled_on is None:
-        errors["settled_on"] = _("请填写划账日期")
-    elif settled_on > timezone.localdate():
-        errors["settled_on"] = _("划账日期不能晚于今天")
-    if amount is None:
-        errors["amount"] = _("请填写划账金额")
-    elif amount < 0:
-        errors["amount"] = _("划账金额不能为负数")
-    elif amount != amount.quantize(Decimal("0.01")):
-        errors["amount"] = _("划账金额最多两位小数")
-    if not reference:
-        errors["reference"] = _("请填写划账凭证号")
+    errors = settlement_input_errors(settled_on=settled_on, amount=amount, reference=reference)
     if errors:
         raise ValidationError(errors)
 
