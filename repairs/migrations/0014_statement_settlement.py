@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='monthlystatement',
             name='settlement_note',
-            field=models.CharField(blank=True, help_text='划账金额与对账单合计不符时必填，写明原因', max_length=255, verbose_name='划账说明'),
+            field=models.CharField(blank=True, help_text='划账金额与对账单合计不符时必填，写明差额原因', max_length=255, verbose_name='划账说明'),
         ),
         migrations.AddField(
             model_name='monthlystatement',

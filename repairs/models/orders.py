@@ -690,7 +690,7 @@ class MonthlyStatement(FSMModelMixin, models.Model):
         _("划账说明"),
         max_length=255,
         blank=True,
-        help_text=_("划账金额与对账单合计不符时必填，写明原因"),
+        help_text=_("划账金额与对账单合计不符时必填，写明差额原因"),
     )
     settled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
