@@ -40,6 +40,10 @@ class Role(models.TextChoices):
     NETWORK_SPECIALIST = "network_specialist", _("网点专员")
     SUPERVISOR = "supervisor", _("主管")
     MARKETING = "marketing", _("营销中心")
+    # 销售调度部: the dispatcher takes the confirmed month-end statement and settles it with
+    # finance (调度员与财务协商划账); finance sees the statements and their settlement.
+    SALES_DISPATCHER = "sales_dispatcher", _("销售调度员")
+    FINANCE = "finance", _("财务")
     DEALER_STAFF = "dealer_staff", _("代理商人员")
     SERVICE_POINT_STAFF = "service_point_staff", _("网点人员")
 

@@ -154,6 +154,15 @@ class ReviewMeetingAdmin(ReadOnlyAdmin):
 
 @admin.register(MonthlyStatement)
 class MonthlyStatementAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "branch", "month", "state"]
+    list_display = [
+        "__str__",
+        "branch",
+        "month",
+        "state",
+        "total",
+        "settled_on",
+        "settled_amount",
+        "settlement_reference",
+    ]
     list_filter = ["state"]
     list_select_related = ["branch"]

@@ -244,5 +244,19 @@ class ReviewDecision(models.TextChoices):
 
 
 class StatementState(StateChoices):
+    """The month-end statement's way to the money (每月底…): built by customer service, signed
+    by the branch manager, handed over to sales dispatch, settled by its dispatcher with
+    finance (划账)."""
+
     DRAFT = "draft", _("待确认")
-    CONFIRMED = "confirmed", _("分公司经理已确认")
+    CONFIRMED = "confirmed", _("已确认")
+    HANDED_OVER = "handed_over", _("已交调度")
+    SETTLED = "settled", _("已划账")
+
+
+StatementState.colours = {
+    StatementState.DRAFT: "warning",
+    StatementState.CONFIRMED: "primary",
+    StatementState.HANDED_OVER: "info",
+    StatementState.SETTLED: "success",
+}

@@ -211,9 +211,14 @@ def load_demo(*, units, users, stdout=None) -> None:
 
     # Last month's statement of Guangzhou, waiting for the branch manager's signature.
     first_of_month = timezone.localdate().replace(day=1)
-    ro.statement_build(branch=units["B-GZ"], month=first_of_month - timedelta(days=1), actor=clerk)
+    last_month = first_of_month - timedelta(days=1)
+    ro.statement_build(branch=units["B-GZ"], month=last_month, actor=clerk)
+    # Hangzhou's, signed and handed over to sales dispatch: waiting for the dispatcher's 划账.
+    signed = ro.statement_build(branch=units["B-HZ"], month=last_month, actor=clerk)
+    ro.statement_confirm(statement_id=signed.pk, actor=users["hz_manager"])
+    ro.statement_hand_over(statement_id=signed.pk, actor=clerk)
     if stdout is not None:
         stdout.write(
             "演示业务数据：返厂申请 9 份（1 份被驳回），维修单 8 张（1 张超期），"
-            "拒收到货 1 批，对账单 1 份，备用机 3 台\n"
+            "拒收到货 1 批，对账单 2 份（1 份待签，1 份待划账），备用机 3 台\n"
         )

@@ -153,6 +153,18 @@ def may_confirm_statement(user, statement: MonthlyStatement) -> bool:
     )
 
 
+def may_hand_over_statement(user, statement: MonthlyStatement) -> bool:
+    """将确认结果提交销售调度部: customer service (the clerk, the head of CS)."""
+    return statement.state == StatementState.CONFIRMED and may_build_statements(user)
+
+
+def may_settle_statement(user, statement: MonthlyStatement) -> bool:
+    """The dispatcher responsible for the branch records the transfer agreed with finance."""
+    return statement.state == StatementState.HANDED_OVER and acts_as(
+        user, Role.SALES_DISPATCHER, statement.branch
+    )
+
+
 def system_only(instance, user) -> bool:
     """A transition the services run on behalf of the process (the chain's last signature, a
     quote answer, a timeout): never offered to a person as an action of their own."""

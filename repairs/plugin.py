@@ -116,7 +116,14 @@ PLUGIN = Plugin(
             "bi-receipt",
             order=160,
             roles=frozenset(
-                {R.HEAD_OF_CS, R.BRANCH_MANAGER, R.LOGISTICS_CLERK, R.REPAIR_SUPERVISOR}
+                {
+                    R.HEAD_OF_CS,
+                    R.BRANCH_MANAGER,
+                    R.LOGISTICS_CLERK,
+                    R.REPAIR_SUPERVISOR,
+                    R.SALES_DISPATCHER,  # 销售调度部: hand-over and 划账
+                    R.FINANCE,
+                }
             ),
             related=("repairs:statement_detail",),
         ),
@@ -179,6 +186,8 @@ PLUGIN = Plugin(
         "repairs.selectors.work.QuoteAnswerProvider",
         "repairs.selectors.work.PenaltyProvider",
         "repairs.selectors.work.StatementProvider",
+        "repairs.selectors.work.StatementHandOverProvider",
+        "repairs.selectors.work.StatementSettlementProvider",
         "repairs.selectors.work.ReviewDecisionProvider",
         "repairs.selectors.work.OverdueWorkshopProvider",
     ),

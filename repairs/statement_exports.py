@@ -12,6 +12,7 @@ import logging
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import timezone
@@ -20,6 +21,7 @@ from openpyxl.styles import Font
 
 from service_ops.money import yuan_in_capitals
 
+from .choices import StatementState
 from .models import MonthlyStatement
 
 logger = logging.getLogger(__name__)
@@ -33,19 +35,50 @@ AMOUNT_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 
 
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
 def _signatures(statement: MonthlyStatement) -> list[str]:
-    """The lines finance expects under a statement: who made it, who confirmed it, finance."""
+    """The lines finance expects under a statement: who made it, who confirmed it, the hand-over
+    to sales dispatch and the transfer (划账) once recorded, finance."""
     if statement.confirmed_by_id:
-        who = statement.confirmed_by.get_full_name() or statement.confirmed_by.get_username()
+        who = _name(statement.confirmed_by)
         confirmed = f"分公司经理确认：{who}  {timezone.localtime(statement.confirmed_at):%Y-%m-%d}"
     else:
         confirmed = "分公司经理确认（签字）：＿＿＿＿＿＿  日期：＿＿＿＿＿＿"
-    return [
+    lines = [
         f"合计金额（大写）：人民币{yuan_in_capitals(statement.total)}",
         "制表（后勤专员）：＿＿＿＿＿＿  日期：＿＿＿＿＿＿",
         confirmed,
-        "财务审核：＿＿＿＿＿＿  日期：＿＿＿＿＿＿",
     ]
+    if statement.handed_over_by_id:
+        lines.append(
+            f"提交销售调度部：{_name(statement.handed_over_by)}  "
+            f"{timezone.localtime(statement.handed_over_at):%Y-%m-%d}"
+        )
+    settlement = settlement_line(statement)
+    if settlement:
+        lines.append(settlement)
+    lines.append("财务审核：＿＿＿＿＿＿  日期：＿＿＿＿＿＿")
+    return lines
+
+
+def settlement_line(statement: MonthlyStatement) -> str:
+    """划账 as finance reads it: date, amount, voucher, who recorded it, and a difference with
+    its reason. Empty until the statement is settled."""
+    if statement.state != StatementState.SETTLED:
+        return ""
+    text = (
+        f"划账：{statement.settled_on:%Y-%m-%d}  金额 ¥{statement.settled_amount:,.2f}  "
+        f"凭证号 {statement.settlement_reference}  登记：{_name(statement.settled_by)}"
+    )
+    difference = statement.settlement_difference
+    if difference:
+        text += f"  与合计相差 ¥{difference:,.2f}"
+    if statement.settlement_note:
+        text += f"  说明：{statement.settlement_note}"
+    return text
 
 
 def _rows(statement: MonthlyStatement):
@@ -177,7 +210,11 @@ def statement_pdf(statement: MonthlyStatement) -> bytes:
             Spacer(1, 8),
             table,
             Spacer(1, 18),
-            *[p for text in _signatures(statement) for p in (Paragraph(text, body), Spacer(1, 10))],
+            *[
+                p
+                for text in _signatures(statement)
+                for p in (Paragraph(escape(text), body), Spacer(1, 10))
+            ],
         ]
     )
     return out.getvalue()

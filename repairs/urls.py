@@ -80,6 +80,8 @@ urlpatterns = [
     path("statements/build/", orders.statement_build, name="statement_build"),
     path("statements/<int:pk>/", orders.statement_detail, name="statement_detail"),
     path("statements/<int:pk>/confirm/", orders.statement_confirm, name="statement_confirm"),
+    path("statements/<int:pk>/hand-over/", orders.statement_hand_over, name="statement_hand_over"),
+    path("statements/<int:pk>/settle/", orders.statement_settle, name="statement_settle"),
     path(
         "statements/<int:pk>/xlsx/",
         orders.statement_export,

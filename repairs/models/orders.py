@@ -28,7 +28,7 @@ from ..choices import (
     StatementState,
     Urgency,
 )
-from ..permissions import system_only
+from ..permissions import may_build_statements, system_only
 from ..validators import validate_purchase_date
 
 
@@ -661,6 +661,18 @@ def _is_branch_manager(instance, user) -> bool:
     return acts_as(user, Role.BRANCH_MANAGER, instance.branch)
 
 
+def _is_customer_service(instance, user) -> bool:
+    """将确认结果提交销售调度部 is customer service's step: the clerk or the head of CS."""
+    return may_build_statements(user)
+
+
+def _is_dispatcher(instance, user) -> bool:
+    """The dispatcher responsible for the branch (the role held for it or an ancestor)."""
+    from network.selectors import acts_as
+
+    return acts_as(user, Role.SALES_DISPATCHER, instance.branch)
+
+
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """[first moment of the month, first moment of the next) in Asia/Shanghai."""
     from service_ops.workcalendar import clock
@@ -675,13 +687,15 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 class MonthlyStatement(FSMModelMixin, models.Model):
     """Repair and parts fees of one branch for one month. Confirmed by the branch manager, then
-    locked: the service refuses to rebuild it."""
+    locked: the service refuses to rebuild it. Customer service hands the confirmed statement
+    over to sales dispatch (销售调度部), whose dispatcher records the transfer agreed with finance
+    (划账): date, amount, voucher number."""
 
     branch = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="statements")
     month = models.DateField(_("月份"), help_text=_("该月第一天"))
     state = FSMField(
         _("状态"),
-        max_length=10,
+        max_length=16,
         choices=StatementState.choices,
         default=StatementState.DRAFT,
         protected=True,
@@ -694,6 +708,25 @@ class MonthlyStatement(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handed_over_at = models.DateTimeField(_("提交调度时间"), null=True, blank=True)
+    settled_on = models.DateField(_("划账日期"), null=True, blank=True)
+    settled_amount = models.DecimalField(
+        _("划账金额"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    settlement_reference = models.CharField(_("划账凭证号"), max_length=64, blank=True)
+    settlement_note = models.CharField(
+        _("划账说明"),
+        max_length=255,
+        blank=True,
+        help_text=_("划账金额与对账单合计不符时必填，写明差额原因"),
+    )
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    settled_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
 
     objects = MonthlyStatementQuerySet.as_manager()
 
@@ -703,6 +736,18 @@ class MonthlyStatement(FSMModelMixin, models.Model):
         ordering = ["-month", "branch"]
         constraints = [
             models.UniqueConstraint(fields=["branch", "month"], name="statement_unique"),
+            models.CheckConstraint(
+                condition=~Q(state=StatementState.SETTLED)
+                | (
+                    Q(settled_on__isnull=False, settled_amount__isnull=False)
+                    & ~Q(settlement_reference="")
+                ),
+                name="statement_settled_has_transfer",
+            ),
+            models.CheckConstraint(
+                condition=Q(settled_amount__isnull=True) | Q(settled_amount__gte=0),
+                name="statement_settled_amount_not_negative",
+            ),
         ]
 
     def __str__(self):
@@ -710,6 +755,17 @@ class MonthlyStatement(FSMModelMixin, models.Model):
 
     def get_absolute_url(self):
         return reverse("repairs:statement_detail", args=[self.pk])
+
+    @property
+    def state_colour(self) -> str:
+        return StatementState.colour_of(self.state)
+
+    @property
+    def settlement_difference(self) -> Decimal | None:
+        """划账金额 − 合计 once settled (0 when they agree)."""
+        if self.settled_amount is None:
+            return None
+        return self.settled_amount - self.total
 
     @property
     def month_end(self) -> datetime:
@@ -735,6 +791,30 @@ class MonthlyStatement(FSMModelMixin, models.Model):
     def confirm(self, *, actor):
         self.confirmed_by = actor
         self.confirmed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=StatementState.CONFIRMED,
+        target=StatementState.HANDED_OVER,
+        permission=_is_customer_service,
+    )
+    def hand_over(self, *, actor):
+        self.handed_over_by = actor
+        self.handed_over_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=StatementState.HANDED_OVER,
+        target=StatementState.SETTLED,
+        permission=_is_dispatcher,
+    )
+    def settle(self, *, actor, settled_on: date, amount: Decimal, reference: str, note: str = ""):
+        self.settled_on = settled_on
+        self.settled_amount = amount
+        self.settlement_reference = reference
+        self.settlement_note = note
+        self.settled_by = actor
+        self.settled_at = timezone.now()
 
 
 class StatementLine(models.Model):

@@ -5,7 +5,8 @@ here, with their timer when they have one. Each provider runs a constant number 
 - rejected applications to fix and resubmit (the applicant's side);
 - quotes waiting for the shipper's answer (the applicant's side, the dealer's people);
 - penalties proposed for an unauthorised arrival, for the head of customer service;
-- month-end statements waiting for the branch manager's signature;
+- month-end statements waiting for the branch manager's signature, then for customer service
+  to hand them over to sales dispatch, then for the dispatcher's transfer (划账);
 - units on the Wednesday/Saturday review list without a decision, for the workshop and clerks;
 - units past their repair limit, for the repair supervisor.
 """
@@ -162,32 +163,82 @@ class PenaltyProvider:
         ]
 
 
+def _statements_for(user, role: str, state: str, limit: int) -> list[MonthlyStatement]:
+    """Statements in `state` of the branches where the user acts in `role` (own assignment or
+    today's delegation), oldest month first."""
+    branches = Q(pk__in=[])
+    for held, path in role_scopes(user):
+        if held == role:
+            branches |= Q(branch__path__startswith=path)
+    return list(
+        MonthlyStatement.objects.filter(branches, state=state)
+        .select_related("branch")
+        .order_by("month", "pk")[:limit]
+    )
+
+
+def _statement_item(provider, s: MonthlyStatement, what: str, since) -> WorkItem:
+    return WorkItem(
+        key=f"repairs.statement:{s.pk}",
+        kind=provider.name,
+        kind_label=provider.label,
+        what=what % {"m": s.month.strftime("%Y-%m"), "b": s.branch.name, "t": s.total},
+        url=s.get_absolute_url(),
+        since=since,
+        where=s.branch.name,
+    )
+
+
 class StatementProvider:
+    """Statements built after their month ended, for the branch manager to sign (one built
+    earlier cannot be signed: customer service rebuilds it first)."""
+
     name = "repairs.statements"
     label = gettext_lazy("对账单待签")
 
     def items(self, user, *, now: datetime, limit: int) -> list[WorkItem]:
-        branches = Q(pk__in=[])
-        for role, path in role_scopes(user):
-            if role == Role.BRANCH_MANAGER:
-                branches |= Q(branch__path__startswith=path)
-        statements = (
-            MonthlyStatement.objects.filter(branches, state=StatementState.DRAFT)
+        drafts = _statements_for(user, Role.BRANCH_MANAGER, StatementState.DRAFT, limit)
+        return [
+            _statement_item(self, s, _("%(m)s 月结对账单待签字：%(b)s ¥%(t)s"), s.generated_at)
+            for s in drafts
+            if s.is_final()
+        ]
+
+
+class StatementHandOverProvider:
+    """Signed statements for customer service to submit to sales dispatch."""
+
+    name = "repairs.statement_hand_over"
+    label = gettext_lazy("对账单待交调度")
+
+    def items(self, user, *, now: datetime, limit: int) -> list[WorkItem]:
+        if not has_role(user, Role.LOGISTICS_CLERK):
+            return []
+        signed = (
+            MonthlyStatement.objects.visible_to(user)
+            .filter(state=StatementState.CONFIRMED)
             .select_related("branch")
             .order_by("month", "pk")[:limit]
         )
         return [
-            WorkItem(
-                key=f"repairs.statement:{s.pk}",
-                kind=self.name,
-                kind_label=self.label,
-                what=_("%(m)s 月结对账单待签字：%(b)s ¥%(t)s")
-                % {"m": s.month.strftime("%Y-%m"), "b": s.branch.name, "t": s.total},
-                url=s.get_absolute_url(),
-                since=s.generated_at,
-                where=s.branch.name,
+            _statement_item(
+                self, s, _("%(m)s 月结对账单已确认，待提交销售调度部：%(b)s ¥%(t)s"), s.confirmed_at
             )
-            for s in statements
+            for s in signed
+        ]
+
+
+class StatementSettlementProvider:
+    """Statements handed over to sales dispatch, for the dispatcher to settle with finance."""
+
+    name = "repairs.statement_settlement"
+    label = gettext_lazy("对账单待划账")
+
+    def items(self, user, *, now: datetime, limit: int) -> list[WorkItem]:
+        waiting = _statements_for(user, Role.SALES_DISPATCHER, StatementState.HANDED_OVER, limit)
+        return [
+            _statement_item(self, s, _("%(m)s 月结对账单待划账：%(b)s ¥%(t)s"), s.handed_over_at)
+            for s in waiting
         ]
 
 

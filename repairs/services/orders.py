@@ -15,7 +15,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from network.choices import Role
-from network.selectors import role_holders
+from network.selectors import acts_as, role_holders
 from service_ops import plugins
 from service_ops.deadlines.models import Deadline, DeadlineStatus
 from service_ops.deadlines.services import (
@@ -27,7 +27,7 @@ from service_ops.deadlines.services import (
     deadline_start,
     open_deadlines_of,
 )
-from service_ops.notifications.services import notify
+from service_ops.notifications.services import notify, tasks_done
 from service_ops.numbering.services import next_document_number
 from service_ops.transitions.models import ActionChannel
 from service_ops.transitions.services import run_transition
@@ -884,7 +884,7 @@ def statement_build(*, branch, month: date, actor) -> MonthlyStatement:
     statement, _created = MonthlyStatement.objects.select_for_update().get_or_create(
         branch=branch, month=month
     )
-    if statement.state == StatementState.CONFIRMED:
+    if statement.state != StatementState.DRAFT:
         raise ValidationError(_("该对账单已由分公司经理确认，不能修改"))
     start, end = month_bounds(month)
     quotes = (
@@ -916,7 +916,29 @@ def statement_build(*, branch, month: date, actor) -> MonthlyStatement:
     statement.total = statement.repair_fees + statement.parts_fees
     statement.generated_at = timezone.now()
     statement.save()
+    if statement.is_final():
+        _ask_for_signature(statement, len(lines))
     return statement
+
+
+def _month_label(statement: MonthlyStatement) -> str:
+    return f"{statement.month:%Y-%m}"
+
+
+def _ask_for_signature(statement: MonthlyStatement, units: int) -> None:
+    """A statement built after its month ended waits for the branch manager's signature: tell
+    them (待办, done once they confirm). A rebuild replaces the request with the new total."""
+    tasks_done(statement, category="statement")
+    notify(
+        recipients=role_holders(Role.BRANCH_MANAGER, statement.branch),
+        subject=_("%(m)s 月结对账单待您签字确认：%(b)s ¥%(t)s")
+        % {"m": _month_label(statement), "b": statement.branch.name, "t": statement.total},
+        body=_("共 %(n)d 台收费维修。请核对后签字确认，确认后提交销售调度部划账。") % {"n": units},
+        url=statement.get_absolute_url(),
+        category="statement",
+        source=statement,
+        action=True,
+    )
 
 
 @transaction.atomic
@@ -940,7 +962,157 @@ def statement_confirm(*, statement_id: int, actor, channel=ActionChannel.WEB) ->
         channel=channel,
         kwargs={"actor": actor},
     )
+    notify(
+        recipients=role_holders(Role.LOGISTICS_CLERK, statement.branch),
+        subject=_("%(m)s 月结对账单已由分公司经理确认，待提交销售调度部：%(b)s ¥%(t)s")
+        % {"m": _month_label(statement), "b": statement.branch.name, "t": statement.total},
+        url=statement.get_absolute_url(),
+        category="statement",
+        source=statement,
+        action=True,
+    )
     return statement
+
+
+@transaction.atomic
+def statement_hand_over(*, statement_id: int, actor, channel=ActionChannel.WEB) -> MonthlyStatement:
+    """Customer service submits the confirmed statement to sales dispatch
+    (将确认结果提交销售调度部): the dispatchers responsible for the branch are asked to settle it
+    with finance."""
+    if not may_build_statements(actor):
+        raise PermissionDenied(_("只有后勤专员或客服部长可以提交销售调度部"))
+    statement = MonthlyStatement.objects.select_related("branch").get(pk=statement_id)
+    dispatchers = role_holders(Role.SALES_DISPATCHER, statement.branch)
+    if not dispatchers and statement.state == StatementState.CONFIRMED:
+        raise ValidationError(
+            _("没有负责 %(b)s 的销售调度员：请先在组织架构中指定，再提交销售调度部")
+            % {"b": statement.branch.name}
+        )
+    statement = run_transition(
+        MonthlyStatement,
+        statement_id,
+        transition="hand_over",
+        actor=actor,
+        channel=channel,
+        kwargs={"actor": actor},
+    )
+    notify(
+        recipients=dispatchers,
+        subject=_("%(m)s 月结对账单待划账：%(b)s ¥%(t)s")
+        % {"m": _month_label(statement), "b": statement.branch.name, "t": statement.total},
+        body=_("分公司经理已签字确认。请与财务协商划账，划账后登记划账日期、金额和凭证号。"),
+        url=statement.get_absolute_url(),
+        category="statement",
+        source=statement,
+        action=True,
+    )
+    return statement
+
+
+def settlement_input_errors(
+    *, settled_on: date | None, amount: Decimal | None, reference: str
+) -> dict[str, str]:
+    """{field: message} of a transfer record that cannot be right whatever the statement: no
+    date or a future one, no amount or a negative one, no voucher number (the form shows them
+    all at once; the service refuses them)."""
+    errors: dict[str, str] = {}
+    if settled_on is None:
+        errors["settled_on"] = _("请填写划账日期")
+    elif settled_on > timezone.localdate():
+        errors["settled_on"] = _("划账日期不能晚于今天")
+    if amount is None:
+        errors["amount"] = _("请填写划账金额")
+    elif amount < 0:
+        errors["amount"] = _("划账金额不能为负数")
+    elif amount != amount.quantize(Decimal("0.01")):
+        errors["amount"] = _("划账金额最多两位小数")
+    if not (reference or "").strip():
+        errors["reference"] = _("请填写划账凭证号")
+    return errors
+
+
+@transaction.atomic
+def statement_settle(
+    *,
+    statement_id: int,
+    actor,
+    settled_on: date | None,
+    amount: Decimal | None,
+    reference: str,
+    note: str = "",
+    channel=ActionChannel.WEB,
+) -> MonthlyStatement:
+    """The dispatcher records the transfer agreed with finance (调度员与财务协商划账): date,
+    amount, voucher number, note. The amount is the statement's total; a different amount is
+    accepted only with the reason in the note. Once settled, a second record is refused."""
+    statement = MonthlyStatement.objects.select_related("branch").get(pk=statement_id)
+    if not acts_as(actor, Role.SALES_DISPATCHER, statement.branch):
+        raise PermissionDenied(_("只有负责该分公司的销售调度员可以登记划账"))
+    reference = (reference or "").strip()
+    note = (note or "").strip()
+    errors = settlement_input_errors(settled_on=settled_on, amount=amount, reference=reference)
+    if errors:
+        raise ValidationError(errors)
+
+    def recheck(locked: MonthlyStatement) -> None:
+        # under the row lock; a statement no longer waiting is refused by the transition (409)
+        if locked.state != StatementState.HANDED_OVER:
+            return
+        late: dict[str, str] = {}
+        confirmed_on = clock.local_date(locked.confirmed_at) if locked.confirmed_at else None
+        if confirmed_on and settled_on < confirmed_on:
+            late["settled_on"] = _("划账日期不能早于分公司经理确认日期（%(d)s）") % {
+                "d": confirmed_on.isoformat()
+            }
+        if amount != locked.total and not note:
+            late["note"] = _("划账金额与对账单合计 ¥%(t)s 不符：请在说明中写明差额原因") % {
+                "t": locked.total
+            }
+        if late:
+            raise ValidationError(late)
+
+    statement = run_transition(
+        MonthlyStatement,
+        statement_id,
+        transition="settle",
+        actor=actor,
+        channel=channel,
+        comment=f"{reference} ¥{amount}",
+        before=recheck,
+        kwargs={
+            "actor": actor,
+            "settled_on": settled_on,
+            "amount": amount,
+            "reference": reference,
+            "note": note,
+        },
+    )
+    difference = statement.settlement_difference
+    body = _("划账日期 %(d)s，金额 ¥%(a)s，凭证号 %(r)s。") % {
+        "d": settled_on.isoformat(),
+        "a": amount,
+        "r": reference,
+    }
+    if difference:
+        body += _("与对账单合计相差 ¥%(x)s：%(n)s") % {"x": difference, "n": note}
+    notify(
+        recipients=_unique(
+            role_holders(Role.BRANCH_MANAGER, statement.branch)
+            + role_holders(Role.FINANCE, statement.branch)
+        ),
+        subject=_("%(m)s 月结对账单已划账：%(b)s ¥%(a)s")
+        % {"m": _month_label(statement), "b": statement.branch.name, "a": amount},
+        body=body,
+        url=statement.get_absolute_url(),
+        category="statement",
+        source=statement,
+    )
+    return statement
+
+
+def _unique(people: list) -> list:
+    seen: set[int] = set()
+    return [p for p in people if not (p.pk in seen or seen.add(p.pk))]
 
 
 def register_receipt_hook() -> None:

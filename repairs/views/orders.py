@@ -455,14 +455,18 @@ def statement_build(request):
 
 def _visible_statement(user, pk: int) -> MonthlyStatement:
     return get_object_or_404(
-        MonthlyStatement.objects.visible_to(user).select_related("branch", "confirmed_by"), pk=pk
+        MonthlyStatement.objects.visible_to(user).select_related(
+            "branch", "confirmed_by", "handed_over_by", "settled_by"
+        ),
+        pk=pk,
     )
 
 
-@login_required
-@require_GET
-def statement_detail(request, pk: int):
-    statement = _visible_statement(request.user, pk)
+def _render_statement(request, statement: MonthlyStatement, *, settle_form=None, status=200):
+    user = request.user
+    can_settle = perm.may_settle_statement(user, statement)
+    if can_settle and settle_form is None:
+        settle_form = of.StatementSettleForm(statement=statement)
     return render(
         request,
         "repairs/orders/statement_detail.html",
@@ -474,14 +478,24 @@ def statement_detail(request, pk: int):
                 (_("配件及材料费"), statement.parts_fees),
                 (_("合计"), statement.total),
             ],
-            "locked": statement.state == StatementState.CONFIRMED,
+            "locked": statement.state != StatementState.DRAFT,
+            "settled": statement.state == StatementState.SETTLED,
             "total_in_capitals": _("人民币%(t)s") % {"t": yuan_in_capitals(statement.total)},
-            "can_confirm": perm.may_confirm_statement(request.user, statement),
+            "can_confirm": perm.may_confirm_statement(user, statement),
+            "can_hand_over": perm.may_hand_over_statement(user, statement),
+            "settle_form": settle_form if can_settle else None,
             "waits_for_month_end": statement.waits_for_month_end(),
             "stale": not statement.waits_for_month_end() and not statement.is_final(),
-            "can_build": perm.may_build_statement(request.user),
+            "can_build": perm.may_build_statement(user),
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def statement_detail(request, pk: int):
+    return _render_statement(request, _visible_statement(request.user, pk))
 
 
 @login_required
@@ -497,6 +511,48 @@ def statement_confirm(request, pk: int):
         return redirect(statement)
     messages.success(request, _("已确认 %(s)s 对账单，对账单已锁定") % {"s": statement})
     return redirect(statement)
+
+
+@login_required
+@require_POST
+def statement_hand_over(request, pk: int):
+    """将确认结果提交销售调度部 (customer service)."""
+    statement = _visible_statement(request.user, pk)
+    try:
+        ro.statement_hand_over(statement_id=statement.pk, actor=request.user)
+    except TransitionNotAllowed:
+        return not_allowed(request, statement.get_absolute_url())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(statement)
+    messages.success(
+        request, _("已将 %(s)s 对账单提交销售调度部，调度员已收到划账通知") % {"s": statement}
+    )
+    return redirect(statement)
+
+
+@login_required
+@require_POST
+def statement_settle(request, pk: int):
+    """The dispatcher records the transfer agreed with finance (划账)."""
+    statement = _visible_statement(request.user, pk)
+    if not perm.may_settle_statement(request.user, statement):
+        if statement.state != StatementState.HANDED_OVER:
+            return not_allowed(request, statement.get_absolute_url())
+        raise PermissionDenied
+    form = of.StatementSettleForm(request.POST, statement=statement)
+    return run_action(
+        request,
+        form,
+        lambda _data: form.submit(request.user),
+        lambda settled: settled.get_absolute_url(),
+        invalid=lambda form: _render_statement(request, statement, settle_form=form, status=400),
+        not_allowed_url=statement.get_absolute_url(),
+        message=lambda settled: (
+            _("已登记 %(s)s 对账单划账：¥%(a)s，凭证号 %(r)s")
+            % {"s": settled, "a": settled.settled_amount, "r": settled.settlement_reference}
+        ),
+    )
 
 
 @login_required

@@ -90,6 +90,8 @@ PAGES = {
     "review_decide": Page(ReviewItem, ("review_item",)),
     "statement_detail": Page(MonthlyStatement, ("statement",)),
     "statement_confirm": Page(MonthlyStatement, ("statement",)),
+    "statement_hand_over": Page(MonthlyStatement, ("statement",)),
+    "statement_settle": Page(MonthlyStatement, ("statement",)),
     "statement_xlsx": Page(MonthlyStatement, ("statement",)),
     "statement_pdf": Page(MonthlyStatement, ("statement",)),
 }

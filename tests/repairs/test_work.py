@@ -35,6 +35,7 @@ PROVIDERS = [
     ("cs_dealer", "repairs.quotes", "维修报价待确认"),
     ("head_cs", "repairs.penalties", "未经申请返厂"),
     ("gz_manager", "repairs.statements", "月结对账单待签字"),
+    ("dispatcher", "repairs.statement_settlement", "月结对账单待划账"),
     ("repair_sup", "repairs.reviews", "超期评审待决定"),
     ("repair_sup", "repairs.overdue", "超期未修"),
     ("technician", "timers", ""),
@@ -75,6 +76,8 @@ def test_a_rejected_application_says_why(demo, db):
 
 def test_nobody_gets_another_persons_tasks(demo, db):
     assert "repairs.statements" not in _kinds("cs_manager")[1]  # Changsha has no statement
+    assert "repairs.statements" not in _kinds("hz_manager")[1]  # Hangzhou's is signed
+    assert "repairs.statement_settlement" not in _kinds("finance")[1]  # the dispatcher's
     assert "repairs.quotes" not in _kinds("cd_dealer")[1]  # another dealer's quote
     assert "repairs.penalties" not in _kinds("logistics")[1]
     assert "repairs.overdue" not in _kinds("technician")[1]
