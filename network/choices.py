@@ -40,6 +40,9 @@ class Role(models.TextChoices):
     NETWORK_SPECIALIST = "network_specialist", _("网点专员")
     SUPERVISOR = "supervisor", _("主管")
     MARKETING = "marketing", _("营销中心")
+    # PMC (生产及物料控制, production and material control): confirms the hand-over of returned
+    # stock of 10 units or more to production for rework or disassembly.
+    PMC = "pmc", _("PMC 生产计划")
     DEALER_STAFF = "dealer_staff", _("代理商人员")
     SERVICE_POINT_STAFF = "service_point_staff", _("网点人员")
 
