@@ -45,6 +45,9 @@ def parse_stock_lines(text: str) -> list[StockLineInput]:
         if not quantity.isdigit() or int(quantity) < 1:
             errors.append(_("第 %(n)d 行：数量必须是正整数") % {"n": n})
             continue
+        if serial and int(quantity) != 1:
+            errors.append(_("第 %(n)d 行：填写了出厂编号的一项只能是 1 台") % {"n": n})
+            continue
         lines.append(
             StockLineInput(product_model=model, serial_number=serial, quantity=int(quantity))
         )
