@@ -422,3 +422,42 @@ def test_the_filers_unit_sees_its_own_and_headquarters_all(client, net):
     assert client.get(cs.get_absolute_url()).status_code == 404
     client.force_login(net.dealer_user)
     assert client.get(gz.get_absolute_url()).status_code == 404
+
+
+# --- the whole flow through the pages --------------------------------------------------------
+
+
+def test_the_whole_flow_through_the_pages(client, net, pmc):
+    from tests.core.test_menus import menu_of
+
+    app = file(net, 7, 5, at=datetime.now(tz=Z))
+    lines = list(app.lines.all())
+
+    def act(user, action, data):
+        client.force_login(user)
+        url = reverse("repairs:returned_stock_act", args=[app.pk, action])
+        assert client.get(url).status_code == 200, action
+        page = client.get(app.get_absolute_url()).content.decode()
+        assert url in page, action  # the detail offers the step due now to who may do it
+        response = client.post(url, data)
+        assert response.status_code == 302, (action, response.content.decode()[-2000:])
+        app.refresh_from_db()
+
+    act(net.clerk, "collect", {"driver_name": "李师傅", "collected_on": date.today().isoformat()})
+    act(
+        net.keeper,
+        "check",
+        {
+            f"count_{lines[0].pk}": "7",
+            f"model_{lines[0].pk}": "GPS-X1",
+            f"count_{lines[1].pk}": "5",
+            f"model_{lines[1].pk}": "GPS-X1",
+        },
+    )
+    assert app.state == ReturnedStockState.CHECKED and not app.has_discrepancies
+    act(net.clerk, "issue", {"limit_days": "30"})
+    assert app.limit_days == 30 and app.route == ReturnedStockRoute.PMC
+    assert reverse("repairs:task_order_list") in menu_of(pmc)
+    act(pmc, "take", {"signature": "PMC 曾伟"})
+    act(pmc, "finish", {"work_done": "分拆 12 台"})
+    assert app.state == ReturnedStockState.DONE

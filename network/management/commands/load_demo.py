@@ -133,6 +133,7 @@ PEOPLE: list[Person] = [
     Person("network", "郑晓燕", R.NETWORK_SPECIALIST, HQ_CODE, "网点专员", "13800138009"),
     Person("supervisor", "冯磊", R.SUPERVISOR, HQ_CODE, "运营主管", "13800138010"),
     Person("marketing", "何静", R.MARKETING, HQ_CODE, "营销中心专员", "13800138011"),
+    Person("pmc", "曾伟", R.PMC, HQ_CODE, "PMC 生产计划", "13800138012"),
     # provincial managers (省区经理)
     Person("gd_manager", "黄志强", R.PROVINCIAL_MANAGER, "P-GD", "广东省区经理", "13900139001"),
     Person("hn_manager", "谭伟", R.PROVINCIAL_MANAGER, "P-HN", "湖南省区经理", "13900139002"),
