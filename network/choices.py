@@ -44,6 +44,9 @@ class Role(models.TextChoices):
     # finance (调度员与财务协商划账); finance sees the statements and their settlement.
     SALES_DISPATCHER = "sales_dispatcher", _("销售调度员")
     FINANCE = "finance", _("财务")
+    # PMC (生产及物料控制, production and material control): confirms the hand-over of returned
+    # stock of 10 units or more to production for rework or disassembly.
+    PMC = "pmc", _("PMC 生产计划")
     DEALER_STAFF = "dealer_staff", _("代理商人员")
     SERVICE_POINT_STAFF = "service_point_staff", _("网点人员")
 

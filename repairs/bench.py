@@ -51,6 +51,7 @@ from .models import (
     RepairOrder,
     ReturnApplication,
     ReturnedStockApplication,
+    ReturnedStockLine,
     ReturnLine,
     ReviewItem,
     ReviewMeeting,
@@ -979,6 +980,8 @@ def _the_rest(ctx, p) -> None:
         p,
     )
     ctx.count("repairs.HappyFundEntry", rows)
+    # returned stock: most done, the last ones open (task orders issued or in process, a few
+    # waiting for collection), one in five urgent
     rows = insert_select(
         ReturnedStockApplication,
         {
@@ -988,15 +991,35 @@ def _the_rest(ctx, p) -> None:
             "filed_by_unit_id": "%(hq)s",
             "product_models": "(%(models)s::text[])[1 + x %% 7]",
             "quantity": "1 + (x * 7) %% 30",
-            "treatment": "'返工'",
+            "treatment": "'rework'",
+            "urgency": "CASE WHEN x %% 5 = 0 THEN 'urgent' ELSE 'normal' END",
             "route": "CASE WHEN 1 + (x * 7) %% 30 >= 10 THEN 'pmc' ELSE 'repair_team' END",
-            "state": "CASE WHEN x > 330 THEN 'routed' ELSE 'done' END",
+            "state": "CASE WHEN x > 350 THEN 'routed' WHEN x > 340 THEN 'issued' "
+            "WHEN x > 330 THEN 'in_process' ELSE 'done' END",
+            "collected_at": "CASE WHEN x <= 350 THEN %(start)s::timestamptz + x * interval '1 day'"
+            " + interval '2 days' END",
+            "counted_quantity": "CASE WHEN x <= 350 THEN 1 + (x * 7) %% 30 END",
+            "limit_days": "CASE WHEN x <= 350 THEN (ARRAY[5, 10, 15, 30])[1 + x %% 4] END",
+            "task_order_number": "CASE WHEN x <= 350 THEN 'PT-' || to_char(%(start)s::timestamptz"
+            " + x * interval '1 day', 'YYYYMM') || '-' || lpad(x::text, 5, '0') END",
             "created_at": "%(start)s::timestamptz + x * interval '1 day'",
         },
         "generate_series(1, 360) AS x",
         p,
     )
     ctx.count("repairs.ReturnedStockApplication", rows)
+    rows = insert_select(
+        ReturnedStockLine,
+        {
+            "application_id": "s.id",
+            "product_model": "s.product_models",
+            "quantity": "s.quantity",
+            "counted_quantity": "s.counted_quantity",
+        },
+        f"{ReturnedStockApplication._meta.db_table} s",
+        p,
+    )
+    ctx.count("repairs.ReturnedStockLine", rows)
     rows = insert_select(
         LoanerUnit,
         {
@@ -1117,7 +1140,7 @@ def probes(ctx: Context) -> list[Probe]:
     r = {name: reverse(f"repairs:{name}") for name in (
         "return_list", "signature_queue", "logistics_board", "arrival_list", "penalty_list",
         "happy_fund", "returned_stock_list", "ranking", "order_list", "technician_queue",
-        "order_board", "loaner_list", "review_list", "statement_list",
+        "order_board", "loaner_list", "review_list", "statement_list", "task_order_list",
     )}  # fmt: skip
     api = {
         "apps": reverse("api-return-application-list"),
@@ -1162,6 +1185,9 @@ def probes(ctx: Context) -> list[Probe]:
         Probe("penalties", "hq", r["penalty_list"], variant="deep", deep=True, rows=None),
         Probe("happy fund", "hq", r["happy_fund"], rows=None),
         Probe("returned stock", "hq", r["returned_stock_list"], rows=None),
+        Probe("returned stock", "hq", r["returned_stock_list"], variant="deep", deep=True,
+              rows=None),
+        Probe("task orders", "clerk", r["task_order_list"], row_marker="PT-"),
         Probe("ranking", "hq", r["ranking"], rows=None),
     ]  # fmt: skip
     # Repair orders

@@ -142,17 +142,45 @@ class ReturnedStockRoute(models.TextChoices):
     REPAIR_TEAM = "repair_team", _("客服部维修组返工或分拆")
 
 
+class StockTreatment(models.TextChoices):
+    """What the marketing centre asks for the goods (如需改制/返工或分拆报废处理)."""
+
+    MODIFY = "modify", _("改制")
+    REWORK = "rework", _("返工")
+    DISASSEMBLE_SCRAP = "disassemble_scrap", _("分拆报废")
+
+
+class StockLimitDays(models.IntegerChoices):
+    """领机维修期限: the seed's four choices, nothing else. Calendar days (see
+    repairs.services.stock.LIMIT_POLICIES for why)."""
+
+    FIVE = 5, _("5 天")
+    TEN = 10, _("10 天")
+    FIFTEEN = 15, _("15 天")
+    THIRTY = 30, _("30 天")
+
+
 class ReturnedStockState(StateChoices):
-    ROUTED = "routed", _("已分派")
+    # "routed" is the filed application (the route is decided when it is filed); the value is
+    # kept from the first version so stored rows need no rewrite.
+    ROUTED = "routed", _("待提货")
+    COLLECTED = "collected", _("待验货")
+    CHECKED = "checked", _("待派任务单")
+    ISSUED = "issued", _("待领机")
     IN_PROCESS = "in_process", _("处理中")
     DONE = "done", _("已完成")
 
 
 ReturnedStockState.colours = {
     ReturnedStockState.ROUTED: "primary",
+    ReturnedStockState.COLLECTED: "info",
+    ReturnedStockState.CHECKED: "info",
+    ReturnedStockState.ISSUED: "secondary",
     ReturnedStockState.IN_PROCESS: "warning",
     ReturnedStockState.DONE: "success",
 }
+# A production task order is open from its issue until the work is done.
+OPEN_TASK_ORDER_STATES = (ReturnedStockState.ISSUED, ReturnedStockState.IN_PROCESS)
 
 
 class OrderState(StateChoices):

@@ -63,6 +63,35 @@ def may_file_returned_stock(user) -> bool:
     return has_role(user, Role.MARKETING)
 
 
+# --- returned stock (呆滞/退货产品处理申请) -------------------------------------------------------
+
+
+def may_handle_stock_logistics(user) -> bool:
+    """The clerk books the driver's collection, sets the limit and issues the task order."""
+    return has_role(user, Role.LOGISTICS_CLERK)
+
+
+def may_check_stock(user) -> bool:
+    """仓管验货核对 / 后勤专员核对返修产品清单: the warehouse keeper or the clerk."""
+    return has_role(user, Role.WAREHOUSE_KEEPER) or has_role(user, Role.LOGISTICS_CLERK)
+
+
+def stock_handler_role(application) -> str:
+    """Who takes the goods over and does the work: PMC for 10 units or more, else the repair
+    team (its supervisor sends someone to the warehouse to sign for them)."""
+    from .choices import ReturnedStockRoute
+
+    return Role.PMC if application.route == ReturnedStockRoute.PMC else Role.REPAIR_SUPERVISOR
+
+
+def may_take_stock(user, application) -> bool:
+    return has_role(user, stock_handler_role(application))
+
+
+def may_finish_stock(user, application) -> bool:
+    return has_role(user, stock_handler_role(application))
+
+
 def may_see_ranking(user) -> bool:
     return sees_everything(user) or has_role(user, Role.HEAD_OF_CS)
 

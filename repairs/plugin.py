@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from network.choices import PARTNER_ROLES
 from network.choices import Role as R
-from service_ops.plugins import DeadlineKind, NavItem, PeriodicJob, Plugin
+from service_ops.plugins import DeadlineKind, DefaultPolicy, NavItem, PeriodicJob, Plugin
 
 APPROVER_ROLES = frozenset(
     {
@@ -31,6 +31,10 @@ REPAIR_FOLLOWER_ROLES = PARTNER_ROLES | frozenset(
         R.COMPLAINT_TEAM,
         R.SUPERVISOR,
     }
+)
+# People who work returned stock (呆滞/退货产品): the clerk, the warehouse, PMC, the repair team.
+STOCK_ROLES = frozenset(
+    {R.LOGISTICS_CLERK, R.WAREHOUSE_KEEPER, R.REPAIR_SUPERVISOR, R.PMC, R.HEAD_OF_CS}
 )
 ORDER_PAGES = ("repairs:order_detail", "repairs:lot_detail")
 
@@ -155,6 +159,28 @@ PLUGIN = Plugin(
             more=True,
         ),
         NavItem(
+            "repairs:returned_stock_list",
+            _("退货产品处理"),
+            "bi-recycle",
+            order=167,
+            roles=STOCK_ROLES | {R.MARKETING},
+            related=(
+                "repairs:returned_stock_detail",
+                "repairs:returned_stock_create",
+                "repairs:returned_stock_act",
+            ),
+            more=True,
+        ),
+        NavItem(
+            "repairs:task_order_list",
+            _("生产任务单"),
+            "bi-clipboard-check",
+            order=168,
+            roles=STOCK_ROLES,
+            related=("repairs:task_order_print",),
+            more=True,
+        ),
+        NavItem(
             "repairs:ranking",
             _("年度排名"),
             "bi-bar-chart",
@@ -179,6 +205,23 @@ PLUGIN = Plugin(
             handler="repairs.services.orders.QUOTE_CONSENT_HANDLER",
         ),
         DeadlineKind("repair.loaner_return", _("备用机归还")),
+        # 领机维修期限 of returned stock: the clerk picks one of the seed's four, in calendar
+        # days (24-hour days from the task order's issue; repairs.services.stock says why).
+        # Held first by the clerk who issued the task order, then by whoever took the goods.
+        DeadlineKind(
+            "repair.returned_stock",
+            _("领机维修期限"),
+            policies=tuple(
+                DefaultPolicy(
+                    code=f"returned-stock-{days}d",
+                    name=f"退货产品领机维修期限（{days} 天）",
+                    limit=days * 24,
+                    unit="calendar_hours",
+                    escalation_chain=("assignee", "logistics_clerk", "head_of_cs"),
+                )
+                for days in (5, 10, 15, 30)
+            ),
+        ),
     ),
     inbox_providers=(
         "repairs.selectors.work.SignatureProvider",

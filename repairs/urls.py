@@ -43,11 +43,14 @@ urlpatterns = [
     path("returned-stock/", stock.returned_stock_list, name="returned_stock_list"),
     path("returned-stock/new/", stock.returned_stock_create, name="returned_stock_create"),
     path("returned-stock/route/", stock.returned_stock_route, name="returned_stock_route"),
+    path("returned-stock/<int:pk>/", stock.returned_stock_detail, name="returned_stock_detail"),
+    path("returned-stock/<int:pk>/task-order/", stock.task_order_print, name="task_order_print"),
     path(
-        "returned-stock/<int:pk>/<slug:transition>/",
-        stock.returned_stock_transition,
-        name="returned_stock_transition",
+        "returned-stock/<int:pk>/<slug:action>/",
+        stock.returned_stock_act,
+        name="returned_stock_act",
     ),
+    path("task-orders/", stock.task_order_list, name="task_order_list"),
     # year-end ranking
     path("ranking/", ranking.ranking, name="ranking"),
     path("ranking/export/", ranking.ranking_export, name="ranking_export"),

@@ -488,20 +488,7 @@ class AttachmentForm(BootstrapMixin, forms.Form):
         )
 
 
-# --- returned stock and ranking --------------------------------------------------------------
-
-
-class ReturnedStockForm(BootstrapMixin, forms.Form):
-    product_models = forms.CharField(label=_("产品型号"), max_length=255)
-    quantity = forms.IntegerField(
-        label=_("数量"),
-        min_value=1,
-        max_value=999999,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
-    treatment = forms.CharField(
-        label=_("处理要求"), max_length=255, required=False, help_text=_("改制、返工或分拆报废")
-    )
+# --- ranking --------------------------------------------------------------
 
 
 class YearForm(forms.Form):

@@ -27,9 +27,9 @@ from .returns import (
     ReceivedUnit,
     ReturnApplication,
     ReturnAttachment,
-    ReturnedStockApplication,
     ReturnLine,
 )
+from .stock import ReturnedStockApplication, ReturnedStockLine
 
 __all__ = [
     "ApprovalChainTemplate",
@@ -54,6 +54,7 @@ __all__ = [
     "ReturnLine",
     "ReturnPolicy",
     "ReturnedStockApplication",
+    "ReturnedStockLine",
     "ReviewItem",
     "ReviewMeeting",
     "StatementLine",

@@ -1,5 +1,5 @@
-"""Return-to-factory applications (返修机返厂申请表), their approval steps, pickup and receipt, and
-the returned-stock processing application (呆滞/退货产品处理申请)."""
+"""Return-to-factory applications (返修机返厂申请表), their approval steps, pickup and receipt.
+The returned-stock processing application (呆滞/退货产品处理申请) is in models/stock.py."""
 
 from django.conf import settings
 from django.db import models
@@ -21,8 +21,6 @@ from ..choices import (
     HolderScope,
     IntakeChannel,
     Platform,
-    ReturnedStockRoute,
-    ReturnedStockState,
     ShippingMethod,
     StepState,
     Urgency,
@@ -573,83 +571,3 @@ class Discrepancy(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.expected} → {self.actual}"
-
-
-def _may_process_stock(instance, user) -> bool:
-    from ..permissions import has_role
-
-    return any(has_role(user, r) for r in (Role.REPAIR_SUPERVISOR, Role.HEAD_OF_CS, Role.MARKETING))
-
-
-class ReturnedStockApplicationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope_by_org(self, user, "filed_by_unit")
-
-
-class ReturnedStockApplication(FSMModelMixin, models.Model):
-    """呆滞/退货产品处理申请 filed by the marketing centre; routed by quantity."""
-
-    number = models.CharField(_("单号"), max_length=24, unique=True, editable=False)
-    filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    filed_by_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
-    product_models = models.CharField(_("产品型号"), max_length=255)
-    quantity = models.PositiveIntegerField(_("数量"))
-    treatment = models.CharField(
-        _("处理要求"), max_length=255, blank=True, help_text=_("改制、返工或分拆报废")
-    )
-    route = models.CharField(
-        _("分派"), max_length=12, choices=ReturnedStockRoute.choices, editable=False
-    )
-    state = FSMField(
-        _("状态"),
-        max_length=12,
-        choices=ReturnedStockState.choices,
-        default=ReturnedStockState.ROUTED,
-        protected=True,
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ReturnedStockApplicationQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("呆滞/退货产品处理申请")
-        verbose_name_plural = _("呆滞/退货产品处理申请")
-        ordering = ["-id"]
-        constraints = [
-            models.CheckConstraint(
-                name="returnedstock_quantity_positive", condition=Q(quantity__gt=0)
-            ),
-        ]
-
-    def __str__(self):
-        return self.number
-
-    def get_absolute_url(self):
-        from django.urls import reverse
-
-        return reverse("repairs:returned_stock_list")
-
-    @property
-    def state_colour(self) -> str:
-        """The Bootstrap colour of the state badge."""
-        return ReturnedStockState.colour_of(self.state)
-
-    @transition(
-        field=state,
-        source=ReturnedStockState.ROUTED,
-        target=ReturnedStockState.IN_PROCESS,
-        permission=_may_process_stock,
-    )
-    def start(self):
-        pass
-
-    @transition(
-        field=state,
-        source=ReturnedStockState.IN_PROCESS,
-        target=ReturnedStockState.DONE,
-        permission=_may_process_stock,
-    )
-    def finish(self):
-        pass

@@ -37,7 +37,6 @@ from ..choices import (
     HolderScope,
     IntakeChannel,
     Platform,
-    ReturnedStockRoute,
     StepState,
     Urgency,
 )
@@ -47,9 +46,7 @@ from ..models import (
     Discrepancy,
     ReceivedUnit,
     ReturnApplication,
-    ReturnedStockApplication,
     ReturnLine,
-    ReturnPolicy,
 )
 from ..permissions import SUBMITTER_ROLES, has_role
 from ..validators import validate_purchase_date
@@ -777,43 +774,3 @@ def rma_close(*, application_id: int, actor, channel: str = ActionChannel.WEB, c
         channel=channel,
         comment=comment,
     )
-
-
-# --- returned stock (呆滞/退货产品处理申请) ---------------------------------------------------
-
-
-@transaction.atomic
-def returned_stock_file(
-    *, actor, filed_by_unit: OrgUnit, product_models: str, quantity: int, treatment: str = ""
-) -> ReturnedStockApplication:
-    """呆滞/退货产品处理申请: 10 units or more go to PMC / production, fewer to the repair team."""
-    if quantity < 1:
-        raise ValidationError({"quantity": _("数量至少为 1")})
-    if not product_models.strip():
-        raise ValidationError({"product_models": _("请填写产品型号")})
-    threshold = ReturnPolicy.current().returned_stock_pmc_threshold
-    route = ReturnedStockRoute.PMC if quantity >= threshold else ReturnedStockRoute.REPAIR_TEAM
-    application = ReturnedStockApplication.objects.create(
-        number=next_document_number("RS"),
-        filed_by=actor,
-        filed_by_unit=filed_by_unit,
-        product_models=product_models.strip(),
-        quantity=quantity,
-        treatment=treatment,
-        route=route,
-    )
-    role = Role.REPAIR_SUPERVISOR if route == ReturnedStockRoute.REPAIR_TEAM else Role.HEAD_OF_CS
-    notify(
-        recipients=role_holders(role, filed_by_unit),
-        subject=_("退货产品处理申请 %(no)s：%(m)s × %(q)d，%(r)s")
-        % {
-            "no": application.number,
-            "m": application.product_models,
-            "q": quantity,
-            "r": application.get_route_display(),
-        },
-        url=application.get_absolute_url(),
-        category="returned_stock",
-        source=application,
-    )
-    return application

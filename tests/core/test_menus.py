@@ -39,6 +39,10 @@ def test_every_menu_entry_opens_for_whoever_sees_it(client, net):
         ("keeper", ["arrival_list"]),
         ("head", ["arrival_list", "penalty_list", "happy_fund"]),
         ("cs_manager", ["penalty_list", "statement_list"]),
+        # returned stock (呆滞/退货产品): the filer, the clerk, the workshop
+        ("marketing", ["returned_stock_list"]),
+        ("clerk", ["returned_stock_list", "task_order_list"]),
+        ("repair_sup", ["returned_stock_list", "task_order_list"]),
     ],
 )
 def test_each_role_finds_its_pages_in_the_menu(net, person, pages):

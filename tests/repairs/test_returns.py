@@ -18,7 +18,6 @@ from repairs.choices import (
     DiscrepancyKind,
     FreightTerms,
     PenaltyKind,
-    ReturnedStockRoute,
     StepState,
 )
 from repairs.models import (
@@ -395,17 +394,6 @@ def test_confirmed_fines_enter_the_happy_fund_within_the_range(net):
     assert HappyFundEntry.objects.count() == 1
     arrival.refresh_from_db()
     assert arrival.state == "penalties_confirmed"
-
-
-def test_returned_stock_of_ten_goes_to_pmc_and_of_nine_to_the_repair_team(net):
-    big = rma.returned_stock_file(
-        actor=net.marketing, filed_by_unit=net.hq, product_models="GPS-X1", quantity=10
-    )
-    small = rma.returned_stock_file(
-        actor=net.marketing, filed_by_unit=net.hq, product_models="GPS-X1", quantity=9
-    )
-    assert big.route == ReturnedStockRoute.PMC
-    assert small.route == ReturnedStockRoute.REPAIR_TEAM
 
 
 def test_year_end_ranking_flags_top_provinces_and_branches(net):

@@ -41,6 +41,7 @@ from repairs.selectors.returns import signature_queue
 from repairs.services import arrivals as pen
 from repairs.services import orders as ro
 from repairs.services import returns as rma
+from repairs.services import stock
 from service_ops.deadlines.sweep import sweep_deadlines
 from tests.factories import header, lines, make_user, pending_step
 from tests.repairs.test_orders import _picked_and_quoted, _ship_with_quote, receive_lot
@@ -79,7 +80,9 @@ PAGES = {
     "arrival_detail": Page(UnauthorisedArrival, ("arrival",)),
     "penalty_confirm": Page(Penalty, ("penalty",)),
     "penalty_waive": Page(Penalty, ("penalty",)),
-    "returned_stock_transition": Page(ReturnedStockApplication, ("stock",), ("finish",)),
+    "returned_stock_detail": Page(ReturnedStockApplication, ("stock",)),
+    "returned_stock_act": Page(ReturnedStockApplication, ("stock",), ("collect",)),
+    "task_order_print": Page(ReturnedStockApplication, ("stock",)),
     "order_detail": Page(RepairOrder, ("order", "loan_order")),
     "order_packing_label": Page(RepairOrder, ("order", "loan_order")),
     "order_act": Page(RepairOrder, ("order",), ("answer_quote",)),
@@ -186,9 +189,22 @@ def world(net, settings, tmp_path):
     w.statement = ro.statement_build(branch=net.cs, month=date(2026, 11, 1), actor=net.clerk)
     w.arrival = pen.arrival_record(actor=net.clerk, shipper_unit=net.dealer, units=1)
     w.penalty = w.arrival.penalties.first()
-    w.stock = rma.returned_stock_file(
-        actor=net.marketing, filed_by_unit=net.hq, product_models="GPS-X1", quantity=2
+    # returned stock filed by 长沙's marketing person (the deputy, seated in 长沙, sees it; the
+    # dealers do not), walked to its production task order
+    cs_marketing = make_user("cs_marketing", net.cs, Role.MARKETING)
+    w.stock = stock.returned_stock_file(
+        actor=cs_marketing,
+        filed_by_unit=net.cs,
+        lines=[stock.StockLineInput(product_model="GPS-X1", quantity=2)],
     )
+    stock.returned_stock_collect(
+        application_id=w.stock.pk, actor=net.clerk, driver_name="李师傅", collected_on=today
+    )
+    line = w.stock.lines.get()
+    stock.returned_stock_check(
+        application_id=w.stock.pk, actor=net.keeper, counts={line.pk: stock.LineCount(2)}
+    )
+    stock.returned_stock_issue(application_id=w.stock.pk, actor=net.clerk, limit_days=10)
     return w
 
 

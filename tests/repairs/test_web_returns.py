@@ -12,11 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from repairs.choices import ApplicationState, PenaltyState, ReturnedStockState, StepState
+from repairs.choices import ApplicationState, PenaltyState, StepState
 from repairs.models import (
     HappyFundEntry,
     ReturnApplication,
-    ReturnedStockApplication,
     UnauthorisedArrival,
 )
 from repairs.services import returns as rma
@@ -651,49 +650,6 @@ def test_only_clerks_and_warehouse_record_arrivals(client, net):
     assert client.get(reverse("repairs:arrival_create")).status_code == 403
     client.force_login(net.keeper)
     assert client.get(reverse("repairs:arrival_create")).status_code == 200
-
-
-# --- returned stock -----------------------------------------------------------------------------
-
-
-def test_marketing_files_returned_stock_and_the_route_follows_the_quantity(client, net):
-    client.force_login(net.marketing)
-    preview = client.get(reverse("repairs:returned_stock_route"), {"quantity": "12"}, **HTMX)
-    assert "PMC" in preview.content.decode()
-    client.post(
-        reverse("repairs:returned_stock_create"),
-        {"product_models": "GPS-X1", "quantity": "12", "treatment": "返工"},
-    )
-    client.post(
-        reverse("repairs:returned_stock_create"), {"product_models": "GPS-X1", "quantity": "3"}
-    )
-    routes = dict(ReturnedStockApplication.objects.values_list("quantity", "route"))
-    assert routes == {12: "pmc", 3: "repair_team"}
-    bad = client.post(
-        reverse("repairs:returned_stock_create"), {"product_models": "", "quantity": "0"}
-    )
-    assert bad.status_code == 400
-
-    small = ReturnedStockApplication.objects.get(quantity=3)
-    client.force_login(net.repair_sup)
-    page = client.get(reverse("repairs:returned_stock_list")).content.decode()
-    assert "开始处理" in page
-    client.post(reverse("repairs:returned_stock_transition", args=[small.pk, "start"]))
-    client.post(reverse("repairs:returned_stock_transition", args=[small.pk, "finish"]))
-    small.refresh_from_db()
-    assert small.state == ReturnedStockState.DONE
-    again = client.post(
-        reverse("repairs:returned_stock_transition", args=[small.pk, "finish"]), follow=True
-    )
-    assert "此操作在当前状态下不允许" in again.content.decode()
-    client.force_login(net.gz_engineer)
-    assert client.get(reverse("repairs:returned_stock_create")).status_code == 403
-    assert (
-        client.post(
-            reverse("repairs:returned_stock_transition", args=[small.pk, "start"])
-        ).status_code
-        == 404
-    )
 
 
 # --- year-end ranking -----------------------------------------------------------------------------
