@@ -266,9 +266,16 @@ class LoanState(StateChoices):
 
 class ReviewDecision(models.TextChoices):
     MORE_TIME = "more_time", _("给出等待时限")
-    LOANER = "loaner", _("申请备用机")
+    LOANER = "loaner", _("借出备用机")
     ESCALATE = "escalate", _("上报客服部长")
-    RETURN = "return", _("退回")
+    RETURN = "return", _("不修退回")
+
+
+class WaitReason(models.TextChoices):
+    """Why a unit earns a waiting limit (属技术问题或缺配件需更多时间维修)."""
+
+    TECHNICAL = "technical", _("技术问题")
+    PARTS = "parts", _("缺配件")
 
 
 class StatementState(StateChoices):

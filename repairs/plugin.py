@@ -205,6 +205,20 @@ PLUGIN = Plugin(
             handler="repairs.services.orders.QUOTE_CONSENT_HANDLER",
         ),
         DeadlineKind("repair.loaner_return", _("备用机归还")),
+        # 给出等待时限: the date promised at a review, its own timer (the limit's amount is set
+        # per timer from the promised date; the repair limit keeps its breach for the statistics)
+        DeadlineKind(
+            "repair.waiting_limit",
+            _("等待时限"),
+            policies=(
+                DefaultPolicy(
+                    code="repair-waiting-limit",
+                    name="评审给出的等待时限",
+                    limit=1,
+                    escalation_chain=("assignee", "repair_supervisor", "logistics_clerk"),
+                ),
+            ),
+        ),
         # 领机维修期限 of returned stock: the clerk picks one of the seed's four, in calendar
         # days (24-hour days from the task order's issue; repairs.services.stock says why).
         # Held first by the clerk who issued the task order, then by whoever took the goods.

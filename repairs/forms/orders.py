@@ -17,7 +17,14 @@ from django_fsm import TransitionNotAllowed
 from service_ops.forms import BootstrapMixin
 
 from .. import permissions as perm
-from ..choices import DelayReason, QuoteLineKind, QuoteState, ReviewDecision, WarrantyExclusion
+from ..choices import (
+    DelayReason,
+    QuoteLineKind,
+    QuoteState,
+    ReviewDecision,
+    WaitReason,
+    WarrantyExclusion,
+)
 from ..models import LoanerUnit, RepairOrder
 from ..selectors import orders as sel
 from ..services import orders as ro
@@ -539,29 +546,34 @@ class ReviewDecisionForm(BootstrapMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("决定"), choices=[("", _("请选择")), *ReviewDecision.choices], required=False
     )
+    wait_reason = forms.ChoiceField(
+        label=_("等待原因"),
+        choices=[("", _("请选择")), *WaitReason.choices],
+        required=False,
+        help_text=_("给出等待时限时必填"),
+    )
     new_wait_until = forms.DateField(
         label=_("新的等待时限"),
         required=False,
         widget=date_input(),
-        help_text=_("选择“给出等待时限”时必填"),
+        help_text=_("给出等待时限时必填：新的承诺日期，另起计时，原超期仍计入统计"),
+    )
+    loaner = forms.TypedChoiceField(
+        label=_("借出的备用机"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("借出备用机时必填"),
     )
     customer_contacted = forms.BooleanField(label=_("已告知客户"), required=False)
     note = forms.CharField(label=_("说明"), max_length=255, required=False)
 
-    def __init__(self, *args, item, **kwargs):
+    def __init__(self, *args, item, loaners=(), **kwargs):
         kwargs.setdefault("auto_id", f"item{item.pk}-%s")
-        if not args or args[0] is None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "decision": item.decision,
-                    "new_wait_until": item.new_wait_until,
-                    "customer_contacted": item.customer_contacted,
-                    "note": item.note,
-                },
-            )
         super().__init__(*args, **kwargs)
         self.item = item
+        # the pool is read once for every item of the meeting (the view passes it)
+        self.fields["loaner"].choices = [("", _("请选择")), *((u.pk, str(u)) for u in loaners)]
 
     def submit(self, actor):
         data = self.cleaned_data
@@ -571,6 +583,8 @@ class ReviewDecisionForm(BootstrapMixin, forms.Form):
             decision=data["decision"],
             note=(data.get("note") or "").strip(),
             new_wait_until=data.get("new_wait_until"),
+            wait_reason=data.get("wait_reason") or "",
+            loaner_id=data.get("loaner"),
             customer_contacted=data["customer_contacted"],
         )
 

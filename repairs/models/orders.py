@@ -27,6 +27,7 @@ from ..choices import (
     ServiceType,
     StatementState,
     Urgency,
+    WaitReason,
 )
 from ..permissions import may_build_statements, system_only
 from ..validators import validate_purchase_date
@@ -288,6 +289,15 @@ class RepairOrder(FSMModelMixin, models.Model):
     )
     def no_answer(self):
         pass
+
+    @transition(
+        field=state,
+        source=[OrderState.DIAGNOSING, OrderState.REPAIRING, OrderState.WAITING_PARTS],
+        target=OrderState.RETURN_UNREPAIRED,
+        permission=system_only,
+    )
+    def give_up(self):
+        """The review decided to send it back unrepaired (公司对此问题暂无解决方案)."""
 
     def is_free_repair(self) -> bool:
         """In warranty (free) or under a service contract. Anything else is paid and reaches
@@ -633,6 +643,17 @@ class ReviewItem(models.Model):
         _("决定"), max_length=10, choices=ReviewDecision.choices, blank=True
     )
     new_wait_until = models.DateField(_("新的等待时限"), null=True, blank=True)
+    wait_reason = models.CharField(
+        _("等待原因"), max_length=10, choices=WaitReason.choices, blank=True
+    )
+    loan = models.ForeignKey(
+        "repairs.Loan",
+        verbose_name=_("借出的备用机"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     customer_contacted = models.BooleanField(_("已告知客户"), default=False)
     note = models.CharField(_("说明"), max_length=255, blank=True)
     decided_by = models.ForeignKey(

@@ -43,6 +43,7 @@ from ..models import (
     RepairLot,
     RepairOrder,
     ReturnPolicy,
+    ReviewItem,
     ReviewMeeting,
 )
 from ..permissions import (
@@ -52,7 +53,7 @@ from ..permissions import (
     may_handle_loaners,
     may_record_contact,
 )
-from ..services.orders import LIMIT_KIND, QUOTE_CONSENT_KIND
+from ..services.orders import LIMIT_KIND, QUOTE_CONSENT_KIND, WAITING_KIND
 
 QUOTE_SEND_KIND = "repair.quote_send"
 QUOTE_KINDS = (QUOTE_CONSENT_KIND, QUOTE_SEND_KIND)
@@ -414,6 +415,7 @@ class OrderPage:
     limit_timer: Deadline | None  # the latest repair limit, open or closed
     pauses: list
     available_loaners: list
+    waiting_timer: Deadline | None = None  # the open waiting limit a review gave (给出等待时限)
 
 
 def order_for(user, pk: int) -> RepairOrder:
@@ -451,7 +453,12 @@ def order_page(order: RepairOrder, *, with_loaners: bool = False) -> OrderPage:
         .order_by("-id")
         .first()
     )
+    waiting_timer = (
+        open_timers(RepairOrder, [order.pk], (WAITING_KIND,)).select_related("policy").first()
+    )
     with clock.pinned():
+        if waiting_timer is not None:
+            annotate_time_left(waiting_timer, now)
         for quote in quotes:
             quote.timer = quote_timers.get(quote.pk)
             if quote.timer is not None:
@@ -484,6 +491,7 @@ def order_page(order: RepairOrder, *, with_loaners: bool = False) -> OrderPage:
         limit_timer=limit_timer,
         pauses=pauses,
         available_loaners=available_loaners() if with_loaners else [],
+        waiting_timer=waiting_timer,
     )
 
 
@@ -565,11 +573,28 @@ def review_items(meeting: ReviewMeeting, user) -> list:
     items = list(
         meeting.items.visible_to(user)
         .select_related(
-            "order__lot", "order__branch", "order__dealer", "order__technician", "decided_by"
+            "order__lot",
+            "order__branch",
+            "order__dealer",
+            "order__technician",
+            "decided_by",
+            "loan__loaner",
         )
         .order_by("-overdue_days", "order__number")
     )
     attach_timers([item.order for item in items])
+    # what earlier meetings decided (or left undecided) for the same units, newest first
+    earlier: dict[int, list] = {}
+    for prior in (
+        ReviewItem.objects.filter(
+            order_id__in=[item.order_id for item in items], meeting__held_on__lt=meeting.held_on
+        )
+        .select_related("meeting")
+        .order_by("-meeting__held_on")
+    ):
+        earlier.setdefault(prior.order_id, []).append(prior)
+    for item in items:
+        item.earlier = earlier.get(item.order_id, [])
     return items
 
 

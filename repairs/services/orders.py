@@ -4,7 +4,7 @@ loaners, the overdue review, shipping back and the month-end statement (DESIGN �
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from network.choices import Role
 from network.selectors import acts_as, role_holders
 from service_ops import plugins
-from service_ops.deadlines.models import Deadline, DeadlineStatus
+from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
 from service_ops.deadlines.services import (
     close_open_deadlines_of,
     deadline_extend,
@@ -41,6 +41,7 @@ from ..choices import (
     ReviewDecision,
     ServiceType,
     StatementState,
+    WaitReason,
     WarrantyExclusion,
 )
 from ..models import (
@@ -692,6 +693,7 @@ def order_ship(
         shipped_on=shipped_on or timezone.localdate(),
     )
     close_open_deadlines_of(order, kind=LIMIT_KIND, actor=actor)
+    close_open_deadlines_of(order, kind=WAITING_KIND, actor=actor)
     application = order.lot.application
     notify(
         recipients=_shipper_recipients(order),
@@ -779,29 +781,128 @@ def loan_return(*, loan_id: int, actor, channel=ActionChannel.WEB) -> Loan:
 
 
 # --- the Wednesday / Saturday review --------------------------------------------------------
+WAITING_KIND = "repair.waiting_limit"
+WAITING_POLICY = "repair-waiting-limit"
+MAX_WAIT_DAYS = 90  # a promise further out than a quarter is not a waiting limit
+
+
+def waiting_deadline(order: RepairOrder) -> Deadline | None:
+    """The open waiting limit (给出等待时限) a review gave the unit, if any."""
+    return open_deadlines_of(order, kind=WAITING_KIND).first()
+
+
+def review_candidates(now: datetime) -> dict[int, Deadline]:
+    """{order id: its repair-limit timer} of the units the review discusses: the limit breached
+    and the unit not shipped — also while the clock is paused for a quote — unless a waiting limit
+    given at a review still runs (a breached one brings the unit back). Undecided units carry over
+    by the same rule."""
+    order_type = ContentType.objects.get_for_model(RepairOrder)
+    limits = Deadline.objects.filter(
+        owner_type=order_type,
+        kind=LIMIT_KIND,
+        status__in=OPEN_STATUSES,
+        breached_at__isnull=False,
+    )
+    promised = set(
+        Deadline.objects.filter(
+            owner_type=order_type,
+            kind=WAITING_KIND,
+            status__in=OPEN_STATUSES,
+            breached_at__isnull=True,
+        ).values_list("owner_id", flat=True)
+    )
+    return {d.owner_id: d for d in limits if d.owner_id not in promised}
+
+
 @transaction.atomic
 def review_build(*, held_on: date | None = None, now: datetime | None = None) -> ReviewMeeting:
-    """The list of units not shipped within their limit (idempotent per day)."""
+    """The list of units not shipped within their limit (idempotent per day). The overdue days
+    count from the original limit: a waiting limit never rewrites the breach."""
     now = now or timezone.now()
     held_on = held_on or clock.local_date(now)
     meeting, _created = ReviewMeeting.objects.get_or_create(held_on=held_on)
-    order_type = ContentType.objects.get_for_model(RepairOrder)
-    overdue = Deadline.objects.filter(
-        owner_type=order_type, kind=LIMIT_KIND, status=DeadlineStatus.BREACHED
-    )
     existing = set(meeting.items.values_list("order_id", flat=True))
     ReviewItem.objects.bulk_create(
         [
             ReviewItem(
                 meeting=meeting,
-                order_id=d.owner_id,
-                overdue_days=clock.working_days_between(d.due_at, now),
+                order_id=order_id,
+                overdue_days=clock.working_days_between(limit.due_at, now),
             )
-            for d in overdue
-            if d.owner_id not in existing
+            for order_id, limit in review_candidates(now).items()
+            if order_id not in existing
         ]
     )
     return meeting
+
+
+def _promise_wait(item: ReviewItem, *, until: date | None, reason: str, note: str, actor):
+    """给出等待时限: a new promised date with its own timer, told to the customer; the repair
+    limit and its breach stay as they were, for the statistics."""
+    errors = {}
+    if reason not in WaitReason.values:
+        errors["wait_reason"] = _("请选择等待原因（技术问题或缺配件）")
+    today = timezone.localdate()
+    if until is None:
+        errors["new_wait_until"] = _("请给出新的等待时限")
+    elif until <= today:
+        errors["new_wait_until"] = _("等待时限须晚于今天")
+    elif until > today + timedelta(days=MAX_WAIT_DAYS):
+        errors["new_wait_until"] = _("等待时限不能超过 %(n)s 天") % {"n": MAX_WAIT_DAYS}
+    elif not clock.is_working_day(until):
+        errors["new_wait_until"] = _("等待时限应为工作日")
+    if errors:
+        raise ValidationError(errors)
+    order = item.order
+    close_open_deadlines_of(order, kind=WAITING_KIND, actor=actor)  # a new promise replaces it
+    deadline_start(
+        policy=WAITING_POLICY,
+        owner=order,
+        org_unit=order.branch,
+        assignee=order.technician,
+        label=_("%(no)s 等待时限（%(r)s）") % {"no": order.number, "r": WaitReason(reason).label},
+        actor=actor,
+        limit=Decimal(clock.working_days_in(today + timedelta(days=1), until)),
+    )
+    from .returns import shipper_side
+
+    notify(
+        recipients=shipper_side(order.lot.application),
+        subject=_("新的等待时限：%(no)s 预计 %(d)s 前修好")
+        % {"no": order.number, "d": until.isoformat()},
+        body=note,
+        url=order.get_absolute_url(),
+        category="repair",
+        source=order,
+    )
+
+
+def _send_back_unrepaired(item: ReviewItem, *, note: str, actor) -> None:
+    order = item.order
+    if order.state not in (OrderState.DIAGNOSING, OrderState.REPAIRING, OrderState.WAITING_PARTS):
+        raise ValidationError(
+            {
+                "decision": _("%(no)s 当前状态为「%(s)s」，不能直接不修退回")
+                % {"no": order.number, "s": order.get_state_display()}
+            }
+        )
+    run_transition(
+        RepairOrder,
+        order.pk,
+        transition="give_up",
+        actor=actor,
+        channel=ActionChannel.WEB,
+        comment=note or _("超期评审决定不修退回"),
+        check_permission=False,
+    )
+    notify(
+        recipients=_shipper_recipients(order),
+        subject=_("%(no)s 经评审暂无解决方案，将不修退回") % {"no": order.number},
+        body=note,
+        url=order.get_absolute_url(),
+        category="repair",
+        source=order,
+    )
 
 
 @transaction.atomic
@@ -812,8 +913,14 @@ def review_decide(
     decision: str,
     note: str = "",
     new_wait_until: date | None = None,
+    wait_reason: str = "",
+    loaner_id: int | None = None,
     customer_contacted: bool = False,
 ) -> ReviewItem:
+    """One unit's decision at the review. Each starts its flow in the same transaction: a waiting
+    limit (its own timer), a loaner lent, an escalation to the head of CS, or the unit sent back
+    unrepaired. A decision is recorded once; a unit still overdue at the next meeting is decided
+    there again."""
     if not (
         has_role(actor, Role.REPAIR_SUPERVISOR)
         or has_role(actor, Role.HEAD_OF_CS)
@@ -822,33 +929,23 @@ def review_decide(
         raise PermissionDenied(_("只有维修主管、后勤专员或客服部长可以记录评审决定"))
     if decision not in ReviewDecision.values:
         raise ValidationError({"decision": _("请选择决定")})
-    item = ReviewItem.objects.select_for_update().select_related("order").get(pk=item_id)
-    if decision == ReviewDecision.MORE_TIME:
-        if new_wait_until is None:
-            raise ValidationError({"new_wait_until": _("请给出新的等待时限")})
-        deadline = limit_deadline(item.order)
-        if deadline is not None:
-            days = clock.working_days_between(deadline.due_at, clock.cutoff(new_wait_until))
-            if days > 0:
-                deadline_extend(
-                    deadline=deadline,
-                    amount=Decimal(days),
-                    reason=note or _("周评审给出等待时限"),
-                    actor=actor,
-                )
-        from .returns import shipper_side
-
-        order = item.order
-        notify(
-            recipients=shipper_side(order.lot.application),
-            subject=_("新的等待时限：%(no)s 预计 %(d)s 前修好")
-            % {"no": order.number, "d": new_wait_until.isoformat()},
-            body=note,
-            url=order.get_absolute_url(),
-            category="repair",
-            source=order,
+    item = ReviewItem.objects.select_for_update().select_related("order__lot").get(pk=item_id)
+    if item.decision:
+        raise ValidationError(
+            {
+                "decision": _("已记录决定「%(d)s」；仍超期的机器在下次评审会再决定")
+                % {"d": item.get_decision_display()}
+            }
         )
-    if decision == ReviewDecision.ESCALATE:
+    if item.order.state in (OrderState.SHIPPED, OrderState.CLOSED):
+        raise ValidationError({"decision": _("该机器已发货，无需再决定")})
+    if decision == ReviewDecision.MORE_TIME:
+        _promise_wait(item, until=new_wait_until, reason=wait_reason, note=note, actor=actor)
+    elif decision == ReviewDecision.LOANER:
+        if not loaner_id:
+            raise ValidationError({"loaner": _("请选择借出的备用机")})
+        item.loan = loan_lend(order_id=item.order_id, loaner_id=loaner_id, actor=actor)
+    elif decision == ReviewDecision.ESCALATE:
         notify(
             recipients=role_holders(Role.HEAD_OF_CS, item.order.branch),
             subject=_("超期维修上报：%(no)s") % {"no": item.order.number},
@@ -858,9 +955,12 @@ def review_decide(
             source=item.order,
             urgent=True,
         )
+    elif decision == ReviewDecision.RETURN:
+        _send_back_unrepaired(item, note=note, actor=actor)
     item.decision = decision
     item.note = note[:255]
-    item.new_wait_until = new_wait_until
+    item.new_wait_until = new_wait_until if decision == ReviewDecision.MORE_TIME else None
+    item.wait_reason = wait_reason if decision == ReviewDecision.MORE_TIME else ""
     item.customer_contacted = customer_contacted
     item.decided_by = actor
     item.decided_at = timezone.now()

@@ -355,11 +355,12 @@ def review_build(request):
 
 def _render_review(request, meeting, *, bound=None, status=200):
     items = sel.review_items(meeting, request.user)
+    loaners = sel.available_loaners()
     for item in items:
         if bound is not None and bound.item.pk == item.pk:
             item.form = bound
-        else:
-            item.form = of.ReviewDecisionForm(item=item)
+        elif not item.decision:
+            item.form = of.ReviewDecisionForm(item=item, loaners=loaners)
     return render(
         request,
         "repairs/orders/review_detail.html",
@@ -388,16 +389,16 @@ def review_decide(request, pk: int):
         ReviewItem.objects.visible_to(request.user).select_related("meeting", "order"), pk=pk
     )
     _require_review(request.user)
-    form = of.ReviewDecisionForm(request.POST, item=item)
+    form = of.ReviewDecisionForm(request.POST, item=item, loaners=sel.available_loaners())
     return run_action(
         request,
         form,
         lambda _data: form.submit(request.user),
         f"{item.meeting.get_absolute_url()}#item-{item.pk}",
         invalid=lambda form: _render_review(request, item.meeting, bound=form, status=400),
-        message=lambda _result: (
+        message=lambda decided: (
             _("已记录 %(no)s 的评审决定：%(d)s")
-            % {"no": item.order.number, "d": item.get_decision_display()}
+            % {"no": item.order.number, "d": decided.get_decision_display()}
         ),
     )
 

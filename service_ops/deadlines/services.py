@@ -74,13 +74,22 @@ def deadline_start(
     started_at: datetime | None = None,
     label: str = "",
     actor=None,
+    limit: Decimal | None = None,
 ) -> Deadline:
+    """Start a timer on `owner` under `policy`. `limit` replaces the policy's amount for this
+    timer only (a promised date, e.g. a waiting limit agreed at a review: its own timer with the
+    policy's escalation, due when promised)."""
     policy = _policy(policy)
     if started_at is not None and timezone.is_naive(started_at):
         raise ValueError("started_at must be an aware datetime")
+    snapshot = policy.snapshot()
+    if limit is not None:
+        if Decimal(limit) <= 0:
+            raise ValueError("limit must be positive")
+        snapshot["limit"] = str(limit)
     deadline = Deadline(
         policy=policy,
-        policy_snapshot=policy.snapshot(),
+        policy_snapshot=snapshot,
         kind=policy.kind,
         label=label[:200],
         owner_type=ContentType.objects.get_for_model(owner),

@@ -314,17 +314,21 @@ def test_the_review_lists_overdue_units_and_records_a_decision(net):
     assert [i.order for i in meeting.items.all()] == [order]
     assert ro.review_build(held_on=date(2026, 11, 28)).items.count() == 1  # idempotent
     item = meeting.items.get()
-    ro.review_decide(
-        item_id=item.pk,
-        actor=net.repair_sup,
-        decision=ReviewDecision.MORE_TIME,
-        new_wait_until=date(2026, 12, 2),
-        customer_contacted=True,
-        note="等配件",
-    )
-    deadline = ro.limit_deadline(order)
-    assert deadline.due_at == datetime(2026, 12, 2, 18, tzinfo=Z)
-    assert deadline.status == DeadlineStatus.RUNNING
+    with time_machine.travel(datetime(2026, 11, 28, 9, tzinfo=Z), tick=False):
+        ro.review_decide(
+            item_id=item.pk,
+            actor=net.repair_sup,
+            decision=ReviewDecision.MORE_TIME,
+            wait_reason="parts",
+            new_wait_until=date(2026, 12, 2),
+            customer_contacted=True,
+            note="等配件",
+        )
+    waiting = ro.waiting_deadline(order)
+    assert waiting.due_at == datetime(2026, 12, 2, 18, tzinfo=Z)
+    assert waiting.status == DeadlineStatus.RUNNING
+    # the original limit keeps its breach for the statistics
+    assert ro.limit_deadline(order).status == DeadlineStatus.BREACHED
     order.refresh_from_db()
     assert order.customer_contacted_at is not None
 
@@ -521,13 +525,15 @@ def test_the_shipper_hears_of_a_breach_and_of_the_new_waiting_limit(net):
     )
     assert told.count() == 1 and order.number in told.get().subject
     meeting = ro.review_build(held_on=date(2026, 11, 28))
-    ro.review_decide(
-        item_id=meeting.items.get().pk,
-        actor=net.repair_sup,
-        decision=ReviewDecision.MORE_TIME,
-        new_wait_until=date(2026, 12, 4),
-        note="等主板",
-    )
+    with time_machine.travel(datetime(2026, 11, 28, 9, tzinfo=Z), tick=False):
+        ro.review_decide(
+            item_id=meeting.items.get().pk,
+            actor=net.repair_sup,
+            decision=ReviewDecision.MORE_TIME,
+            wait_reason="parts",
+            new_wait_until=date(2026, 12, 4),
+            note="等主板",
+        )
     told = Notification.objects.filter(
         recipient=net.dealer_user, channel="in_app", subject__contains="新的等待时限"
     )

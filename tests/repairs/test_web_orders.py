@@ -546,6 +546,7 @@ def test_the_supervisor_builds_the_review_list_and_a_decision_is_recorded_by_for
             url,
             {
                 "decision": "more_time",
+                "wait_reason": "parts",
                 "new_wait_until": "2026-12-02",
                 "customer_contacted": "on",
                 "note": "等配件",
@@ -554,8 +555,9 @@ def test_the_supervisor_builds_the_review_list_and_a_decision_is_recorded_by_for
         assert response.status_code == 302
     item.refresh_from_db()
     assert item.decision == "more_time" and item.decided_by == net.repair_sup
-    assert ro.limit_deadline(order).due_at == datetime(2026, 12, 2, 18, tzinfo=Z)
+    assert ro.waiting_deadline(order).due_at == datetime(2026, 12, 2, 18, tzinfo=Z)
     assert "给出等待时限" in client.get(item.meeting.get_absolute_url()).text
+    assert "评审给出的等待时限：2026-12-02" in client.get(order.get_absolute_url()).text
     client.force_login(net.dealer_user)  # meetings are for headquarters reviewers only
     assert client.get(item.meeting.get_absolute_url()).status_code == 404
 
