@@ -1,13 +1,14 @@
 """Demo return applications and repair orders, so each role finds work on its first login.
 Called by `manage.py load_demo` (network) through its per-app hook; loads once."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from network.selectors import role_holders
 from service_ops.deadlines.sweep import sweep_deadlines
+from service_ops.workcalendar import clock
 
 from .models import LoanerUnit, RepairOrder, ReturnApplication, ReturnPolicy
 from .services import arrivals
@@ -77,6 +78,42 @@ def _burnt_in(order) -> None:
     RepairOrder.objects.filter(pk=order.pk).update(
         burn_in_started_at=timezone.now() - timedelta(hours=hours)
     )
+
+
+def _paid_repair_shipped_last_month(applicant, manager, clerk, tech, serial, labour, parts):
+    """Demo history: an out-of-warranty unit quoted, consented by the branch manager, repaired
+    and shipped around the middle of last month, so last month's statement has a line."""
+    mid_last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=15)
+    shipped = clock.at_local(mid_last_month, time(10))
+    app = _application(
+        applicant,
+        [("GPS-X1", serial, "进水不开机", mid_last_month.replace(year=mid_last_month.year - 2))],
+    )
+    rma.rma_submit(application_id=app.pk, actor=applicant)
+    _sign(app)
+    (order,) = _receive(app, clerk, received_at=shipped - timedelta(days=7))
+    ro.order_pick_up(order_id=order.pk, actor=tech)
+    ro.order_assess_warranty(order_id=order.pk, actor=tech, exclusions=["misuse"])
+    quote = ro.order_raise_quote(
+        order_id=order.pk,
+        actor=tech,
+        diagnosis="进水腐蚀，过保",
+        lines=[
+            ro.QuoteLineInput("labour", Decimal(labour)),
+            ro.QuoteLineInput("parts", Decimal(parts), "主板"),
+        ],
+    )
+    ro.quote_send(quote_id=quote.pk, actor=clerk)
+    ro.quote_answer(
+        quote_id=quote.pk, actor=manager, consent=True, signature=manager.get_full_name()
+    )
+    ro.order_finish_repair(order_id=order.pk, actor=tech, notes="更换主板")
+    _burnt_in(order)
+    ro.order_finish_burn_in(order_id=order.pk, actor=tech)
+    ro.order_qc(order_id=order.pk, actor=tech, passed=True)
+    ro.order_pack(order_id=order.pk, actor=tech, packing_list="GPS-X1 主机 ×1", parcels=1)
+    ro.order_ship(order_id=order.pk, actor=clerk, carrier="顺丰", tracking_number=f"SF{serial}")
+    RepairOrder.objects.filter(pk=order.pk).update(shipped_at=shipped, shipped_on=mid_last_month)
 
 
 def load_demo(*, units, users, stdout=None) -> None:
@@ -209,6 +246,12 @@ def load_demo(*, units, users, stdout=None) -> None:
     sweep_deadlines(now=now)
     ro.review_build(now=now)
 
+    # Paid repairs shipped last month, billed on last month's statements.
+    _paid_repair_shipped_last_month(gz, users["gz_manager"], clerk, tech, "X1-261101", 80, 120.5)
+    _paid_repair_shipped_last_month(
+        users["hz_engineer"], users["hz_manager"], clerk, tech, "X1-261102", 60, 310
+    )
+
     # Last month's statement of Guangzhou, waiting for the branch manager's signature.
     first_of_month = timezone.localdate().replace(day=1)
     last_month = first_of_month - timedelta(days=1)
@@ -219,6 +262,6 @@ def load_demo(*, units, users, stdout=None) -> None:
     ro.statement_hand_over(statement_id=signed.pk, actor=clerk)
     if stdout is not None:
         stdout.write(
-            "演示业务数据：返厂申请 9 份（1 份被驳回），维修单 8 张（1 张超期），"
+            "演示业务数据：返厂申请 11 份（1 份被驳回），维修单 10 张（1 张超期），"
             "拒收到货 1 批，对账单 2 份（1 份待签，1 份待划账），备用机 3 台\n"
         )

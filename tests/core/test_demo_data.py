@@ -149,4 +149,4 @@ def test_the_demo_gives_each_role_work_on_first_login():
         "packing",
         "packed",
     }
-    assert RepairOrder.objects.count() == 8  # one of them past its limit, on the review list
+    assert RepairOrder.objects.count() == 10  # one of them past its limit, on the review list
