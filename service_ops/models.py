@@ -7,6 +7,7 @@ from .deadlines.models import (  # noqa: F401
     DeadlinePause,
     DeadlinePolicy,
 )
+from .idempotency.models import IdempotentRequest  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .numbering.models import DocumentSequence  # noqa: F401
 from .transitions.models import TransitionLog  # noqa: F401

@@ -37,6 +37,12 @@ PLUGIN = Plugin(
             every=60.0,
         ),
         PeriodicJob(
+            name="purge-idempotency-keys",
+            task="service_ops.idempotency.tasks.purge_idempotency_keys",
+            run="service_ops.idempotency.middleware.purge_expired",
+            every=3600.0,
+        ),
+        PeriodicJob(
             name="send-daily-digests",
             task="service_ops.notifications.tasks.send_daily_digests",
             run="service_ops.notifications.services.send_digests",
