@@ -179,7 +179,7 @@ class OrderTransitionSerializer(serializers.Serializer):
     to_state = serializers.CharField(read_only=True)
     actor = serializers.CharField(source="actor.get_username", read_only=True, allow_null=True)
     channel = serializers.ChoiceField(choices=ActionChannel.choices, read_only=True)
-    comment = serializers.CharField(read_only=True)
+    comment = serializers.CharField(source="comment_text", read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
 
