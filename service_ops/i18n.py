@@ -30,11 +30,15 @@ from django.utils.functional import Promise
 
 __all__ = [
     "Deferred",
+    "choice",
     "data_text",
     "deferred",
     "from_json",
+    "join",
+    "msgid_of",
     "of_lazy",
     "render",
+    "render_list",
     "render_zh",
     "split",
 ]
@@ -99,11 +103,43 @@ class Deferred:
 
     @classmethod
     def from_dict(cls, data: dict) -> Deferred:
-        params = {
-            k: cls.from_dict(v) if isinstance(v, dict) and "m" in v else v
-            for k, v in (data.get("p") or {}).items()
-        }
+        if "j" in data:
+            return Joined([_part(x) for x in data["j"]], data.get("s", ""))
+        params = {k: _part(v) for k, v in (data.get("p") or {}).items()}
         return cls(data.get("m", ""), params, data.get("c", ""))
+
+
+def _part(value):
+    if isinstance(value, dict) and ("m" in value or "j" in value):
+        return Deferred.from_dict(value)
+    return value
+
+
+class Joined(Deferred):
+    """Texts (plain or deferred) joined by a separator: a body made of a system sentence and
+    what a person typed, or of several system lines."""
+
+    __slots__ = ("parts", "sep")
+
+    def __init__(self, parts: list, sep: str = ""):
+        super().__init__("")
+        self.parts = [p for p in parts if p is not None]
+        self.sep = sep
+
+    def __str__(self) -> str:
+        return self.sep.join(str(p) for p in self.parts)
+
+    def __repr__(self) -> str:
+        return f"Joined({self.parts!r}, {self.sep!r})"
+
+    def to_dict(self) -> dict:
+        parts = [p.to_dict() if isinstance(p, Deferred) else p for p in self.parts]
+        return {"j": parts, "s": self.sep} if self.sep else {"j": parts}
+
+
+def join(*parts, sep: str = "") -> Joined:
+    """`join(deferred(...), typed_note, sep="\n")`: each part rendered on its own, then joined."""
+    return Joined([_param(p) for p in parts], sep)
 
 
 def _param(value):
@@ -142,6 +178,12 @@ def of_lazy(value: Promise):
         return str(value)
 
 
+def msgid_of(label) -> str:
+    """The msgid of a lazy label (a choice's), or the text itself."""
+    value = of_lazy(label) if isinstance(label, Promise) else label
+    return value.msgid if isinstance(value, Deferred) else str(value)
+
+
 def deferred(msgid: str, params: dict | None = None, /, **kwargs) -> Deferred:
     """The call sites' constructor: `deferred(gettext_noop("…%(no)s…"), no=order.number)`."""
     merged = {**(params or {}), **kwargs}
@@ -156,6 +198,14 @@ def data_text(value) -> Deferred | str:
     return Deferred(str(value))
 
 
+def choice(instance, field_name: str):
+    """The label of a model field's choice as a parameter that renders translated (what
+    get_FOO_display gives, kept lazy so `deferred` stores its msgid)."""
+    value = getattr(instance, field_name)
+    labels = dict(instance._meta.get_field(field_name).flatchoices)
+    return labels.get(value, value)
+
+
 def from_json(data) -> Deferred | None:
     """The stored JSON (a dict from a JSONField, or its text) back as a Deferred."""
     if data is None or data == "":
@@ -165,7 +215,7 @@ def from_json(data) -> Deferred | None:
             data = json.loads(data)
         except ValueError:
             return None
-    if isinstance(data, dict) and "m" in data:
+    if isinstance(data, dict) and ("m" in data or "j" in data):
         return Deferred.from_dict(data)
     return None
 
@@ -175,6 +225,21 @@ def render(stored: str, data) -> str:
     stored text as it was written (typed by a person, or written before item 19)."""
     text = from_json(data)
     return str(text) if text is not None else (stored or "")
+
+
+def render_list(items) -> list[str]:
+    """A stored list of system texts (deferred dicts; plain strings from before item 19, which
+    still go through the catalogue: a known sentence without parameters translates)."""
+    out = []
+    for item in items or ():
+        text = from_json(item) if isinstance(item, dict) else None
+        if text is not None:
+            out.append(str(text))
+        elif isinstance(item, str) and item:
+            out.append(translation.gettext(item))
+        else:
+            out.append("" if item is None else str(item))
+    return out
 
 
 def render_zh(value) -> str:
