@@ -185,9 +185,14 @@ def msgid_of(label) -> str:
 
 
 def deferred(msgid: str, params: dict | None = None, /, **kwargs) -> Deferred:
-    """The call sites' constructor: `deferred(gettext_noop("…%(no)s…"), no=order.number)`."""
+    """The call sites' constructor: `deferred(gettext_noop("…%(no)s…"), no=order.number)`;
+    `deferred(pgettext_lazy("context", "…"), …)` for a msgid that needs a context."""
     merged = {**(params or {}), **kwargs}
-    return Deferred(msgid, {k: _param(v) for k, v in merged.items()})
+    context = ""
+    if isinstance(msgid, Promise):  # pgettext_lazy("context", "…"): a msgid with a context
+        base = of_lazy(msgid)
+        msgid, context = (base.msgid, base.context) if isinstance(base, Deferred) else (base, "")
+    return Deferred(msgid, {k: _param(v) for k, v in merged.items()}, context)
 
 
 def data_text(value) -> Deferred | str:

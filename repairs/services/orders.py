@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from network.choices import Role
 from network.selectors import acts_as, role_holders
@@ -695,7 +695,7 @@ def order_pack(
         "pack",
         actor,
         channel,
-        comment=deferred(gettext_noop("%(n)s 件"), n=parcels),
+        comment=deferred(pgettext_lazy("parcels", "%(n)s 件"), n=parcels),
         packer=actor,
         packing_list="\n".join(items),
         parcels=parcels,
