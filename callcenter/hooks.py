@@ -5,9 +5,11 @@ it warns, breaches and escalates like every other, and it moves when the calenda
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from network.models import OrgUnit
 from service_ops.deadlines.services import deadline_start
+from service_ops.i18n import deferred
 from service_ops.plugins import default_policy
 
 from .models import CallbackRequest
@@ -39,6 +41,12 @@ def request_callback(
             owner=request,
             org_unit=org_unit or OrgUnit.objects.filter(parent__isnull=True).first(),
             started_at=at,
-            label=f"回访：{purpose} {contact_name}".strip()[:200],
+            label=deferred(
+                gettext_noop("回访：%(purpose)s %(name)s")
+                if contact_name.strip()
+                else gettext_noop("回访：%(purpose)s"),
+                purpose=purpose,
+                name=contact_name.strip(),
+            ),
         )
     return request

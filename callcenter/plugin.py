@@ -2,6 +2,7 @@
 processes call to ask for one (a shipped repair, later a closed complaint)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from network.choices import Role
 from service_ops.plugins import DeadlineKind, DefaultPolicy, Plugin
@@ -19,7 +20,7 @@ PLUGIN = Plugin(
                 # 3 working days; unresolved work escalates to the head of customer service.
                 DefaultPolicy(
                     code=CALLBACK_POLICY,
-                    name="回访（3 个工作日内）",
+                    name=gettext_noop("回访（3 个工作日内）"),  # data; shown through the catalogue
                     limit=3,
                     escalation_chain=(Role.CALL_AGENT.value, Role.HEAD_OF_CS.value),
                 ),

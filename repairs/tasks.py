@@ -1,9 +1,10 @@
 from celery import shared_task
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from network.choices import Role
 from network.models import OrgUnit
 from network.selectors import role_holders
+from service_ops.i18n import deferred
 from service_ops.notifications.services import notify
 
 from .services.orders import review_build
@@ -19,7 +20,9 @@ def review_list_build_and_tell(now=None) -> int:
         people = role_holders(Role.REPAIR_SUPERVISOR, hq) + role_holders(Role.LOGISTICS_CLERK, hq)
         notify(
             recipients=people,
-            subject=_("超期评审会 %(d)s：%(n)d 台待讨论") % {"d": meeting.held_on, "n": count},
+            subject=deferred(
+                gettext_noop("超期评审会 %(d)s：%(n)d 台待讨论"), d=meeting.held_on, n=count
+            ),
             url=meeting.get_absolute_url(),
             category="review",
             source=meeting,

@@ -245,13 +245,13 @@ class TimerProvider:
                 key=f"deadline:{d.pk}",
                 kind=self.name,
                 kind_label=kinds[d.kind].label if d.kind in kinds else self.label,
-                what=d.label or str(d),
+                what=str(d),
                 url=reverse("deadline_detail", args=[d.pk]),
                 since=d.started_at,
                 due_at=d.due_at,
                 deadline=d,
                 where=str(d.org_unit or ""),
-                note=d.pause_reason if d.status == DeadlineStatus.PAUSED else "",
+                note=d.pause_reason_text if d.status == DeadlineStatus.PAUSED else "",
             )
             for d in open_timers_for(user)[:limit]
         ]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
 from service_ops.forms import BootstrapMixin
+from service_ops.i18n import msgid_of
 
 from .. import permissions as perm
 from ..choices import (
@@ -305,10 +306,13 @@ class WarrantyForm(OrderActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        reasons = set(self.order.warranty_reasons or [])
+        # stored as msgids (service_ops.i18n), or zh-hans text on orders judged before item 19
+        reasons = {
+            r.get("m") if isinstance(r, dict) else r for r in self.order.warranty_reasons or []
+        }
         self.initial.setdefault(
             "exclusions",
-            [value for value, label in WarrantyExclusion.choices if str(label) in reasons],
+            [value for value, label in WarrantyExclusion.choices if msgid_of(label) in reasons],
         )
         self.initial.setdefault("under_contract", self.order.service_type == "contract")
 

@@ -16,6 +16,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from network.choices import Role
 from network.models import OrgUnit
 from network.visibility import BRANCH_THEN_PARTNER, scope_by_org, sees_everything
+from service_ops.i18n import render_list
 
 from ..choices import (
     DelayReason,
@@ -227,6 +228,11 @@ class RepairOrder(FSMModelMixin, models.Model):
 
     def get_absolute_url(self):
         return reverse("repairs:order_detail", args=[self.pk])
+
+    @property
+    def warranty_reason_texts(self) -> list[str]:
+        """The warranty reasons in the reader's (the active) language."""
+        return render_list(self.warranty_reasons)
 
     @property
     def state_colour(self) -> str:

@@ -13,6 +13,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from network.choices import Role
 from network.models import Delegation, OrgUnit, RoleAssignment
 from network.visibility import BRANCH_THEN_PARTNER, scope_by_org, sees_everything
+from service_ops.i18n import data_text
 
 from ..choices import (
     ApplicationState,
@@ -494,6 +495,11 @@ class ApprovalStep(FSMModelMixin, models.Model):
 
     def get_absolute_url(self):
         return self.application.get_absolute_url()
+
+    @property
+    def name_text(self) -> str:
+        """The step's name in the reader's language (seeded from a marked template name)."""
+        return str(data_text(self.name))
 
     @transition(
         field=state, source=StepState.WAITING, target=StepState.PENDING, permission=system_only

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from network.choices import Role
 from network.visibility import user_org_unit
 from service_ops.deadlines.models import Deadline, DeadlineStatus
+from service_ops.i18n import data_text
 from service_ops.work import WorkItem, role_scopes
 
 from ..choices import ApplicationState, PenaltyState, QuoteState, StatementState
@@ -56,7 +57,7 @@ class SignatureProvider:
                     kind=self.name,
                     kind_label=self.label,
                     what=_("%(no)s 第 %(k)d 步：%(name)s")
-                    % {"no": application.number, "k": step.position, "name": step.name},
+                    % {"no": application.number, "k": step.position, "name": data_text(step.name)},
                     url=reverse("repairs:step_decide", args=[step.pk]),
                     since=timer.started_at if timer else application.submitted_at,
                     due_at=timer.due_at if timer else None,

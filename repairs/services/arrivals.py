@@ -9,10 +9,12 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from network.choices import OrgKind, Role
 from network.models import OrgUnit
 from network.selectors import role_holders
+from service_ops.i18n import deferred
 from service_ops.notifications.services import notify
 from service_ops.numbering.services import next_document_number
 from service_ops.transitions.models import ActionChannel
@@ -99,12 +101,12 @@ def arrival_record(
     heads = role_holders(Role.HEAD_OF_CS, branch)
     notify(
         recipients=heads,
-        subject=_("未经申请返厂，已拒收：%(no)s（%(unit)s，%(n)d 台），请确认负激励")
-        % {
-            "no": arrival.number,
-            "unit": shipper_unit.name,
-            "n": units,
-        },
+        subject=deferred(
+            gettext_noop("未经申请返厂，已拒收：%(no)s（%(unit)s，%(n)d 台），请确认负激励"),
+            no=arrival.number,
+            unit=shipper_unit.name,
+            n=units,
+        ),
         url=arrival.get_absolute_url(),
         category="penalty",
         source=arrival,

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from network.choices import Role
 from network.selectors import acts_as, role_holders
@@ -27,6 +28,7 @@ from service_ops.deadlines.services import (
     deadline_start,
     open_deadlines_of,
 )
+from service_ops.i18n import Deferred, deferred, join, of_lazy
 from service_ops.notifications.services import notify, tasks_done
 from service_ops.numbering.services import next_document_number
 from service_ops.transitions.models import ActionChannel
@@ -132,8 +134,12 @@ def open_repair_orders(application, received_units, actor) -> RepairLot:
             owner=order,
             org_unit=application.branch,
             started_at=received_at,
-            label=_("维修时限 %(no)s %(m)s %(s)s")
-            % {"no": order.number, "m": order.product_model, "s": order.serial_number},
+            label=deferred(
+                gettext_noop("维修时限 %(no)s %(m)s %(s)s"),
+                no=order.number,
+                m=order.product_model,
+                s=order.serial_number,
+            ),
         )
         _warranty_from_line(order, line)
     return lot
@@ -154,7 +160,7 @@ def _warranty_from_line(order: RepairOrder, line) -> None:
     )
     RepairOrder.objects.filter(pk=order.pk).update(
         in_warranty=result.in_warranty,
-        warranty_reasons=result.reasons,
+        warranty_reasons=result.stored_reasons,
         service_type=result.service_type,
     )
 
@@ -163,8 +169,14 @@ def _warranty_from_line(order: RepairOrder, line) -> None:
 @dataclass
 class WarrantyResult:
     in_warranty: bool
-    reasons: list[str]
+    # msgids with parameters (service_ops.i18n): shown in the reader's language
+    reasons: list[Deferred]
     service_type: str
+
+    @property
+    def stored_reasons(self) -> list[dict]:
+        """As RepairOrder.warranty_reasons keeps them."""
+        return [r.to_dict() for r in self.reasons]
 
 
 def _one_year_after(day: date) -> date:
@@ -186,17 +198,19 @@ def assess_warranty(
     if unknown:
         raise ValidationError({"exclusions": _("未知的判定项：%(x)s") % {"x": ", ".join(unknown)}})
     if purchase_date is None:
-        reasons.append(str(_("无购买日期，无法确认保修期")))
+        reasons.append(deferred(gettext_noop("无购买日期，无法确认保修期")))
     elif on > _one_year_after(purchase_date):
-        reasons.append(str(_("已过保修期（购买日期 %(d)s，保修一年）") % {"d": purchase_date}))
-    reasons += [str(WarrantyExclusion(e).label) for e in exclusions]
+        reasons.append(
+            deferred(gettext_noop("已过保修期（购买日期 %(d)s，保修一年）"), d=purchase_date)
+        )
+    reasons += [of_lazy(WarrantyExclusion(e).label) for e in exclusions]
     in_warranty = not reasons
     if under_contract:
         service_type = ServiceType.CONTRACT
     else:
         service_type = ServiceType.FREE if in_warranty else ServiceType.PAID
     if in_warranty:
-        reasons = [str(_("购买一年内，无除外情形"))]
+        reasons = [deferred(gettext_noop("购买一年内，无除外情形"))]
     return WarrantyResult(in_warranty, reasons, service_type)
 
 
@@ -214,7 +228,7 @@ def order_assess_warranty(
         under_contract=under_contract,
     )
     order.in_warranty = result.in_warranty
-    order.warranty_reasons = result.reasons
+    order.warranty_reasons = result.stored_reasons
     order.service_type = result.service_type
     order.save(update_fields=["in_warranty", "warranty_reasons", "service_type"])
     return order
@@ -396,11 +410,11 @@ def order_raise_quote(
         owner=quote,
         org_unit=order.branch,
         assignee=clerks[0] if clerks else None,
-        label=_("发送报价 %(no)s ¥%(t)s") % {"no": order.number, "t": quote.total},
+        label=deferred(gettext_noop("发送报价 %(no)s ¥%(t)s"), no=order.number, t=quote.total),
     )
     notify(
         recipients=clerks,
-        subject=_("待发送报价：%(no)s ¥%(t)s") % {"no": order.number, "t": quote.total},
+        subject=deferred(gettext_noop("待发送报价：%(no)s ¥%(t)s"), no=order.number, t=quote.total),
         url=order.get_absolute_url(),
         category="quote",
         source=quote,
@@ -423,21 +437,31 @@ def quote_send(*, quote_id: int, actor, channel=ActionChannel.WEB) -> Quote:
         owner=quote,
         org_unit=order.branch,
         assignee=actor,
-        label=_("等待报价确认 %(no)s ¥%(t)s") % {"no": order.number, "t": quote.total},
+        label=deferred(gettext_noop("等待报价确认 %(no)s ¥%(t)s"), no=order.number, t=quote.total),
     )
     limit = limit_deadline(order)
     if limit and limit.status != DeadlineStatus.PAUSED:
         deadline_pause(
-            deadline=limit, reason=_("等待客户确认报价"), ball_holder="customer", actor=actor
+            deadline=limit,
+            reason=deferred(gettext_noop("等待客户确认报价")),
+            ball_holder="customer",
+            actor=actor,
         )
     lines = "\n".join(
         f"- {ln.get_kind_display()} {ln.description} ¥{ln.amount}" for ln in quote.lines.all()
     )
     notify(
         recipients=_shipper_recipients(order),
-        subject=_("维修报价待确认：%(no)s %(m)s ¥%(t)s")
-        % {"no": order.number, "m": order.product_model, "t": quote.total},
-        body=lines + "\n" + _("请在 2 个工作日内确认，逾期未答复将不作维修直接退回。"),
+        subject=deferred(
+            gettext_noop("维修报价待确认：%(no)s %(m)s ¥%(t)s"),
+            no=order.number,
+            m=order.product_model,
+            t=quote.total,
+        ),
+        body=deferred(
+            gettext_noop("%(lines)s\n请在 2 个工作日内确认，逾期未答复将不作维修直接退回。"),
+            lines=lines,
+        ),
         url=order.get_absolute_url(),
         category="quote",
         source=quote,
@@ -499,8 +523,12 @@ def quote_answer(
     recipients = [order.technician] if order.technician_id else []
     notify(
         recipients=recipients + _clerks(order),
-        subject=(_("客户同意维修：%(no)s") if consent else _("客户不同意维修，退回：%(no)s"))
-        % {"no": order.number},
+        subject=deferred(
+            gettext_noop("客户同意维修：%(no)s")
+            if consent
+            else gettext_noop("客户不同意维修，退回：%(no)s"),
+            no=order.number,
+        ),
         url=order.get_absolute_url(),
         category="quote",
         source=order,
@@ -522,7 +550,7 @@ def _return_unanswered(quote: Quote, actor=None) -> None:
         transition="expire",
         channel=ActionChannel.SYSTEM,
         actor=actor,
-        comment=_("超时未答复，已联系客户"),
+        comment=deferred(gettext_noop("超时未答复，已联系客户")),
     )
     close_open_deadlines_of(quote, actor=actor)
     order = run_transition(
@@ -531,12 +559,14 @@ def _return_unanswered(quote: Quote, actor=None) -> None:
         transition="no_answer",
         channel=ActionChannel.SYSTEM,
         actor=actor,
-        comment=_("报价超时未答复，不修退回"),
+        comment=deferred(gettext_noop("报价超时未答复，不修退回")),
     )
     _resume_limit(order, actor)
     notify(
         recipients=_shipper_recipients(order) + _clerks(order),
-        subject=_("报价逾期未答复，机器将不作维修退回：%(no)s") % {"no": order.number},
+        subject=deferred(
+            gettext_noop("报价逾期未答复，机器将不作维修退回：%(no)s"), no=order.number
+        ),
         url=order.get_absolute_url(),
         category="quote",
         source=order,
@@ -591,7 +621,9 @@ class QuoteConsentHandler:
                 action.extra_recipient_ids += [c.pk for c in _clerks(order)]
                 notify(
                     recipients=_clerks(order),
-                    subject=_("报价确认已超时，请先联系客户再退回：%(no)s") % {"no": order.number},
+                    subject=deferred(
+                        gettext_noop("报价确认已超时，请先联系客户再退回：%(no)s"), no=order.number
+                    ),
                     url=order.get_absolute_url(),
                     category="quote",
                     source=quote,
@@ -621,10 +653,16 @@ class RepairLimitHandler:
         for order in orders:
             notify(
                 recipients=shipper_side(order.lot.application, staff_of),
-                subject=_("维修超期：%(no)s（%(m)s %(s)s）")
-                % {"no": order.number, "m": order.product_model, "s": order.serial_number},
-                body=_(
-                    "这台机器未能在承诺的维修时限内修好。我们正在处理，新的等待时限确定后会另行通知。"
+                subject=deferred(
+                    gettext_noop("维修超期：%(no)s（%(m)s %(s)s）"),
+                    no=order.number,
+                    m=order.product_model,
+                    s=order.serial_number,
+                ),
+                body=deferred(
+                    gettext_noop(
+                        "这台机器未能在承诺的维修时限内修好。我们正在处理，新的等待时限确定后会另行通知。"
+                    )
                 ),
                 url=order.get_absolute_url(),
                 category="repair",
@@ -658,7 +696,7 @@ def order_pack(
         "pack",
         actor,
         channel,
-        comment=_("%(n)s 件") % {"n": parcels},
+        comment=deferred(pgettext_lazy("parcels", "%(n)s 件"), n=parcels),
         packer=actor,
         packing_list="\n".join(items),
         parcels=parcels,
@@ -697,8 +735,13 @@ def order_ship(
     application = order.lot.application
     notify(
         recipients=_shipper_recipients(order),
-        subject=_("维修机已发回：%(no)s %(m)s，%(c)s %(t)s")
-        % {"no": order.number, "m": order.product_model, "c": carrier, "t": tracking_number},
+        subject=deferred(
+            gettext_noop("维修机已发回：%(no)s %(m)s，%(c)s %(t)s"),
+            no=order.number,
+            m=order.product_model,
+            c=carrier,
+            t=tracking_number,
+        ),
         url=order.get_absolute_url(),
         category="logistics",
         source=order,
@@ -746,21 +789,23 @@ def loan_lend(
         owner=loan,
         org_unit=order.branch,
         assignee=actor,
-        label=_("备用机归还 %(s)s（%(no)s）") % {"s": loaner.serial_number, "no": order.number},
+        label=deferred(
+            gettext_noop("备用机归还 %(s)s（%(no)s）"), s=loaner.serial_number, no=order.number
+        ),
     )
     Loan.objects.filter(pk=loan.pk).update(due_back=clock.local_date(deadline.due_at))
     loan.refresh_from_db()
     LoanerUnit.objects.filter(pk=loaner.pk).update(is_available=False)
     notify(
         recipients=_shipper_recipients(order),
-        subject=_("备用机已发出，请提货：%(m)s %(s)s（%(c)s %(t)s）")
-        % {
-            "m": loaner.product_model,
-            "s": loaner.serial_number,
-            "c": carrier,
-            "t": tracking_number,
-        },
-        body=_("请于 %(d)s 前归还。") % {"d": loan.due_back},
+        subject=deferred(
+            gettext_noop("备用机已发出，请提货：%(m)s %(s)s（%(c)s %(t)s）"),
+            m=loaner.product_model,
+            s=loaner.serial_number,
+            c=carrier,
+            t=tracking_number,
+        ),
+        body=deferred(gettext_noop("请于 %(d)s 前归还。"), d=loan.due_back),
         url=order.get_absolute_url(),
         category="loaner",
         source=order,
@@ -860,7 +905,9 @@ def _promise_wait(item: ReviewItem, *, until: date | None, reason: str, note: st
         owner=order,
         org_unit=order.branch,
         assignee=order.technician,
-        label=_("%(no)s 等待时限（%(r)s）") % {"no": order.number, "r": WaitReason(reason).label},
+        label=deferred(
+            gettext_noop("%(no)s 等待时限（%(r)s）"), no=order.number, r=WaitReason(reason).label
+        ),
         actor=actor,
         limit=Decimal(clock.working_days_in(today + timedelta(days=1), until)),
     )
@@ -868,8 +915,11 @@ def _promise_wait(item: ReviewItem, *, until: date | None, reason: str, note: st
 
     notify(
         recipients=shipper_side(order.lot.application),
-        subject=_("新的等待时限：%(no)s 预计 %(d)s 前修好")
-        % {"no": order.number, "d": until.isoformat()},
+        subject=deferred(
+            gettext_noop("新的等待时限：%(no)s 预计 %(d)s 前修好"),
+            no=order.number,
+            d=until.isoformat(),
+        ),
         body=note,
         url=order.get_absolute_url(),
         category="repair",
@@ -892,12 +942,12 @@ def _send_back_unrepaired(item: ReviewItem, *, note: str, actor) -> None:
         transition="give_up",
         actor=actor,
         channel=ActionChannel.WEB,
-        comment=note or _("超期评审决定不修退回"),
+        comment=note or deferred(gettext_noop("超期评审决定不修退回")),
         check_permission=False,
     )
     notify(
         recipients=_shipper_recipients(order),
-        subject=_("%(no)s 经评审暂无解决方案，将不修退回") % {"no": order.number},
+        subject=deferred(gettext_noop("%(no)s 经评审暂无解决方案，将不修退回"), no=order.number),
         body=note,
         url=order.get_absolute_url(),
         category="repair",
@@ -948,7 +998,7 @@ def review_decide(
     elif decision == ReviewDecision.ESCALATE:
         notify(
             recipients=role_holders(Role.HEAD_OF_CS, item.order.branch),
-            subject=_("超期维修上报：%(no)s") % {"no": item.order.number},
+            subject=deferred(gettext_noop("超期维修上报：%(no)s"), no=item.order.number),
             body=note,
             url=item.order.get_absolute_url(),
             category="review",
@@ -1031,9 +1081,16 @@ def _ask_for_signature(statement: MonthlyStatement, units: int) -> None:
     tasks_done(statement, category="statement")
     notify(
         recipients=role_holders(Role.BRANCH_MANAGER, statement.branch),
-        subject=_("%(m)s 月结对账单待您签字确认：%(b)s ¥%(t)s")
-        % {"m": _month_label(statement), "b": statement.branch.name, "t": statement.total},
-        body=_("共 %(n)d 台收费维修。请核对后签字确认，确认后提交销售调度部划账。") % {"n": units},
+        subject=deferred(
+            gettext_noop("%(m)s 月结对账单待您签字确认：%(b)s ¥%(t)s"),
+            m=_month_label(statement),
+            b=statement.branch.name,
+            t=statement.total,
+        ),
+        body=deferred(
+            gettext_noop("共 %(n)d 台收费维修。请核对后签字确认，确认后提交销售调度部划账。"),
+            n=units,
+        ),
         url=statement.get_absolute_url(),
         category="statement",
         source=statement,
@@ -1064,8 +1121,12 @@ def statement_confirm(*, statement_id: int, actor, channel=ActionChannel.WEB) ->
     )
     notify(
         recipients=role_holders(Role.LOGISTICS_CLERK, statement.branch),
-        subject=_("%(m)s 月结对账单已由分公司经理确认，待提交销售调度部：%(b)s ¥%(t)s")
-        % {"m": _month_label(statement), "b": statement.branch.name, "t": statement.total},
+        subject=deferred(
+            gettext_noop("%(m)s 月结对账单已由分公司经理确认，待提交销售调度部：%(b)s ¥%(t)s"),
+            m=_month_label(statement),
+            b=statement.branch.name,
+            t=statement.total,
+        ),
         url=statement.get_absolute_url(),
         category="statement",
         source=statement,
@@ -1098,9 +1159,17 @@ def statement_hand_over(*, statement_id: int, actor, channel=ActionChannel.WEB) 
     )
     notify(
         recipients=dispatchers,
-        subject=_("%(m)s 月结对账单待划账：%(b)s ¥%(t)s")
-        % {"m": _month_label(statement), "b": statement.branch.name, "t": statement.total},
-        body=_("分公司经理已签字确认。请与财务协商划账，划账后登记划账日期、金额和凭证号。"),
+        subject=deferred(
+            gettext_noop("%(m)s 月结对账单待划账：%(b)s ¥%(t)s"),
+            m=_month_label(statement),
+            b=statement.branch.name,
+            t=statement.total,
+        ),
+        body=deferred(
+            gettext_noop(
+                "分公司经理已签字确认。请与财务协商划账，划账后登记划账日期、金额和凭证号。"
+            )
+        ),
         url=statement.get_absolute_url(),
         category="statement",
         source=statement,
@@ -1188,20 +1257,27 @@ def statement_settle(
         },
     )
     difference = statement.settlement_difference
-    body = _("划账日期 %(d)s，金额 ¥%(a)s，凭证号 %(r)s。") % {
-        "d": settled_on.isoformat(),
-        "a": amount,
-        "r": reference,
-    }
+    body = deferred(
+        gettext_noop("划账日期 %(d)s，金额 ¥%(a)s，凭证号 %(r)s。"),
+        d=settled_on.isoformat(),
+        a=amount,
+        r=reference,
+    )
     if difference:
-        body += _("与对账单合计相差 ¥%(x)s：%(n)s") % {"x": difference, "n": note}
+        body = join(
+            body, deferred(gettext_noop("与对账单合计相差 ¥%(x)s：%(n)s"), x=difference, n=note)
+        )
     notify(
         recipients=_unique(
             role_holders(Role.BRANCH_MANAGER, statement.branch)
             + role_holders(Role.FINANCE, statement.branch)
         ),
-        subject=_("%(m)s 月结对账单已划账：%(b)s ¥%(a)s")
-        % {"m": _month_label(statement), "b": statement.branch.name, "a": amount},
+        subject=deferred(
+            gettext_noop("%(m)s 月结对账单已划账：%(b)s ¥%(a)s"),
+            m=_month_label(statement),
+            b=statement.branch.name,
+            a=amount,
+        ),
         body=body,
         url=statement.get_absolute_url(),
         category="statement",
@@ -1281,16 +1357,21 @@ def delay_notice_post(
     for order in orders:
         for person in shipper_side(order.lot.application, staff_of):
             units_of.setdefault(person, []).append(order)
-    until = _("预计 %(d)s 恢复。") % {"d": expected_until.isoformat()} if expected_until else ""
+    until = (
+        deferred(gettext_noop("预计 %(d)s 恢复。"), d=expected_until.isoformat())
+        if expected_until
+        else ""
+    )
     for person, theirs in units_of.items():
         listed = "\n".join(
             f"- {o.number} {o.product_model} {o.serial_number}".rstrip() for o in theirs
         )
         notify(
             recipients=[person],
-            subject=_("延误通知：%(n)d 台机器维修延后（%(why)s）")
-            % {"n": len(theirs), "why": label},
-            body=f"{notice.message}\n{until}\n{listed}".strip(),
+            subject=deferred(
+                gettext_noop("延误通知：%(n)d 台机器维修延后（%(why)s）"), n=len(theirs), why=label
+            ),
+            body=join(notice.message, until, listed, sep="\n"),
             url=theirs[0].get_absolute_url(),
             category="repair",
             source=notice,

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from network.choices import OrgKind, Role
 from network.models import OrgUnit
@@ -25,6 +26,7 @@ from service_ops.deadlines.services import (
     deadline_start,
     open_deadlines_of,
 )
+from service_ops.i18n import choice, data_text, deferred, join
 from service_ops.notifications.services import notify
 from service_ops.numbering.services import next_document_number
 from service_ops.transitions.models import ActionChannel
@@ -239,8 +241,11 @@ def rma_intake(
     application.save(update_fields=["intake_channel", "entered_by", "intake_scan"])
     notify(
         recipients=[applicant],
-        subject=_("后勤专员已按您%(how)s的申请表代为录入返厂申请 %(no)s")
-        % {"how": application.get_intake_channel_display(), "no": application.number},
+        subject=deferred(
+            gettext_noop("后勤专员已按您%(how)s的申请表代为录入返厂申请 %(no)s"),
+            how=choice(application, "intake_channel"),
+            no=application.number,
+        ),
         url=application.get_absolute_url(),
         category="approval",
         source=application,
@@ -294,11 +299,12 @@ def _scope_unit(application: ReturnApplication, scope: str) -> OrgUnit:
 def _open_step(step: ApprovalStep, *, actor) -> None:
     run_transition(step, transition="open", channel=ActionChannel.SYSTEM, actor=actor)
     holders = role_holders(step.role, step.org_unit)
-    label = _("%(no)s 第 %(k)d 步：%(name)s") % {
-        "no": step.application.number,
-        "k": step.position,
-        "name": step.name,
-    }
+    label = deferred(
+        gettext_noop("%(no)s 第 %(k)d 步：%(name)s"),
+        no=step.application.number,
+        k=step.position,
+        name=data_text(step.name),  # seeded from the chain's template: through the catalogue
+    )
     deadline_start(
         policy=step.deadline_policy_code or DEFAULT_STEP_POLICY,
         owner=step,
@@ -308,7 +314,7 @@ def _open_step(step: ApprovalStep, *, actor) -> None:
     )
     notify(
         recipients=holders,
-        subject=_("待您签字：%(label)s") % {"label": label},
+        subject=deferred(gettext_noop("待您签字：%(label)s"), label=label),
         url=step.application.get_absolute_url(),
         category="approval",
         source=step,
@@ -413,7 +419,9 @@ def rma_decide(
         clerks = role_holders(Role.LOGISTICS_CLERK, application.branch)
         notify(
             recipients=clerks,
-            subject=_("返厂申请已批准：%(no)s，请安排提货") % {"no": application.number},
+            subject=deferred(
+                gettext_noop("返厂申请已批准：%(no)s，请安排提货"), no=application.number
+            ),
             url=application.get_absolute_url(),
             category="approval",
             source=application,
@@ -421,7 +429,7 @@ def rma_decide(
         )
         notify(
             recipients=[application.applicant],
-            subject=_("返厂申请已批准：%(no)s") % {"no": application.number},
+            subject=deferred(gettext_noop("返厂申请已批准：%(no)s"), no=application.number),
             url=application.get_absolute_url(),
             category="approval",
             source=application,
@@ -440,7 +448,7 @@ def rma_decide(
     )
     notify(
         recipients=[application.applicant],
-        subject=_("返厂申请被驳回：%(no)s") % {"no": application.number},
+        subject=deferred(gettext_noop("返厂申请被驳回：%(no)s"), no=application.number),
         body=comment,
         url=application.get_absolute_url(),
         category="approval",
@@ -456,7 +464,9 @@ def _cancel_open_steps(application: ReturnApplication, *, actor) -> None:
     ):
         run_transition(step, transition="cancel", channel=ActionChannel.SYSTEM, actor=actor)
         for deadline in open_deadlines_of(step):
-            deadline_cancel(deadline=deadline, reason=_("申请已撤回或驳回"), actor=actor)
+            deadline_cancel(
+                deadline=deadline, reason=deferred(gettext_noop("申请已撤回或驳回")), actor=actor
+            )
 
 
 @transaction.atomic
@@ -507,22 +517,24 @@ def rma_book_pickup(
             "driver_phone": driver_phone.strip(),
             "vehicle_plate": vehicle_plate.strip(),
         },
-        comment=_("提货 %(d)s，司机 %(n)s %(p)s")
-        % {
-            "d": pickup_date,
-            "n": driver_name,
-            "p": vehicle_plate,
-        },
+        comment=deferred(
+            gettext_noop("提货 %(d)s，司机 %(n)s %(p)s"),
+            d=pickup_date,
+            n=driver_name,
+            p=vehicle_plate,
+        ),
     )
     notify(
         recipients=[application.applicant],
-        subject=_("已安排提货：%(no)s，%(d)s") % {"no": application.number, "d": pickup_date},
-        body=_("司机 %(n)s %(ph)s，车牌 %(p)s。运费须由发货方自付，不接受到付。")
-        % {
-            "n": driver_name,
-            "ph": driver_phone,
-            "p": vehicle_plate,
-        },
+        subject=deferred(
+            gettext_noop("已安排提货：%(no)s，%(d)s"), no=application.number, d=pickup_date
+        ),
+        body=deferred(
+            gettext_noop("司机 %(n)s %(ph)s，车牌 %(p)s。运费须由发货方自付，不接受到付。"),
+            n=driver_name,
+            ph=driver_phone,
+            p=vehicle_plate,
+        ),
         url=application.get_absolute_url(),
         category="logistics",
         source=application,
@@ -719,11 +731,11 @@ def rma_receive(
     else:
         notify(
             recipients=[application.applicant],
-            subject=_("返修机已收货：%(no)s，共 %(n)d 台")
-            % {
-                "no": application.number,
-                "n": len(rows),
-            },
+            subject=deferred(
+                gettext_noop("返修机已收货：%(no)s，共 %(n)d 台"),
+                no=application.number,
+                n=len(rows),
+            ),
             url=application.get_absolute_url(),
             category="logistics",
             source=application,
@@ -750,12 +762,18 @@ def _tell_shipper(application: ReturnApplication) -> None:
 
     open_items = application.discrepancies.filter(shipper_notified_at__isnull=True)
     lines = [
-        f"- {d.get_kind_display()}：{d.expected or '—'} → {d.actual or '—'}" for d in open_items
+        deferred(
+            gettext_noop("- %(kind)s：%(expected)s → %(actual)s"),
+            kind=choice(d, "kind"),
+            expected=d.expected or "—",
+            actual=d.actual or "—",
+        )
+        for d in open_items
     ]
     notify(
         recipients=shipper_side(application),
-        subject=_("返修机收货差异：%(no)s") % {"no": application.number},
-        body="\n".join(lines),
+        subject=deferred(gettext_noop("返修机收货差异：%(no)s"), no=application.number),
+        body=join(*lines, sep="\n"),
         url=application.get_absolute_url(),
         category="logistics",
         source=application,

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from network.choices import Role
 from network.models import OrgUnit
@@ -27,6 +28,7 @@ from service_ops.deadlines.services import (
     deadline_start,
     open_deadlines_of,
 )
+from service_ops.i18n import choice, deferred
 from service_ops.notifications.services import notify
 from service_ops.numbering.services import next_document_number
 from service_ops.transitions.models import ActionChannel
@@ -175,15 +177,16 @@ def returned_stock_file(
             for line in lines
         ]
     )
-    subject = _("退货产品处理申请 %(no)s：%(m)s × %(q)d，%(r)s") % {
-        "no": application.number,
-        "m": application.product_models,
-        "q": quantity,
-        "r": application.get_route_display(),
-    }
+    subject = deferred(
+        gettext_noop("退货产品处理申请 %(no)s：%(m)s × %(q)d，%(r)s"),
+        no=application.number,
+        m=application.product_models,
+        q=quantity,
+        r=choice(application, "route"),
+    )
     notify(
         recipients=_people(Role.LOGISTICS_CLERK, application),
-        subject=_("请通知司机提货：") + subject,
+        subject=deferred(gettext_noop("请通知司机提货：%(s)s"), s=subject),
         url=application.get_absolute_url(),
         category="returned_stock",
         source=application,
@@ -230,7 +233,9 @@ def returned_stock_collect(
         transition="collect",
         actor=actor,
         channel=channel,
-        comment=_("司机 %(n)s，%(d)s 提货") % {"n": driver_name.strip(), "d": collected_on},
+        comment=deferred(
+            gettext_noop("司机 %(n)s，%(d)s 提货"), n=driver_name.strip(), d=collected_on
+        ),
         kwargs={
             "driver_name": driver_name.strip(),
             "driver_phone": driver_phone.strip(),
@@ -239,8 +244,12 @@ def returned_stock_collect(
     )
     notify(
         recipients=_people(Role.WAREHOUSE_KEEPER, application),
-        subject=_("退货产品 %(no)s 将于 %(d)s 由司机 %(n)s 提回，到货后请按清单验货")
-        % {"no": application.number, "d": collected_on, "n": application.driver_name},
+        subject=deferred(
+            gettext_noop("退货产品 %(no)s 将于 %(d)s 由司机 %(n)s 提回，到货后请按清单验货"),
+            no=application.number,
+            d=collected_on,
+            n=application.driver_name,
+        ),
         url=application.get_absolute_url(),
         category="returned_stock",
         source=application,
@@ -335,8 +344,12 @@ def returned_stock_check(
             body += "\n" + note.strip()
         notify(
             recipients=[application.filed_by],
-            subject=_("退货产品验货差异：%(no)s（清单 %(q)d 台，实收 %(c)d 台）")
-            % {"no": application.number, "q": application.quantity, "c": total},
+            subject=deferred(
+                gettext_noop("退货产品验货差异：%(no)s（清单 %(q)d 台，实收 %(c)d 台）"),
+                no=application.number,
+                q=application.quantity,
+                c=total,
+            ),
             body=body,
             url=application.get_absolute_url(),
             category="returned_stock",
@@ -345,8 +358,14 @@ def returned_stock_check(
         )
     notify(
         recipients=_people(Role.LOGISTICS_CLERK, application),
-        subject=_("退货产品 %(no)s 已验货（%(c)d 台，%(r)s）：请制定领机维修期限并派生产任务单")
-        % {"no": application.number, "c": total, "r": application.get_route_display()},
+        subject=deferred(
+            gettext_noop(
+                "退货产品 %(no)s 已验货（%(c)d 台，%(r)s）：请制定领机维修期限并派生产任务单"
+            ),
+            no=application.number,
+            c=total,
+            r=choice(application, "route"),
+        ),
         url=application.get_absolute_url(),
         category="returned_stock",
         source=application,
@@ -373,7 +392,7 @@ def returned_stock_issue(
         transition="issue_task_order",
         actor=actor,
         channel=channel,
-        comment=_("领机维修期限 %(d)d 天") % {"d": limit_days},
+        comment=deferred(gettext_noop("领机维修期限 %(d)d 天"), d=limit_days),
         kwargs={
             "actor": actor,
             "limit_days": limit_days,
@@ -386,22 +405,26 @@ def returned_stock_issue(
         org_unit=application.filed_by_unit,
         assignee=actor,
         started_at=application.task_order_issued_at,
-        label=_("领机维修期限 %(no)s（%(t)s，%(d)d 天）")
-        % {"no": application.task_order_number, "t": application.number, "d": limit_days},
+        label=deferred(
+            gettext_noop("领机维修期限 %(no)s（%(t)s，%(d)d 天）"),
+            no=application.task_order_number,
+            t=application.number,
+            d=limit_days,
+        ),
         actor=actor,
     )
     due = timezone.localtime(timer.due_at).strftime("%Y-%m-%d %H:%M")
     notify(
         recipients=_people(stock_handler_role(application), application),
-        subject=_("生产任务单 %(no)s：%(m)s × %(c)d，%(t)s，请于 %(due)s 前完成")
-        % {
-            "no": application.task_order_number,
-            "m": application.product_models,
-            "c": application.counted_quantity or application.quantity,
-            "t": application.get_treatment_display(),
-            "due": due,
-        },
-        body=_("请到仓库领取（维修组派专人签名领取；PMC 确认交接）。"),
+        subject=deferred(
+            gettext_noop("生产任务单 %(no)s：%(m)s × %(c)d，%(t)s，请于 %(due)s 前完成"),
+            no=application.task_order_number,
+            m=application.product_models,
+            c=application.counted_quantity or application.quantity,
+            t=choice(application, "treatment"),
+            due=due,
+        ),
+        body=deferred(gettext_noop("请到仓库领取（维修组派专人签名领取；PMC 确认交接）。")),
         url=application.get_absolute_url(),
         category="returned_stock",
         source=application,
@@ -455,7 +478,7 @@ def returned_stock_take(
         transition=transition,
         actor=actor,
         channel=channel,
-        comment=_("%(who)s 领机签收") % {"who": signature or str(taken_by)},
+        comment=deferred(gettext_noop("%(who)s 领机签收"), who=signature or str(taken_by)),
         kwargs={"taken_by": taken_by, "signature": signature},
     )
     timer = stock_timer(application)
@@ -485,12 +508,12 @@ def returned_stock_finish(
     close_open_deadlines_of(application, kind=STOCK_KIND, actor=actor)
     notify(
         recipients=[application.filed_by],
-        subject=_("退货产品处理完成：%(no)s（%(m)s，%(t)s）")
-        % {
-            "no": application.number,
-            "m": application.product_models,
-            "t": application.get_treatment_display(),
-        },
+        subject=deferred(
+            gettext_noop("退货产品处理完成：%(no)s（%(m)s，%(t)s）"),
+            no=application.number,
+            m=application.product_models,
+            t=choice(application, "treatment"),
+        ),
         body=application.work_done,
         url=application.get_absolute_url(),
         category="returned_stock",

@@ -9,6 +9,8 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from service_ops.i18n import data_text, render
+
 
 class LimitUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("工作日")
@@ -118,6 +120,10 @@ class Deadline(models.Model):
     policy_snapshot = models.JSONField(editable=False)
     kind = models.CharField(max_length=64, db_index=True, editable=False)
     label = models.CharField(_("说明"), max_length=200, blank=True)
+    # What the system wrote, as msgids and parameters ({"label": …, "pause_reason": …}, see
+    # service_ops.i18n), rendered in the reader's language; label and pause_reason keep the
+    # zh-hans text. A key is absent for text typed by a person.
+    texts = models.JSONField(null=True, blank=True, editable=False)
     # No separate index on owner_type or assignee: the composite indexes below start with them.
     # Every sweep rewrites its rows' index entries, so each spare index costs there.
     owner_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, db_index=False)
@@ -209,7 +215,25 @@ class Deadline(models.Model):
         ]
 
     def __str__(self):
-        return self.label or f"{self.kind}#{self.owner_id}"
+        return self.label_text or f"{self.kind}#{self.owner_id}"
+
+    @property
+    def label_text(self) -> str:
+        """The label in the reader's (the active) language."""
+        return render(self.label, (self.texts or {}).get("label"))
+
+    @property
+    def pause_reason_text(self) -> str:
+        return render(self.pause_reason, (self.texts or {}).get("pause_reason"))
+
+    @property
+    def extension_reason_text(self) -> str:
+        return render(self.extension_reason, (self.texts or {}).get("extension_reason"))
+
+    @property
+    def policy_name(self) -> str:
+        """The policy's name in the reader's language (a seeded name through the catalogue)."""
+        return str(data_text(self.policy.name))
 
     @property
     def is_open(self) -> bool:
@@ -230,6 +254,7 @@ class DeadlinePause(models.Model):
     paused_at = models.DateTimeField(_("暂停于"))
     resumed_at = models.DateTimeField(_("恢复于"), null=True, blank=True)
     reason = models.CharField(_("原因"), max_length=200)
+    reason_i18n = models.JSONField(null=True, blank=True, editable=False)  # service_ops.i18n
     ball_holder = models.CharField(_("等待方"), max_length=10, choices=BallHolder.choices)
     credited = models.DecimalField(_("补回"), max_digits=16, decimal_places=6, default=0)
     actor = models.ForeignKey(
@@ -240,6 +265,10 @@ class DeadlinePause(models.Model):
         verbose_name = _("暂停记录")
         verbose_name_plural = _("暂停记录")
         ordering = ["paused_at"]
+
+    @property
+    def reason_text(self) -> str:
+        return render(self.reason, self.reason_i18n)
 
 
 class DeadlineAction(models.Model):
@@ -285,6 +314,7 @@ class DeadlineLog(models.Model):
     due_before = models.DateTimeField(null=True, blank=True)
     due_after = models.DateTimeField(null=True, blank=True)
     detail = models.CharField(max_length=255, blank=True)
+    detail_i18n = models.JSONField(null=True, blank=True, editable=False)  # service_ops.i18n
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -293,3 +323,7 @@ class DeadlineLog(models.Model):
         verbose_name = _("时限日志")
         verbose_name_plural = _("时限日志")
         ordering = ["at", "id"]
+
+    @property
+    def detail_text(self) -> str:
+        return render(self.detail, self.detail_i18n)

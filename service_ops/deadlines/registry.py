@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from service_ops.i18n import Deferred
 
 
 @dataclass
@@ -22,7 +25,7 @@ class FiredAction:
     assignee_id: int | None
     level: int
     previous_level: int
-    label: str
+    label: str | Deferred  # str() renders it in the active language
     due_at: datetime
     breached_now: bool  # this action crossed the due time
     cycle: int = 0  # bumped when an extension reopened a breached timer

@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from service_ops.i18n import Deferred, deferred, split
 from service_ops.workcalendar import clock
 
 from . import timing
@@ -47,16 +49,25 @@ def _schedule(deadline: Deadline) -> None:
             deadline.next_action_at = None
 
 
-def _amount_label(unit: str, amount: Decimal) -> str:
+def _amount_label(unit: str, amount: Decimal) -> Deferred:
+    """A time amount as text, rendered in the reader's language (str() for the active one)."""
     if unit == LimitUnit.WORKING_DAYS:
-        return _("%(n)d 个工作日") % {"n": int(amount)}
+        return deferred(gettext_noop("%(n)d 个工作日"), n=int(amount))
     seconds = timing.seconds_of(amount)
     hours, rest = divmod(seconds, 3600)
     return (
-        _("%(h)d 小时 %(m)d 分") % {"h": hours, "m": rest // 60}
+        deferred(gettext_noop("%(h)d 小时 %(m)d 分"), h=hours, m=rest // 60)
         if rest
-        else _("%(h)d 小时") % {"h": hours}
+        else deferred(gettext_noop("%(h)d 小时"), h=hours)
     )
+
+
+def _texts_with(deadline: Deadline, key: str, data: dict | None) -> dict | None:
+    """The timer's deferred texts with `key` set to `data` (or dropped when None)."""
+    texts = {k: v for k, v in (deadline.texts or {}).items() if k != key}
+    if data is not None:
+        texts[key] = data
+    return texts or None
 
 
 def _locked(deadline: Deadline | int) -> Deadline:
@@ -72,14 +83,16 @@ def deadline_start(
     org_unit=None,
     assignee=None,
     started_at: datetime | None = None,
-    label: str = "",
+    label: str | Deferred = "",
     actor=None,
     limit: Decimal | None = None,
 ) -> Deadline:
-    """Start a timer on `owner` under `policy`. `limit` replaces the policy's amount for this
-    timer only (a promised date, e.g. a waiting limit agreed at a review: its own timer with the
-    policy's escalation, due when promised)."""
+    """Start a timer on `owner` under `policy`. `label` says what it waits for: a Deferred when the
+    system writes it (shown in the reader's language), plain text when a person typed it. `limit`
+    replaces the policy's amount for this timer only (a promised date, e.g. a waiting limit agreed
+    at a review: its own timer with the policy's escalation, due when promised)."""
     policy = _policy(policy)
+    label, label_data = split(label)
     if started_at is not None and timezone.is_naive(started_at):
         raise ValueError("started_at must be an aware datetime")
     snapshot = policy.snapshot()
@@ -92,6 +105,7 @@ def deadline_start(
         policy_snapshot=snapshot,
         kind=policy.kind,
         label=label[:200],
+        texts={"label": label_data} if label_data else None,
         owner_type=ContentType.objects.get_for_model(owner),
         owner_id=owner.pk,
         org_unit=org_unit,
@@ -110,7 +124,7 @@ def deadline_start(
 def deadline_pause(
     *,
     deadline: Deadline | int,
-    reason: str,
+    reason: str | Deferred,
     ball_holder: str = BallHolder.CUSTOMER,
     actor=None,
     at: datetime | None = None,
@@ -119,17 +133,29 @@ def deadline_pause(
     if deadline.status not in (DeadlineStatus.RUNNING, DeadlineStatus.BREACHED):
         raise ValidationError(_("只有计时中的时限可以暂停"))
     at = at or timezone.now()
+    reason, reason_data = split(reason)
     deadline.status = DeadlineStatus.PAUSED
     deadline.paused_at = at
     deadline.pause_reason = reason[:200]
+    deadline.texts = _texts_with(deadline, "pause_reason", reason_data)
     deadline.ball_holder = ball_holder
     deadline.next_action_at = None
     deadline.save()
     DeadlinePause.objects.create(
-        deadline=deadline, paused_at=at, reason=reason[:200], ball_holder=ball_holder, actor=actor
+        deadline=deadline,
+        paused_at=at,
+        reason=reason[:200],
+        reason_i18n=reason_data,
+        ball_holder=ball_holder,
+        actor=actor,
     )
     DeadlineLog.objects.create(
-        deadline=deadline, kind=DeadlineLog.Kind.PAUSE, at=at, detail=reason[:255], actor=actor
+        deadline=deadline,
+        kind=DeadlineLog.Kind.PAUSE,
+        at=at,
+        detail=reason[:255],
+        detail_i18n=reason_data,
+        actor=actor,
     )
     return deadline
 
@@ -148,6 +174,7 @@ def deadline_resume(*, deadline: Deadline | int, actor=None, at: datetime | None
     deadline.status = DeadlineStatus.BREACHED if deadline.breached_at else DeadlineStatus.RUNNING
     deadline.paused_at = None
     deadline.pause_reason = ""
+    deadline.texts = _texts_with(deadline, "pause_reason", None)
     deadline.ball_holder = ""
     _schedule(deadline)
     deadline.save()
@@ -160,18 +187,27 @@ def deadline_resume(*, deadline: Deadline | int, actor=None, at: datetime | None
         at=at,
         due_before=before,
         due_after=deadline.due_at,
-        detail=_("补回 %(c)s") % {"c": _amount_label(deadline.unit, credit)},
+        **_detail(deferred(gettext_noop("补回 %(c)s"), c=_amount_label(deadline.unit, credit))),
         actor=actor,
     )
     return deadline
 
 
+def _detail(value: str | Deferred) -> dict:
+    """A DeadlineLog's detail and detail_i18n from plain or deferred text."""
+    text, data = split(value)
+    return {"detail": text[:255], "detail_i18n": data}
+
+
 @transaction.atomic
-def deadline_extend(*, deadline: Deadline | int, amount: Decimal, reason: str, actor=None):
+def deadline_extend(
+    *, deadline: Deadline | int, amount: Decimal, reason: str | Deferred, actor=None
+):
     """More time for a special case, never beyond the policy's max_total."""
     deadline = _locked(deadline)
     if not deadline.is_open:
         raise ValidationError(_("时限已结束，不能延期"))
+    reason, reason_data = split(reason)
     if not reason.strip():
         raise ValidationError({"reason": _("请填写延期原因")})
     amount = Decimal(amount)
@@ -187,6 +223,7 @@ def deadline_extend(*, deadline: Deadline | int, amount: Decimal, reason: str, a
     before = deadline.due_at
     deadline.extension += amount
     deadline.extension_reason = reason[:200]
+    deadline.texts = _texts_with(deadline, "extension_reason", reason_data)
     if deadline.breached_at is not None:
         # More time after a breach reopens the clock (also while paused): the new due time governs
         # from here, and its warning and breach fire again, under a new cycle.
@@ -203,6 +240,7 @@ def deadline_extend(*, deadline: Deadline | int, amount: Decimal, reason: str, a
         due_before=before,
         due_after=deadline.due_at,
         detail=reason[:255],
+        detail_i18n=reason_data,
         actor=actor,
     )
     return deadline
@@ -244,7 +282,7 @@ def deadline_close(*, deadline: Deadline | int, actor=None, at: datetime | None 
 
 @transaction.atomic
 def deadline_cancel(
-    *, deadline: Deadline | int, reason: str = "", actor=None, at: datetime | None = None
+    *, deadline: Deadline | int, reason: str | Deferred = "", actor=None, at: datetime | None = None
 ):
     deadline = _locked(deadline)
     if not deadline.is_open:
@@ -261,7 +299,7 @@ def deadline_cancel(
     deadline.paused_at = None
     deadline.save()
     DeadlineLog.objects.create(
-        deadline=deadline, kind=DeadlineLog.Kind.CANCEL, at=at, detail=reason[:255], actor=actor
+        deadline=deadline, kind=DeadlineLog.Kind.CANCEL, at=at, **_detail(reason), actor=actor
     )
     _warnings_done(deadline, at)
     return deadline
@@ -296,7 +334,7 @@ def close_open_deadlines_of(owner, *, kind: str | None = None, actor=None) -> in
 
 def deadline_recompute_open(
     *,
-    reason: str = "",
+    reason: str | Deferred = "",
     first_day: date | None = None,
     last_day: date | None = None,
     batch_size: int = 2000,
@@ -314,6 +352,7 @@ def deadline_recompute_open(
     if last_day is not None:
         qs = qs.filter(started_at__lt=clock.at_local(last_day + timedelta(days=1), time(0)))
     qs = qs.select_for_update().order_by("pk")
+    detail = _detail(reason)
     moved = 0
     last_pk = 0
     with transaction.atomic(), clock.pinned():
@@ -336,7 +375,7 @@ def deadline_recompute_open(
                             kind=DeadlineLog.Kind.RECOMPUTE,
                             due_before=before[0],
                             due_after=d.due_at,
-                            detail=reason[:255],
+                            **detail,
                         )
                     )
             Deadline.objects.bulk_update(

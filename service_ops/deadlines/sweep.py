@@ -31,8 +31,9 @@ from django.db import connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from service_ops.i18n import Deferred, from_json
 from service_ops.workcalendar import clock
 
 from . import timing
@@ -96,15 +97,19 @@ def sweep_deadlines(
 
 def claim(now: datetime, batch_size: int) -> list[tuple]:
     """Lock and read up to `batch_size` due timers, earliest first, skipping rows another sweep
-    holds: tuples of CLAIM_COLUMNS and the policy snapshot as JSON text."""
+    holds: tuples of CLAIM_COLUMNS, the deferred texts and the policy snapshot as JSON text (the
+    texts are parsed only for the timers that fire)."""
     qs = (
         Deadline.objects.filter(
             status__in=[DeadlineStatus.RUNNING, DeadlineStatus.BREACHED], next_action_at__lte=now
         )
         .order_by("next_action_at")
         .select_for_update(skip_locked=True, of=("self",))
-        .annotate(snapshot_text=Cast("policy_snapshot", TextField()))
-        .values_list(*CLAIM_COLUMNS, "snapshot_text")
+        .annotate(
+            texts_text=Cast("texts", TextField()),
+            snapshot_text=Cast("policy_snapshot", TextField()),
+        )
+        .values_list(*CLAIM_COLUMNS, "texts_text", "snapshot_text")
     )
     return list(qs[:batch_size])
 
@@ -196,9 +201,8 @@ def _fire(rows: list[tuple], now: datetime, directory: _Directory) -> tuple[int,
     for row, policy, reached in reached_rows:
         if (row[0], reached) not in new_actions:
             continue
-        (pk, kind, _s, level, cycle, _w, due, _b, owner_type, owner, unit, assignee, label) = row[
-            :-1
-        ]
+        (pk, kind, _s, level, cycle, _w, due, _b, owner_type, owner, unit, assignee) = row[:12]
+        label, tx = row[12], row[13]
         fired.append(
             FiredAction(
                 deadline_id=pk,
@@ -209,7 +213,7 @@ def _fire(rows: list[tuple], now: datetime, directory: _Directory) -> tuple[int,
                 assignee_id=assignee,
                 level=reached,
                 previous_level=level,
-                label=label,
+                label=label_of(label, tx),
                 due_at=due,
                 breached_now=reached >= timing.BREACH > level,
                 cycle=cycle,
@@ -291,33 +295,45 @@ def advance(updates: list[tuple]) -> None:
         cursor.execute(sql, params)
 
 
-def insert_log(rows: list[tuple[int, str, datetime, str]], now: datetime) -> None:
-    """One DeadlineLog row per fired action, (deadline_id, kind, due_at, detail) each, with one
-    INSERT (unnest of one array per column on PostgreSQL)."""
+def label_of(label: str, texts: str | dict | None) -> str | Deferred:
+    """A fired timer's label: its deferred text when the system wrote it (claimed as JSON text),
+    else the label as typed."""
+    if not texts:
+        return label
+    data = json.loads(texts) if isinstance(texts, str) else texts
+    deferred_label = from_json((data or {}).get("label"))
+    return deferred_label if deferred_label is not None else label
+
+
+def insert_log(rows: list[tuple], now: datetime) -> None:
+    """One DeadlineLog row per fired action, (deadline_id, kind, due_at, detail[, detail as
+    deferred JSON text]) each, with one INSERT (unnest of one array per column on PostgreSQL)."""
     if not rows:
         return
+    rows = [row if len(row) == 5 else (*row, None) for row in rows]
     ops = connection.ops
     table = ops.quote_name(DeadlineLog._meta.db_table)
-    columns = "deadline_id, kind, at, due_after, detail"
+    columns = "deadline_id, kind, at, due_after, detail, detail_i18n"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            ids, kinds, dues, details = (list(c) for c in zip(*rows, strict=True))
+            ids, kinds, dues, details, data = (list(c) for c in zip(*rows, strict=True))
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) "  # noqa: S608
-                "SELECT i, k, %s::timestamptz, d, t FROM unnest("
-                "%s::bigint[], %s::varchar[], %s::timestamptz[], %s::varchar[]) AS x(i, k, d, t)",
-                [now, ids, kinds, dues, details],
+                "SELECT i, k, %s::timestamptz, d, t, j FROM unnest("
+                "%s::bigint[], %s::varchar[], %s::timestamptz[], %s::varchar[], %s::jsonb[]) "
+                "AS x(i, k, d, t, j)",
+                [now, ids, kinds, dues, details, data],
             )
             return
         at = ops.adapt_datetimefield_value(now)
         for first in range(0, len(rows), 500):
             chunk = rows[first : first + 500]
             params: list = []
-            for deadline_id, kind, due, detail in chunk:
-                params += (deadline_id, kind, at, ops.adapt_datetimefield_value(due), detail)
+            for deadline_id, kind, due, detail, data in chunk:
+                params += (deadline_id, kind, at, ops.adapt_datetimefield_value(due), detail, data)
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
-                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk)),
+                + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk)),
                 params,
             )
 
@@ -425,27 +441,33 @@ def _notify_and_log(
     from service_ops.notifications.services import NotificationSpec, notify_many
 
     recipients = _recipients(fired, policies, directory)
-    with translation.override(settings.LANGUAGE_CODE):
-        warning = _("即将到期：%(label)s")
-        breach = _("已超期：%(label)s")
-        escalated = _("超期升级（第 %(n)d 级）：%(label)s")
-        due_text = _("到期时间：%(due)s")
+    # Stored as msgids and parameters (rendered in each reader's language) beside the zh-hans
+    # text; one subject per fired action and one body per due time, shared by its recipients.
+    warning = gettext_noop("即将到期：%(label)s")
+    breach = gettext_noop("已超期：%(label)s")
+    escalated = gettext_noop("超期升级（第 %(n)d 级）：%(label)s")
+    due_text = gettext_noop("到期时间：%(due)s")
     escalate = DeadlineLog.Kind.ESCALATE.value
-    bodies: dict[datetime, str] = {}
+    bodies: dict[datetime, Deferred] = {}
     specs = []
     log_rows = []
-    for a, told in zip(fired, recipients, strict=True):
-        if a.level == timing.WARNING:
-            subject = warning % {"label": a.label}
-        elif a.level == timing.BREACH:
-            subject = breach % {"label": a.label}
-        else:
-            subject = escalated % {"n": a.level - timing.BREACH, "label": a.label}
-        log_rows.append((a.deadline_id, LOG_KINDS.get(a.level, escalate), a.due_at, subject[:255]))
+    subjects = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for a in fired:
+            if a.level == timing.WARNING:
+                subject = Deferred(warning, {"label": a.label})
+            elif a.level == timing.BREACH:
+                subject = Deferred(breach, {"label": a.label})
+            else:
+                subject = Deferred(escalated, {"n": a.level - timing.BREACH, "label": a.label})
+            subjects.append(subject)
+            kind = LOG_KINDS.get(a.level, escalate)
+            log_rows.append((a.deadline_id, kind, a.due_at, str(subject)[:255], subject.to_json()))
+    for a, told, subject in zip(fired, recipients, subjects, strict=True):
         body = bodies.get(a.due_at)
         if body is None:
             local = a.due_at.astimezone(clock.ZONE).strftime("%Y-%m-%d %H:%M")
-            body = bodies[a.due_at] = due_text % {"due": local}
+            body = bodies[a.due_at] = Deferred(due_text, {"due": local})
         url = f"/deadlines/{a.deadline_id}/"
         # Within the recipient's working hours; a supervisor may take escalations as a daily
         # digest instead. The warning and the breach ask the person who holds the work to act

@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from service_ops.i18n import render
+
 
 class Channel(models.TextChoices):
     IN_APP = "in_app", _("站内")
@@ -25,6 +27,10 @@ class Notification(models.Model):
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(max_length=300, blank=True)
+    # What the system wrote, as msgids and parameters ({"s": subject, "b": body}, see
+    # service_ops.i18n), rendered in the reader's language; subject and body keep the zh-hans
+    # text for search, e-mail and SMS. NULL for text typed by a person.
+    texts = models.JSONField(null=True, blank=True, editable=False)
     urgent = models.BooleanField(_("紧急"), default=False)
     digest = models.BooleanField(_("进入每日汇总"), default=False)
     source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
@@ -84,6 +90,15 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+    @property
+    def subject_text(self) -> str:
+        """The subject in the reader's (the active) language."""
+        return render(self.subject, (self.texts or {}).get("s"))
+
+    @property
+    def body_text(self) -> str:
+        return render(self.body, (self.texts or {}).get("b"))
 
     @property
     def is_unread(self) -> bool:

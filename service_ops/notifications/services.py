@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,8 +11,10 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
+from service_ops.i18n import Deferred, of_lazy
 from service_ops.workcalendar import clock
 
 from .models import Channel, Notification
@@ -24,8 +27,10 @@ IN_APP, EMAIL, SMS = Channel.IN_APP.value, Channel.EMAIL.value, Channel.SMS.valu
 @dataclass
 class NotificationSpec:
     recipient_id: int
-    subject: str
-    body: str = ""
+    # Plain text (typed by a person) or a Deferred (written by the system: stored as msgid and
+    # parameters beside its zh-hans rendering, shown in the reader's language).
+    subject: str | Deferred
+    body: str | Deferred = ""
     url: str = ""
     category: str = "system"
     urgent: bool = False
@@ -124,21 +129,34 @@ def notify_many(
     rows: list[tuple] = []
     append = rows.append
     sendable_now = False
+    # Deferred texts are rendered in zh-hans once per distinct (subject, body) pair: the sweep
+    # shares one pair among a fired action's recipients.
+    texts: dict[tuple[int, int], tuple[str, str, str]] = {}
     for spec in specs:
         how = reach.get(spec.recipient_id)
         if how is None:  # inactive or unknown
             continue
+        subject, body = spec.subject, spec.body
+        if type(subject) is str and type(body) is str:
+            stored = None
+        else:
+            key = (id(subject), id(body))
+            pair = texts.get(key)
+            if pair is None:
+                pair = texts[key] = _stored_texts(subject, body)
+            subject, body, stored = pair
         common = (
             spec.recipient_id,
             spec.category,
-            spec.subject[:200],
-            spec.body,
+            subject[:200],
+            body,
             spec.url[:300],
             spec.urgent,
             spec.source_type_id,
             spec.source_id,
             spec.needs_action,
             spec.task_state[:32],
+            stored,
         )
         append((*common, IN_APP, False, NOW))
         if not how.profiled:
@@ -163,8 +181,8 @@ def notify_many(
 
 NOW, OFFICE, DIGEST = 0, 1, 2  # index into the moments of a notify_many call
 # Per row: recipient_id, category, subject, body, url, urgent, source_type_id, source_id,
-# needs_action, task_state, channel, digest, and which moment is its send_after; created_at is
-# the call's `now`, and an in-app row is sent (delivered) at that moment.
+# needs_action, task_state, texts (JSON text or None), channel, digest, and which moment is its
+# send_after; created_at is the call's `now`, and an in-app row is sent (delivered) then.
 _COLUMNS = (
     "recipient_id",
     "category",
@@ -176,6 +194,7 @@ _COLUMNS = (
     "source_id",
     "needs_action",
     "task_state",
+    "texts",
     "channel",
     "digest",
 )
@@ -190,6 +209,7 @@ _PG_TYPES = (
     "bigint",
     "boolean",
     "varchar",
+    "jsonb",
     "varchar",
     "boolean",
     "smallint",
@@ -197,6 +217,24 @@ _PG_TYPES = (
 _CHANNEL = _COLUMNS.index("channel")
 _PG_CHUNK = 5000
 _CHUNK = 500
+
+
+def _stored_texts(subject, body) -> tuple[str, str, str | None]:
+    """(zh-hans subject, zh-hans body, JSON of the deferred ones) of one notification."""
+    if isinstance(subject, Promise):
+        subject = of_lazy(subject)
+    if isinstance(body, Promise):
+        body = of_lazy(body)
+    data = {}
+    if isinstance(subject, Deferred):
+        data["s"] = subject.to_dict()
+    if isinstance(body, Deferred):
+        data["b"] = body.to_dict()
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = str(subject or ""), str(body or "")
+    if not data:
+        return subject, body, None
+    return subject, body, json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _insert_rows(rows: list[tuple], moments: tuple) -> None:
@@ -245,8 +283,8 @@ def _insert_rows(rows: list[tuple], moments: tuple) -> None:
 def notify(
     *,
     recipients,
-    subject: str,
-    body: str = "",
+    subject: str | Deferred,
+    body: str | Deferred = "",
     url: str = "",
     urgent=False,
     category="system",

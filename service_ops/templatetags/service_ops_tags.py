@@ -7,6 +7,7 @@ navigation.
     {% work_item_badge item %}    the same for an entry of 我的工作 (service_ops.work.WorkItem)
     {% main_nav as items %}       navigation entries for the current user and roles
     {{ amount|money }}            ¥1,250.00
+    {{ step.name|data_text }}     seeded data (a step or policy name) in the reader's language
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from network.choices import PARTNER_ROLES
 from network.visibility import sees_everything
-from service_ops import plugins
+from service_ops import i18n, plugins
 from service_ops.deadlines.models import DeadlineStatus
 from service_ops.workcalendar import clock
 
@@ -177,3 +178,10 @@ def more_items(items):
 @register.filter
 def active_item(items) -> bool:
     return any(item.get("active") for item in items)
+
+
+@register.filter
+def data_text(value) -> str:
+    """A name an admin may edit but that was seeded from a marked string (a step, policy or rule
+    name): through the catalogue in the active language, as typed when it is not there."""
+    return str(i18n.data_text(value)) if value else (value or "")

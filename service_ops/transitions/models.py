@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from service_ops.i18n import render
+
 
 class ActionChannel(models.TextChoices):
     WEB = "web", _("网页")
@@ -30,6 +32,9 @@ class TransitionLog(models.Model):
     )
     channel = models.CharField(_("渠道"), max_length=8, choices=ActionChannel.choices)
     comment = models.TextField(_("备注"), blank=True)
+    # A comment the system wrote, as msgid and parameters (service_ops.i18n), rendered in the
+    # reader's language; `comment` keeps its zh-hans text. NULL for a comment a person typed.
+    comment_i18n = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
 
     class Meta:
@@ -44,3 +49,8 @@ class TransitionLog(models.Model):
 
     def __str__(self):
         return f"{self.transition}: {self.from_state} → {self.to_state}"
+
+    @property
+    def comment_text(self) -> str:
+        """The comment in the reader's (the active) language; a typed one as typed."""
+        return render(self.comment, self.comment_i18n)

@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django_fsm import FSMFieldMixin, TransitionNotAllowed, can_proceed, has_transition_perm
 
+from service_ops.i18n import Deferred, split
 from service_ops.notifications.services import tasks_done
 
 from .models import ActionChannel, TransitionLog
@@ -48,7 +49,7 @@ def run_transition(
     transition: str,
     actor=None,
     channel: str = ActionChannel.WEB,
-    comment: str = "",
+    comment: str | Deferred = "",
     check_permission: bool = True,
     kwargs: dict | None = None,
     before: Callable[[models.Model], None] | None = None,
@@ -58,10 +59,13 @@ def run_transition(
     when the state does not allow it now, PermissionDenied (→ 403) when the actor may not.
 
     `before(instance)` runs on the locked instance before the transition (for re-checks under the
-    lock); `on_commit(instance)` runs after the transaction commits."""
+    lock); `on_commit(instance)` runs after the transaction commits. `comment` is what a person
+    typed, or a Deferred (service_ops.i18n) when the system writes it: shown in the reader's
+    language."""
     model = instance_or_model if isinstance(instance_or_model, type) else type(instance_or_model)
     pk = pk if pk is not None else instance_or_model.pk
     field = state_field_of(model)
+    comment_text, comment_data = split(comment)
     with transaction.atomic():
         instance = model._default_manager.select_for_update().get(pk=pk)
         method = getattr(instance, transition)
@@ -87,7 +91,8 @@ def run_transition(
             to_state=getattr(instance, field.name),
             actor=actor if getattr(actor, "is_authenticated", False) else None,
             channel=channel,
-            comment=comment,
+            comment=comment_text,
+            comment_i18n=comment_data,
         )
         # The 待办 notifications about this object asked for what has now been done.
         tasks_done(instance, state=getattr(instance, field.name))

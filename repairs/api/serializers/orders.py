@@ -56,7 +56,7 @@ class RepairLimitSerializer(serializers.Serializer):
     overdue = serializers.SerializerMethodField(help_text=_("进行中的时限已过到期时间"))
     paused = serializers.SerializerMethodField(help_text=_("暂停中（等待客户等外部一方）"))
     paused_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    pause_reason = serializers.CharField(read_only=True)
+    pause_reason = serializers.CharField(source="pause_reason_text", read_only=True)
     ball_holder = serializers.ChoiceField(
         choices=BallHolder.choices,
         allow_blank=True,
@@ -179,7 +179,7 @@ class OrderTransitionSerializer(serializers.Serializer):
     to_state = serializers.CharField(read_only=True)
     actor = serializers.CharField(source="actor.get_username", read_only=True, allow_null=True)
     channel = serializers.ChoiceField(choices=ActionChannel.choices, read_only=True)
-    comment = serializers.CharField(read_only=True)
+    comment = serializers.CharField(source="comment_text", read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
 
@@ -202,7 +202,10 @@ class RepairOrderSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text=_("保修期内免费；未判定时为 null")
     )
     warranty_reasons = serializers.ListField(
-        child=serializers.CharField(), read_only=True, help_text=_("保修判定理由")
+        child=serializers.CharField(),
+        source="warranty_reason_texts",
+        read_only=True,
+        help_text=_("保修判定理由"),
     )
     technician_name = serializers.SerializerMethodField(help_text=_("领机的技术员"))
     limit = serializers.SerializerMethodField(help_text=_("维修时限；收货前没有"))

@@ -198,6 +198,7 @@ class ApprovalStepSerializer(serializers.ModelSerializer):
     state_display = DisplayField(source="state")
     org_unit = OrgUnitBriefSerializer(read_only=True)
     signer = UserBriefSerializer(source="decided_by", read_only=True, allow_null=True)
+    name = serializers.CharField(source="name_text", read_only=True)
     due_at = serializers.SerializerMethodField(help_text=_("待签步骤的签字时限"))
     overdue = serializers.SerializerMethodField(help_text=_("待签步骤已超过签字时限"))
 
@@ -359,7 +360,7 @@ class TransitionEntrySerializer(serializers.Serializer):
     to_state = serializers.CharField(read_only=True)
     actor = serializers.CharField(source="actor.get_username", read_only=True, allow_null=True)
     channel = serializers.ChoiceField(choices=ActionChannel.choices, read_only=True)
-    comment = serializers.CharField(read_only=True)
+    comment = serializers.CharField(source="comment_text", read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
     @extend_schema_field(
@@ -378,7 +379,12 @@ class TransitionEntrySerializer(serializers.Serializer):
         step = getattr(entry, "step", None)
         if step is None:
             return None
-        return {"id": step.pk, "round": step.round, "position": step.position, "name": step.name}
+        return {
+            "id": step.pk,
+            "round": step.round,
+            "position": step.position,
+            "name": step.name_text,
+        }
 
     class Meta:
         list_serializer_class = CompiledListSerializer

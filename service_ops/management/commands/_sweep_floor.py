@@ -121,7 +121,8 @@ def _batch(rows: list[tuple], now: datetime, plan: FloorPlan) -> tuple[int, int]
     log_rows, notes, bodies = [], [], {}
     fired = 0
     for row, level in reached_rows:
-        pk, _k, _s, previous, _c, _w, due, _b, owner_type, owner, unit, assignee, label, text = row
+        pk, _k, _s, previous, _c, _w, due, _b, owner_type, owner, unit, assignee, label = row[:13]
+        text = row[-1]
         if (pk, level) not in new:
             continue
         fired += 1
@@ -131,12 +132,26 @@ def _batch(rows: list[tuple], now: datetime, plan: FloorPlan) -> tuple[int, int]
             subject = f"已超期：{label}"
         else:
             subject = f"超期升级（第 {level - 2} 级）：{label}"
-        log_rows.append((pk, kinds.get(level, escalate), due, subject[:255]))
+        # The deferred texts (service_ops.i18n) the product stores beside the zh-hans ones.
+        label_data = json.loads(row[13])["label"] if row[13] else label
+        if level == 1:
+            subject_data = {"m": "即将到期：%(label)s", "p": {"label": label_data}}
+        elif level == 2:
+            subject_data = {"m": "已超期：%(label)s", "p": {"label": label_data}}
+        else:
+            subject_data = {
+                "m": "超期升级（第 %(n)d 级）：%(label)s",
+                "p": {"n": level - 2, "label": label_data},
+            }
+        log_rows.append(
+            (pk, kinds.get(level, escalate), due, subject[:255], json.dumps(subject_data))
+        )
         body = bodies.get(due)
         if body is None:
-            body = bodies[due] = "到期时间：" + due.astimezone(clock.ZONE).strftime(
-                "%Y-%m-%d %H:%M"
-            )
+            local = due.astimezone(clock.ZONE).strftime("%Y-%m-%d %H:%M")
+            body_data = {"m": "到期时间：%(due)s", "p": {"due": local}}
+            body = bodies[due] = ("到期时间：" + local, body_data)
+        texts = json.dumps({"s": subject_data, "b": body[1]}, ensure_ascii=False)
         who = policies[text][2][(level, assignee is not None)]
         told = [] if who == ASSIGNEE else list(holders.get((who, unit), ()))
         if assignee and (who == ASSIGNEE or level >= 2 > previous):
@@ -151,13 +166,14 @@ def _batch(rows: list[tuple], now: datetime, plan: FloorPlan) -> tuple[int, int]
                 recipient,
                 "deadline",
                 subject[:200],
-                body,
+                body[0],
                 url,
                 False,
                 owner_type,
                 owner,
                 not escalation,
                 "",
+                texts,
             )
             notes.append((*common, in_app, False, notifications.NOW))
             if not how.profiled:

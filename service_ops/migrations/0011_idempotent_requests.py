@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('service_ops', '0009_deadline_open_owner'),
+        ('service_ops', '0010_i18n_system_texts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
