@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -255,6 +256,25 @@ class PartnerToken(models.Model):
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+    # Rotation: the successor, issued while this one keeps working until its (shortened) expiry.
+    replaced_by = models.OneToOneField(
+        "self",
+        verbose_name=_("轮换为"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="replaces",
+    )
+    throttle_rate = models.CharField(
+        _("调用频率上限"),
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$", _("格式如 600/min"))
+        ],
+        help_text=_("每个令牌单独计数，如 600/min；留空用默认值"),
+    )
 
     class Meta:
         verbose_name = _("API 令牌")

@@ -9,7 +9,7 @@ secret is stored, and the plaintext is returned once, to the caller of `token_is
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -203,6 +203,53 @@ def token_issue(
         )
         return token, format_token(prefix, secret)
     raise RuntimeError("could not draw a unique token prefix")  # pragma: no cover
+
+
+DEFAULT_ROTATION_OVERLAP = timedelta(days=7)
+MAX_ROTATION_OVERLAP = timedelta(days=30)
+
+
+@transaction.atomic
+def token_rotate(
+    *, token: PartnerToken | int, overlap: timedelta = DEFAULT_ROTATION_OVERLAP, actor=None
+) -> tuple[PartnerToken, str]:
+    """Issue the successor of a token (same partner, service user, name and rate) and let the
+    old one work on for `overlap` only, so the partner can switch its systems over without a
+    gap. Returns the new row and its plaintext (shown once). Rotating twice at once: the row
+    lock queues the second, which finds the token already replaced."""
+    pk = token.pk if isinstance(token, PartnerToken) else token
+    old = PartnerToken.objects.select_for_update().get(pk=pk)
+    now = timezone.now()
+    if old.replaced_by_id is not None:
+        raise ValidationError(_("该令牌已轮换，请使用新令牌"))
+    if not old.is_usable(now):
+        raise ValidationError(_("该令牌已过期或已吊销，不能轮换"))
+    if not timedelta(0) <= overlap <= MAX_ROTATION_OVERLAP:
+        raise ValidationError(
+            {"overlap": _("并行期须在 0 到 %(d)d 天之间") % {"d": MAX_ROTATION_OVERLAP.days}}
+        )
+    new, plaintext = token_issue(
+        org_unit=old.org_unit,
+        user=old.user,
+        name=old.name,
+        expires_at=old.expires_at if old.expires_at and old.expires_at > now + overlap else None,
+        actor=actor,
+    )
+    if old.throttle_rate:
+        PartnerToken.objects.filter(pk=new.pk).update(throttle_rate=old.throttle_rate)
+        new.throttle_rate = old.throttle_rate
+    ends = now + overlap
+    old.expires_at = min(old.expires_at, ends) if old.expires_at else ends
+    old.replaced_by = new
+    old.save(update_fields=["expires_at", "replaced_by"])
+    logger.info(
+        "partner token %s rotated to %s (old one works until %s) by %s",
+        old.prefix,
+        new.prefix,
+        old.expires_at.isoformat(),
+        getattr(actor, "pk", None),
+    )
+    return new, plaintext
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from network.choices import BranchKind, Role
 from network.models import OrgUnit, PartnerToken, PrepaidEntry, RoleAssignment
 from service_ops.api.compiled import CompiledListSerializer, DisplayField
+from service_ops.api.robust import StrictFieldsMixin
 
 
 def _branch_kind():
@@ -107,6 +108,23 @@ class MeTokenSerializer(serializers.ModelSerializer):
         model = PartnerToken
         fields = ["name", "prefix", "expires_at"]
         read_only_fields = fields
+
+
+class TokenRotateInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    overlap_hours = serializers.IntegerField(
+        min_value=0,
+        max_value=720,
+        default=168,
+        help_text="旧令牌继续可用的小时数（并行期），默认 168（7 天），最多 720",
+    )
+
+
+class TokenRotatedSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="新令牌明文，只显示这一次")
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    previous = MeTokenSerializer(help_text="旧令牌：到 expires_at 为止仍可使用")
 
 
 class MeSerializer(serializers.Serializer):

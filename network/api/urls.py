@@ -1,7 +1,7 @@
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
-from .views import MeView, OrgUnitViewSet
+from .views import MeView, OrgUnitViewSet, TokenRotateView
 
 # The trailing slash is optional: partners' HTTP clients rarely follow a redirect on a GET.
 router = SimpleRouter()
@@ -10,5 +10,6 @@ router.register("org-units", OrgUnitViewSet, basename="api-org-unit")
 
 urlpatterns = [
     re_path(r"^me/?$", MeView.as_view(), name="api-me"),
+    re_path(r"^me/token/rotate/?$", TokenRotateView.as_view(), name="api-token-rotate"),
     *router.urls,
 ]

@@ -3,8 +3,10 @@
 Scope lives in get_queryset (OrgUnit.objects.visible_to): an org unit outside the caller's scope
 answers 404, never 403, so a partner cannot probe which ids exist."""
 
+from datetime import timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -15,18 +17,26 @@ from drf_spectacular.utils import (
 )
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from network.choices import PARTNER_KINDS
 from network.models import OrgUnit, PartnerToken, PrepaidAccount, PrepaidEntry
 from network.selectors import roles_of
+from network.services import token_rotate
 from network.visibility import sees_everything, user_org_unit
+from service_ops.actions import service_errors
 from service_ops.api.pagination import KeysetPagination
 
 from .filtersets import OrgUnitFilterSet
-from .serializers import MeSerializer, OrgUnitSerializer, PrepaidLedgerSerializer
+from .serializers import (
+    MeSerializer,
+    OrgUnitSerializer,
+    PrepaidLedgerSerializer,
+    TokenRotatedSerializer,
+    TokenRotateInputSerializer,
+)
 
 ORG_UNIT_EXAMPLE = {
     "id": 12,
@@ -94,6 +104,45 @@ class MeView(APIView):
             "token": token,
         }
         return Response(MeSerializer(data).data)
+
+
+class TokenRotateView(APIView):
+    @extend_schema(
+        tags=["me"],
+        summary="轮换本令牌",
+        description=(
+            "签发新令牌（同一合作方、服务账号、名称和调用频率），旧令牌在并行期内继续可用，"
+            "期满失效，便于各系统逐个切换。只能用令牌本身调用；同一令牌只能轮换一次。"
+        ),
+        request=TokenRotateInputSerializer,
+        responses={201: TokenRotatedSerializer, 400: OpenApiTypes.OBJECT},
+        examples=[
+            OpenApiExample("轮换，旧令牌再用 3 天", value={"overlap_hours": 72}, request_only=True),
+        ],
+    )
+    def post(self, request):
+        token = request.auth if isinstance(request.auth, PartnerToken) else None
+        if token is None:
+            raise ValidationError({"detail": _("只有合作方令牌可以轮换自己；请用该令牌调用")})
+        data = TokenRotateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            new, plaintext = token_rotate(
+                token=token,
+                overlap=timedelta(hours=data.validated_data["overlap_hours"]),
+                actor=request.user,
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(service_errors(exc)) from exc
+        token.refresh_from_db()
+        body = {
+            "token": plaintext,
+            "name": new.name,
+            "prefix": new.prefix,
+            "expires_at": new.expires_at,
+            "previous": token,
+        }
+        return Response(TokenRotatedSerializer(body).data, status=201)
 
 
 PREPAID_PARAMETERS = [

@@ -82,7 +82,21 @@ class _FailOpen:
 
 
 class FailOpenUserThrottle(_FailOpen, UserRateThrottle):
-    pass
+    """Per partner token when the call carries one (each client system its own budget, at the
+    token's own rate when it has one), else per signed-in user."""
+
+    def allow_request(self, request, view):
+        rate = getattr(request.auth, "throttle_rate", "")
+        if rate:
+            self.rate = rate
+            self.num_requests, self.duration = self.parse_rate(rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        prefix = getattr(request.auth, "prefix", None)
+        if prefix:
+            return self.cache_format % {"scope": self.scope, "ident": f"token:{prefix}"}
+        return super().get_cache_key(request, view)
 
 
 class FailOpenAnonThrottle(_FailOpen, AnonRateThrottle):

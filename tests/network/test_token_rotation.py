@@ -1,0 +1,72 @@
+"""Partner tokens (issue 16, item 1): rotation with an overlap period, and throttling per token
+(each client system its own budget, at the token's own rate)."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import time_machine
+from rest_framework.test import APIClient
+
+from network.models import PartnerToken
+from tests.factories import issue_token
+
+Z = ZoneInfo("Asia/Shanghai")
+ROTATE = "/api/v1/me/token/rotate"
+
+
+def client_for(plaintext: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    return client
+
+
+def test_a_rotated_token_works_through_the_overlap_and_then_stops(net):
+    token, old_plain = issue_token(net.dealer, user=net.dealer_user, name="ERP")
+    PartnerToken.objects.filter(pk=token.pk).update(throttle_rate="600/min")
+    with time_machine.travel(datetime(2026, 12, 1, 9, tzinfo=Z), tick=False):
+        response = client_for(old_plain).post(ROTATE, {"overlap_hours": 72}, format="json")
+        assert response.status_code == 201, response.content
+        body = response.json()
+        new_plain = body["token"]
+        assert body["previous"]["prefix"] == token.prefix
+        assert body["previous"]["expires_at"].startswith("2026-12-04T09:00")
+        assert body["prefix"] != token.prefix and body["name"] == "ERP"
+        # both work during the overlap
+        assert client_for(old_plain).get("/api/v1/me").status_code == 200
+        assert client_for(new_plain).get("/api/v1/me").status_code == 200
+        # a token rotates once
+        again = client_for(old_plain).post(ROTATE, {}, format="json")
+        assert again.status_code == 400 and "已轮换" in str(again.json())
+    token.refresh_from_db()
+    successor = token.replaced_by
+    assert successor.prefix == body["prefix"] and successor.throttle_rate == "600/min"
+    assert successor.org_unit == net.dealer and successor.user == net.dealer_user
+    with time_machine.travel(datetime(2026, 12, 4, 9, 1, tzinfo=Z), tick=False):
+        assert client_for(old_plain).get("/api/v1/me").status_code == 401
+        assert client_for(new_plain).get("/api/v1/me").status_code == 200
+
+
+def test_rotation_input_is_checked_and_needs_the_token_itself(client, net):
+    _token, plain = issue_token(net.dealer, user=net.dealer_user, name="ERP")
+    api = client_for(plain)
+    bad = api.post(ROTATE, {"overlap_hours": 10_000}, format="json")
+    assert bad.status_code == 400 and "overlap_hours" in bad.json()
+    unknown = api.post(ROTATE, {"overlap": 1}, format="json")
+    assert unknown.status_code == 400 and "overlap" in unknown.json()
+    session = APIClient()
+    session.force_login(net.head)
+    refused = session.post(ROTATE, {}, format="json")
+    assert refused.status_code == 400 and "只有合作方令牌" in str(refused.json())
+    assert PartnerToken.objects.count() == 1
+
+
+def test_each_token_has_its_own_budget_at_its_own_rate(net):
+    first, first_plain = issue_token(net.dealer, user=net.dealer_user, name="ERP")
+    second, second_plain = issue_token(net.dealer, user=net.dealer_user, name="WMS")
+    PartnerToken.objects.filter(pk__in=[first.pk, second.pk]).update(throttle_rate="2/min")
+    erp, wms = client_for(first_plain), client_for(second_plain)
+    assert [erp.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 429]
+    # the same partner's other system is not starved by the first
+    assert [wms.get("/api/v1/me").status_code for _ in range(2)] == [200, 200]
+    with time_machine.travel(timedelta(minutes=2)):
+        assert erp.get("/api/v1/me").status_code == 200
