@@ -543,3 +543,23 @@ def test_a_real_worker_delivers_a_committed_event_to_the_partners_server(net, wo
     assert "service_ops.webhooks.tasks.send_webhooks" in worker.names()
     assert threading.current_thread().name not in worker.threads()
     assert ReturnApplication.objects.get(pk=app.pk).state == "in_approval"
+
+
+def test_the_readme_verification_snippet_accepts_our_signature_only():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    snippet = readme.split("## Webhooks (for integrators)", 1)[1].split("```python\n", 1)[1]
+    namespace: dict = {}
+    exec(snippet.split("```", 1)[0], namespace)  # noqa: S102 - our own README
+    verify = namespace["verify"]
+    secret, previous = signing.new_secret(), signing.new_secret()
+    body = '{"type":"ping","data":{"message":"审批中"}}'.encode()
+    header = signing.signature_header([secret, previous], int(time.time()), body)
+    assert verify(header, body, secret) and verify(header, body, previous)
+    assert not verify(header, body, signing.new_secret())
+    assert not verify(header, body + b" ", secret)
+    old = signing.signature_header([secret], int(time.time()) - 600, body)
+    assert not verify(old, body, secret)
