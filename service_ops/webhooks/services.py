@@ -139,7 +139,7 @@ def endpoint_update(*, endpoint_id: int, **changes) -> WebhookEndpoint:
             endpoint.disabled_reason = ""
         elif not active and endpoint.is_active:
             endpoint.disabled_at = timezone.now()
-            endpoint.disabled_reason = _("由合作方停用")
+            endpoint.disabled_reason = gettext_noop("由合作方停用")  # stored in zh-hans
         endpoint.is_active = active
     endpoint.save()
     return endpoint
@@ -342,7 +342,9 @@ def _record(delivery: WebhookDelivery, result: transport.Result, now: datetime) 
         if locked.is_active and locked.consecutive_dead >= DISABLE_AFTER_DEAD:
             endpoint_disable(
                 endpoint=locked,
-                reason=_("连续 %(n)d 个事件重试后仍未送达") % {"n": locked.consecutive_dead},
+                # stored in zh-hans whatever the sender's language (the msgid is the text)
+                reason=gettext_noop("连续 %(n)d 个事件重试后仍未送达")
+                % {"n": locked.consecutive_dead},
                 now=now,
             )
         return DeliveryState.DEAD
