@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from network.choices import PARTNER_ROLES
 from network.choices import Role as R
-from service_ops.plugins import DeadlineKind, DefaultPolicy, NavItem, PeriodicJob, Plugin
+from service_ops.plugins import (
+    DeadlineKind,
+    DefaultPolicy,
+    NavItem,
+    PeriodicJob,
+    Plugin,
+    WebhookSource,
+)
 
 APPROVER_ROLES = frozenset(
     {
@@ -253,4 +260,29 @@ PLUGIN = Plugin(
     web_urls=("repairs/", "repairs.urls"),
     api_urls="repairs.api.urls",
     bench="repairs.bench.BENCH",
+    # Partners (the dealer that shipped) hear of these by signed webhook (repairs/webhooks.py).
+    # Month-end statements are not here: they belong to a branch, which is not a partner.
+    webhook_events=(
+        WebhookSource(
+            model="repairs.ReturnApplication",
+            event="return_application.state_changed",
+            partners="repairs.webhooks.partners_of_application",
+            payload="repairs.webhooks.application_payload",
+            label=_("返厂申请状态变化"),
+        ),
+        WebhookSource(
+            model="repairs.RepairOrder",
+            event="repair_order.state_changed",
+            partners="repairs.webhooks.partners_of_order",
+            payload="repairs.webhooks.order_payload",
+            label=_("维修单状态变化"),
+        ),
+        WebhookSource(
+            model="repairs.Quote",
+            event="quote.state_changed",
+            partners="repairs.webhooks.partners_of_quote",
+            payload="repairs.webhooks.quote_payload",
+            label=_("维修报价状态变化"),
+        ),
+    ),
 )

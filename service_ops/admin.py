@@ -369,3 +369,6 @@ class TransitionLogAdmin(ReadOnlyAdmin):
     list_select_related = ["object_type", "actor"]
     search_fields = ["transition", "comment", "actor__username"]
     date_hierarchy = "created_at"
+
+
+from service_ops.webhooks import admin as _webhooks_admin  # noqa: E402, F401

@@ -15,10 +15,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service_ops.settings")
 app = Celery("service_ops")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # `<app>.tasks` of every installed app, plus the shared core's task modules, which live one level
-# down (service_ops/deadlines/tasks.py, service_ops/notifications/tasks.py, …/idempotency/tasks.py).
+# down (service_ops/deadlines/tasks.py, service_ops/notifications/tasks.py, …/idempotency/tasks.py,
+# …/webhooks/tasks.py).
 app.autodiscover_tasks()
 app.autodiscover_tasks(
-    ["service_ops.deadlines", "service_ops.notifications", "service_ops.idempotency"]
+    [
+        "service_ops.deadlines",
+        "service_ops.notifications",
+        "service_ops.idempotency",
+        "service_ops.webhooks",
+    ]
 )
 
 

@@ -5,6 +5,7 @@ Business apps declare theirs the same way in their own `plugin.py` (see service_
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from network.choices import Role
 from service_ops.plugins import NavItem, PeriodicJob, Plugin
 
 
@@ -36,6 +37,14 @@ PLUGIN = Plugin(
             run="service_ops.notifications.services.send_pending",
             every=60.0,
         ),
+        # Webhook deliveries: the on-commit nudge may be lost, and retries come due later; under
+        # eager Celery (embedded shape) this is what sends them, outside the web request.
+        PeriodicJob(
+            name="send-webhooks",
+            task="service_ops.webhooks.tasks.send_webhooks",
+            run="service_ops.webhooks.services.send_due",
+            every=_sweep_interval,
+        ),
         PeriodicJob(
             name="purge-idempotency-keys",
             task="service_ops.idempotency.tasks.purge_idempotency_keys",
@@ -53,9 +62,19 @@ PLUGIN = Plugin(
         NavItem("my_work", _("我的工作"), "bi-list-check", order=10, related=("deadline_detail",)),
         NavItem("inbox", _("通知"), "bi-envelope", order=20, related=("inbox_open",)),
         NavItem(
+            "webhooks:endpoint_list",
+            _("Webhook"),
+            "bi-broadcast",
+            order=980,
+            roles=frozenset({Role.NETWORK_SPECIALIST, Role.HEAD_OF_CS}),
+            related=("webhooks:endpoint_detail",),
+            more=True,
+        ),
+        NavItem(
             "calendar", _("工作日历"), "bi-calendar3", order=990, audience="internal", more=True
         ),
     ),
     inbox_providers=("service_ops.work.TimerProvider",),
     bench="service_ops.bench.core.BENCH",
+    web_urls=("webhooks/", "service_ops.webhooks.urls"),
 )

@@ -9,7 +9,8 @@ The platform (service_ops, network) imports no business app. Each app's AppConfi
 - work-inbox providers (我的工作) and the hooks other apps may call;
 - default rule rows (seeded after `migrate`, and again by the tests' flush) and demo data;
 - its part of the volume benchmark (`manage.py bench_web`): data at a year's volume and the lists
-  to time (service_ops/bench).
+  to time (service_ops/bench);
+- the webhook events its state machines raise for partners (service_ops/webhooks).
 
 Everything here is read through the functions at the bottom, in the order of INSTALLED_APPS.
 """
@@ -107,6 +108,23 @@ class DeadlineKind:
 
 
 @dataclass(frozen=True)
+class WebhookSource:
+    """A state machine whose transitions partners hear of by webhook (service_ops.webhooks).
+
+    After every transition of `model` ("app_label.ModelName") that run_transition makes, the
+    platform asks `partners(instance)` (dotted path of a function returning the ids of the partner
+    org units — dealers, service points — concerned; an empty list is fine) and, only when one of
+    them has an active endpoint subscribed to `event`, builds `payload(instance)` (a small dict
+    of JSON values: the object's summary) once for all of them."""
+
+    model: str
+    event: str
+    partners: str
+    payload: str
+    label: Any = ""
+
+
+@dataclass(frozen=True)
 class Plugin:
     periodic_jobs: tuple[PeriodicJob, ...] = ()
     nav_items: tuple[NavItem, ...] = ()
@@ -119,6 +137,7 @@ class Plugin:
     api_urls: str | None = None  # urlconf module mounted under /api/v1/
     dashboard_tiles: tuple[str, ...] = ()
     bench: str | None = None  # dotted path of a service_ops.bench.BenchPart: volume data + lists
+    webhook_events: tuple[WebhookSource, ...] = ()  # what partners hear of by webhook
 
 
 class PluginConfig(AppConfig):
@@ -252,3 +271,21 @@ def web_urls() -> list[tuple[str, str]]:
 
 def api_urls() -> list[str]:
     return [p.api_urls for _label, p in plugins() if p.api_urls]
+
+
+def webhook_sources() -> dict[str, list[WebhookSource]]:
+    """{"app_label.modelname" (lower case): its declared webhook sources}."""
+    found: dict[str, list[WebhookSource]] = {}
+    for _label, p in plugins():
+        for source in p.webhook_events:
+            found.setdefault(source.model.lower(), []).append(source)
+    return found
+
+
+def webhook_event_types() -> list[tuple[str, Any]]:
+    """(event type, label) of every declared source, in app order, each type once."""
+    seen: dict[str, Any] = {}
+    for _label, p in plugins():
+        for source in p.webhook_events:
+            seen.setdefault(source.event, source.label or source.event)
+    return list(seen.items())

@@ -223,6 +223,11 @@ SERVICE_OPS = {
     "CALENDAR_VERSION_TTL": float(os.environ.get("CALENDAR_VERSION_TTL", "2")),
     "SWEEP_BATCH_SIZE": int(os.environ.get("SWEEP_BATCH_SIZE", "1000")),
     "SWEEP_INTERVAL_SECONDS": int(os.environ.get("SWEEP_INTERVAL_SECONDS", "30")),
+    # Webhooks (service_ops/webhooks): whether endpoints may be http:// or on private and
+    # loopback addresses (development and the embedded shape only: in production a partner must
+    # not make this server call into the intranet), and the timeout of one POST.
+    "WEBHOOK_ALLOW_PRIVATE": env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG),
+    "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
 }
 
 # --- REST API -------------------------------------------------------------------------------

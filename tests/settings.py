@@ -83,5 +83,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SILENCED_SYSTEM_CHECKS = ["staticfiles.W004"]
-SERVICE_OPS = {**SERVICE_OPS, "CALENDAR_VERSION_TTL": 0.0}
+# Webhook tests post to a local HTTP server on 127.0.0.1 (production allows public https only).
+SERVICE_OPS = {**SERVICE_OPS, "CALENDAR_VERSION_TTL": 0.0, "WEBHOOK_ALLOW_PRIVATE": True}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}  # noqa: F405

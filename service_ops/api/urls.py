@@ -1,4 +1,4 @@
-from django.urls import re_path
+from django.urls import include, path, re_path
 
 from .views import AddWorkingDaysView, MyWorkView, WorkingDayView
 
@@ -11,4 +11,5 @@ urlpatterns = [
         AddWorkingDaysView.as_view(),
         name="api-calendar-add-working-days",
     ),
+    path("", include("service_ops.webhooks.api.urls")),
 ]

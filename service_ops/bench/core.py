@@ -27,6 +27,9 @@ def probes(ctx: Context) -> list[Probe]:
         Probe("inbox", "technician", inbox, rows=None),
         Probe("inbox", "dealer", inbox, rows=None),
         Probe("inbox", "dealer_empty", inbox, rows=None),
+        # webhooks: a partner's few endpoints; the staff list of every partner's
+        Probe("webhooks", "hq", reverse("webhooks:endpoint_list"), rows=None),
+        Probe("api webhooks", "dealer", reverse("api-webhook-list"), api=True, rows=None),
     ]
     return out
 

@@ -2,7 +2,8 @@
 
 `run_transition` locks a fresh row, checks the transition is allowed now and that the actor holds
 its permission (django-fsm runs a transition even when its permission is false), runs it, saves,
-writes the TransitionLog entry in the same transaction (post_transition fires before save()), and
+writes the TransitionLog entry in the same transaction (post_transition fires before save()), writes
+the webhook deliveries of the change (service_ops.webhooks: the partners the app names), and
 schedules side effects with on_commit. HTML views, API views, tasks and commands all call it.
 """
 
@@ -19,6 +20,7 @@ from django_fsm import FSMFieldMixin, TransitionNotAllowed, can_proceed, has_tra
 
 from service_ops.i18n import Deferred, split
 from service_ops.notifications.services import tasks_done
+from service_ops.webhooks.events import transition_happened as webhook_events
 
 from .models import ActionChannel, TransitionLog
 
@@ -96,6 +98,13 @@ def run_transition(
         )
         # The 待办 notifications about this object asked for what has now been done.
         tasks_done(instance, state=getattr(instance, field.name))
+        # Partners hear of it by webhook: rows in this transaction (the outbox), sent on commit.
+        webhook_events(
+            instance,
+            transition=transition,
+            from_state=from_state,
+            to_state=getattr(instance, field.name),
+        )
         if on_commit is not None:
             transaction.on_commit(lambda: on_commit(instance), robust=True)
     return instance
