@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import weakref
 from dataclasses import dataclass, field
@@ -172,6 +173,12 @@ def run_checks(page, findings: Findings, *, label: str | None = None) -> None:
     # A colour caught half-way through a transition (a button that came under the pointer after
     # a swap fades to its hover colours) is no contrast defect: let transitions end first.
     page.wait_for_function(_TRANSITIONS_DONE_JS)
+    if os.environ.get("BROWSER_SCREENSHOTS"):  # a picture of every checked page, to look at
+        folder = BASE_DIR / "var" / "browser" / "pages"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", url.split("//", 1)[-1].split("/", 1)[-1])[:80]
+        shot = folder / f"{len(findings.checked):03d}-{viewport}-{name}.png"
+        page.screenshot(path=str(shot), full_page=True)
     for violation in page.evaluate(_AXE_RUN_JS, [AXE_TAGS, list(AXE_DISABLED_RULES)]):
         if violation["impact"] in IMPACTS_THAT_FAIL:
             findings.add(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from network.choices import Role
 from repairs.choices import ApplicationState, OrderState
 from repairs.models import RepairOrder, ReturnApplication
-from tests.browser.support import DESKTOP, PHONE, TABLET, follow, swap, visit
+from tests.browser.support import DESKTOP, PHONE, TABLET, checkpoint, follow, swap, visit
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
@@ -123,7 +123,13 @@ def test_a_return_goes_from_a_dealers_phone_through_signatures_receipt_and_repai
         order.refresh_from_db()
         assert order.state == OrderState.SHIPPED
 
-    # 6. Each shipped unit is owed a callback: the call centre finds it in its work list.
+    # 6. The dealer, back on the phone, reads the shipping notice and follows the unit.
+    visit(dealer, "/inbox/")
+    follow(dealer, dealer.get_by_role("link", name=re.compile(orders[0].number)).first)
+    visit(dealer, "/repairs/orders/")
+    visit(dealer, orders[1].get_absolute_url())
+
+    # 7. Each shipped unit is owed a callback: the call centre finds it in its work list.
     from callcenter.models import CallbackRequest
 
     assert CallbackRequest.objects.filter(purpose="repair_shipped").count() == 2
@@ -133,3 +139,77 @@ def test_a_return_goes_from_a_dealers_phone_through_signatures_receipt_and_repai
     callbacks = call_centre.get_by_role("link", name=re.compile("回访"))
     assert callbacks.count() == 2
     follow(call_centre, callbacks.first)
+
+
+def test_a_branch_engineer_applies_on_a_phone_and_the_branch_signs_on_phones(page_as, net):
+    # The operating platform: the engineer saves a draft from the phone, then submits it.
+    engineer = page_as(net.gz_engineer, PHONE)
+    visit(engineer, "/")
+    swap_menu = engineer.get_by_role("button", name="展开导航")
+    swap_menu.click()
+    engineer.locator("#main-nav.show").wait_for()
+    checkpoint(engineer, label="/ with the menu open [gz_engineer]")
+    visit(engineer, "/repairs/returns/new/")
+    engineer.locator("#id_contact_name").fill("王工")
+    engineer.locator("#id_contact_phone").fill("13900002222")
+    fill_line(engineer, 0, model="GPS-X1 车载终端", serial="GZ-SN-0001", fault="不开机")
+    follow(engineer, engineer.get_by_role("button", name="保存草稿"))
+    application = ReturnApplication.objects.get()
+    assert application.state == ApplicationState.DRAFT
+    follow(engineer, engineer.get_by_role("button", name="提交审批"))
+    application.refresh_from_db()
+    assert application.state == ApplicationState.IN_APPROVAL
+    visit(engineer, "/repairs/returns/")
+
+    # The field CS supervisor and the branch manager sign on their phones, the head at a desk.
+    for signer, screen in ((net.gz_cs_sup, PHONE), (net.gz_manager, PHONE), (net.head, DESKTOP)):
+        sign_from_queue(page_as(signer, screen), application)
+    application.refresh_from_db()
+    assert application.state == ApplicationState.APPROVED
+    visit(engineer, application.get_absolute_url())
+
+
+def test_the_clerk_enters_a_faxed_application_and_the_supervisor_holds_the_review(page_as, net):
+    from django.utils import timezone as tz
+
+    from repairs.models import ReviewItem
+    from service_ops.deadlines.sweep import sweep_deadlines
+    from tests.repairs.test_orders import receive_lot
+
+    # A unit received six weeks ago and still not shipped: the review discusses it.
+    lot = receive_lot(net, ["OLD-1"], tz.now() - timedelta(days=42))
+    sweep_deadlines(now=tz.now())
+    overdue = lot.orders.get()
+
+    # The clerk enters an application that came by fax, with its scan (desktop).
+    clerk = page_as(net.clerk, DESKTOP)
+    visit(clerk, "/repairs/returns/")
+    follow(clerk, clerk.get_by_role("link", name=re.compile("代为录入")))
+    clerk.locator("#id_sender_unit").select_option(label=str(net.dealer))
+    clerk.locator("#id_channel").select_option("fax")
+    clerk.locator("#id_scanned_form").set_input_files(
+        files=[{"name": "fax.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 fax"}]
+    )
+    clerk.locator("#id_contact_name").fill("刘经理")
+    clerk.locator("#id_contact_phone").fill("13700001111")
+    fill_line(clerk, 0, model="GPS-X1", serial="FAX-0001", fault="屏幕不亮")
+    follow(clerk, clerk.get_by_role("button", name="提交审批"))
+    faxed = ReturnApplication.objects.exclude(pk=lot.application_id).get()
+    assert faxed.state == ApplicationState.IN_APPROVAL
+    assert faxed.applicant == net.dealer_user and faxed.intake_scan
+
+    # The repair supervisor builds today's review list and records a decision (desktop).
+    supervisor = page_as(net.repair_sup, DESKTOP)
+    visit(supervisor, "/repairs/reviews/")
+    follow(supervisor, supervisor.get_by_role("button", name="生成今天的评审清单"))
+    item = ReviewItem.objects.get(order=overdue)
+    form = supervisor.locator(f"#item-{item.pk}")
+    form.locator(f"#item{item.pk}-decision").select_option("more_time")
+    form.locator(f"#item{item.pk}-wait_reason").select_option("parts")
+    form.locator(f"#item{item.pk}-new_wait_until").fill(
+        (tz.localdate() + timedelta(days=7)).isoformat()
+    )
+    form.locator(f"#item{item.pk}-customer_contacted").check()
+    follow(supervisor, form.get_by_role("button", name="记录决定"))
+    item.refresh_from_db()
+    assert item.decision == "more_time" and item.decided_by == net.repair_sup
