@@ -57,14 +57,15 @@ def findings():
 
 @pytest.fixture
 def page_as(browser, live_server, transactional_db, findings):
-    """`page_as(user, viewport)`: a new page of its own browser context (its own cookies) logged
-    in as `user` (None: logged out) at a viewport of support.py (PHONE, TABLET, DESKTOP), whose
-    relative URLs go to the live server. Every page it reaches is watched for console errors."""
+    """`page_as(user, viewport, language=None)`: a new page of its own browser context (its own
+    cookies) logged in as `user` (None: logged out) at a viewport of support.py (PHONE, TABLET,
+    DESKTOP), in the site's default language or `language` ("en"), whose relative URLs go to the
+    live server. Every page it reaches is watched for console errors."""
     from django.test import Client
 
     contexts = []
 
-    def open_page(user=None, viewport=support.DESKTOP):
+    def open_page(user=None, viewport=support.DESKTOP, *, language=None):
         context = browser.new_context(
             base_url=live_server.url,
             viewport={"width": viewport["width"], "height": viewport["height"]},
@@ -74,6 +75,10 @@ def page_as(browser, live_server, transactional_db, findings):
             timezone_id=settings.TIME_ZONE,
         )
         contexts.append(context)
+        if language:  # e.g. "en": as if the person had picked it in the language menu
+            context.add_cookies(
+                [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+            )
         if user is not None:
             client = Client()
             client.force_login(user)

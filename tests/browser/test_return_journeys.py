@@ -13,7 +13,7 @@ from network.choices import Role
 from repairs.choices import ApplicationState, OrderState
 from repairs.models import RepairOrder, ReturnApplication
 from tests.browser.support import DESKTOP, PHONE, TABLET, checkpoint, follow, swap, visit
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -123,11 +123,17 @@ def test_a_return_goes_from_a_dealers_phone_through_signatures_receipt_and_repai
         order.refresh_from_db()
         assert order.state == OrderState.SHIPPED
 
-    # 6. The dealer, back on the phone, reads the shipping notice and follows the unit.
+    # 6. The dealer, back on the phone, reads the shipping notice and follows the unit, then
+    # switches the phone to English (longer words: the pages must still fit at 390 px).
     visit(dealer, "/inbox/")
     follow(dealer, dealer.get_by_role("link", name=re.compile(orders[0].number)).first)
+    dealer.get_by_role("button", name="展开导航").click()
+    dealer.get_by_role("button", name=re.compile("中文")).click()
+    follow(dealer, dealer.get_by_role("button", name="English"))
+    assert dealer.locator("html").get_attribute("lang") == "en"
     visit(dealer, "/repairs/orders/")
     visit(dealer, orders[1].get_absolute_url())
+    visit(dealer, "/repairs/statements/")  # its table scrolls inside its own box on a phone
 
     # 7. Each shipped unit is owed a callback: the call centre finds it in its work list.
     from callcenter.models import CallbackRequest
@@ -142,11 +148,13 @@ def test_a_return_goes_from_a_dealers_phone_through_signatures_receipt_and_repai
 
 
 def test_a_branch_engineer_applies_on_a_phone_and_the_branch_signs_on_phones(page_as, net):
-    # The operating platform: the engineer saves a draft from the phone, then submits it.
-    engineer = page_as(net.gz_engineer, PHONE)
-    visit(engineer, "/")
-    swap_menu = engineer.get_by_role("button", name="展开导航")
-    swap_menu.click()
+    # The operating platform: the engineer logs in on the phone, saves a draft, then submits it.
+    engineer = page_as(None, PHONE)
+    visit(engineer, "/login/")
+    engineer.locator("#id_username").fill(net.gz_engineer.username)
+    engineer.locator("#id_password").fill(PASSWORD)
+    follow(engineer, engineer.get_by_role("button", name="登录"))
+    engineer.get_by_role("button", name="展开导航").click()
     engineer.locator("#main-nav.show").wait_for()
     checkpoint(engineer, label="/ with the menu open [gz_engineer]")
     visit(engineer, "/repairs/returns/new/")
