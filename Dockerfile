@@ -6,8 +6,9 @@
 FROM node:20-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json* ./
-RUN if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; \
-    else npm install --no-audit --no-fund --loglevel=error; fi \
+# (--omit=dev: axe-core is for the browser tests only)
+RUN if [ -f package-lock.json ]; then npm ci --omit=dev --no-audit --no-fund --loglevel=error; \
+    else npm install --omit=dev --no-audit --no-fund --loglevel=error; fi \
     # the statement PDF embeds the regular weight only: the other eight (~80 MB) stay out
     && find node_modules/@expo-google-fonts/noto-sans-sc -name '*.ttf' \
        ! -name 'NotoSansSC_400Regular.ttf' -delete

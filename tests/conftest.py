@@ -3,11 +3,15 @@ from django.conf import settings
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests that need PostgreSQL or a real Celery worker skip with a reason where the machine
-    has neither, under the plain test command; under CI=true settings already refused to start."""
+    """Tests that need PostgreSQL, a real Celery worker or a browser skip with a reason where the
+    machine lacks it, under the plain test command; under CI=true settings already refused to
+    start."""
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL or start one)")
     skip_redis = pytest.mark.skip(reason="needs Redis for a real Celery worker")
+    skip_browser = pytest.mark.skip(reason=f"browser journey: {settings.BROWSER_MISSING}")
     for item in items:
+        if "browser" in item.keywords and settings.BROWSER_MISSING:
+            item.add_marker(skip_browser)
         if "postgres" in item.keywords and not settings.TESTS_ON_POSTGRES:
             item.add_marker(skip_pg)
         if "celery_worker" in item.keywords and not settings.REDIS_AVAILABLE:

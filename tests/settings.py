@@ -1,8 +1,9 @@
 """Test settings: the project's settings with the test database chosen by what the machine has.
 
 PostgreSQL (TEST_DATABASE_URL, else DATABASE_URL, else the local server at 127.0.0.1:5432) when it
-answers; otherwise SQLite, and tests marked `postgres` skip with a reason. Under CI=true an
-unreachable service is an error, never a skip.
+answers; otherwise SQLite, and tests marked `postgres` skip with a reason. Likewise Redis for the
+tests marked `celery_worker`, and Chromium (with playwright and axe-core) for those marked
+`browser`. Under CI=true an unreachable service or a missing browser is an error, never a skip.
 """
 
 import os
@@ -70,6 +71,14 @@ TEST_REDIS_URL = (
 REDIS_AVAILABLE = _redis_reachable(TEST_REDIS_URL)
 if not REDIS_AVAILABLE and IN_CI:
     raise RuntimeError(f"CI: Redis is not reachable at {TEST_REDIS_URL}")
+
+# The browser journeys (tests/browser) need Debian's chromium, the playwright package and
+# node_modules/axe-core; without them they skip with the reason, under CI=true that is an error.
+from tests.browser.support import missing_reason as _browser_missing_reason  # noqa: E402
+
+BROWSER_MISSING = _browser_missing_reason()
+if BROWSER_MISSING and IN_CI:
+    raise RuntimeError(f"CI: the browser journeys cannot run: {BROWSER_MISSING}")
 
 # Ordinary tests run tasks eagerly; tests marked `celery_worker` switch to the real broker.
 CELERY_TASK_ALWAYS_EAGER = True
