@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from network.choices import PARTNER_ROLES
 from network.choices import Role as R
-from service_ops.plugins import DeadlineKind, DefaultPolicy, NavItem, PeriodicJob, Plugin
+from service_ops.plugins import (
+    Audited,
+    DeadlineKind,
+    DefaultPolicy,
+    NavItem,
+    PeriodicJob,
+    Plugin,
+)
 
 APPROVER_ROLES = frozenset(
     {
@@ -253,4 +260,13 @@ PLUGIN = Plugin(
     web_urls=("repairs/", "repairs.urls"),
     api_urls="repairs.api.urls",
     bench="repairs.bench.BENCH",
+    # The rule tables: approval chains and their steps, lot limits, the return policy (its fines
+    # are the only prices so far) and the loaner pool (whether a unit is lent follows its loans).
+    audited=(
+        Audited("repairs.ApprovalChainTemplate"),
+        Audited("repairs.ApprovalStepTemplate"),
+        Audited("repairs.LotLimitRule"),
+        Audited("repairs.ReturnPolicy"),
+        Audited("repairs.LoanerUnit", exclude=("is_available",)),
+    ),
 )

@@ -5,7 +5,7 @@ Business apps declare theirs the same way in their own `plugin.py` (see service_
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from service_ops.plugins import NavItem, PeriodicJob, Plugin
+from service_ops.plugins import Audited, NavItem, PeriodicJob, Plugin
 
 
 def _sweep_interval() -> float:
@@ -58,4 +58,11 @@ PLUGIN = Plugin(
     ),
     inbox_providers=("service_ops.work.TimerProvider",),
     bench="service_ops.bench.core.BENCH",
+    # Master data of the core: the deadline policies and the company calendar (a year's seeding
+    # and confirmation write days in bulk: workcalendar.services records those rows itself).
+    audited=(
+        Audited("service_ops.DeadlinePolicy"),
+        Audited("service_ops.CalendarYear", exclude=("published_schedule",)),
+        Audited("service_ops.CalendarDay"),
+    ),
 )
