@@ -9,7 +9,7 @@ from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from .context import _remote_addr, current_actor
 
@@ -93,10 +93,21 @@ def history_for_many(objects: Iterable, *, limit: int = 20):
     )
 
 
+# Names of what a bulk row records that is no model field (record_bulk's callers).
+BULK_LABELS = {
+    "calendar_days": gettext_lazy("日历天数"),
+    "working_days": gettext_lazy("其中工作日"),
+}
+
+
 def display_rows(entries) -> list[dict]:
     """What a page shows of each audit row: when, who (None = the system), what happened to
     which object, and each changed field as (label, before, after) in the reader's language."""
-    labels = {CREATE: _("新建"), UPDATE: _("修改"), DELETE: _("删除")}
+    labels = {
+        CREATE: pgettext("audit action", "新建"),
+        UPDATE: pgettext("audit action", "修改"),
+        DELETE: pgettext("audit action", "删除"),
+    }
     rows = []
     for entry in entries:
         model = entry.content_type.model_class()
@@ -115,7 +126,7 @@ def display_rows(entries) -> list[dict]:
                 "object": entry.object_repr,
                 "bulk": bool(extra.get("bulk")),
                 "fields": [
-                    (str(label), _none(values[0]), _none(values[1]))
+                    (str(BULK_LABELS.get(label, label)), _none(values[0]), _none(values[1]))
                     for label, values in changes.items()
                     if isinstance(values, list | tuple) and len(values) == 2
                 ],

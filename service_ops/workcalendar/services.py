@@ -70,10 +70,8 @@ def calendar_seed_year(year: int) -> CalendarYear:
             CalendarYear,
             {
                 cal_year.pk: {
-                    "calendar_days": (
-                        None,
-                        _("%(n)d 天（工作日 %(w)d 天）") % {"n": len(days), "w": working_days},
-                    )
+                    "calendar_days": (None, len(days)),
+                    "working_days": (None, working_days),
                 }
             },
             reason="calendar_seed_year",

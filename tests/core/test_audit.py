@@ -164,7 +164,8 @@ def test_seeding_a_year_records_one_bulk_row_on_the_year(db):
     bulk = [row for row in rows if (row.additional_data or {}).get("bulk")]
     assert len(bulk) == 1
     assert bulk[0].actor is None  # nobody asked: the system
-    assert "365" in bulk[0].changes_dict["calendar_days"][1]
+    assert bulk[0].changes_dict["calendar_days"] == ["None", "365"]
+    assert bulk[0].changes_dict["working_days"][1].isdigit()
 
 
 def test_confirming_a_year_records_each_changed_day_with_the_actor(net):
@@ -289,3 +290,28 @@ def test_a_token_secret_its_digest_and_passwords_never_reach_the_log(admin_clien
         )
         for needle in needles:
             assert needle not in dump, (row.content_type, row.changes)
+
+
+def test_the_request_user_is_read_when_the_row_is_written_so_an_api_token_caller_counts(net):
+    """DRF authenticates a partner's token inside the view, after every middleware ran: the
+    middleware reads request.user when the audit row is written, not when the request arrives."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from service_ops.audit.context import AuditActorMiddleware
+
+    request = RequestFactory().post("/api/v1/anything/")
+    request.user = AnonymousUser()
+
+    def view(req):
+        req.user = net.dealer_user  # what DRF's token authentication does
+        RoleAssignment.objects.create(user=net.dealer_user, role=Role.DEALER_STAFF, org_unit=net.hq)
+        return HttpResponse()
+
+    AuditActorMiddleware(view)(request)
+    entry = LogEntry.objects.get_for_model(RoleAssignment).latest("id")
+    assert entry.actor == net.dealer_user
+    with acting_as(None):  # outside the request again: the system
+        RoleAssignment.objects.filter(pk=entry.object_id).get().delete()
+    assert LogEntry.objects.get_for_model(RoleAssignment).latest("id").actor is None
