@@ -12,6 +12,7 @@ records: the error text names the failing check, not a secret (no URL with its p
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
 
 
 def check_database() -> None:
@@ -119,7 +122,14 @@ def healthz(request):
 @require_GET
 def readyz(request):
     ready, checks = readiness()
-    return JsonResponse(
+    response = JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks},
         status=200 if ready else 503,
     )
+    if not ready:
+        # a warning naming the failing checks, not django.request's ERROR with a traceback-less
+        # "Service Unavailable" every time the healthcheck asks
+        failing = {name: c.get("detail", "") for name, c in checks.items() if not c["ok"]}
+        logger.warning("not ready: %s", failing)
+        response._has_been_logged = True
+    return response
