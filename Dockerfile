@@ -44,6 +44,6 @@ USER app
 EXPOSE 8000
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:8000/login/', headers={'Host': 'localhost', 'X-Forwarded-Proto': 'https'}), timeout=4)"
+    CMD python -c "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:8000/readyz', headers={'Host': 'localhost'}), timeout=4)"
 
 CMD ["gunicorn", "service_ops.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

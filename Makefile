@@ -27,7 +27,7 @@ TEST_STAMP := $(VENV)/.installed-test
 NPM_STAMP := node_modules/.installed
 ASSETS := $(if $(wildcard package.json),$(NPM_STAMP),)
 
-.PHONY: help run test lint bench bench-web check-deploy clean distclean
+.PHONY: help run test lint bench bench-web check-deploy restore-check clean distclean
 
 help:
 	@echo "make run     start the embedded shape with demo data on http://$(ADDR)/"
@@ -35,6 +35,8 @@ help:
 	@echo "make bench   deadline sweep benchmark on PostgreSQL (manage.py bench_deadlines)"
 	@echo "make bench-web   volume benchmark of every list, queue and partner API list, then a"
 	@echo "             mixed load through gunicorn (manage.py bench_web; BENCH_ARGS=\"--orders 50000\")"
+	@echo "make restore-check   back up a demo database with uploads, restore it into another"
+	@echo "             database and compare (scripts/backup.sh, scripts/restore.sh; PostgreSQL)"
 	@echo "make clean   remove caches and collected static files (keeps the database)"
 	@echo "make distclean   also remove .venv, node_modules and var/ (the SQLite database)"
 
@@ -102,3 +104,7 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) node_modules var
+
+# The backup and restore of README.md "Backup and restore", tried end to end on PostgreSQL.
+restore-check: $(RUN_STAMP)
+	PY=$(PY) bash scripts/restore_check.sh

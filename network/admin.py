@@ -16,6 +16,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from service_ops.audit.admin import AuditHistoryAdminMixin
+
 from .choices import PARTNER_KINDS, LedgerEntryKind
 from .models import (
     Delegation,
@@ -26,6 +28,7 @@ from .models import (
     RoleAssignment,
     StaffProfile,
 )
+from .selectors import unit_changes, user_changes
 from .services import (
     prepaid_check_org_unit,
     prepaid_post,
@@ -44,7 +47,7 @@ RECENT_ENTRIES = 50
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "kind", "branch_kind", "parent", "gps_upgrade", "is_active"]
     list_filter = ["kind", "branch_kind", "gps_upgrade", "is_active"]
     list_select_related = ["parent"]
@@ -56,6 +59,9 @@ class OrgUnitAdmin(admin.ModelAdmin):
         (None, {"fields": ["code", "name", "kind", "branch_kind", "parent", "path", "is_active"]}),
         (_("网点信息"), {"fields": ["gps_upgrade", "contact_name", "phone", "address"]}),
     ]
+
+    def audit_entries(self, obj):
+        return unit_changes(obj, limit=self.audit_history_limit)
 
 
 # --- people -----------------------------------------------------------------------------------
@@ -80,12 +86,16 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditHistoryAdminMixin, DjangoUserAdmin):
     inlines = [StaffProfileInline, RoleAssignmentInline]
     list_display = ["username", "full_name", "org_unit", "is_active", "is_staff"]
     list_filter = [*DjangoUserAdmin.list_filter, "profile__org_unit__kind"]
     list_select_related = ["profile__org_unit"]
     search_fields = [*DjangoUserAdmin.search_fields, "profile__phone", "profile__org_unit__name"]
+
+    def audit_entries(self, obj):
+        """The person, their staff profile and their roles (removed ones too)."""
+        return user_changes(obj, limit=self.audit_history_limit)
 
     @admin.display(description=_("姓名"))
     def full_name(self, obj):
@@ -98,7 +108,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
     list_display = ["principal", "deputy", "role", "starts_on", "ends_on", "note"]
     list_filter = ["role", "starts_on"]
     list_select_related = ["principal", "deputy"]
@@ -321,7 +331,7 @@ class PartnerTokenIssueForm(forms.ModelForm):
 
 
 @admin.register(PartnerToken)
-class PartnerTokenAdmin(admin.ModelAdmin):
+class PartnerTokenAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "org_unit",

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from service_ops.plugins import NavItem, Plugin
+from service_ops.plugins import Audited, NavItem, Plugin
 
 PLUGIN = Plugin(
     nav_items=(
@@ -20,4 +20,15 @@ PLUGIN = Plugin(
     web_urls=("network/", "network.urls"),
     api_urls="network.api.urls",
     bench="network.bench.BENCH",
+    # The network, its people and their roles. Never logged: the password hash, the token's
+    # digest; nor what changes on every login or API call (last_login, last_used_at) or is
+    # derived (an org unit's path follows its parent).
+    audited=(
+        Audited("network.OrgUnit", exclude=("path",)),
+        Audited("auth.User", exclude=("password", "last_login")),
+        Audited("network.StaffProfile"),
+        Audited("network.RoleAssignment"),
+        Audited("network.Delegation"),
+        Audited("network.PartnerToken", exclude=("digest", "last_used_at")),
+    ),
 )

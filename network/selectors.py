@@ -10,7 +10,14 @@ from django.utils import timezone
 from service_ops.memo import per_request
 
 from .choices import PARTNER_KINDS, Role
-from .models import Delegation, OrgUnit, PrepaidAccount, RoleAssignment
+from .models import (
+    Delegation,
+    OrgUnit,
+    PartnerToken,
+    PrepaidAccount,
+    RoleAssignment,
+    StaffProfile,
+)
 from .visibility import scope_by_org, units_below
 
 User = get_user_model()
@@ -198,3 +205,36 @@ __all__ = [
     "unit_staff",
     "visible_org_units",
 ]
+
+
+def unit_changes(unit: OrgUnit, *, limit: int = 15):
+    """The newest audit rows of an org unit and of what hangs on it: its role holders (removed
+    ones too), its staff profiles and its API tokens."""
+    from service_ops.audit.services import changes_of
+
+    return changes_of(
+        unit,
+        children=[
+            (RoleAssignment, "org_unit"),
+            (StaffProfile, "org_unit"),
+            (PartnerToken, "org_unit"),
+        ],
+        limit=limit,
+    )
+
+
+def user_changes(user, *, limit: int = 50):
+    """The newest audit rows of a person: the account, their staff profile, their roles and the
+    delegations they gave or took."""
+    from service_ops.audit.services import changes_of
+
+    return changes_of(
+        user,
+        children=[
+            (StaffProfile, "user"),
+            (RoleAssignment, "user"),
+            (Delegation, "principal"),
+            (Delegation, "deputy"),
+        ],
+        limit=limit,
+    )

@@ -17,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from service_ops.audit import acting_as
+
 from .api.authentication import digest_of, format_token, new_token_parts
 from .choices import LEDGER_SIGN, PARTNER_KINDS, LedgerEntryKind
 from .models import OrgUnit, PartnerToken, PrepaidAccount, PrepaidEntry, StaffProfile
@@ -174,6 +176,13 @@ def token_issue(
 
     A service user without a staff profile is attached to the org unit, so the visibility rule
     (which reads the user's org unit) scopes the token to that organisation."""
+    with acting_as(actor):
+        return _token_issue(
+            org_unit=org_unit, user=user, name=name, expires_at=expires_at, actor=actor
+        )
+
+
+def _token_issue(*, org_unit, user, name, expires_at, actor) -> tuple[PartnerToken, str]:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("请填写令牌名称")})
@@ -259,6 +268,7 @@ def token_revoke(*, token: PartnerToken | int, actor=None) -> PartnerToken:
     locked = PartnerToken.objects.select_for_update().get(pk=pk)
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
-        locked.save(update_fields=["revoked_at"])
+        with acting_as(actor):
+            locked.save(update_fields=["revoked_at"])
         logger.info("partner token %s revoked by %s", locked.prefix, getattr(actor, "pk", None))
     return locked

@@ -8,10 +8,19 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from service_ops.audit.services import display_rows
+from service_ops.selectors import is_internal
+
 from .choices import PARTNER_KINDS
 from .filtersets import OrgUnitFilterSet
 from .forms import StaffDirectoryFilterForm
-from .selectors import staff_directory, unit_prepaid, unit_staff, visible_org_units
+from .selectors import (
+    staff_directory,
+    unit_changes,
+    unit_prepaid,
+    unit_staff,
+    visible_org_units,
+)
 
 PAGE_SIZE = 25
 
@@ -56,5 +65,8 @@ def org_unit_detail(request, pk: int):
             "account": account,
             "entries": entries,
             "is_partner_unit": unit.kind in PARTNER_KINDS,
+            # 变更记录: company people only (a partner does not read who at the factory edited
+            # its record)
+            "audit_rows": display_rows(unit_changes(unit)) if is_internal(request.user) else None,
         },
     )

@@ -7,6 +7,8 @@ mixin is not used, it would bypass the services)."""
 from django.contrib import admin
 
 from service_ops.admin import ReadOnlyAdmin
+from service_ops.audit.admin import AuditHistoryAdminMixin
+from service_ops.audit.services import related_changes
 
 from .models import (
     ApprovalChainTemplate,
@@ -37,7 +39,7 @@ class ApprovalStepTemplateInline(admin.TabularInline):
 
 
 @admin.register(ApprovalChainTemplate)
-class ApprovalChainTemplateAdmin(admin.ModelAdmin):
+class ApprovalChainTemplateAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
     """A chain is copied onto each application at submission: editing it changes the
     applications submitted afterwards, never the running ones."""
 
@@ -45,9 +47,13 @@ class ApprovalChainTemplateAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [ApprovalStepTemplateInline]
 
+    def audit_entries(self, obj):
+        """The chain and its steps (removed ones too: their rows named the chain)."""
+        return related_changes(obj, ApprovalStepTemplate, "chain", limit=self.audit_history_limit)
+
 
 @admin.register(ReturnPolicy)
-class ReturnPolicyAdmin(admin.ModelAdmin):
+class ReturnPolicyAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
     """One row: the numbers of the return and penalty rules (ReturnPolicy.current())."""
 
     list_display = [
@@ -68,13 +74,13 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(LotLimitRule)
-class LotLimitRuleAdmin(admin.ModelAdmin):
+class LotLimitRuleAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
     list_display = ["min_units", "max_units", "policy"]
     list_select_related = ["policy"]
 
 
 @admin.register(LoanerUnit)
-class LoanerUnitAdmin(admin.ModelAdmin):
+class LoanerUnitAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
     """The loaner pool. Whether a unit is in stock follows its loans (lent / returned through
     the services), so it is shown, never edited."""
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from network.choices import PARTNER_ROLES
 from network.choices import Role as R
 from service_ops.plugins import (
+    Audited,
     DeadlineKind,
     DefaultPolicy,
     NavItem,
@@ -284,5 +285,14 @@ PLUGIN = Plugin(
             payload="repairs.webhooks.quote_payload",
             label=_("维修报价状态变化"),
         ),
+    ),
+    # The rule tables: approval chains and their steps, lot limits, the return policy (its fines
+    # are the only prices so far) and the loaner pool (whether a unit is lent follows its loans).
+    audited=(
+        Audited("repairs.ApprovalChainTemplate"),
+        Audited("repairs.ApprovalStepTemplate"),
+        Audited("repairs.LotLimitRule"),
+        Audited("repairs.ReturnPolicy"),
+        Audited("repairs.LoanerUnit", exclude=("is_available",)),
     ),
 )

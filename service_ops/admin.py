@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from service_ops.audit.admin import AuditHistoryAdminMixin
+from service_ops.audit.services import calendar_year_changes
 from service_ops.deadlines.models import (
     Deadline,
     DeadlineAction,
@@ -114,7 +116,7 @@ class CalendarYearForm(forms.ModelForm):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
     form = CalendarYearForm
     list_display = ["year", "status", "source", "seeded_at", "confirmed_at", "confirmed_by"]
     list_filter = ["provisional"]
@@ -124,6 +126,10 @@ class CalendarYearAdmin(admin.ModelAdmin):
     @admin.display(description=_("状态"), ordering="provisional")
     def status(self, obj):
         return provisional_badge(obj.provisional)
+
+    def audit_entries(self, obj):
+        """The year and every day of it (the bulk rows of seeding and confirmation)."""
+        return calendar_year_changes(obj, limit=self.audit_history_limit)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -199,7 +205,7 @@ class CalendarDayForm(forms.ModelForm):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
     """Each save is a company override through calendar_set_day: logged as a CalendarChange, and
     the due times of open timers are recomputed."""
 
@@ -249,7 +255,7 @@ class CalendarChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DeadlinePolicy)
-class DeadlinePolicyAdmin(admin.ModelAdmin):
+class DeadlinePolicyAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
     """Where the limits live. A running timer keeps the copy it started with, so an edit here
     applies to timers started afterwards."""
 

@@ -13,3 +13,6 @@ class ServiceOpsConfig(plugins.PluginConfig):
         # `check`, gunicorn and Celery).
         super().ready()
         from . import signals  # noqa: F401
+        from .audit.context import connect
+
+        connect()

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from network.choices import Role
-from service_ops.plugins import NavItem, PeriodicJob, Plugin
+from service_ops.plugins import Audited, NavItem, PeriodicJob, Plugin
 
 
 def _sweep_interval() -> float:
@@ -77,4 +77,11 @@ PLUGIN = Plugin(
     inbox_providers=("service_ops.work.TimerProvider",),
     bench="service_ops.bench.core.BENCH",
     web_urls=("webhooks/", "service_ops.webhooks.urls"),
+    # Master data of the core: the deadline policies and the company calendar (a year's seeding
+    # and confirmation write days in bulk: workcalendar.services records those rows itself).
+    audited=(
+        Audited("service_ops.DeadlinePolicy"),
+        Audited("service_ops.CalendarYear", exclude=("published_schedule",)),
+        Audited("service_ops.CalendarDay"),
+    ),
 )

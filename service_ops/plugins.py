@@ -11,6 +11,8 @@ The platform (service_ops, network) imports no business app. Each app's AppConfi
 - its part of the volume benchmark (`manage.py bench_web`): data at a year's volume and the lists
   to time (service_ops/bench);
 - the webhook events its state machines raise for partners (service_ops/webhooks).
+- its audited master data (`Audited`): who changed what and when, field by field
+  (service_ops/audit).
 
 Everything here is read through the functions at the bottom, in the order of INSTALLED_APPS.
 """
@@ -125,6 +127,17 @@ class WebhookSource:
 
 
 @dataclass(frozen=True)
+class Audited:
+    """A model whose every change is recorded with its actor, time and field-level before/after
+    (service_ops/audit). `model` is "app_label.ModelName"; `exclude` names fields never logged
+    (secrets, derived or noisy columns; password and digest fields are always left out)."""
+
+    model: str
+    exclude: tuple[str, ...] = ()
+    m2m: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plugin:
     periodic_jobs: tuple[PeriodicJob, ...] = ()
     nav_items: tuple[NavItem, ...] = ()
@@ -138,6 +151,7 @@ class Plugin:
     dashboard_tiles: tuple[str, ...] = ()
     bench: str | None = None  # dotted path of a service_ops.bench.BenchPart: volume data + lists
     webhook_events: tuple[WebhookSource, ...] = ()  # what partners hear of by webhook
+    audited: tuple[Audited, ...] = ()  # master data whose changes are audited
 
 
 class PluginConfig(AppConfig):
@@ -157,6 +171,10 @@ class PluginConfig(AppConfig):
         for kind in self.declared.deadline_kinds:
             if kind.handler:
                 registry.register(kind.kind, import_string(kind.handler))
+        if self.declared.audited:
+            from service_ops.audit.registry import register_declared
+
+            register_declared(self.declared.audited)
 
 
 # --- reading them ----------------------------------------------------------------------------
@@ -263,6 +281,10 @@ def load_demo(*, units, users, stdout=None) -> None:
 def bench_parts() -> list[tuple[str, Any]]:
     """(app label, BenchPart) of every app that adds to the volume benchmark, in app order."""
     return [(label, _import(p.bench)) for label, p in plugins() if p.bench]
+
+
+def audited() -> list[Audited]:
+    return [item for _label, p in plugins() for item in p.audited]
 
 
 def web_urls() -> list[tuple[str, str]]:

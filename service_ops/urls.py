@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from service_ops import plugins
+from service_ops import health, plugins
 
 api_v1 = [
     path("", include("service_ops.api.urls")),
@@ -15,6 +15,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # liveness and readiness for the load balancer and docker-compose (service_ops/health.py)
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("i18n/", include("django.conf.urls.i18n")),

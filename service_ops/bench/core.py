@@ -47,6 +47,8 @@ BENCH = BenchPart(
             "calendar_set_day",
             "calendar_confirm",
             "set_language",
+            "healthz",  # probes of the processes, no list
+            "readyz",
         }
     ),
 )

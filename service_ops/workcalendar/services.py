@@ -13,6 +13,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from service_ops import audit
+from service_ops.audit import acting_as, record_bulk
+
 from . import clock
 from .models import CalendarChange, CalendarDay, CalendarVersion, CalendarYear
 
@@ -61,6 +64,19 @@ def calendar_seed_year(year: int) -> CalendarYear:
                 )
         except IntegrityError:  # another process seeded it at the same time
             return CalendarYear.objects.get(year=year)
+        # bulk_create fires no signal: one audit row on the year says what the seeding wrote
+        working_days = sum(1 for d in days if d.is_working)
+        record_bulk(
+            CalendarYear,
+            {
+                cal_year.pk: {
+                    "calendar_days": (None, len(days)),
+                    "working_days": (None, working_days),
+                }
+            },
+            reason="calendar_seed_year",
+            reprs={cal_year.pk: str(cal_year)},
+        )
         CalendarChange.objects.create(
             kind=CalendarChange.Kind.SEED,
             year=year,
@@ -225,6 +241,11 @@ def calendar_confirm_year(*, year: int, schedule_text: str, actor=None) -> int:
     """Replace a year's seeded days by the published schedule (weekdays work, weekends rest,
     then the listed holidays and make-up days); company overrides are kept. Returns the number of
     open timers whose due time moved."""
+    with acting_as(actor):
+        return _confirm_year(year=year, schedule_text=schedule_text, actor=actor)
+
+
+def _confirm_year(*, year: int, schedule_text: str, actor) -> int:
     listed = parse_schedule(schedule_text, year)
     cal_year = calendar_seed_year(year)
     cal_year = CalendarYear.objects.select_for_update().get(pk=cal_year.pk)
@@ -234,7 +255,7 @@ def calendar_confirm_year(*, year: int, schedule_text: str, actor=None) -> int:
             "date", "is_working", "is_override", "note"
         )
     }
-    rows, changed = [], []
+    rows, changed, audit_updates, audit_creates = [], [], {}, {}
     for day in _days_of(year):
         if day in current and current[day][1]:  # a company override stays
             continue
@@ -242,8 +263,25 @@ def calendar_confirm_year(*, year: int, schedule_text: str, actor=None) -> int:
         rows.append(CalendarDay(date=day, is_working=working, note=note[:120]))
         if day not in current or current[day][0] != working:
             changed.append(day)
+        if day not in current:
+            audit_creates[day] = {"is_working": (None, working), "note": (None, note[:120])}
+        elif (current[day][0], current[day][2]) != (working, note[:120]):
+            audit_updates[day] = {
+                "is_working": (current[day][0], working),
+                "note": (current[day][2], note[:120]),
+            }
     CalendarDay.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["date"], update_fields=["is_working", "note"]
+    )
+    # the upsert fires no signal: each day it changed gets its own audit row (before → after)
+    reprs = {row.date: str(row) for row in rows}
+    record_bulk(CalendarDay, audit_updates, reason="calendar_confirm_year", reprs=reprs)
+    record_bulk(
+        CalendarDay,
+        audit_creates,
+        action=audit.CREATE,
+        reason="calendar_confirm_year",
+        reprs=reprs,
     )
     cal_year.provisional = False
     cal_year.confirmed_at = timezone.now()
@@ -269,6 +307,11 @@ def calendar_confirm_year(*, year: int, schedule_text: str, actor=None) -> int:
 def calendar_set_day(*, day: date, is_working: bool, note: str = "", actor=None) -> int:
     """A company override of one day (a working day or a day off, with a note). Kept when the
     year is later confirmed. Returns the number of open timers whose due time moved."""
+    with acting_as(actor):
+        return _set_day(day=day, is_working=is_working, note=note, actor=actor)
+
+
+def _set_day(*, day: date, is_working: bool, note: str, actor) -> int:
     calendar_seed_year(day.year)
     before = (
         CalendarDay.objects.select_for_update()

@@ -1,0 +1,457 @@
+"""The leak walk (issue 16 item 5): every URL pattern of the project — the browser pages of every
+app, the API, the admin — opened as another dealer (by session and by API token) and as another
+branch's staff, with the ids of dealer A's and branch A's records.
+
+What an answer may be:
+- a route that names one of A's records: 403, 404 or 405, or a redirect to a login page (the
+  caller is not signed in there: the token client on a browser page, anyone but staff in the
+  admin) — never 2xx, never another redirect (that would be a write that went through), never 5xx;
+- a route that names no record (lists, queues, new forms, my work…): any answer but a 5xx, and
+  whatever it shows holds none of A's numbers or names.
+Afterwards the database holds exactly what it held: the row count of every table, and every
+column of A's records (their `updated`, state and amount columns included).
+
+The routes come from the resolver itself, so a new route with a path parameter fails
+`test_every_route_is_walked_or_listed` until it gets a filler in FILLERS (or a reason in
+NOT_WALKED); a new route without parameters is walked as it is."""
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from network.models import OrgUnit
+from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
+from repairs.models import RepairOrder
+from repairs.views.orders import LAZY_FORMS
+from repairs.views.stock import STEPS as STOCK_STEPS
+from service_ops.deadlines.models import Deadline
+from service_ops.notifications.models import Channel, Notification
+from service_ops.webhooks import services as webhook_services
+from tests.factories import bearer, issue_token
+from tests.repairs.test_visibility import world  # noqa: F401  (the fixture: A's records)
+
+WRITE_METHODS = ("post", "patch", "delete")
+OK_REFUSALS = {403, 404, 405}
+LOGIN_PAGES = ("/login/", "/admin/login/")
+
+# Routes not opened, each with its reason. Keep it short.
+NOT_WALKED: dict[str, str] = {
+    "logout": "public and not object-scoped: it ends the caller's own session (walking it would "
+    "sign the attacker out and make every later answer a login redirect)",
+    "api-token-rotate": "not object-scoped: it replaces the caller's own token (a new row, which "
+    "the walk's no-change check would count); tests/network/test_token_rotation.py covers it",
+}
+# Routes opened but whose 2xx is expected for anyone signed in because they are not
+# object-scoped; their bodies are still searched for A's records.
+NOT_OBJECT_SCOPED: dict[str, str] = {
+    "login": "public: the sign-in form",
+    "healthz": "public liveness answer, no records",
+    "readyz": "public readiness answer: check names and timings, no records",
+    "password_change": "the caller's own password",
+    "password_change_done": "the caller's own password",
+    "set_language": "the caller's own session language",
+    "api-schema": "the OpenAPI schema: routes and fields, no records",
+    "api-docs": "the API documentation page, no records",
+    "api-calendar-working-day": "the company calendar is the same for everyone",
+    "api-calendar-add-working-days": "the company calendar is the same for everyone",
+}
+# Bodies that are the same document for everyone, so a marker in them is no leak.
+STATIC_BODIES: dict[str, str] = {
+    "api-schema": "the OpenAPI document: its examples use the demo names (湘江代理商, D-XJ) that "
+    "the test network shares",
+}
+
+
+# --- the routes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "namespace:name" (or the pattern itself when unnamed)
+    params: tuple[str, ...]
+    pattern: str
+    named: bool
+    admin: bool
+    api: bool
+
+
+def _walk(resolver, prefix="", namespace=None, outer=()) -> Iterator[Route]:
+    for pattern in resolver.url_patterns:
+        params = (*outer, *pattern.pattern.regex.groupindex)
+        if isinstance(pattern, URLResolver):
+            ns = namespace
+            if pattern.namespace:
+                ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _walk(pattern, prefix + str(pattern.pattern), ns, params)
+        elif isinstance(pattern, URLPattern):
+            full = prefix + str(pattern.pattern)
+            name = pattern.name or full
+            if namespace and pattern.name:
+                name = f"{namespace}:{pattern.name}"
+            yield Route(
+                name=name,
+                params=params,
+                pattern=full,
+                named=bool(pattern.name),
+                admin=full.startswith("admin/"),
+                api=full.startswith("api/"),
+            )
+
+
+def all_routes() -> list[Route]:
+    routes = {}
+    for route in _walk(get_resolver()):
+        routes.setdefault((route.name, route.params), route)  # format-suffix twins: once
+    return list(routes.values())
+
+
+# --- filling the parameters with A's records ----------------------------------------------------
+
+Kwargs = dict
+
+
+def _pk(*keys: str) -> Callable[[object], list[Kwargs]]:
+    return lambda w: [{"pk": getattr(w, key).pk} for key in keys]
+
+
+def _with_action(keys: tuple[str, ...], actions) -> Callable[[object], list[Kwargs]]:
+    return lambda w: [
+        {"pk": getattr(w, key).pk, "action": action} for key in keys for action in actions
+    ]
+
+
+# A's records (attributes of the `world` fixture: dealer 湘江代理商 under branch 长沙).
+APPS = ("app",)
+ORDERS = ("order", "loan_order")
+FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
+    # core
+    "deadline_detail": _pk("deadline"),
+    "inbox_open": _pk("notification"),
+    # network
+    "network:org_unit_detail": _pk("dealer", "cs"),
+    "api-org-unit-detail": _pk("dealer", "cs"),
+    "api-org-unit-prepaid": _pk("dealer"),
+    # repairs: return applications, arrivals, returned stock
+    "repairs:return_detail": _pk(*APPS),
+    "repairs:return_edit": _pk(*APPS),
+    "repairs:return_submit": _pk(*APPS),
+    "repairs:return_withdraw": _pk(*APPS),
+    "repairs:return_print": _pk(*APPS),
+    "repairs:intake_scan": _pk(*APPS),
+    "repairs:attachment_upload": _pk(*APPS),
+    "repairs:attachment_download": lambda w: [{"pk": w.app.pk, "attachment_pk": w.attachment.pk}],
+    "repairs:return_book_pickup": _pk(*APPS),
+    "repairs:return_record_pickup": _pk(*APPS),
+    "repairs:return_receive": _pk(*APPS),
+    "repairs:return_close": _pk(*APPS),
+    "repairs:step_decide": _pk("signed_step"),
+    "repairs:arrival_detail": _pk("arrival"),
+    "repairs:penalty_confirm": _pk("penalty"),
+    "repairs:penalty_waive": _pk("penalty"),
+    "repairs:returned_stock_detail": _pk("stock"),
+    "repairs:returned_stock_act": _with_action(("stock",), sorted(STOCK_STEPS)),
+    "repairs:task_order_print": _pk("stock"),
+    # repairs: orders, quotes, loans, reviews, statements
+    "repairs:order_detail": _pk(*ORDERS),
+    "repairs:order_packing_label": _pk(*ORDERS),
+    "repairs:order_act": _with_action(ORDERS, sorted(ORDER_ACTIONS)),
+    "repairs:order_action_form": _with_action(ORDERS, sorted(LAZY_FORMS)),
+    "repairs:quote_signed_copy": lambda w: [{"pk": w.order.pk, "quote_pk": w.quote.pk}],
+    "repairs:lot_detail": _pk("lot"),
+    "repairs:loan_return": _pk("loan"),
+    "repairs:review_detail": _pk("meeting"),
+    "repairs:review_decide": _pk("review_item"),
+    "repairs:statement_detail": _pk("statement"),
+    "repairs:statement_confirm": _pk("statement"),
+    "repairs:statement_hand_over": _pk("statement"),
+    "repairs:statement_settle": _pk("statement"),
+    "repairs:statement_xlsx": _pk("statement"),
+    "repairs:statement_pdf": _pk("statement"),
+    # repairs API
+    "api-return-application-detail": _pk(*APPS),
+    "api-return-application-history": _pk(*APPS),
+    "api-return-application-submit": _pk(*APPS),
+    "api-return-application-withdraw": _pk(*APPS),
+    "api-approval-step-detail": _pk("signed_step"),
+    "api-approval-step-approve": _pk("signed_step"),
+    "api-approval-step-reject": _pk("signed_step"),
+    "api-repair-order-detail": _pk(*ORDERS),
+    "api-quote-detail": _pk("quote"),
+    "api-quote-consent": _pk("quote"),
+    "api-quote-decline": _pk("quote"),
+    # webhooks: the partner API and the staff pages
+    "api-webhook-detail": _pk("webhook"),
+    "api-webhook-rotate-secret": _pk("webhook"),
+    "api-webhook-test": _pk("webhook"),
+    "api-webhook-deliveries": _pk("webhook"),
+    "api-webhook-delivery-detail": _pk("delivery"),
+    "api-webhook-delivery-resend": _pk("delivery"),
+    "webhooks:endpoint_detail": _pk("webhook"),
+    "webhooks:endpoint_test": _pk("webhook"),
+    "webhooks:endpoint_enable": _pk("webhook"),
+    "webhooks:delivery_resend": _pk("delivery"),
+}
+
+
+def admin_kwargs(route: Route, w) -> list[Kwargs]:
+    """The admin is staff-only as a whole: any id will do, A's where the route names a model."""
+    values = {
+        "object_id": str(w.app.pk),
+        "app_label": "repairs",
+        "content_type_id": ContentType.objects.get_for_model(RepairOrder).pk,
+        "url": "x",
+    }
+    return [{param: values.get(param, "1") for param in route.params}]
+
+
+def urls_of(route: Route, w) -> list[str]:
+    if route.admin:
+        candidates = admin_kwargs(route, w)
+    elif route.params:
+        candidates = FILLERS[route.name](w)
+    else:
+        candidates = [{}]
+    return [_url(route, kwargs) for kwargs in candidates]
+
+
+def _url(route: Route, kwargs: Kwargs) -> str:
+    if route.named:
+        return reverse(route.name, kwargs=kwargs or None)
+    # unnamed (the admin's object redirect and catch-all): fill the pattern itself
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m[1]]), route.pattern)
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(kwargs[m[1]]), path)
+    return "/" + path.replace("^", "").replace("$", "").replace("\\Z", "")
+
+
+def test_every_route_is_walked_or_listed():
+    routes = all_routes()
+    names = {r.name for r in routes}
+    with_params = {r.name for r in routes if r.params and not r.admin}
+    unfilled = with_params - set(FILLERS) - set(NOT_WALKED)
+    assert unfilled == set(), f"give these routes a filler in FILLERS: {sorted(unfilled)}"
+    assert set(FILLERS) <= names, f"FILLERS names routes that are gone: {set(FILLERS) - names}"
+    assert set(NOT_WALKED) | set(NOT_OBJECT_SCOPED) | set(STATIC_BODIES) <= names
+    assert all(NOT_WALKED.values()) and all(NOT_OBJECT_SCOPED.values())
+    unnamed = [r.name for r in routes if not r.named and not r.admin]
+    assert unnamed == [], f"name these routes so the walk can reverse them: {unnamed}"
+    assert len(routes) > 100  # the admin, the pages and the API are all there
+
+
+# Detail routes headquarters opens with the same fillers (the control of the walk).
+SEEN_BY_HEADQUARTERS = (
+    "network:org_unit_detail",
+    "api-org-unit-detail",
+    "repairs:return_detail",
+    "repairs:arrival_detail",
+    "repairs:returned_stock_detail",
+    "repairs:order_detail",
+    "repairs:lot_detail",
+    "repairs:review_detail",
+    "repairs:statement_detail",
+    "api-return-application-detail",
+    "api-repair-order-detail",
+    "api-quote-detail",
+)
+
+
+def test_the_judge_flags_an_answer_about_a_record_and_a_list_showing_a_marker():
+    class Answer:
+        def __init__(self, status, body=b"", location=""):
+            self.status_code, self.content = status, body
+            self.headers = {"Location": location}
+
+    def flagged(answer, names_a_record):
+        return judge("x", "get", "/u/", answer, names_a_record=names_a_record, markers={"RMA-1"})
+
+    assert flagged(Answer(200), True)
+    assert flagged(Answer(302, location="/repairs/returns/1/"), True)  # a write went through
+    assert flagged(Answer(500), False)
+    assert flagged(Answer(200, b"<td>RMA-1</td>"), False)
+    assert not flagged(Answer(404), True)
+    assert not flagged(Answer(302, location="/login/?next=/u/"), True)
+    assert not flagged(Answer(200, b"<td>RMA-2</td>"), False)
+
+
+# --- the data and the attackers -----------------------------------------------------------------
+
+
+@pytest.fixture
+def leak_world(world):  # noqa: F811  (the fixture imported above)
+    w = world
+    w.deadline = Deadline.objects.filter(
+        owner_type=ContentType.objects.get_for_model(RepairOrder), owner_id=w.order.pk
+    ).first()
+    assert w.deadline is not None
+    w.notification = Notification.objects.create(
+        recipient=w.dealer_user,
+        channel=Channel.values[0],
+        subject=f"报价待确认 {w.app.number}",
+    )
+    w.webhook, _secret = webhook_services.endpoint_create(
+        org_unit=w.dealer, url="http://127.0.0.1:9/xj-hook", description="湘江 ERP 回调"
+    )
+    w.delivery = webhook_services.send_ping(endpoint=w.webhook)
+    w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
+    _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
+    # What must never show in another's answer: A's document numbers and names.
+    w.markers = {
+        w.app.number,
+        w.order.number,
+        w.loan_order.number,
+        w.lot.number,
+        w.arrival.number,
+        w.stock.number,
+        w.dealer.name,
+        w.dealer.code,
+        w.token_a.prefix,
+        w.notification.subject,
+        w.webhook.url,
+    }
+    w.records = [
+        w.app,
+        w.signed_step,
+        w.attachment,
+        w.order,
+        w.loan_order,
+        w.quote,
+        w.lot,
+        w.loan,
+        w.meeting,
+        w.review_item,
+        w.statement,
+        w.arrival,
+        w.penalty,
+        w.stock,
+        w.deadline,
+        w.notification,
+        w.token_a,
+        w.dealer,
+        w.cs,
+    ]
+    return w
+
+
+def snapshot(records) -> dict:
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in connection.introspection.table_names(cursor):
+            if table == "django_session":  # signing the attackers in
+                continue
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+            counts[table] = cursor.fetchone()[0]
+    rows = {
+        (type(obj).__name__, obj.pk): type(obj).objects.filter(pk=obj.pk).values().get()
+        for obj in records
+    }
+    return {"counts": counts, "rows": rows}
+
+
+@dataclass
+class Finding:
+    who: str
+    method: str
+    url: str
+    status: int
+    why: str
+
+    def __str__(self):
+        return f"{self.who} {self.method.upper()} {self.url} → {self.status}: {self.why}"
+
+
+def judge(who, method, url, response, *, names_a_record: bool, markers) -> Finding | None:
+    """None when the answer is a refusal, a login redirect, or shows nothing of A's."""
+    status = response.status_code
+    if status >= 500:
+        return Finding(who, method, url, status, "server error")
+    if status in (301, 302, 303, 307, 308):
+        location = response.headers.get("Location", "")
+        path = location.split("?")[0]
+        if any(path.endswith(page) for page in LOGIN_PAGES):
+            return None
+        if names_a_record:
+            return Finding(who, method, url, status, f"redirected to {location}")
+        return None
+    if names_a_record and status not in OK_REFUSALS:
+        return Finding(who, method, url, status, "answered about A's record")
+    if 200 <= status < 300 and not getattr(response, "streaming", False):
+        body = response.content.decode(errors="replace")
+        leaked = sorted(m for m in markers if m and m in body)
+        if leaked:
+            return Finding(who, method, url, status, f"shows A's {leaked}")
+    return None
+
+
+def test_no_route_leaks_or_changes_a_dealers_or_a_branchs_records(leak_world):
+    w = leak_world
+    started = time.monotonic()
+    dealer_b = APIClient()
+    dealer_b.force_login(w.dealer2_user)  # the other dealer of the same branch, signed in
+    branch_b = APIClient()
+    branch_b.force_login(w.gz_manager)  # the other branch's manager
+    token_b = APIClient()
+    token_b.credentials(**bearer(w.plaintext_b))  # the other dealer's own system
+
+    # the precondition: none of A's records is visible to them by the visibility rule
+    for user in (w.dealer2_user, w.gz_manager):
+        for obj in w.records:
+            manager = type(obj).objects
+            if hasattr(manager, "visible_to") and type(obj) is not OrgUnit:
+                assert not manager.visible_to(user).filter(pk=obj.pk).exists(), (user, obj)
+
+    before = snapshot(w.records)
+    findings: list[Finding] = []
+    requests = 0
+    statuses: dict[int, int] = {}
+    routes = [r for r in all_routes() if r.name not in NOT_WALKED]
+    attackers = (("dealer B", dealer_b), ("branch B", branch_b), ("dealer B token", token_b))
+    for route in routes:
+        names_record = bool(route.params) and not route.admin
+        for url in urls_of(route, w):
+            for who, client in attackers:
+                if who == "dealer B token" and not route.api:
+                    methods = ("get",)  # a browser page or the admin: the token is no login
+                elif route.admin:
+                    methods = ("get", "post")
+                else:
+                    methods = ("get", *WRITE_METHODS)
+                for method in methods:
+                    response = getattr(client, method)(url, {} if method != "get" else None)
+                    requests += 1
+                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                    finding = judge(
+                        who,
+                        method,
+                        url,
+                        response,
+                        names_a_record=names_record,
+                        markers=() if route.name in STATIC_BODIES else w.markers,
+                    )
+                    if finding:
+                        findings.append(finding)
+
+    assert findings == [], "\n".join(map(str, findings))
+    after = snapshot(w.records)
+    changed = {t: (before["counts"][t], n) for t, n in after["counts"].items()}
+    changed = {t: pair for t, pair in changed.items() if pair[0] != pair[1]}
+    assert changed == {}, changed
+    for key, row in before["rows"].items():
+        assert after["rows"][key] == row, key
+    elapsed = time.monotonic() - started
+
+    # The control: the same URLs open for someone who may see A's records, so the refusals
+    # above came from the scope, not from ids that point nowhere.
+    head = APIClient()
+    head.force_login(w.head)
+    for name in SEEN_BY_HEADQUARTERS:
+        route = next(r for r in routes if r.name == name)
+        for url in urls_of(route, w):
+            assert head.get(url).status_code == 200, (name, url)
+    print(f"leak walk: {len(routes)} routes, {requests} requests in {elapsed:.1f} s: {statuses}")
+    assert requests > 1000
