@@ -68,6 +68,11 @@ def _restore_seeded_defaults():
 def net(db):
     """HQ → 广东省区 → 广州分公司 (operating) and 湖南省区 → 长沙分公司 (managed) → 湘江代理商,
     a second dealer 株洲代理商, and people holding every role the return process needs."""
+    return build_net()
+
+
+def build_net() -> Net:
+    """The `net` fixture's network, for fixtures of a wider scope (tests/core/test_api_fuzz.py)."""
     from network.choices import BranchKind, OrgKind
     from network.choices import Role as R
     from network.models import OrgUnit
