@@ -7,20 +7,23 @@ negative cases and a bounded number of generated cases (positive and negative). 
 server error, the status code is documented, the content type is the documented one and the body
 validates against the documented schema.
 
-Bounded and reproducible: a fixed seed (printed; FUZZ_SEED changes it) and FUZZ_MAX_EXAMPLES
-generated cases per operation and identity (default below); no example database. Raise the
-budget locally with e.g. `FUZZ_MAX_EXAMPLES=500 FUZZ_SEED=$RANDOM make test PYTEST_ARGS="-m fuzz"`.
+Bounded and reproducible: a fixed seed (FUZZ_SEED, printed in pytest's header) and
+FUZZ_MAX_EXAMPLES generated cases per operation and identity (defaults in tests/conftest.py), no
+example database, a 10-second deadline per request and a timeout per operation. Longer runs
+locally: `FUZZ_MAX_EXAMPLES=500 FUZZ_SEED=$RANDOM .venv/bin/pytest -m fuzz`.
 
-Seeded first, so the operations with an id reach real objects: the dealer's draft, submitted and
-received applications, their approval steps, repair orders and a sent quote, the prepaid ledgers
-of both partners, and other partners' objects (which must answer 404). Generated path ids are
-drawn from those ids half of the time. Everything runs in the test's transaction, rolled back at
-the end like every other test."""
+Seeded once for the module, so the operations with an id reach real objects: the dealer's draft,
+submitted and received applications, their approval steps, repair orders and quotes (one sent,
+waiting for the dealer's answer), both partners' prepaid ledgers, and another dealer's objects
+(outside the caller's scope). Half of the generated path ids are drawn from those. The seed lives
+in a transaction rolled back after the module; each operation's test runs in a savepoint inside
+it (the `db` fixture), so nothing is left for the other tests.
+
+No operation or check is excluded."""
 
 from __future__ import annotations
 
-import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -43,7 +46,7 @@ from schemathesis.specs.openapi.checks import (
 from network.choices import Role
 from repairs.models import ApprovalStep, Quote, RepairOrder
 from repairs.services import orders as ro
-from tests.conftest import build_net
+from tests.conftest import FUZZ_MAX_EXAMPLES, FUZZ_SEED, build_net
 from tests.factories import issue_token, make_user, top_up
 from tests.repairs.test_api_returns import make_application
 from tests.repairs.test_orders import receive_lot
@@ -52,8 +55,7 @@ from tests.repairs.test_web_orders import quoted
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
 Z = ZoneInfo("Asia/Shanghai")
-SEED = int(os.environ.get("FUZZ_SEED", "20260516"))
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
+SEED, MAX_EXAMPLES = FUZZ_SEED, FUZZ_MAX_EXAMPLES  # tests/conftest.py: from the environment
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -61,6 +63,10 @@ CHECKS = [
     response_schema_conformance,
 ]
 IDENTITIES = ["dealer", "service_point"]
+# One request answering in more than this is a failure in itself (they take milliseconds); the
+# examples of one operation together are stopped after OPERATION_TIMEOUT seconds.
+DEADLINE = timedelta(seconds=10)
+OPERATION_TIMEOUT = 120 + 2 * MAX_EXAMPLES
 
 
 def fuzz_config() -> SchemathesisConfig:
@@ -132,17 +138,21 @@ def seeded(django_db_setup, django_db_blocker):
     # "unusable"); Django's own test client disconnects these the same way.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    with django_db_blocker.unblock(), transaction.atomic():
-        net = build_net()
-        KNOWN_IDS.update(seed_data(net))
-        _, dealer = issue_token(net.dealer, user=net.dealer_user, name="fuzz dealer")
-        point_user = make_user("point_user", net.point, Role.SERVICE_POINT_STAFF)
-        _, point = issue_token(net.point, user=point_user, name="fuzz service point")
-        yield {"dealer": dealer, "service_point": point}
-        KNOWN_IDS.clear()
-        transaction.set_rollback(True)
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    try:
+        with django_db_blocker.unblock(), transaction.atomic():
+            try:
+                net = build_net()
+                KNOWN_IDS.update(seed_data(net))
+                _, dealer = issue_token(net.dealer, user=net.dealer_user, name="fuzz dealer")
+                point_user = make_user("point_user", net.point, Role.SERVICE_POINT_STAFF)
+                _, point = issue_token(net.point, user=point_user, name="fuzz service point")
+                yield {"dealer": dealer, "service_point": point}
+            finally:
+                KNOWN_IDS.clear()
+                transaction.set_rollback(True)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(scope="module", params=IDENTITIES)
@@ -167,7 +177,11 @@ def test_the_fuzzed_schema_is_the_one_served(client):
 
 
 @schema.parametrize()
-# The examples of one operation share its test's savepoint (the `db` fixture), by design.
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    # the examples of one operation share its test's savepoint (the `db` fixture), by design
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    deadline=DEADLINE,
+)
+@pytest.mark.timeout(OPERATION_TIMEOUT)
 def test_every_operation_answers_as_documented(case, partner):
     case.call_and_validate(headers=partner, checks=CHECKS)
