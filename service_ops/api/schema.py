@@ -5,13 +5,14 @@ platform itself gives, whatever the view — authentication, throttling, input p
 Idempotency-Key middleware, paging — where the operation can meet them and has not documented
 them itself (a view's own 400/403/404/409, with its examples, is kept):
 
-- 401 everywhere: no token, a malformed, unknown, expired or revoked one.
+- 401 wherever a caller must authenticate (every operation today): no token, a malformed,
+  unknown, expired or revoked one.
 - 429 everywhere: the per-client rate limit (`Retry-After` says when to come back).
-- 400 where there is input to refuse: query parameters (a filter's value), a body, and every
-  POST (a malformed Idempotency-Key).
+- 400 where there is input to refuse: query parameters other than paging (a filter's value), a
+  body, and every POST (a malformed Idempotency-Key). An unusable page size is ignored.
 - 403 on writes: a session without its CSRF token, or an actor the service refuses.
-- 404 where there is an id in the path, or a page or cursor in the query (a page past the end,
-  a cursor not ours).
+- 404 where there is an id in the path, a cursor in the query (one not ours) or a page of a
+  DRF-paginated list (past the end; 我的工作's own `page` falls back to the last page instead).
 - 409 and 422 on every POST: a retry racing the first request with the same Idempotency-Key,
   and a key reused for another request (service_ops/idempotency/middleware.py).
 - 413 and 415 where there is a body: over DATA_UPLOAD_MAX_MEMORY_SIZE, a media type the API does
@@ -22,7 +23,7 @@ The fuzz test (tests/core/test_api_fuzz.py) holds every answer to this schema.""
 from __future__ import annotations
 
 ERROR = "Error"
-PAGING_PARAMETERS = frozenset({"page", "cursor"})
+PAGING = frozenset({"cursor", "page", "page_size"})
 WRITES = frozenset({"post", "put", "patch", "delete"})
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -67,18 +68,27 @@ def _response(code: str) -> dict:
     return response
 
 
+def _paginated(operation: dict) -> bool:
+    """Whether the 200 answer is a DRF page (drf-spectacular names it Paginated…List)."""
+    ok = operation.get("responses", {}).get("200", {})
+    schema = ok.get("content", {}).get("application/json", {}).get("schema", {})
+    return schema.get("$ref", "").rsplit("/", 1)[-1].startswith("Paginated")
+
+
 def error_codes(method: str, operation: dict) -> list[str]:
     """The platform's error answers that `operation` can meet (see the module's docstring)."""
     parameters = operation.get("parameters", [])
     query = {p["name"] for p in parameters if p.get("in") == "query"}
     in_path = any(p.get("in") == "path" for p in parameters)
     has_body = "requestBody" in operation
-    codes = ["401", "429"]
-    if query or has_body or method == "post":
+    security = operation.get("security")
+    anonymous = not security or {} in security
+    codes = ["429"] if anonymous else ["401", "429"]
+    if query - PAGING or has_body or method == "post":
         codes.append("400")
     if method in WRITES:
         codes.append("403")
-    if in_path or query & PAGING_PARAMETERS:
+    if in_path or "cursor" in query or ("page" in query and _paginated(operation)):
         codes.append("404")
     if method == "post":
         codes += ["409", "422"]
