@@ -176,6 +176,22 @@ def test_the_fuzzed_schema_is_the_one_served(client):
         assert {"401", "429"} <= set(operation["responses"]), (method, path)
 
 
+def test_the_common_error_answers_are_documented_where_they_can_happen():
+    paths = schema.raw_schema["paths"]
+
+    def codes(path, method):
+        return set(paths[f"/api/v1/{path}"][method]["responses"])
+
+    assert {"400", "409", "413", "415", "422"} <= codes("return-applications/", "post")
+    assert {"400", "409", "422"} <= codes("return-applications/{id}/submit/", "post")
+    assert "413" not in codes("return-applications/{id}/submit/", "post")  # no body
+    assert {"400", "404"} <= codes("repair-orders/", "get")  # filters; a cursor not ours
+    assert "404" not in codes("my-work/", "get")  # its page falls back to the last one
+    assert "400" not in codes("org-units/{id}/prepaid/", "get")  # paging only
+    assert "400" not in codes("me/", "get") and "404" not in codes("me/", "get")
+    assert "Error" in schema.raw_schema["components"]["schemas"]
+
+
 @schema.parametrize()
 @settings(
     # the examples of one operation share its test's savepoint (the `db` fixture), by design
