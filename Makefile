@@ -98,7 +98,7 @@ check-deploy: $(RUN_STAMP) $(ASSETS)
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf var/static build *.egg-info .pytest_cache .ruff_cache .benchmarks
+	rm -rf var/static build *.egg-info .pytest_cache .ruff_cache .benchmarks .hypothesis
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o \
 		-name __pycache__ -type d -prune -exec rm -rf {} +
 

@@ -265,6 +265,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "service_ops.idempotency.middleware.schema_header",
+        "service_ops.api.schema.document_common_errors",
     ],
     "TITLE": "service_ops API",
     "DESCRIPTION": "After-sales service operations: partner and browser API (v1).",

@@ -23,6 +23,7 @@ from . import (
     DATETIME_HELP,
     FilterForm,
     IdFilter,
+    MomentFilter,
     StateFilter,
     StrictBooleanFilter,
     search_q,
@@ -135,13 +136,13 @@ class ApiReturnApplicationFilterSet(ReturnApplicationFilterSet):
         help_text=_("true：有审批步骤已超过签字时限的申请；false：没有的"),
     )
     platform = django_filters.ChoiceFilter(choices=Platform.choices, label=_("平台"))
-    created_after = django_filters.DateTimeFilter(
+    created_after = MomentFilter(
         field_name="created_at",
         lookup_expr="gte",
         label=_("创建时间不早于"),
         help_text=DATETIME_HELP,
     )
-    created_before = django_filters.DateTimeFilter(
+    created_before = MomentFilter(
         field_name="created_at",
         lookup_expr="lt",
         label=_("创建时间早于"),

@@ -57,7 +57,11 @@ class MomentField(serializers.Field):
             self.fail("invalid")
         if timezone.is_naive(moment):
             moment = moment.replace(tzinfo=ZONE)
-        check_supported(moment.astimezone(ZONE).date())
+        try:
+            local = moment.astimezone(ZONE)
+        except OverflowError:  # e.g. 0001-01-01T00:00+14:00: no such moment in Shanghai
+            self.fail("invalid")
+        check_supported(local.date())
         return moment
 
     def to_representation(self, value: datetime) -> str:

@@ -112,3 +112,31 @@ def test_with_the_cache_down_the_partner_api_reads_and_writes(dealer_api):
         assert dealer_api.get(f"{APPS}/").status_code == 200
         response = post(dealer_api, f"{APPS}/", payload())
         assert response.status_code == 201, response.content
+
+
+# --- found by the API fuzz test (tests/core/test_api_fuzz.py, issue 16 item 3) ----------------
+
+
+def test_a_time_filter_with_an_offset_postgresql_refuses_still_filters(net, dealer_api):
+    # Python reads offsets up to ±23:59, PostgreSQL refuses beyond ±15:59: this was a 500
+    app = make_application(net, "TZ1")
+    for name, found in (("created_after", []), ("created_before", [app.pk])):
+        response = dealer_api.get(f"{APPS}/", {name: "2999-02-13T11:24:40.542227-20:23"})
+        assert response.status_code == 200, (name, response.content[:200])
+        assert [a["id"] for a in response.json()["results"]] == found
+    response = dealer_api.get(f"{APPS}/", {"created_after": "0207-02-13T11:24:40-20:23"})
+    assert [a["id"] for a in response.json()["results"]] == [app.pk]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-05:00"])
+def test_a_time_filter_outside_years_1_to_9999_in_utc_is_a_field_error(dealer_api, moment):
+    for name in ("created_after", "created_before"):
+        response = dealer_api.get(f"{APPS}/", {name: moment})
+        assert response.status_code == 400, (name, moment, response.content[:200])
+        assert name in response.json()
+
+
+@pytest.mark.parametrize("start", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-20:00"])
+def test_a_working_day_sum_from_a_moment_out_of_range_is_a_field_error(dealer_api, start):
+    response = dealer_api.get("/api/v1/calendar/add-working-days/", {"start": start, "days": 1})
+    assert response.status_code == 400 and "start" in response.json()
