@@ -104,7 +104,12 @@ with contextlib.suppress(OSError):
 SQLITE_PATH = os.environ.get("SQLITE_PATH", str(VAR_DIR / "service_ops.sqlite3"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Persistent connections (60 s), each checked before its first use in a request or task: after
+    # a PostgreSQL restart a worker reconnects instead of answering 500 on its dead connection
+    # (manage.py fault_drill restarts the server under load).
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
