@@ -187,6 +187,8 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 # Seconds; a stuck mail server must not hang the sender.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "service-ops@localhost")
+# Where EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes (the fault drill).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # SMS goes through one interface; the console backend prints, a gateway backend plugs in here.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "service_ops.notifications.sms.ConsoleSmsBackend")

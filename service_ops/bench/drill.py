@@ -271,20 +271,37 @@ class ArmedTimer:
     snapshot: dict
 
 
+def hold_timers(now: datetime) -> int:
+    """Every open timer waits until a day after `now`: the generator's timers stay as it left
+    them, but nothing fires before the drill arms the timers it checks (whose every moment it
+    knows) — not during the fault-free load either."""
+    from service_ops.deadlines.models import Deadline, DeadlineStatus
+
+    return Deadline.objects.filter(
+        status__in=[DeadlineStatus.RUNNING, DeadlineStatus.BREACHED],
+        next_action_at__lt=now + timedelta(days=1),
+    ).update(next_action_at=now + timedelta(days=1))
+
+
 def arm_timers(*, count: int, t0: datetime, spread: float, burst_at: datetime, out):
     """Take `count` open timers (the generator's repair limits, approval steps and quote consents)
     and set them to come due during the drill: two thirds as running timers whose warning comes
     5 s to `spread` s after t0 and whose breach 40 s after their warning; one third as breached
     timers whose first escalation is overdue and is claimed at `burst_at`, all at once (a sweep of
-    several batches, for the worker kill). Every other open timer is moved past the drill."""
+    several batches, for the worker kill). Every other open timer waits (hold_timers)."""
     from django.db import transaction
 
     from service_ops.deadlines import timing
-    from service_ops.deadlines.models import Deadline, DeadlineAction, DeadlineStatus
+    from service_ops.deadlines.models import Deadline, DeadlineAction, DeadlineLog, DeadlineStatus
+    from service_ops.notifications.models import Notification
     from service_ops.workcalendar import clock
 
     open_statuses = [DeadlineStatus.RUNNING, DeadlineStatus.BREACHED]
-    candidates = list(Deadline.objects.filter(status__in=open_statuses).order_by("id")[: count * 4])
+    # Open timers first, then closed ones reopened: a small world has few open timers.
+    candidates = list(Deadline.objects.filter(status__in=open_statuses).order_by("id"))
+    candidates += list(
+        Deadline.objects.exclude(status__in=open_statuses).order_by("id")[: count * 3]
+    )
     escalating = [d for d in candidates if timing.max_level(d.policy_snapshot) > timing.BREACH]
     n_burst = min(count // 3, len(escalating))
     burst = escalating[:n_burst]
@@ -297,6 +314,9 @@ def arm_timers(*, count: int, t0: datetime, spread: float, burst_at: datetime, o
     today = clock.local_date(t0)
     overdue = clock.cutoff(clock.nth_working_day_before(today, 2))
     armed = []
+    for d in [*spread_timers, *burst]:
+        d.closed_at = d.paused_at = None
+        d.pause_reason = d.ball_holder = ""
     for i, d in enumerate(spread_timers):
         warn = t0 + timedelta(seconds=5 + (spread - 5) * i / max(1, len(spread_timers) - 1))
         d.status, d.level, d.breached_at = DeadlineStatus.RUNNING, 0, None
@@ -312,15 +332,29 @@ def arm_timers(*, count: int, t0: datetime, spread: float, burst_at: datetime, o
         armed.append(d)
     ids = [d.pk for d in armed]
     with transaction.atomic():
+        # A clean slate for the armed timers: what they fired before (the generator's past) is
+        # not the drill's to count.
         DeadlineAction.objects.filter(deadline_id__in=ids).delete()
-        # The rest stay as the generator left them but wait until after the drill: the drill
-        # checks the timers it armed, whose every moment it knows.
-        Deadline.objects.filter(status__in=open_statuses).exclude(pk__in=ids).update(
-            next_action_at=t0 + timedelta(days=1)
-        )
+        DeadlineLog.objects.filter(deadline_id__in=ids).exclude(
+            kind=DeadlineLog.Kind.START
+        ).delete()
+        Notification.objects.filter(url__in=[f"/deadlines/{pk}/" for pk in ids]).delete()
+        hold_timers(t0)
         Deadline.objects.bulk_update(
             armed,
-            ["status", "level", "breached_at", "started_at", "warn_at", "due_at", "next_action_at"],
+            [
+                "status",
+                "level",
+                "breached_at",
+                "started_at",
+                "warn_at",
+                "due_at",
+                "next_action_at",
+                "closed_at",
+                "paused_at",
+                "pause_reason",
+                "ball_holder",
+            ],
             batch_size=500,
         )
     out(
@@ -485,18 +519,24 @@ def delivered_messages(mail_dir: Path) -> Counter:
     return counts
 
 
-def verify_notifications(*, mail_dir: Path, now: datetime, since: datetime) -> Verdict:
+def verify_notifications(*, mail_dir: Path, now: datetime) -> Verdict:
     """Every e-mail row due by now was sent (sent_at set) and delivered exactly once; none sent
     that is not in the outbox; digest rows (sent the next morning) are counted apart."""
     from service_ops.notifications.models import Channel, Notification
     from service_ops.notifications.services import MAX_ATTEMPTS
 
     delivered = delivered_messages(mail_dir)
-    rows = Notification.objects.filter(channel=Channel.EMAIL, created_at__gte=since)
+    rows = Notification.objects.filter(channel=Channel.EMAIL)
     due = rows.filter(digest=False, send_after__lte=now)
     sent_ids = set(due.filter(sent_at__isnull=False).values_list("pk", flat=True))
     unsent = list(due.filter(sent_at__isnull=True).values_list("pk", "attempts", "last_error"))
-    waiting = rows.exclude(pk__in=due).count()
+    # A row that failed waits for its back-off: not due, but not delivered either.
+    unsent += list(
+        rows.filter(sent_at__isnull=True, attempts__gt=0)
+        .exclude(pk__in=due)
+        .values_list("pk", "attempts", "last_error")
+    )
+    waiting = rows.filter(sent_at__isnull=True, attempts=0).exclude(pk__in=due).count()
     problems = [
         f"row {pk}: not sent ({attempts} attempts, {error!r})"
         for pk, attempts, error in unsent[:50]

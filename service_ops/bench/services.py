@@ -77,14 +77,20 @@ class Postgres:
         return self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", *args,
                          check=check)  # fmt: skip
 
-    def start_server(self) -> None:
+    @property
+    def options(self) -> list[str]:
+        # The server's output goes to the log file (-l): a server holding our pipe open would
+        # keep pg_ctl's caller waiting.
         options = f"-p {self.port} -k {self.dir} -c listen_addresses={HOST} -c max_connections=200"
-        self._ctl("-o", options, "-l", str(self.log), "start")
+        return ["-o", options, "-l", str(self.log)]
+
+    def start_server(self) -> None:
+        self._ctl(*self.options, "start")
 
     def restart(self) -> float:
         """pg_ctl restart -m fast: every connection is dropped. Returns the seconds it took."""
         started = time.perf_counter()
-        self._ctl("-m", "fast", "restart")
+        self._ctl(*self.options, "-m", "fast", "restart")
         return time.perf_counter() - started
 
     def url(self, name: str, **options: str) -> str:

@@ -165,6 +165,9 @@ class Command(BaseCommand):
         )
         started = time.perf_counter()
         generate(ctx)
+        from service_ops.bench.drill import hold_timers
+
+        hold_timers(timezone.now())
         problems = check(ctx)
         if problems:
             raise BenchError("the seeded world is not usable: " + "; ".join(problems))
@@ -337,9 +340,7 @@ class Command(BaseCommand):
                 lambda: drill.verify_requests(outcomes, applicant_id=dealer.user.pk, since=since)
             ),
             self.db(lambda: drill.verify_timers(armed, now=now)),
-            self.db(
-                lambda: drill.verify_notifications(mail_dir=self.mail_dir, now=now, since=since)
-            ),
+            self.db(lambda: drill.verify_notifications(mail_dir=self.mail_dir, now=now)),
         ]
         webhooks = drill.verify_webhooks()  # TODO(webhooks): None until their outbox lands
         if webhooks is not None:
@@ -455,8 +456,13 @@ class Command(BaseCommand):
     def report(self, verdicts, load, attempts) -> None:
         from service_ops.bench.drill import figures
 
+        shutil.copy(self.server.log, self.dir / "gunicorn.log")  # its directory goes with it
         self.out("")
-        self.out(f"machine: {os.cpu_count()} cores; PostgreSQL 15 and Redis of the drill's own")
+        load1, load5, load15 = os.getloadavg()
+        self.out(
+            f"machine: {os.cpu_count()} cores, load average {load1:.1f} / {load5:.1f} / "
+            f"{load15:.1f} (1/5/15 min); PostgreSQL 15 and Redis of the drill's own"
+        )
         self.out("faults (Asia/Shanghai time, seconds after the timers were armed):")
         self.out(f"  {'time':<8}  {'t+ s':>6}  {'event':<20}  detail")
         for at, what, detail in self.events:
