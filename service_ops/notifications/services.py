@@ -350,40 +350,38 @@ def retry_delay(attempts: int) -> timedelta:
 def send_pending(
     *, now: datetime | None = None, batch_size: int = 200, max_batches: int = 50
 ) -> int:
-    """Send unsent e-mail/SMS rows that are due, batch by batch (each its own transaction). Rows
-    are claimed with SKIP LOCKED, so two senders never send the same row; a sent row is marked
-    sent and never sent again; a failure is retried with back-off until MAX_ATTEMPTS."""
+    """Send unsent e-mail/SMS rows that are due, at most batch_size × max_batches a run. Each row
+    is claimed with SKIP LOCKED (two senders never send the same row), delivered and marked sent
+    in a transaction of its own: a sender that dies (kill -9, its database connection dropped)
+    after the mail server took a message but before the commit sends that one message again, not
+    the batch it was in (the fault drill). A failure is retried with back-off until MAX_ATTEMPTS.
+    Returns rows sent."""
     now = now or timezone.now()
     sent = 0
-    for _batch in range(max_batches):
+    due = (
+        Notification.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(sent_at__isnull=True, digest=False, send_after__lte=now, attempts__lt=MAX_ATTEMPTS)
+        .exclude(channel=Channel.IN_APP)
+        .select_related("recipient__profile")
+        .order_by("send_after", "id")
+    )
+    for _row in range(batch_size * max_batches):
         with transaction.atomic():
-            batch = list(
-                Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(
-                    sent_at__isnull=True,
-                    digest=False,
-                    send_after__lte=now,
-                    attempts__lt=MAX_ATTEMPTS,
-                )
-                .exclude(channel=Channel.IN_APP)
-                .select_related("recipient__profile")
-                .order_by("send_after", "id")[:batch_size]
-            )
-            for note in batch:
-                note.attempts += 1
-                try:
-                    _deliver(note)
-                except Exception as exc:
-                    note.last_error = str(exc)[:300]
-                    note.send_after = now + retry_delay(note.attempts)
-                    note.save(update_fields=["attempts", "last_error", "send_after"])
-                    continue
-                note.sent_at = now
-                note.last_error = ""
-                note.save(update_fields=["sent_at", "attempts", "last_error"])
-                sent += 1
-        if len(batch) < batch_size:
-            break
+            note = due.first()
+            if note is None:
+                break
+            note.attempts += 1
+            try:
+                _deliver(note)
+            except Exception as exc:
+                note.last_error = str(exc)[:300]
+                note.send_after = now + retry_delay(note.attempts)
+                note.save(update_fields=["attempts", "last_error", "send_after"])
+                continue
+            note.sent_at = now
+            note.last_error = ""
+            note.save(update_fields=["sent_at", "attempts", "last_error"])
+            sent += 1
     return sent
 
 
