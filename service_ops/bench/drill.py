@@ -1,8 +1,9 @@
 """The fault drill's pieces (manage.py fault_drill): the client that behaves like an integrator and
 a browser, the timers it arms, and the checks it makes once the system is quiet again.
 
-- `Client`: threads that each send a mix of logical requests through gunicorn — a partner creating
-  a return application (POST with an Idempotency-Key) and submitting it (POST, its own key), the
+- `Client`: threads that each send a mix of logical requests through gunicorn — a partner's write
+  as an app declares it (service_ops.bench.PartnerWrite; repairs: create a return application,
+  then submit it, each POST with an Idempotency-Key of its own), the
   partner API lists, staff pages with a session cookie (the mixed load's `plan`). A connection
   error, a 5xx, a 409 "in progress" or a 429 is retried with the same key, with back-off, until
   it succeeds or `give_up` seconds have passed, as a real integrator does; every attempt and
@@ -42,7 +43,7 @@ RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
 class Outcome:
     """One logical request: what it was, how many attempts it took and how it ended."""
 
-    kind: str  # "create", "submit", "partner GET", "staff GET"
+    kind: str  # "create", the write's then_label ("submit"), "partner GET", "staff GET"
     key: str  # the Idempotency-Key (POST) or the path (GET)
     started: float
     finished: float = 0.0
@@ -62,40 +63,14 @@ class Attempt:
     error: str = ""
 
 
-def create_body(n: int) -> bytes:
-    return json.dumps(
-        {
-            "contact_name": "王经理",
-            "contact_phone": "13873100000",
-            "pickup_address": "长沙市岳麓区麓谷大道 1 号",
-            "shipping_method": "logistics",
-            "freight_terms": "prepaid",
-            "urgency": "normal",
-            "remarks": f"fault drill {n}",
-            "lines": [
-                {
-                    "product_model": "GPS-X1",
-                    "serial_number": f"DRILL{n:09d}",
-                    "quantity": 1,
-                    "purchase_date": "2026-03-18",
-                    "has_warranty_card": True,
-                    "has_proof_of_purchase": True,
-                    "has_seller_stamp": True,
-                    "fault_description": "不开机，充电指示灯不亮",
-                }
-            ],
-        },
-        ensure_ascii=False,
-    ).encode()
-
-
 class Client:
     """`threads` client threads against gunicorn on `port`. `mix` is the GET mix of the mixed load
     (service_ops.bench.load.plan: (path, headers) with the partner token or a staff session);
-    every `post_every`-th logical request of a thread is a create (and then its submit)."""
+    every `post_every`-th logical request of a thread is the partner's write (`write`, a
+    PartnerWrite: the create, then its second POST)."""
 
-    def __init__(self, *, port, mix, token, threads=4, post_every=4, give_up=300.0, seed=16):
-        self.port, self.mix, self.token = port, mix, token
+    def __init__(self, *, port, mix, token, write, threads=4, post_every=4, give_up=300.0, seed=16):
+        self.port, self.mix, self.token, self.write = port, mix, token, write
         self.threads, self.post_every, self.give_up = threads, post_every, give_up
         self.rng = random.Random(seed)
         self.outcomes: list[Outcome] = []
@@ -141,10 +116,12 @@ class Client:
             if n % self.post_every == 0:
                 serial = self._next_serial()
                 key = f"{self.run_id}-c{serial}"
-                created = self._logical(conn, "create", key, create_body(serial))
-                if created.ok and created.created_id:
-                    submit = f"/api/v1/return-applications/{created.created_id}/submit"
-                    self._logical(conn, "submit", f"{self.run_id}-s{serial}", b"", path=submit)
+                body = json.dumps(self.write.body(serial), ensure_ascii=False).encode()
+                created = self._logical(conn, "create", key, body, path=self.write.create_path)
+                if created.ok and created.created_id and self.write.then_path:
+                    then = self.write.then_path.format(id=created.created_id)
+                    key = f"{self.run_id}-s{serial}"
+                    self._logical(conn, self.write.then_label, key, b"", path=then)
             else:
                 path, headers = self.mix[n % len(self.mix)]
                 kind = "partner GET" if "Authorization" in headers else "staff GET"
@@ -152,9 +129,7 @@ class Client:
         if conn[0] is not None:
             conn[0].close()
 
-    def _logical(
-        self, conn, kind, key, body, *, path="/api/v1/return-applications", headers=None
-    ) -> Outcome:
+    def _logical(self, conn, kind, key, body, *, path, headers=None) -> Outcome:
         outcome = Outcome(kind=kind, key=key, started=time.time())
         if body is not None:
             method = "POST"
@@ -386,11 +361,10 @@ class Verdict:
         return text
 
 
-def verify_requests(outcomes: list[Outcome], *, applicant_id: int, since: datetime) -> Verdict:
-    """Every logical request succeeded in the end; the rows created are as many as the distinct
-    create keys that succeeded (no retry created a second application, none was lost)."""
-    from repairs.models import ReturnApplication
-
+def verify_requests(outcomes: list[Outcome], *, write, ctx, since: datetime) -> Verdict:
+    """Every logical request succeeded in the end; the records created are as many as the
+    distinct create keys that succeeded (no retry created a second one, none was lost), and every
+    record the second POST answered for has moved on (`write`: the app's PartnerWrite)."""
     issued = len(outcomes)
     succeeded = sum(o.ok for o in outcomes)
     retried = [o for o in outcomes if o.attempts > 1]
@@ -398,12 +372,11 @@ def verify_requests(outcomes: list[Outcome], *, applicant_id: int, since: dateti
     creates = [o for o in outcomes if o.kind == "create" and o.ok]
     keys = {o.key for o in creates}
     ids = [o.created_id for o in creates]
-    rows = ReturnApplication.objects.filter(applicant_id=applicant_id, created_at__gte=since)
-    row_count = rows.count()
-    submits = [o for o in outcomes if o.kind == "submit" and o.ok]
+    row_count = write.created(ctx, since)
+    thens = [o for o in outcomes if o.kind == write.then_label and o.ok]
     created_by_serial = {o.key.rsplit("-c", 1)[1]: o.created_id for o in creates}
-    submitted = {created_by_serial.get(o.key.rsplit("-s", 1)[1]) for o in submits} - {None}
-    still_draft = rows.filter(pk__in=submitted, state="draft").count()
+    moved = {created_by_serial.get(o.key.rsplit("-s", 1)[1]) for o in thens} - {None}
+    unfinished = write.unfinished(ctx, moved) if write.unfinished else 0
     problems = [
         f"{o.kind} {o.key}: gave up after {o.attempts} attempts ({', '.join(o.failures[-3:])})"
         for o in failed
@@ -411,19 +384,17 @@ def verify_requests(outcomes: list[Outcome], *, applicant_id: int, since: dateti
     if len(ids) != len(set(ids)):
         problems.append(f"{len(ids) - len(set(ids))} create keys answered with another key's row")
     if row_count != len(keys):
-        problems.append(
-            f"{row_count} applications in the database for {len(keys)} successful create keys"
-        )
-    if still_draft:
-        problems.append(f"{still_draft} applications answered as submitted are still drafts")
+        problems.append(f"{row_count} records in the database for {len(keys)} successful keys")
+    if unfinished:
+        problems.append(f"{unfinished} records answered for ({write.then_label}) did not move on")
     by_kind = Counter(o.kind for o in outcomes)
     failures = Counter(f for o in retried for f in o.failures)
     line = (
         f"{issued:,} logical requests issued, {succeeded:,} succeeded, {len(failed)} lost "
         f"({', '.join(f'{k} {v:,}' for k, v in sorted(by_kind.items()))}); {len(retried)} "
         f"needed retries ({sum(o.attempts - 1 for o in retried)} retried attempts: "
-        f"{dict(failures) or 'none'}); {row_count:,} applications created for {len(keys):,} "
-        f"distinct keys, {len(submits):,} submitted"
+        f"{dict(failures) or 'none'}); {row_count:,} records created for {len(keys):,} "
+        f"distinct keys; {write.then_label} {len(thens):,} of them"
     )
     return Verdict("requests", not problems, line, problems)
 

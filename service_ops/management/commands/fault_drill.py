@@ -48,6 +48,18 @@ from service_ops.bench import BenchError, Context
 from service_ops.bench.services import HOST, Postgres, Process, Redis
 
 DRILL_DB = "service_ops_drill"
+
+
+def partner_write():
+    """The partner write an app declares for the drill (its BenchPart.partner_write)."""
+    from service_ops.plugins import bench_parts
+
+    for _label, part in bench_parts():
+        if part.partner_write is not None:
+            return part.partner_write
+    raise BenchError("no app declares a partner write for the fault drill (BenchPart)")
+
+
 WORKER_APP = "fault-drill-worker-"
 
 
@@ -266,12 +278,18 @@ class Command(BaseCommand):
         self.start_processes(self.redis)
         mix = plan(all_probes(ctx), ctx.callers, self.server.port)
         dealer = ctx.callers["dealer"]
+        write = partner_write()
         client = drill.Client(
-            port=self.server.port, mix=mix, token=dealer.token, threads=opts["threads"]
+            port=self.server.port,
+            mix=mix,
+            token=dealer.token,
+            write=write,
+            threads=opts["threads"],
         )
         self.out(
             f"  the load: {opts['threads']} client threads; a logical request in four is a "
-            f"partner POST (create, then submit); the rest GETs of the mixed load "
+            f"partner write (POST {write.create_path}, then {write.then_label}); the rest GETs "
+            "of the mixed load "
             f"({len(mix)} slots: partner API lists with the token, staff pages with a "
             "session)"
         )
@@ -336,9 +354,7 @@ class Command(BaseCommand):
         outcomes, attempts = client.take()
         now = timezone.now()
         verdicts = [
-            self.db(
-                lambda: drill.verify_requests(outcomes, applicant_id=dealer.user.pk, since=since)
-            ),
+            self.db(lambda: drill.verify_requests(outcomes, write=write, ctx=ctx, since=since)),
             self.db(lambda: drill.verify_timers(armed, now=now)),
             self.db(lambda: drill.verify_notifications(mail_dir=self.mail_dir, now=now)),
         ]
