@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import EmailMessage, send_mail
 from django.db import connection, transaction
 from django.db.models import F
@@ -19,6 +21,8 @@ from service_ops.workcalendar import clock
 
 from .models import Channel, Notification
 from .sms import get_sms_backend
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 NOTIFICATION_HEADER = "X-Service-Ops-Notification"
@@ -347,15 +351,40 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2**attempts, 240))
 
 
+# A row delivered but not yet marked sent (the database went away before the commit) is
+# remembered in the cache (Redis in production) for a week: the next sender marks it sent instead
+# of delivering it again.
+DELIVERED_KEY = "notification-delivered:{}"
+DELIVERED_FOR = 7 * 24 * 3600
+
+
+def _delivered_before(pk: int) -> bool:
+    try:
+        return bool(cache.get(DELIVERED_KEY.format(pk)))
+    except Exception:  # the cache down: deliver (a rare second copy beats a lost message)
+        logger.warning("cache unavailable: cannot tell whether notification %s went out", pk)
+        return False
+
+
+def _remember_delivered(pk: int) -> None:
+    try:
+        cache.set(DELIVERED_KEY.format(pk), 1, timeout=DELIVERED_FOR)
+    except Exception:
+        logger.warning("cache unavailable: notification %s delivered, not remembered", pk)
+
+
 def send_pending(
     *, now: datetime | None = None, batch_size: int = 200, max_batches: int = 50
 ) -> int:
     """Send unsent e-mail/SMS rows that are due, at most batch_size × max_batches a run. Each row
     is claimed with SKIP LOCKED (two senders never send the same row), delivered and marked sent
-    in a transaction of its own: a sender that dies (kill -9, its database connection dropped)
-    after the mail server took a message but before the commit sends that one message again, not
-    the batch it was in (the fault drill). A failure is retried with back-off until MAX_ATTEMPTS.
-    Returns rows sent."""
+    in a transaction of its own, so a sender that dies mid-run sends again at most the message it
+    had in flight, not its batch. A delivered row is remembered in the cache before the commit: if
+    the database goes away before "sent" is recorded (a restart: the fault drill), whichever
+    sender claims the row next marks it sent without delivering it again. What is left is a
+    sender killed between the mail server's answer and that cache write, and the cache down as
+    well: then the row goes out twice, with the same X-Service-Ops-Notification id. A failure is
+    retried with back-off until MAX_ATTEMPTS. Returns rows sent."""
     now = now or timezone.now()
     sent = 0
     due = (
@@ -371,13 +400,15 @@ def send_pending(
             if note is None:
                 break
             note.attempts += 1
-            try:
-                _deliver(note)
-            except Exception as exc:
-                note.last_error = str(exc)[:300]
-                note.send_after = now + retry_delay(note.attempts)
-                note.save(update_fields=["attempts", "last_error", "send_after"])
-                continue
+            if not _delivered_before(note.pk):
+                try:
+                    _deliver(note)
+                except Exception as exc:
+                    note.last_error = str(exc)[:300]
+                    note.send_after = now + retry_delay(note.attempts)
+                    note.save(update_fields=["attempts", "last_error", "send_after"])
+                    continue
+                _remember_delivered(note.pk)
             note.sent_at = now
             note.last_error = ""
             note.save(update_fields=["sent_at", "attempts", "last_error"])

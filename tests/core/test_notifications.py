@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemEmailBackend
-from django.db import connection
+from django.db import OperationalError, connection
 
 from network.choices import OrgKind, Role
 from network.models import OrgUnit, RoleAssignment, StaffProfile
@@ -449,3 +449,27 @@ def test_a_sender_that_dies_mid_run_sends_again_none_of_what_it_delivered(staff,
     per_row = Counter(m.extra_headers[NOTIFICATION_HEADER] for m in mail.outbox)
     email_rows = Notification.objects.filter(channel=Channel.EMAIL)
     assert per_row == {str(pk): 1 for pk in email_rows.values_list("pk", flat=True)}
+
+
+def test_a_row_delivered_whose_sent_mark_was_lost_is_not_delivered_again(staff, monkeypatch):
+    """The database goes away between the delivery and the commit (a restart): the row is still
+    unsent, but the cache remembers it went out, so the next sender marks it sent instead."""
+    user = staff("clerk")
+    notify_many([NotificationSpec(recipient_id=user.pk, subject="请报价")], now=MONDAY_10)
+    save = Notification.save
+
+    def connection_lost(self, *args, **kwargs):
+        if self.sent_at is not None:
+            raise OperationalError("server closed the connection unexpectedly")
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Notification, "save", connection_lost)
+    with pytest.raises(OperationalError):
+        send_pending(now=MONDAY_10)
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get(channel=Channel.EMAIL).sent_at is None
+
+    monkeypatch.setattr(Notification, "save", save)
+    assert send_pending(now=MONDAY_10) == 1
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get(channel=Channel.EMAIL).sent_at == MONDAY_10
