@@ -400,7 +400,11 @@ def send_pending(
             if note is None:
                 break
             note.attempts += 1
-            if not _delivered_before(note.pk):
+            if _delivered_before(note.pk):
+                logger.info(
+                    "notification %s went out before its commit was lost: marked sent", note.pk
+                )
+            else:
                 try:
                     _deliver(note)
                 except Exception as exc:

@@ -499,6 +499,12 @@ class Command(BaseCommand):
                 text = path.read_text(errors="replace")
             except OSError:
                 continue
+            kept = text.count("went out before its commit was lost")
+            if kept:
+                self.out(
+                    f"  {name}: {kept} e-mails delivered before a lost commit, marked sent "
+                    "without delivering them again"
+                )
             tracebacks = text.count("Traceback")
             errors = text.count(" ERROR ")
             if tracebacks or errors:
