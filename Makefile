@@ -27,7 +27,7 @@ TEST_STAMP := $(VENV)/.installed-test
 NPM_STAMP := node_modules/.installed
 ASSETS := $(if $(wildcard package.json),$(NPM_STAMP),)
 
-.PHONY: help run test lint bench bench-web check-deploy restore-check clean distclean
+.PHONY: help run test lint bench bench-web fault-drill check-deploy restore-check clean distclean
 
 help:
 	@echo "make run     start the embedded shape with demo data on http://$(ADDR)/"
@@ -37,6 +37,9 @@ help:
 	@echo "             mixed load through gunicorn (manage.py bench_web; BENCH_ARGS=\"--orders 50000\")"
 	@echo "make restore-check   back up a demo database with uploads, restore it into another"
 	@echo "             database and compare (scripts/backup.sh, scripts/restore.sh; PostgreSQL)"
+	@echo "make fault-drill   load and faults on throwaway PostgreSQL, Redis, gunicorn and Celery:"
+	@echo "             Redis stopped, a worker killed mid-sweep, PostgreSQL restarted; then checks"
+	@echo "             nothing was lost or done twice (manage.py fault_drill; DRILL_ARGS=...)"
 	@echo "make clean   remove caches and collected static files (keeps the database)"
 	@echo "make distclean   also remove .venv, node_modules and var/ (the SQLite database)"
 
@@ -89,6 +92,14 @@ bench: $(RUN_STAMP)
 bench-web: $(RUN_STAMP) $(ASSETS)
 	@mkdir -p var
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) manage.py bench_web $(BENCH_ARGS)
+
+# Load and faults on services of its own (a PostgreSQL cluster on port 5544, Redis on 6399, both
+# throwaway; the machine's own are never touched). DATABASE_URL only selects the PostgreSQL engine
+# here. About 6 minutes; run on demand, not part of `make test`.
+DRILL_ARGS ?=
+fault-drill: $(RUN_STAMP) $(ASSETS)
+	@mkdir -p var
+	DATABASE_URL=postgres://postgres@127.0.0.1:5544/service_ops_drill $(PY) manage.py fault_drill $(DRILL_ARGS)
 
 # The production settings check: what docker-compose.yml runs with.
 check-deploy: $(RUN_STAMP) $(ASSETS)

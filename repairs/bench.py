@@ -29,7 +29,7 @@ from django.db import connection
 from django.urls import reverse
 
 from network.models import RoleAssignment
-from service_ops.bench import BenchError, BenchPart, Context, Probe
+from service_ops.bench import BenchError, BenchPart, Context, PartnerWrite, Probe
 from service_ops.bench.sql import Phase, execute, insert_select, max_id, reset_sequences, temp_table
 from service_ops.deadlines.models import Deadline, DeadlinePolicy
 from service_ops.notifications.models import Notification
@@ -1284,4 +1284,56 @@ NOT_LISTS = frozenset(
     }
 )
 
-BENCH = BenchPart(generate=generate, check=check, probes=probes, not_lists=NOT_LISTS)
+# --- the fault drill's partner writes (manage.py fault_drill) -------------------------------------
+
+
+def _drill_application(n: int) -> dict:
+    """A dealer's return application of one unit, its serial unique in the drill."""
+    return {
+        "contact_name": "王经理",
+        "contact_phone": "13873100000",
+        "pickup_address": "长沙市岳麓区麓谷大道 1 号",
+        "shipping_method": "logistics",
+        "freight_terms": "prepaid",
+        "urgency": "normal",
+        "remarks": f"fault drill {n}",
+        "lines": [
+            {
+                "product_model": "GPS-X1",
+                "serial_number": f"DRILL{n:09d}",
+                "quantity": 1,
+                "purchase_date": "2026-03-18",
+                "has_warranty_card": True,
+                "has_proof_of_purchase": True,
+                "has_seller_stamp": True,
+                "fault_description": "不开机，充电指示灯不亮",
+            }
+        ],
+    }
+
+
+def _drill_created(ctx: Context, since) -> int:
+    dealer = ctx.callers["dealer"].user
+    return ReturnApplication.objects.filter(applicant=dealer, created_at__gte=since).count()
+
+
+def _drill_still_drafts(ctx: Context, ids: set[int]) -> int:
+    return ReturnApplication.objects.filter(pk__in=ids, state="draft").count()
+
+
+PARTNER_WRITE = PartnerWrite(
+    create_path="/api/v1/return-applications",
+    body=_drill_application,
+    created=_drill_created,
+    then_path="/api/v1/return-applications/{id}/submit",
+    then_label="submit",
+    unfinished=_drill_still_drafts,
+)
+
+BENCH = BenchPart(
+    generate=generate,
+    check=check,
+    probes=probes,
+    not_lists=NOT_LISTS,
+    partner_write=PARTNER_WRITE,
+)

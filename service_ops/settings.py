@@ -106,7 +106,12 @@ with contextlib.suppress(OSError):
 SQLITE_PATH = os.environ.get("SQLITE_PATH", str(VAR_DIR / "service_ops.sqlite3"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Persistent connections (60 s), each checked before its first use in a request or task: after
+    # a PostgreSQL restart a worker reconnects instead of answering 500 on its dead connection
+    # (manage.py fault_drill restarts the server under load).
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
@@ -184,6 +189,8 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 # Seconds; a stuck mail server must not hang the sender.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "service-ops@localhost")
+# Where EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes (the fault drill).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # SMS goes through one interface; the console backend prints, a gateway backend plugs in here.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "service_ops.notifications.sms.ConsoleSmsBackend")

@@ -232,11 +232,34 @@ def page_not_found(request, exception=None):
     return _error_page(request, 404, "404.html")
 
 
+DATABASE_RETRY_AFTER = 5  # seconds: a PostgreSQL restart or fail-over takes a few
+
+
 def server_error(request):
-    """No database, no context processors: the 500 page must render when everything is down."""
+    """No database, no context processors: the 500 page must render when everything is down.
+
+    The database unreachable (restarting, failing over; or a deadlock) is a 503 with Retry-After,
+    not a 500: it is no bug, a retry succeeds once it is back (a POST with its Idempotency-Key
+    too), and the HTTP clients integrators use retry 503 where many do not retry a 500 (the
+    fault drill restarts PostgreSQL under load)."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
     from django.http import HttpResponseServerError
     from django.template import loader
 
+    unavailable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
     if is_api(request):
-        return api_error_response(500, _("服务器内部错误，已记录。请稍后重试。"))
-    return HttpResponseServerError(loader.get_template("500.html").render({"request": request}))
+        if unavailable:
+            response = api_error_response(503, _("服务暂时不可用，请稍后重试。"))
+        else:
+            return api_error_response(500, _("服务器内部错误，已记录。请稍后重试。"))
+    else:
+        response = HttpResponseServerError(
+            loader.get_template("500.html").render({"request": request})
+        )
+        if not unavailable:
+            return response
+        response.status_code = 503
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response

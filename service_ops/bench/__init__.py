@@ -4,6 +4,6 @@ The platform runs it — a throwaway database, the timing, the table, EXPLAIN of
 mixed load through gunicorn — and imports no business app: each app adds its data and its lists
 through its plugin.py (`bench="app.bench.BENCH"`, a `BenchPart`; see base.py)."""
 
-from .base import BenchError, BenchPart, Caller, Context, Probe
+from .base import BenchError, BenchPart, Caller, Context, PartnerWrite, Probe
 
-__all__ = ["BenchError", "BenchPart", "Caller", "Context", "Probe"]
+__all__ = ["BenchError", "BenchPart", "Caller", "Context", "PartnerWrite", "Probe"]

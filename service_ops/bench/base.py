@@ -13,6 +13,7 @@ INSTALLED_APPS order:
 - `probes(ctx)`: the lists to time (`Probe`), per caller: first page, a deep page, filtered.
 - `not_lists`: URL names of the app's pages that are not lists (forms, actions, exports), so the
   runner can name every parameterless page nobody times.
+- `partner_write`: the partner POSTs the fault drill sends under load (`PartnerWrite`).
 """
 
 from __future__ import annotations
@@ -81,8 +82,27 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class PartnerWrite:
+    """A partner's write the fault drill sends under load (manage.py fault_drill), as the `dealer`
+    caller with its token, each POST with an Idempotency-Key of its own: `create_path` with the
+    JSON of `body(n)` (n: a serial unique in the run), answered 201 with the new record's `id`;
+    then, when `then_path` is set, a POST to `then_path.format(id=…)` answered 200. The drill
+    compares `created(ctx, since)` — the records the dealer created since then — with the
+    distinct keys that succeeded, and wants `unfinished(ctx, ids)` — records among `ids` the
+    second POST did not move on — to be 0."""
+
+    create_path: str
+    body: Callable[[int], dict]
+    created: Callable[[Context, datetime], int]
+    then_path: str = ""
+    then_label: str = "then"  # how the second POST is named in the figures
+    unfinished: Callable[[Context, set[int]], int] | None = None
+
+
+@dataclass(frozen=True)
 class BenchPart:
     generate: Callable[[Context], None] | None = None
     check: Callable[[Context], list[str]] | None = None
     probes: Callable[[Context], list[Probe]] | None = None
     not_lists: frozenset[str] = frozenset()
+    partner_write: PartnerWrite | None = None  # what the fault drill POSTs (one app declares it)

@@ -89,7 +89,7 @@ def database_url() -> str:
 class Server:
     """gunicorn with `workers` sync workers, as in production (docker-compose), DEBUG=0."""
 
-    def __init__(self, *, workers: int, out):
+    def __init__(self, *, workers: int, out, extra_env: dict[str, str] | None = None):
         self.workers, self.out = workers, out
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="bench_web_"))
@@ -108,6 +108,7 @@ class Server:
             "API_THROTTLE_USER": "1000000/min",
             "API_THROTTLE_ANON": "1000000/min",
             "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
         }
 
     def collectstatic(self) -> None:

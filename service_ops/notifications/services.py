@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.cache import cache
+from django.core.mail import EmailMessage, send_mail
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -20,7 +22,10 @@ from service_ops.workcalendar import clock
 from .models import Channel, Notification
 from .sms import get_sms_backend
 
+logger = logging.getLogger(__name__)
+
 MAX_ATTEMPTS = 8
+NOTIFICATION_HEADER = "X-Service-Ops-Notification"
 IN_APP, EMAIL, SMS = Channel.IN_APP.value, Channel.EMAIL.value, Channel.SMS.value
 
 
@@ -325,7 +330,15 @@ def _deliver(note: Notification) -> None:
     if note.channel == Channel.EMAIL:
         if not user.email:
             raise ValueError("recipient has no e-mail address")
-        send_mail(note.subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+        EmailMessage(
+            note.subject,
+            text,
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+            # Which outbox row this is: a resend after a crash between the mail server's answer
+            # and the commit carries the same id, so a receiver (or the fault drill) can tell.
+            headers={NOTIFICATION_HEADER: str(note.pk)},
+        ).send()
     elif note.channel == Channel.SMS:
         profile = getattr(user, "profile", None)
         if profile is None or not profile.phone:
@@ -338,30 +351,60 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2**attempts, 240))
 
 
+# A row delivered but not yet marked sent (the database went away before the commit) is
+# remembered in the cache (Redis in production) for a week: the next sender marks it sent instead
+# of delivering it again.
+DELIVERED_KEY = "notification-delivered:{}"
+DELIVERED_FOR = 7 * 24 * 3600
+
+
+def _delivered_before(pk: int) -> bool:
+    try:
+        return bool(cache.get(DELIVERED_KEY.format(pk)))
+    except Exception:  # the cache down: deliver (a rare second copy beats a lost message)
+        logger.warning("cache unavailable: cannot tell whether notification %s went out", pk)
+        return False
+
+
+def _remember_delivered(pk: int) -> None:
+    try:
+        cache.set(DELIVERED_KEY.format(pk), 1, timeout=DELIVERED_FOR)
+    except Exception:
+        logger.warning("cache unavailable: notification %s delivered, not remembered", pk)
+
+
 def send_pending(
     *, now: datetime | None = None, batch_size: int = 200, max_batches: int = 50
 ) -> int:
-    """Send unsent e-mail/SMS rows that are due, batch by batch (each its own transaction). Rows
-    are claimed with SKIP LOCKED, so two senders never send the same row; a sent row is marked
-    sent and never sent again; a failure is retried with back-off until MAX_ATTEMPTS."""
+    """Send unsent e-mail/SMS rows that are due, at most batch_size × max_batches a run. Each row
+    is claimed with SKIP LOCKED (two senders never send the same row), delivered and marked sent
+    in a transaction of its own, so a sender that dies mid-run sends again at most the message it
+    had in flight, not its batch. A delivered row is remembered in the cache before the commit: if
+    the database goes away before "sent" is recorded (a restart: the fault drill), whichever
+    sender claims the row next marks it sent without delivering it again. What is left is a
+    sender killed between the mail server's answer and that cache write, and the cache down as
+    well: then the row goes out twice, with the same X-Service-Ops-Notification id. A failure is
+    retried with back-off until MAX_ATTEMPTS. Returns rows sent."""
     now = now or timezone.now()
     sent = 0
-    for _batch in range(max_batches):
+    due = (
+        Notification.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(sent_at__isnull=True, digest=False, send_after__lte=now, attempts__lt=MAX_ATTEMPTS)
+        .exclude(channel=Channel.IN_APP)
+        .select_related("recipient__profile")
+        .order_by("send_after", "id")
+    )
+    for _row in range(batch_size * max_batches):
         with transaction.atomic():
-            batch = list(
-                Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(
-                    sent_at__isnull=True,
-                    digest=False,
-                    send_after__lte=now,
-                    attempts__lt=MAX_ATTEMPTS,
+            note = due.first()
+            if note is None:
+                break
+            note.attempts += 1
+            if _delivered_before(note.pk):
+                logger.info(
+                    "notification %s went out before its commit was lost: marked sent", note.pk
                 )
-                .exclude(channel=Channel.IN_APP)
-                .select_related("recipient__profile")
-                .order_by("send_after", "id")[:batch_size]
-            )
-            for note in batch:
-                note.attempts += 1
+            else:
                 try:
                     _deliver(note)
                 except Exception as exc:
@@ -369,12 +412,11 @@ def send_pending(
                     note.send_after = now + retry_delay(note.attempts)
                     note.save(update_fields=["attempts", "last_error", "send_after"])
                     continue
-                note.sent_at = now
-                note.last_error = ""
-                note.save(update_fields=["sent_at", "attempts", "last_error"])
-                sent += 1
-        if len(batch) < batch_size:
-            break
+                _remember_delivered(note.pk)
+            note.sent_at = now
+            note.last_error = ""
+            note.save(update_fields=["sent_at", "attempts", "last_error"])
+            sent += 1
     return sent
 
 

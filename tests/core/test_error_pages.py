@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.test import override_settings
 from django.urls import path
 
@@ -17,9 +18,15 @@ def _broken(request):
     raise RuntimeError("boom")
 
 
+def _database_down(request):
+    raise OperationalError("connection to server failed: the database system is shutting down")
+
+
 urlpatterns = [
     path("t/forbidden/", _forbidden),
     path("t/broken/", _broken),
+    path("t/database-down/", _database_down),
+    path("api/v1/t/database-down/", _database_down),
     *project_urls,
 ]
 handler403 = "service_ops.views.permission_denied"
@@ -74,3 +81,15 @@ def test_500_renders_without_the_database_or_context_processors(client):
     response = client.get("/t/broken/")
     assert response.status_code == 500
     assert "系统出错" in response.text and "是否已保存" in response.text
+
+
+@override_settings(DEBUG=False)
+def test_the_database_unreachable_is_a_503_to_retry_not_a_500(client):
+    client.raise_request_exception = False
+    api = client.get("/api/v1/t/database-down/")
+    assert api.status_code == 503 and api["Retry-After"] == "5"
+    assert api.json() == {"detail": "服务暂时不可用，请稍后重试。"}
+    page = client.get("/t/database-down/")
+    assert page.status_code == 503 and page["Retry-After"] == "5"
+    assert "系统出错" in page.text
+    assert client.get("/t/broken/").status_code == 500  # a bug stays a 500

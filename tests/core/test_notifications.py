@@ -3,6 +3,7 @@ hours unless urgent, a daily digest for supervisors who want one, and a sender t
 row once and retries failures with back-off."""
 
 import threading
+from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal
 from smtplib import SMTPException
@@ -12,7 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemEmailBackend
-from django.db import connection
+from django.db import OperationalError, connection
 
 from network.choices import OrgKind, Role
 from network.models import OrgUnit, RoleAssignment, StaffProfile
@@ -23,6 +24,7 @@ from service_ops.notifications import tasks
 from service_ops.notifications.models import Channel, Notification
 from service_ops.notifications.services import (
     MAX_ATTEMPTS,
+    NOTIFICATION_HEADER,
     NotificationSpec,
     mark_read,
     notify,
@@ -412,3 +414,62 @@ def test_two_senders_at_once_send_each_row_once(staff, settings):
     assert results["one"] + results["two"] == 40
     assert sorted(m.subject for m in mail.outbox) == sorted(f"通知 {u.pk}" for u in users)
     assert Notification.objects.filter(channel=Channel.EMAIL, attempts=1).count() == 40
+
+
+class ProcessDied(BaseException):
+    """What kill -9 (or a dropped database connection) does to a sender: nothing after this point
+    runs, nothing it has not committed stays."""
+
+
+class DiesOnTheThirdMessage(LocmemEmailBackend):
+    def send_messages(self, messages):
+        if len(mail.outbox) == 2:
+            raise ProcessDied
+        return super().send_messages(messages)
+
+
+def test_a_sender_that_dies_mid_run_sends_again_none_of_what_it_delivered(staff, settings):
+    """Each row is claimed, delivered and marked sent in a transaction of its own: the window for
+    a second copy is the one message between the mail server's answer and the commit, not a
+    batch. (With one transaction a batch, the two delivered rows rolled back to unsent and went
+    out twice.) Each message names its outbox row, so a receiver can tell a resend."""
+    settings.EMAIL_BACKEND = "tests.core.test_notifications.DiesOnTheThirdMessage"
+    users = [staff(f"user{i}") for i in range(5)]
+    notify_many(
+        [NotificationSpec(recipient_id=u.pk, subject="请报价") for u in users], now=MONDAY_10
+    )
+
+    with pytest.raises(ProcessDied):
+        send_pending(now=MONDAY_10)
+    assert len(mail.outbox) == 2
+    assert Notification.objects.filter(channel=Channel.EMAIL, sent_at__isnull=False).count() == 2
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_pending(now=MONDAY_10) == 3
+    per_row = Counter(m.extra_headers[NOTIFICATION_HEADER] for m in mail.outbox)
+    email_rows = Notification.objects.filter(channel=Channel.EMAIL)
+    assert per_row == {str(pk): 1 for pk in email_rows.values_list("pk", flat=True)}
+
+
+def test_a_row_delivered_whose_sent_mark_was_lost_is_not_delivered_again(staff, monkeypatch):
+    """The database goes away between the delivery and the commit (a restart): the row is still
+    unsent, but the cache remembers it went out, so the next sender marks it sent instead."""
+    user = staff("clerk")
+    notify_many([NotificationSpec(recipient_id=user.pk, subject="请报价")], now=MONDAY_10)
+    save = Notification.save
+
+    def connection_lost(self, *args, **kwargs):
+        if self.sent_at is not None:
+            raise OperationalError("server closed the connection unexpectedly")
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Notification, "save", connection_lost)
+    with pytest.raises(OperationalError):
+        send_pending(now=MONDAY_10)
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get(channel=Channel.EMAIL).sent_at is None
+
+    monkeypatch.setattr(Notification, "save", save)
+    assert send_pending(now=MONDAY_10) == 1
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get(channel=Channel.EMAIL).sent_at == MONDAY_10
