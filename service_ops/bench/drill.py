@@ -13,7 +13,9 @@ a browser, the timers it arms, and the checks it makes once the system is quiet 
 - `verify_*`: requests (none lost, no duplicate row), timers (each level that came due fired
   exactly once, a level skipped only when a later one was already due at that sweep, one log row
   and one set of notifications per fired level), notifications (each e-mail row that is due was
-  delivered exactly once: the messages carry the outbox row's id).
+  delivered exactly once: the messages carry the outbox row's id), webhooks (every delivery row of
+  the drill's endpoint delivered and received by `HookReceiver`, the partner's loopback server;
+  a delivery received twice only when a worker was killed while sending).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .load import HOST
@@ -532,9 +535,129 @@ def verify_notifications(*, mail_dir: Path, now: datetime) -> Verdict:
     return Verdict("notifications", not problems, line, problems)
 
 
-def verify_webhooks() -> Verdict | None:
-    """TODO(webhooks, issue 16): webhook deliveries are being built on another branch. When their
-    outbox lands, check here as for e-mail: every delivery row due by now was delivered exactly
-    once to the drill's receiver (a loopback HTTP server counting deliveries per delivery id).
-    Until then the drill has no webhook check (None: nothing to report)."""
-    return None
+class HookReceiver:
+    """The partner's side of the webhooks, in the drill's process: a loopback HTTP server (random
+    free port) that answers every POST with 200 and counts the requests per delivery id (the
+    `X-ServiceOps-Delivery` header) and per event id (the JSON body's `id`)."""
+
+    def __init__(self):
+        self.deliveries: Counter = Counter()
+        self.events: Counter = Counter()
+        self.requests = 0
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                delivery = self.headers.get("X-ServiceOps-Delivery", "")
+                try:
+                    event = str(json.loads(body).get("id", ""))
+                except (ValueError, AttributeError):
+                    event = ""
+                with receiver._lock:
+                    receiver.requests += 1
+                    receiver.deliveries[delivery] += 1
+                    receiver.events[event] += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, daemon=True, name="drill-hook-receiver"
+        )
+
+    def start(self) -> HookReceiver:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def seen(self) -> tuple[Counter, Counter]:
+        with self._lock:
+            return Counter(self.deliveries), Counter(self.events)
+
+
+SEND_TASK = "service_ops.webhooks.tasks.send_webhooks"
+TASK_LINE = re.compile(r"Task (\S+)\[([0-9a-f-]+)\] (received|succeeded|failed|raised|retry)")
+
+
+def sending_when_killed(log_text: str, task: str = SEND_TASK) -> bool:
+    """Whether a Celery worker's log (--loglevel=INFO) shows a webhook send it received and never
+    finished: the worker was killed while sending (some POSTs may have gone out whose outcome was
+    never recorded; the lease sends them again)."""
+    open_ids: set[str] = set()
+    for name, task_id, what in TASK_LINE.findall(log_text):
+        if name != task:
+            continue
+        if what == "received":
+            open_ids.add(task_id)
+        else:
+            open_ids.discard(task_id)
+    return bool(open_ids)
+
+
+def verify_webhooks(
+    *, endpoint_id: int, seen: Counter, events_seen: Counter, sender_killed: bool
+) -> Verdict:
+    """Every delivery row of the drill's endpoint was delivered (none pending, failed or dead)
+    and reached the receiver (`seen`: requests per delivery id) at least once. A delivery id seen
+    more than once is at-least-once at work and allowed only when a worker was killed while
+    sending (`sender_killed`: its leased rows went out again; the partner deduplicates by event
+    id) — otherwise it fails, as does a request for a delivery the endpoint does not hold."""
+    from service_ops.webhooks.models import DeliveryState, WebhookDelivery
+
+    rows = list(
+        WebhookDelivery.objects.filter(endpoint_id=endpoint_id).values_list(
+            "uuid", "event_id", "event_type", "state", "attempts", "last_error"
+        )
+    )
+    states = Counter(state for _u, _e, _t, state, _a, _err in rows)
+    types = Counter(event_type for _u, _e, event_type, _s, _a, _err in rows)
+    known = {str(u) for u, *_rest in rows}
+    problems = [
+        f"delivery {u} ({event_type}): {state} after {attempts} attempts ({error!r})"
+        for u, _e, event_type, state, attempts, error in rows
+        if state != DeliveryState.DELIVERED
+    ]
+    missing = [str(u) for u, *_rest in rows if seen.get(str(u), 0) == 0]
+    problems += [f"delivery {u}: never reached the receiver" for u in missing[:50]]
+    if len(missing) > 50:
+        problems.append(f"… {len(missing)} deliveries never reached the receiver in all")
+    unknown = sorted(set(seen) - known)
+    problems += [f"request for delivery {u!r}, which the endpoint does not hold" for u in unknown]
+    twice = {u: n for u, n in seen.items() if n > 1 and u in known}
+    if twice and not sender_killed:
+        problems += [
+            f"delivery {u}: received {n} times, and no worker was killed while sending"
+            for u, n in sorted(twice.items())
+        ]
+    if not rows:
+        problems.append("no delivery for the drill's endpoint: the partner's writes sent nothing")
+    events_twice = sum(1 for n in events_seen.values() if n > 1)
+    delivered = states.pop(DeliveryState.DELIVERED, 0)
+    line = (
+        f"{len(rows):,} deliveries to the drill's endpoint "
+        f"({', '.join(f'{t} {n:,}' for t, n in sorted(types.items())) or 'none'}): "
+        f"{delivered:,} delivered, {len(rows) - delivered} not ({dict(states) or 'none'}); "
+        f"the receiver got {sum(seen.values()):,} requests for {len(seen):,} delivery ids, "
+        f"{len(missing)} never received, {len(twice)} received more than once"
+    )
+    if twice and sender_killed:
+        line += (
+            f" (allowed: a worker was killed while sending; {events_twice} event ids seen more "
+            "than once, which the partner deduplicates)"
+        )
+    return Verdict("webhooks", not problems, line, problems)

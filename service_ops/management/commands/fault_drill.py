@@ -24,7 +24,9 @@ Not a test; run on demand.
    and the workers, then checks: every logical request succeeded and created nothing twice;
    every armed timer fired each level that came due exactly once (one log row, one notification
    per recipient); every e-mail due was delivered exactly once (messages counted per outbox row);
-   [webhooks: TODO, see service_ops.bench.drill.verify_webhooks];
+   every webhook delivery to the drill's partner (an endpoint registered before the load, pointing
+   at a loopback receiver in this process) was delivered and received, twice only when a worker
+   was killed while sending;
 6. prints the fault table and the verdicts, stops and removes every service and process (also on
    failure or Ctrl-C), and exits non-zero when a check failed.
 """
@@ -104,6 +106,8 @@ class Command(BaseCommand):
         self.events: list[tuple[datetime, str, str]] = []
         self.processes: list[Process] = []
         self.server = None
+        self.receiver = None
+        self.sender_killed = False
         self.t0 = timezone.now()
         pg = Postgres(port=opts["pg_port"], out=self.out)
         redis = Redis(port=opts["redis_port"], out=self.out)
@@ -127,6 +131,8 @@ class Command(BaseCommand):
                 process.stop(timeout=15)
             if self.server is not None:
                 self.server.__exit__(None, None, None)
+            if self.receiver is not None:
+                self.receiver.close()
             connection.close()
             redis.close()
             pg.close()
@@ -202,6 +208,8 @@ class Command(BaseCommand):
             "SWEEP_BATCH_SIZE": str(self.opts["sweep_batch"]),
             "CELERY_BEAT_SCHEDULE_FILENAME": str(self.dir / "celerybeat-schedule"),
             "LOG_LEVEL": "INFO",
+            # the drill's webhook receiver is on the loopback, over http
+            "WEBHOOK_ALLOW_PRIVATE": "1",
         }
 
     def start_worker(self, n: int) -> Process:
@@ -274,10 +282,12 @@ class Command(BaseCommand):
         # and, through the environment, in every child).
         settings.SERVICE_OPS["WORKDAY_START"] = "00:00"
         settings.SERVICE_OPS["WORKDAY_END"] = "23:59"
+        settings.SERVICE_OPS["WEBHOOK_ALLOW_PRIVATE"] = True
         ctx = self.seed(opts)
         self.start_processes(self.redis)
         mix = plan(all_probes(ctx), ctx.callers, self.server.port)
         dealer = ctx.callers["dealer"]
+        endpoint = self.register_receiver(dealer)
         write = partner_write()
         client = drill.Client(
             port=self.server.port,
@@ -344,7 +354,7 @@ class Command(BaseCommand):
         quiet = self.wait_quiet(opts["quiet_timeout"])
         self.event(
             "quiet" if quiet else "not quiet",
-            "nothing due, nothing unsent" if quiet else "gave up waiting",
+            "nothing due, nothing unsent, no webhook pending" if quiet else "gave up waiting",
         )
         self.beat.stop()
         for worker in self.workers.values():
@@ -358,11 +368,38 @@ class Command(BaseCommand):
             self.db(lambda: drill.verify_timers(armed, now=now)),
             self.db(lambda: drill.verify_notifications(mail_dir=self.mail_dir, now=now)),
         ]
-        webhooks = drill.verify_webhooks()  # TODO(webhooks): None until their outbox lands
-        if webhooks is not None:
-            verdicts.append(webhooks)
+        seen, events_seen = self.receiver.seen()
+        verdicts.append(
+            self.db(
+                lambda: drill.verify_webhooks(
+                    endpoint_id=endpoint.pk,
+                    seen=seen,
+                    events_seen=events_seen,
+                    sender_killed=self.sender_killed,
+                )
+            )
+        )
         self.report(verdicts, load, attempts)
         return verdicts
+
+    def register_receiver(self, dealer):
+        """The partner's webhook receiver (a loopback server in this process) and its endpoint,
+        registered for the partner whose token the load writes with."""
+        from service_ops.bench.drill import HookReceiver
+        from service_ops.webhooks.services import endpoint_create
+
+        self.receiver = HookReceiver().start()
+        endpoint, _secret = endpoint_create(
+            org_unit=dealer.user.profile.org_unit,
+            url=self.receiver.url,
+            description="fault drill",
+        )
+        self.endpoint_id = endpoint.pk
+        self.out(
+            f"  webhooks: endpoint {endpoint.pk} of {endpoint.org_unit} → {self.receiver.url} "
+            "(the drill's loopback receiver, counting requests per delivery id)"
+        )
+        return endpoint
 
     # --- faults -------------------------------------------------------------------------------
 
@@ -404,6 +441,11 @@ class Command(BaseCommand):
             how = f"mid-sweep: {committed} of {n_burst} escalations committed, a batch under way"
         worker = self.workers[victim]
         worker.kill()
+        from service_ops.bench.drill import sending_when_killed
+
+        if sending_when_killed(worker.tail(10_000_000)):
+            self.sender_killed = True
+            how += "; it was sending webhooks"
         self.event("worker killed", f"kill -9 worker-{victim} (pid {worker.pid}) {how}")
         n = max(self.workers) + 1
         self.workers[n] = self.start_worker(n)
@@ -424,12 +466,14 @@ class Command(BaseCommand):
                 time.sleep(0.5)
 
     def wait_quiet(self, seconds: float) -> bool:
-        """Until no open timer is overdue for a sweep and no e-mail row that is due is unsent."""
+        """Until no open timer is overdue for a sweep, no e-mail row that is due is unsent and no
+        webhook delivery of the drill's endpoint is pending or failed (waiting for a retry)."""
         from service_ops.deadlines.models import Deadline, DeadlineStatus
         from service_ops.notifications.models import Channel, Notification
         from service_ops.notifications.services import MAX_ATTEMPTS
+        from service_ops.webhooks.models import OPEN_STATES, WebhookDelivery
 
-        def pending() -> tuple[int, int]:
+        def pending() -> tuple[int, int, int]:
             now = timezone.now()
             overdue = Deadline.objects.filter(
                 status__in=[DeadlineStatus.RUNNING, DeadlineStatus.BREACHED],
@@ -445,15 +489,21 @@ class Command(BaseCommand):
                 .exclude(channel=Channel.IN_APP)
                 .count()
             )
-            return overdue, unsent
+            hooks = WebhookDelivery.objects.filter(
+                endpoint_id=self.endpoint_id, state__in=OPEN_STATES
+            ).count()
+            return overdue, unsent, hooks
 
         give_up = time.monotonic() + seconds
         while time.monotonic() < give_up:
-            overdue, unsent = self.db(pending)
-            if not overdue and not unsent:
+            overdue, unsent, hooks = self.db(pending)
+            if not overdue and not unsent and not hooks:
                 return True
             time.sleep(1)
-        self.out(f"  still pending after {seconds:g} s: {overdue} timers, {unsent} e-mail rows")
+        self.out(
+            f"  still pending after {seconds:g} s: {overdue} timers, {unsent} e-mail rows, "
+            f"{hooks} webhook deliveries"
+        )
         return False
 
     def sleep_until(self, moment: datetime) -> None:
@@ -514,8 +564,4 @@ class Command(BaseCommand):
             self.out(load.report(self.opts["threads"], self.opts["workers"]))
         for verdict in verdicts:
             self.out(str(verdict))
-        self.out(
-            "fault drill: "
-            + ("PASS" if all(v.passed for v in verdicts) else "FAIL")
-            + " (webhooks not checked yet: TODO when their outbox lands)"
-        )
+        self.out("fault drill: " + ("PASS" if all(v.passed for v in verdicts) else "FAIL"))
