@@ -90,7 +90,10 @@ class OrgUnit(models.Model):
 
 class StaffProfile(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        on_delete=models.CASCADE,
+        related_name="profile",
     )
     org_unit = models.ForeignKey(
         OrgUnit, verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="staff"
@@ -121,7 +124,10 @@ class RoleAssignment(models.Model):
     """A person holds a role for an org unit (and, by the lookup rule, for the units below it)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
     )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     org_unit = models.ForeignKey(
@@ -250,7 +256,7 @@ class PartnerToken(models.Model):
         related_name="api_tokens",
     )
     name = models.CharField(_("名称"), max_length=80)
-    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    prefix = models.CharField(_("前缀"), max_length=12, unique=True, editable=False)
     digest = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
