@@ -28,4 +28,5 @@ PLUGIN = Plugin(
         ),
     ),
     hooks={"request_callback": "callcenter.hooks.request_callback"},
+    api_urls="callcenter.api.urls",  # the SMS gateway's push (激活码查询)
 )

@@ -194,6 +194,10 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # SMS goes through one interface; the console backend prints, a gateway backend plugs in here.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "service_ops.notifications.sms.ConsoleSmsBackend")
+# The inbound SMS gateway signs each push with this shared secret (HMAC-SHA256 of the body); empty:
+# every push is refused. The activation-code query fee (激活码查询费) charged to service points.
+SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "")
+ACTIVATION_QUERY_FEE = os.environ.get("ACTIVATION_QUERY_FEE", "30.00")
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -37,7 +37,7 @@ class CallbackRequest(models.Model):
     def deadline(self):
         from service_ops.deadlines.services import open_deadlines_of
 
-        from .plugin import CALLBACK_KIND
+        from ..plugin import CALLBACK_KIND
 
         return open_deadlines_of(self, kind=CALLBACK_KIND).first()
 

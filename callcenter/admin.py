@@ -1,0 +1,31 @@
+"""Admin of the call centre: the numbers field offices and service points send activation-code
+queries from, and the code store, are edited here (codes also by `import_activation_codes`);
+the queries themselves are a record owned by the service and only read."""
+
+from django.contrib import admin
+
+from service_ops.admin import ReadOnlyAdmin
+
+from .models import ActivationCode, ActivationQuery, RegisteredNumber
+
+
+@admin.register(RegisteredNumber)
+class RegisteredNumberAdmin(admin.ModelAdmin):
+    list_display = ["phone", "org_unit", "note", "is_active"]
+    list_filter = ["is_active", "org_unit__kind"]
+    search_fields = ["phone", "org_unit__name", "org_unit__code"]
+    autocomplete_fields = ["org_unit"]
+
+
+@admin.register(ActivationCode)
+class ActivationCodeAdmin(admin.ModelAdmin):
+    list_display = ["serial_number", "code", "product_model", "imported_at"]
+    search_fields = ["serial_number", "product_model"]
+
+
+@admin.register(ActivationQuery)
+class ActivationQueryAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "from_number", "sender", "serial_number", "outcome", "fee"]
+    list_filter = ["outcome"]
+    search_fields = ["message_id", "from_number", "serial_number"]
+    date_hierarchy = "received_at"

@@ -1,0 +1,4 @@
+from .activation import ActivationCode, ActivationQuery, RegisteredNumber
+from .callbacks import CallbackRequest
+
+__all__ = ["ActivationCode", "ActivationQuery", "CallbackRequest", "RegisteredNumber"]
