@@ -5,12 +5,22 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from network.choices import Role
-from service_ops.plugins import DeadlineKind, DefaultPolicy, Plugin
+from service_ops.plugins import DeadlineKind, DefaultPolicy, NavItem, Plugin
 
 CALLBACK_KIND = "callcenter.callback"
 CALLBACK_POLICY = "callback-3wd"
 
 PLUGIN = Plugin(
+    nav_items=(
+        NavItem(
+            "callcenter:activation_query_list",
+            _("激活码查询"),
+            "bi-key",
+            order=960,
+            roles=frozenset({Role.NETWORK_SPECIALIST, Role.HEAD_OF_CS}),
+            more=True,
+        ),
+    ),
     deadline_kinds=(
         DeadlineKind(
             CALLBACK_KIND,
@@ -28,5 +38,7 @@ PLUGIN = Plugin(
         ),
     ),
     hooks={"request_callback": "callcenter.hooks.request_callback"},
-    api_urls="callcenter.api.urls",  # the SMS gateway's push (激活码查询)
+    api_urls="callcenter.api.urls",
+    web_urls=("callcenter/", "callcenter.urls"),
+    bench="callcenter.bench.BENCH",  # the SMS gateway's push (激活码查询)
 )

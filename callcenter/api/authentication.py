@@ -5,6 +5,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -39,7 +40,7 @@ class GatewaySignatureAuthentication(authentication.BaseAuthentication):
         secret = getattr(settings, "SMS_GATEWAY_SECRET", "")
         expected = sign(request._request.body, secret) if secret else ""
         if not secret or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-            raise exceptions.AuthenticationFailed("签名无效", code="bad_signature")
+            raise exceptions.AuthenticationFailed(_("短信网关签名无效"), code="bad_signature")
         return SmsGatewayUser(), GATEWAY
 
     def authenticate_header(self, request):

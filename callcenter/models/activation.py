@@ -125,6 +125,10 @@ class ActivationQuery(models.Model):
         verbose_name = _("激活码查询")
         verbose_name_plural = _("激活码查询")
         ordering = ["-received_at", "-id"]
+        indexes = [
+            # the staff list filtered by outcome, newest first (keyset on the id)
+            models.Index(fields=["outcome", "id"], name="activationquery_outcome_id"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="activationquery_fee_only_with_entry",

@@ -277,3 +277,24 @@ def test_the_import_reads_an_excel_file_and_reports_bad_rows(db, tmp_path):
     assert "第 3 行" in err.getvalue() and "第 4 行" in err.getvalue()
     assert "第 5 行" in err.getvalue() and "重复" in err.getvalue()
     assert "已导入 2 条" in out.getvalue()
+
+
+# --- the staff page --------------------------------------------------------------------------
+
+
+def test_the_specialist_sees_the_recent_queries_filtered_by_outcome(world, client):
+    top_up(world.point, "100")
+    answered = ask("m1")
+    unknown = ask("m2", phone="13700009999")
+    client.force_login(world.specialist)
+    url = "/callcenter/activation-queries/"
+    html = client.get(url).content.decode()
+    assert answered.number in html and unknown.number in html
+    html = client.get(url, {"outcome": "unknown_sender"}).content.decode()
+    assert unknown.number in html and answered.number not in html
+    assert client.get(url, {"outcome": "nonsense"}).status_code == 200
+
+
+def test_a_dealer_may_not_open_the_query_page(world, client):
+    client.force_login(world.dealer_user)
+    assert client.get("/callcenter/activation-queries/").status_code == 403
