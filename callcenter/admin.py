@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from service_ops.admin import ReadOnlyAdmin
 
-from .models import ActivationCode, ActivationQuery, RegisteredNumber
+from .models import ActivationCode, ActivationQuery, Customer, RegisteredNumber
 
 
 @admin.register(RegisteredNumber)
@@ -29,3 +29,10 @@ class ActivationQueryAdmin(ReadOnlyAdmin):
     list_filter = ["outcome"]
     search_fields = ["message_id", "from_number", "serial_number"]
     date_hierarchy = "received_at"
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "phone", "company", "city", "org_unit", "created_at"]
+    search_fields = ["name", "phone", "other_phones", "company"]
+    autocomplete_fields = ["org_unit"]

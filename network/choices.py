@@ -35,6 +35,8 @@ class Role(models.TextChoices):
     PROVINCIAL_MANAGER = "provincial_manager", _("省区经理")
     HEAD_OF_CS = "head_of_cs", _("客服部部长")
     CALL_AGENT = "call_agent", _("呼叫中心坐席")
+    # 组长 of a call-centre shift group (seed 004): hands out the group's work, approves swaps.
+    CALL_CENTRE_LEAD = "call_centre_lead", _("坐席组长")
     EXPERT_AGENT = "expert_agent", _("专家坐席")
     COMPLAINT_TEAM = "complaint_team", _("客诉小组")
     NETWORK_SPECIALIST = "network_specialist", _("网点专员")

@@ -20,7 +20,7 @@ from service_ops.deadlines.models import (
     DeadlinePause,
     DeadlinePolicy,
 )
-from service_ops.notifications.models import Notification
+from service_ops.notifications.models import Notification, OutboundSms
 from service_ops.transitions.models import TransitionLog
 from service_ops.workcalendar.models import CalendarChange, CalendarDay, CalendarYear
 from service_ops.workcalendar.services import (
@@ -356,6 +356,14 @@ class NotificationAdmin(ReadOnlyAdmin):
     ]
     list_select_related = ["recipient"]
     search_fields = ["subject", "recipient__username"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(OutboundSms)
+class OutboundSmsAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "phone", "category", "text", "sent_at", "attempts", "last_error"]
+    list_filter = ["category", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["phone", "text"]
     date_hierarchy = "created_at"
 
 

@@ -1,4 +1,5 @@
 from .activation import ActivationCode, ActivationQuery, RegisteredNumber
 from .callbacks import CallbackRequest
+from .customers import Customer
 
-__all__ = ["ActivationCode", "ActivationQuery", "CallbackRequest", "RegisteredNumber"]
+__all__ = ["ActivationCode", "ActivationQuery", "CallbackRequest", "Customer", "RegisteredNumber"]

@@ -2,7 +2,6 @@
 offices and service points send from, and one row per gateway message (its id is unique: a
 gateway's repeated push finds the stored query and is never charged twice)."""
 
-import re
 import unicodedata
 from decimal import Decimal
 
@@ -15,20 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from network.choices import OrgKind
 
 from ..choices import ActivationOutcome
+from ..phones import normalise_phone
 
 SENDER_KINDS = (OrgKind.FIELD_OFFICE, OrgKind.SERVICE_POINT)
-
-
-def normalise_phone(value: str) -> str:
-    """A mobile number as stored and compared: full-width digits folded, spaces, dashes, dots and
-    brackets dropped, the +86 / 0086 / 86 country prefix removed."""
-    digits = re.sub(r"[\s\-().]", "", unicodedata.normalize("NFKC", value or ""))
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            return digits[len(prefix) :]
-    if digits.startswith("86") and len(digits) == 13:
-        return digits[2:]
-    return digits
 
 
 def normalise_serial(value: str) -> str:

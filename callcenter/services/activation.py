@@ -23,12 +23,12 @@ from django.utils.translation import gettext as _
 from network.choices import LedgerEntryKind, OrgKind, Role
 from network.selectors import role_holders
 from network.services import prepaid_balance, prepaid_post
-from service_ops.notifications.services import notify
-from service_ops.notifications.sms import get_sms_backend
+from service_ops.notifications.services import notify, queue_sms
 
 from ..choices import ActivationOutcome
 from ..models import ActivationCode, ActivationQuery, RegisteredNumber
-from ..models.activation import normalise_phone, normalise_serial
+from ..models.activation import normalise_serial
+from ..phones import normalise_phone
 
 MESSAGE = re.compile(
     r"^\s*(?:查询激活码|激活码|激活|JH)\s*[:：,，]?\s*(?P<serial>[A-Z0-9][A-Z0-9\-]{0,39})?\s*$"
@@ -75,8 +75,8 @@ def activation_query_receive(
     gets the stored query back with `.repeated = True`, with no second charge and no second SMS.
 
     A service point pays the fee from its prepaid balance (prepaid_post locks the account and
-    refuses a charge the balance does not cover); a field office is not charged. The reply is sent
-    through the SMS backend once the transaction commits."""
+    refuses a charge the balance does not cover); a field office is not charged. The reply goes
+    through the SMS outbox (queue_sms): sent after the commit, retried if the gateway fails."""
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -92,8 +92,7 @@ def activation_query_receive(
             return query
         _answer(query)
         query.save()
-        phone, reply = query.from_number, query.reply
-        transaction.on_commit(lambda: get_sms_backend().send(phone, reply), robust=True)
+        queue_sms(phone=query.from_number, text=query.reply, source=query, category="activation")
     query.repeated = False
     return query
 

@@ -103,3 +103,37 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None and self.done_at is None
+
+
+class OutboundSms(models.Model):
+    """An SMS to a phone number that is nobody's account (a customer, a service point's
+    registered number): written in the transaction of the change that causes it, sent by the same
+    sender as the notification rows, so a rolled-back change sends nothing and a gateway failure
+    after the commit is retried instead of lost."""
+
+    phone = models.CharField(_("手机号码"), max_length=40)
+    text = models.TextField(_("短信内容"))
+    category = models.CharField(_("类别"), max_length=24, default="system")
+    source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    send_after = models.DateTimeField(_("发送时间不早于"), default=timezone.now)
+    sent_at = models.DateTimeField(_("已发送"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("外发短信")
+        verbose_name_plural = _("外发短信")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["send_after", "id"],
+                name="outboundsms_unsent",
+                condition=Q(sent_at__isnull=True),
+            ),
+            models.Index(fields=["source_type", "source_id"], name="outboundsms_source"),
+        ]
+
+    def __str__(self):
+        return f"{self.phone}: {self.text[:30]}"

@@ -19,7 +19,7 @@ from django.utils.functional import Promise
 from service_ops.i18n import Deferred, of_lazy
 from service_ops.workcalendar import clock
 
-from .models import Channel, Notification
+from .models import Channel, Notification, OutboundSms
 from .sms import get_sms_backend
 
 logger = logging.getLogger(__name__)
@@ -384,7 +384,8 @@ def send_pending(
     sender claims the row next marks it sent without delivering it again. What is left is a
     sender killed between the mail server's answer and that cache write, and the cache down as
     well: then the row goes out twice, with the same X-Service-Ops-Notification id. A failure is
-    retried with back-off until MAX_ATTEMPTS. Returns rows sent."""
+    retried with back-off until MAX_ATTEMPTS. The queued SMS to phone numbers (queue_sms) go
+    out after them. Returns rows sent."""
     now = now or timezone.now()
     sent = 0
     due = (
@@ -416,6 +417,62 @@ def send_pending(
             note.sent_at = now
             note.last_error = ""
             note.save(update_fields=["sent_at", "attempts", "last_error"])
+            sent += 1
+    return sent + send_pending_sms(now=now)
+
+
+def queue_sms(
+    *, phone: str, text: str, source=None, category: str = "system", send_after=None
+) -> OutboundSms:
+    """Queue an SMS to a phone number that is nobody's account (a customer, a registered number)
+    in the caller's transaction; the sender is nudged when it commits. Use notify() for people
+    with an account: it honours their channel preferences."""
+    from django.contrib.contenttypes.models import ContentType
+
+    row = OutboundSms.objects.create(
+        phone=phone,
+        text=text,
+        category=category,
+        source_type=ContentType.objects.get_for_model(source) if source is not None else None,
+        source_id=getattr(source, "pk", None),
+        send_after=send_after or timezone.now(),
+    )
+    if row.send_after <= timezone.now():
+        from .tasks import send_pending_notifications
+
+        transaction.on_commit(send_pending_notifications.delay, robust=True)
+    return row
+
+
+def send_pending_sms(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Send the queued SMS that are due, one row a transaction with the same claim, cache
+    guard and back-off as send_pending. Returns rows sent."""
+    now = now or timezone.now()
+    sent = 0
+    due = (
+        OutboundSms.objects.select_for_update(skip_locked=True)
+        .filter(sent_at__isnull=True, send_after__lte=now, attempts__lt=MAX_ATTEMPTS)
+        .order_by("send_after", "id")
+    )
+    for _row in range(limit):
+        with transaction.atomic():
+            sms = due.first()
+            if sms is None:
+                break
+            sms.attempts += 1
+            key = f"sms-{sms.pk}"
+            if not _delivered_before(key):
+                try:
+                    get_sms_backend().send(sms.phone, sms.text)
+                except Exception as exc:
+                    sms.last_error = str(exc)[:300]
+                    sms.send_after = now + retry_delay(sms.attempts)
+                    sms.save(update_fields=["attempts", "last_error", "send_after"])
+                    continue
+                _remember_delivered(key)
+            sms.sent_at = now
+            sms.last_error = ""
+            sms.save(update_fields=["sent_at", "attempts", "last_error"])
             sent += 1
     return sent
 

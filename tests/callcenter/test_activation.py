@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from callcenter.api.authentication import sign
 from callcenter.choices import ActivationOutcome as O
 from callcenter.models import ActivationCode, ActivationQuery, RegisteredNumber
-from callcenter.models.activation import normalise_phone
+from callcenter.phones import normalise_phone
 from callcenter.services.activation import activation_query_receive, parse_query
 from network.choices import LedgerEntryKind, OrgKind, Role
 from network.models import OrgUnit, PrepaidAccount, PrepaidEntry

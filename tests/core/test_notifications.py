@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemEmailBackend
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 
 from network.choices import OrgKind, Role
 from network.models import OrgUnit, RoleAssignment, StaffProfile
@@ -21,7 +21,7 @@ from service_ops.deadlines.models import DeadlinePolicy, LimitUnit
 from service_ops.deadlines.services import deadline_start
 from service_ops.deadlines.sweep import sweep_deadlines
 from service_ops.notifications import tasks
-from service_ops.notifications.models import Channel, Notification
+from service_ops.notifications.models import Channel, Notification, OutboundSms
 from service_ops.notifications.services import (
     MAX_ATTEMPTS,
     NOTIFICATION_HEADER,
@@ -29,6 +29,8 @@ from service_ops.notifications.services import (
     mark_read,
     notify,
     notify_many,
+    queue_sms,
+    retry_delay,
     send_digests,
     send_pending,
     unread_count,
@@ -261,6 +263,28 @@ def test_send_pending_sends_each_due_row_once(staff):
     assert [m.subject for m in mail.outbox] == ["请报价", "明天的"]
     assert LocmemSmsBackend.outbox == [("13800000000", "请报价"), ("13800000000", "明天的")]
     assert not Notification.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_an_sms_to_a_phone_number_goes_through_the_outbox(settings):
+    """queue_sms: nothing leaves for a change that rolls back; a gateway failure after the
+    commit is retried with back-off instead of lost; a sent row is never sent again."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue_sms(phone="13900000000", text="回滚了")
+        raise RuntimeError
+    assert not OutboundSms.objects.exists()
+
+    settings.SMS_BACKEND = "tests.core.test_notifications.FailingSmsBackend"
+    queue_sms(phone="13900000000", text="您的激活码", send_after=MONDAY_10)
+    assert send_pending(now=MONDAY_10) == 0
+    row = OutboundSms.objects.get()
+    assert (row.attempts, row.sent_at, row.last_error) == (1, None, "SMS gateway timeout")
+    assert row.send_after == MONDAY_10 + retry_delay(1)
+
+    settings.SMS_BACKEND = "service_ops.notifications.sms.LocmemSmsBackend"
+    assert send_pending(now=MONDAY_10 + timedelta(minutes=1)) == 0  # not due again yet
+    assert send_pending(now=MONDAY_10 + timedelta(hours=1)) == 1
+    assert send_pending(now=MONDAY_10 + timedelta(hours=2)) == 0
+    assert LocmemSmsBackend.outbox == [("13900000000", "您的激活码")]
 
 
 def test_a_failing_mail_server_is_retried_with_back_off(staff, settings):
