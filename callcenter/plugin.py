@@ -40,5 +40,6 @@ PLUGIN = Plugin(
     hooks={"request_callback": "callcenter.hooks.request_callback"},
     api_urls="callcenter.api.urls",
     web_urls=("callcenter/", "callcenter.urls"),
+    demo="callcenter.demo.load_demo",
     bench="callcenter.bench.BENCH",  # the SMS gateway's push (激活码查询)
 )

@@ -129,6 +129,13 @@ PEOPLE: list[Person] = [
     Person("repair_sup", "赵强", R.REPAIR_SUPERVISOR, HQ_CODE, "维修主管", "13800138005"),
     Person("call_agent", "孙悦", R.CALL_AGENT, HQ_CODE, "呼叫中心坐席", "13800138006"),
     Person("expert_agent", "周明", R.EXPERT_AGENT, HQ_CODE, "专家坐席", "13800138007"),
+    # the rest of the call centre's three shift groups (seed 004: A/B/C, 2 each) and a lead
+    Person("agent2", "李倩", R.CALL_AGENT, HQ_CODE, "呼叫中心坐席", "13800138021"),
+    Person("agent3", "张伟", R.CALL_AGENT, HQ_CODE, "呼叫中心坐席", "13800138022"),
+    Person("agent4", "王芳", R.CALL_AGENT, HQ_CODE, "呼叫中心坐席", "13800138023"),
+    Person("agent5", "陈静", R.CALL_AGENT, HQ_CODE, "呼叫中心坐席", "13800138024"),
+    Person("agent6", "赵磊", R.CALL_AGENT, HQ_CODE, "呼叫中心坐席", "13800138025"),
+    Person("cc_lead", "刘婷", R.CALL_CENTRE_LEAD, HQ_CODE, "呼叫中心组长", "13800138026"),
     Person("complaints", "吴敏", R.COMPLAINT_TEAM, HQ_CODE, "客诉小组", "13800138008"),
     Person("network", "郑晓燕", R.NETWORK_SPECIALIST, HQ_CODE, "网点专员", "13800138009"),
     Person("supervisor", "冯磊", R.SUPERVISOR, HQ_CODE, "运营主管", "13800138010"),
