@@ -6,7 +6,19 @@ from django.contrib import admin
 
 from service_ops.admin import ReadOnlyAdmin
 
-from .models import ActivationCode, ActivationQuery, Customer, RegisteredNumber
+from .models import (
+    ActivationCode,
+    ActivationQuery,
+    Customer,
+    HandOver,
+    LeaveRequest,
+    RegisteredNumber,
+    RosterEntry,
+    ShiftGroup,
+    ShiftMember,
+    ShiftRules,
+    ShiftSwap,
+)
 
 
 @admin.register(RegisteredNumber)
@@ -36,3 +48,56 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["name", "phone", "company", "city", "org_unit", "created_at"]
     search_fields = ["name", "phone", "other_phones", "company"]
     autocomplete_fields = ["org_unit"]
+
+
+# --- shifts (排班): the groups, their members and the rule numbers are edited here; the roster,
+# leave, swaps and hand-overs go through their services (pages) and are only read.
+
+
+@admin.register(ShiftRules)
+class ShiftRulesAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "ordinary_notice_hours",
+        "emergency_notice_hours",
+        "holiday_notice_hours",
+        "max_swaps_per_month",
+    ]
+
+
+class ShiftMemberInline(admin.TabularInline):
+    model = ShiftMember
+    autocomplete_fields = ["user"]
+    extra = 1
+
+
+@admin.register(ShiftGroup)
+class ShiftGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "lead", "starts", "ends", "pattern", "anchor", "is_active"]
+    autocomplete_fields = ["lead"]
+    inlines = [ShiftMemberInline]
+
+
+@admin.register(RosterEntry)
+class RosterEntryAdmin(ReadOnlyAdmin):
+    list_display = ["day", "agent", "group", "starts_at", "ends_at", "is_working", "source"]
+    list_filter = ["group", "is_working", "source"]
+    date_hierarchy = "day"
+
+
+@admin.register(LeaveRequest)
+class LeaveRequestAdmin(ReadOnlyAdmin):
+    list_display = ["number", "agent", "kind", "first_day", "last_day", "state"]
+    list_filter = ["state", "kind"]
+
+
+@admin.register(ShiftSwap)
+class ShiftSwapAdmin(ReadOnlyAdmin):
+    list_display = ["number", "requester", "requester_day", "partner", "partner_day", "state"]
+    list_filter = ["state"]
+
+
+@admin.register(HandOver)
+class HandOverAdmin(ReadOnlyAdmin):
+    list_display = ["number", "shift_day", "group", "written_by", "state"]
+    list_filter = ["state"]

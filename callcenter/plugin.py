@@ -10,6 +10,18 @@ from service_ops.plugins import DeadlineKind, DefaultPolicy, NavItem, Plugin
 CALLBACK_KIND = "callcenter.callback"
 CALLBACK_POLICY = "callback-3wd"
 
+SHIFT_PAGES = (
+    "callcenter:roster",
+    "callcenter:roster_day",
+    "callcenter:my_shifts",
+    "callcenter:leave_list",
+    "callcenter:leave_new",
+    "callcenter:leave_detail",
+    "callcenter:swap_list",
+    "callcenter:swap_new",
+    "callcenter:swap_detail",
+)
+
 PLUGIN = Plugin(
     nav_items=(
         NavItem(
@@ -20,6 +32,37 @@ PLUGIN = Plugin(
             roles=frozenset({Role.NETWORK_SPECIALIST, Role.HEAD_OF_CS}),
             more=True,
         ),
+        # 排班 (seed 004): my shifts for the agents, the month roster for leads and supervisors
+        NavItem(
+            "callcenter:my_shifts",
+            _("我的排班"),
+            "bi-calendar-week",
+            order=900,
+            roles=frozenset({Role.CALL_AGENT}),
+            related=SHIFT_PAGES,
+        ),
+        NavItem(
+            "callcenter:roster",
+            _("排班"),
+            "bi-calendar3",
+            order=901,
+            roles=frozenset({Role.CALL_CENTRE_LEAD, Role.SUPERVISOR, Role.HEAD_OF_CS}),
+            related=SHIFT_PAGES,
+        ),
+        NavItem(
+            "callcenter:handover_list",
+            _("交接班记录"),
+            "bi-journal-text",
+            order=902,
+            roles=frozenset({Role.CALL_AGENT, Role.CALL_CENTRE_LEAD, Role.SUPERVISOR}),
+            related=("callcenter:handover_new", "callcenter:handover_detail"),
+            more=True,
+        ),
+    ),
+    inbox_providers=(
+        "callcenter.selectors.shifts.ShiftApprovalProvider",
+        "callcenter.selectors.shifts.SwapConsentProvider",
+        "callcenter.selectors.shifts.HandOverProvider",
     ),
     deadline_kinds=(
         DeadlineKind(
