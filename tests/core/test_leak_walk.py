@@ -24,6 +24,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from network.models import OrgUnit
@@ -197,6 +198,15 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "webhooks:endpoint_test": _pk("webhook"),
     "webhooks:endpoint_enable": _pk("webhook"),
     "webhooks:delivery_resend": _pk("delivery"),
+    # call centre: shifts (排班) — internal to the call centre, never a partner's or a branch's
+    "callcenter:leave_detail": _pk("leave"),
+    "callcenter:leave_act": _with_action(("leave",), ("approve", "refuse", "cancel")),
+    "callcenter:swap_detail": _pk("shift_swap"),
+    "callcenter:swap_act": _with_action(
+        ("shift_swap",), ("agree", "decline", "cancel", "approve", "refuse")
+    ),
+    "callcenter:handover_detail": _pk("handover"),
+    "callcenter:handover_acknowledge": _pk("handover"),
 }
 
 
@@ -255,6 +265,9 @@ SEEN_BY_HEADQUARTERS = (
     "repairs:lot_detail",
     "repairs:review_detail",
     "repairs:statement_detail",
+    "callcenter:leave_detail",
+    "callcenter:swap_detail",
+    "callcenter:handover_detail",
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
@@ -298,6 +311,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         org_unit=w.dealer, url="http://127.0.0.1:9/xj-hook", description="湘江 ERP 回调"
     )
     w.delivery = webhook_services.send_ping(endpoint=w.webhook)
+    w.leave, w.shift_swap, w.handover = _shift_records(w)
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -313,6 +327,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.token_a.prefix,
         w.notification.subject,
         w.webhook.url,
+        w.handover.problems,
     }
     w.records = [
         w.app,
@@ -334,8 +349,59 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.token_a,
         w.dealer,
         w.cs,
+        w.leave,
+        w.shift_swap,
+        w.handover,
     ]
     return w
+
+
+def _shift_records(w):
+    """The call centre's shifts: a leave waiting, a swap agreed, a hand-over to acknowledge."""
+    from datetime import timedelta
+
+    from callcenter.models import HandOver, LeaveRequest, RosterEntry, ShiftGroup, ShiftSwap
+    from callcenter.models.shifts import ShiftMember, SwapState
+    from network.choices import Role
+    from tests.factories import make_user
+
+    today = timezone.localdate()
+    a1, b1 = (make_user(u, w.hq, Role.CALL_AGENT) for u in ("leak_a1", "leak_b1"))
+    group = ShiftGroup.objects.create(code="LW", anchor=today)
+    for agent in (a1, b1):
+        ShiftMember.objects.create(group=group, user=agent)
+    rows = {}
+    for agent, offset in ((a1, 2), (b1, 3)):
+        day = today + timedelta(days=offset)
+        start, end = group.shift_times(day)
+        rows[agent] = RosterEntry.objects.create(
+            day=day, agent=agent, group=group, starts_at=start, ends_at=end
+        )
+    leave = LeaveRequest.objects.create(
+        agent=a1,
+        group=group,
+        kind="ordinary",
+        first_day=rows[a1].day,
+        last_day=rows[a1].day,
+        shift_starts_at=rows[a1].starts_at,
+        reason="事由",
+    )
+    swap = ShiftSwap.objects.create(
+        requester=a1,
+        partner=b1,
+        requester_group=group,
+        partner_group=group,
+        requester_entry=rows[a1],
+        partner_entry=rows[b1],
+        requester_day=rows[a1].day,
+        partner_day=rows[b1].day,
+        month=rows[a1].day.replace(day=1),
+        state=SwapState.AGREED,
+    )
+    handover = HandOver.objects.create(
+        shift_day=today, group=group, written_by=a1, equipment="正常", problems="交接标记-泄露检查"
+    )
+    return leave, swap, handover
 
 
 def snapshot(records) -> dict:
