@@ -1,5 +1,6 @@
 """What the call centre adds to the platform so far: the callback (回访) timer and the hook other
-processes call to ask for one (a shipped repair, later a closed complaint)."""
+processes call to ask for one (a shipped repair, later a closed complaint); the shifts (排班):
+their pages in the menu and the leave, swap and hand-over tasks in 我的工作."""
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
