@@ -197,6 +197,12 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "webhooks:endpoint_test": _pk("webhook"),
     "webhooks:endpoint_enable": _pk("webhook"),
     "webhooks:delivery_resend": _pk("delivery"),
+    # call centre: callbacks (the shipped order's callback of dealer A, branch 长沙)
+    "callcenter:callback_detail": _pk("callback"),
+    "callcenter:callback_take": _pk("callback"),
+    "callcenter:callback_call": _pk("callback"),
+    "callcenter:callback_preferred": _pk("callback"),
+    "callcenter:callback_cancel": _pk("callback"),
 }
 
 
@@ -255,6 +261,7 @@ SEEN_BY_HEADQUARTERS = (
     "repairs:lot_detail",
     "repairs:review_detail",
     "repairs:statement_detail",
+    "callcenter:callback_detail",
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
@@ -298,6 +305,10 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         org_unit=w.dealer, url="http://127.0.0.1:9/xj-hook", description="湘江 ERP 回调"
     )
     w.delivery = webhook_services.send_ping(endpoint=w.webhook)
+    from callcenter.models import CallbackRequest
+
+    w.callback = CallbackRequest.objects.filter(org_unit=w.cs).order_by("pk").first()
+    assert w.callback is not None, "a shipped order of A owes a callback"
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -313,6 +324,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.token_a.prefix,
         w.notification.subject,
         w.webhook.url,
+        w.callback.number,
     }
     w.records = [
         w.app,
@@ -334,6 +346,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.token_a,
         w.dealer,
         w.cs,
+        w.callback,
     ]
     return w
 
