@@ -1,20 +1,64 @@
 """The call centre's part of the volume benchmark: a year of activation-code queries from the
-bench's service points (most answered and charged, some refused), and their staff list; a year
-of a large call centre's shifts (60 agents in six groups, two leads): the roster, leave requests,
-swaps and hand-overs, and the shift pages."""
+bench's service points (most answered and charged, some refused), and their staff list; a year of
+callbacks (回访) at a large department's volume — one per shipped repair, about as many as the
+year's repair orders (`scale["callbacks"]`, default `scale["orders"]`: 1,000,000 at full scale) —
+with their customers and call attempts, a few thousand of them open (the queue), and the
+agents' queue, the supervisors' list, installations and the report timed; a year of a large
+call centre's shifts (60 agents in six groups, two leads): the roster, leave requests, swaps and
+hand-overs, and the shift pages."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from network.models import OrgUnit
-from service_ops.bench import BenchPart, Context, Probe
+from network.choices import OrgKind, Role
+from network.models import OrgUnit, RoleAssignment, StaffProfile
+from service_ops.bench import BenchPart, Caller, Context, Probe
+from service_ops.bench.sql import Phase, insert_select, max_id, reset_sequences
 
 from .choices import ActivationOutcome
-from .models import ActivationQuery
+from .models import (
+    ActivationQuery,
+    CallbackAttempt,
+    CallbackRequest,
+    CallbackRules,
+    Customer,
+    Installation,
+)
+
+AGENTS = 12
+BRANCH_OF_G = "(%(branches)s::int[])[1 + g %% array_length(%(branches)s::int[], 1)]"
+PASSWORD = "bench-Pass-2026"  # noqa: S105 - throwaway database, printed nowhere
+# Tasks beyond the year's shipped repairs (whose subject is the repair order) are about the
+# customer itself, one per customer and purpose (the unique constraint).
+PURPOSES = [
+    "complaint_resolved",
+    "field_visit",
+    "install_1w",
+    "install_1m",
+    "install_3m",
+    "install_6m",
+    "install_12m",
+    "supervisor_list",
+]
+
+
+def _repair_orders():
+    """The repair orders' content type and table, found by name (callcenter imports no repairs
+    module): one callback per order, as shipping asks for through the hook."""
+    try:
+        ct = ContentType.objects.get_by_natural_key("repairs", "repairorder")
+    except ContentType.DoesNotExist:
+        return None, None
+    model = ct.model_class()
+    return (ct.pk, model._meta.db_table) if model is not None else (None, None)
+
 
 MIX = (
     [ActivationOutcome.ANSWERED] * 14
@@ -55,9 +99,220 @@ def generate(ctx: Context) -> None:
     ctx.count("callcenter.ActivationQuery", n)
 
 
+def _people(ctx: Context) -> dict[str, int]:
+    """Call agents and a team lead at headquarters (the bench network has none)."""
+    hq = OrgUnit.objects.filter(kind=OrgKind.HEADQUARTERS).order_by("pk").first()
+    people = [(f"bench-agent-{a:02d}", Role.CALL_AGENT) for a in range(AGENTS)]
+    people.append(("bench-cc-lead", Role.CALL_CENTRE_LEAD))
+    User = get_user_model()
+    password = make_password(PASSWORD)
+    users = User.objects.bulk_create(
+        [User(username=u, email=f"{u}@bench.invalid", password=password) for u, _r in people]
+    )
+    StaffProfile.objects.bulk_create([StaffProfile(user=u, org_unit=hq) for u in users])
+    RoleAssignment.objects.bulk_create(
+        [
+            RoleAssignment(user=u, org_unit=hq, role=r)
+            for u, (_n, r) in zip(users, people, strict=True)
+        ]
+    )
+    ctx.count("auth.User", len(users))
+    by_name = {u.username: u for u in users}
+    ctx.callers["agent"] = Caller(
+        "agent", "呼叫中心坐席", by_name["bench-agent-00"], password=PASSWORD
+    )
+    ctx.callers["cc_lead"] = Caller(
+        "cc_lead", "坐席组长", by_name["bench-cc-lead"], password=PASSWORD
+    )
+    return {u.username: u.pk for u in users}
+
+
+def generate_callbacks(ctx: Context) -> None:
+    n = ctx.scale.get("callbacks", ctx.scale.get("orders", 20_000))
+    ids = _people(ctx)
+    agent_ids = [ids[f"bench-agent-{a:02d}"] for a in range(AGENTS)]
+    CallbackRules.current()
+    branches = list(
+        OrgUnit.objects.filter(kind=OrgKind.BRANCH).order_by("pk").values_list("pk", flat=True)
+    )
+    customers = max(n // 4, 10)
+    order_ct, order_table = _repair_orders()
+    orders = (
+        f"LEFT JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM {order_table}) o "  # noqa: S608 - a model's own table name
+        "ON o.rn = g"
+        if order_table
+        else "LEFT JOIN (SELECT NULL::bigint AS id) o ON false"
+    )
+    c_off, t_off, a_off, i_off = (
+        max_id(Customer),
+        max_id(CallbackRequest),
+        max_id(CallbackAttempt),
+        max_id(Installation),
+    )
+    p = {
+        "n": n,
+        "customers": customers,
+        "c_off": c_off,
+        "t_off": t_off,
+        "a_off": a_off,
+        "i_off": i_off,
+        "branches": branches or [None],
+        "agents": agent_ids,
+        "purposes": PURPOSES,
+        "now": ctx.now,
+        "ct": ContentType.objects.get_for_model(Customer).pk,
+        "order_ct": order_ct or 0,
+        "open_every": 60,  # about 1.7 % open: a few days' worth of a year's callbacks
+    }
+    with Phase(ctx, f"callbacks: {customers} customers"):
+        ctx.count(
+            "callcenter.Customer",
+            insert_select(
+                Customer,
+                {
+                    "id": "%(c_off)s + g",
+                    "name": "'客户' || g",
+                    "phone": "'13' || lpad(g::text, 9, '0')",
+                    "org_unit_id": BRANCH_OF_G,
+                    "created_at": "%(now)s - make_interval(days => (g %% 365))",
+                },
+                "generate_series(1, %(customers)s) AS g",
+                p,
+            ),
+        )
+    # task g: customer 1 + g % C, purpose by g / C (unique per customer and purpose), created
+    # over the past year, the newest ones open, the rest closed: reached (most), not reached.
+    state = (
+        "CASE WHEN g > %(n)s - %(n)s / %(open_every)s THEN "
+        "(CASE WHEN g %% 2 = 0 THEN 'pending' ELSE 'assigned' END) "
+        "WHEN g %% 10 = 0 THEN 'unreached' WHEN g %% 97 = 0 THEN 'cancelled' ELSE 'done' END"
+    )
+    created = "%(now)s - make_interval(mins => ((%(n)s - g) * 525600 / %(n)s)::int)"
+    with Phase(ctx, f"callbacks: {n} tasks"):
+        ctx.count(
+            "callcenter.CallbackRequest",
+            insert_select(
+                CallbackRequest,
+                {
+                    "id": "%(t_off)s + g",
+                    "subject_type_id": "CASE WHEN o.id IS NULL THEN %(ct)s ELSE %(order_ct)s END",
+                    "subject_id": "COALESCE(o.id, %(c_off)s + 1 + g %% %(customers)s)",
+                    "purpose": "CASE WHEN o.id IS NOT NULL THEN 'repair_shipped' ELSE "
+                    "(%(purposes)s::text[])[1 + (g / %(customers)s) %% "
+                    "array_length(%(purposes)s::text[], 1)] END",
+                    "contact_name": "'客户' || (1 + g %% %(customers)s)",
+                    "contact_phone": "'13' || lpad((1 + g %% %(customers)s)::text, 9, '0')",
+                    "created_at": created,
+                    "state": f"({state})",
+                    "customer_id": "%(c_off)s + 1 + g %% %(customers)s",
+                    "org_unit_id": BRANCH_OF_G,
+                    "assignee_id": f"CASE WHEN ({state}) = 'pending' THEN NULL ELSE "
+                    "(%(agents)s::int[])[1 + g %% array_length(%(agents)s::int[], 1)] END",
+                    "assigned_at": created,
+                    "due_at": f"{created} + interval '5 days'",
+                    "attempt_count": f"CASE WHEN ({state}) = 'unreached' THEN 3 "
+                    f"WHEN ({state}) = 'done' THEN 1 ELSE 0 END",
+                    "reached_at": f"CASE WHEN ({state}) = 'done' "
+                    f"THEN {created} + interval '1 day' END",
+                    "satisfaction": f"CASE WHEN ({state}) = 'done' THEN 1 + (g * 7 %% 5) END",
+                    "is_valid": f"CASE WHEN ({state}) = 'done' THEN g %% 23 <> 0 END",
+                    "closed_at": f"CASE WHEN ({state}) IN ('done', 'unreached', 'cancelled') "
+                    f"THEN {created} + interval '1 day' END",
+                    "close_reason": f"CASE WHEN ({state}) = 'unreached' THEN 'attempts_exhausted' "
+                    f"WHEN ({state}) = 'cancelled' THEN 'recently_surveyed' ELSE '' END",
+                },
+                f"generate_series(1, %(n)s) AS g {orders}",
+                p,
+            ),
+        )
+    with Phase(ctx, "callbacks: attempts"):
+        ctx.count(
+            "callcenter.CallbackAttempt",
+            insert_select(
+                CallbackAttempt,
+                {
+                    "id": "%(a_off)s + t.id - %(t_off)s",
+                    "task_id": "t.id",
+                    "number": "1",
+                    "agent_id": "COALESCE(t.assignee_id, (%(agents)s::int[])[1])",
+                    "at": "t.created_at + interval '1 day'",
+                    "result": "CASE WHEN t.state = 'done' THEN 'reached' ELSE 'no_answer' END",
+                },
+                f"{CallbackRequest._meta.db_table} t WHERE t.id > %(t_off)s "
+                "AND t.state IN ('done', 'unreached')",
+                p,
+            ),
+        )
+        installs = max(n // 50, 10)
+        p["installs"] = installs
+        ctx.count(
+            "callcenter.Installation",
+            insert_select(
+                Installation,
+                {
+                    "id": "%(i_off)s + g",
+                    "customer_id": "%(c_off)s + 1 + g %% %(customers)s",
+                    "product_model": "'GPS-X' || (g %% 7)",
+                    "serial_number": "'AZ' || lpad(g::text, 9, '0')",
+                    "installed_on": "(%(now)s - make_interval(days => (g %% 400)))::date",
+                    "org_unit_id": BRANCH_OF_G,
+                    "created_at": "%(now)s - make_interval(days => (g %% 400))",
+                },
+                "generate_series(1, %(installs)s) AS g",
+                p,
+            ),
+        )
+        reset_sequences(Customer, CallbackRequest, CallbackAttempt, Installation)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for model in (Customer, CallbackRequest, CallbackAttempt, Installation):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def callback_probes(ctx: Context) -> list[Probe]:
+    listing = reverse("callcenter:callback_list")
+    return [
+        Probe("callback queue", "agent", reverse("callcenter:callback_queue"), rows=None, load=2),
+        Probe("callbacks", "cc_lead", listing, row_marker="HF", load=1),
+        Probe("callbacks", "cc_lead", listing, variant="deep", deep=True, row_marker="HF"),
+        Probe(
+            "callbacks",
+            "cc_lead",
+            f"{listing}?state=open&purpose=repair_shipped",
+            variant="open repair callbacks",
+            row_marker="HF",
+        ),
+        Probe(
+            "callbacks",
+            "cc_lead",
+            f"{listing}?assignee=none&state=pending",
+            variant="unassigned",
+            row_marker="HF",
+        ),
+        Probe("installations", "agent", reverse("callcenter:installation_list"), row_marker="AZ"),
+        Probe(
+            "installations",
+            "agent",
+            reverse("callcenter:installation_list"),
+            variant="deep",
+            deep=True,
+            row_marker="AZ",
+        ),
+        Probe(
+            "callback report",
+            "hq",
+            reverse("callcenter:callback_report"),
+            rows=None,
+            limit_ms=1000.0,
+        ),
+    ]
+
+
 def probes(ctx: Context) -> list[Probe]:
     url = reverse("callcenter:activation_query_list")
     return [
+        *callback_probes(ctx),
         Probe("activation queries", "hq", url, row_marker="JHCX", load=1),
         Probe("activation queries", "hq", url, variant="deep", deep=True, row_marker="JHCX"),
         Probe(
@@ -322,6 +577,7 @@ def shift_probes(ctx: Context) -> list[Probe]:
 
 def generate_all(ctx: Context) -> None:
     generate(ctx)
+    generate_callbacks(ctx)
     generate_shifts(ctx)
 
 
@@ -338,6 +594,10 @@ BENCH = BenchPart(
             "callcenter:leave_new",
             "callcenter:swap_new",
             "callcenter:handover_new",
+            "callcenter:callback_take_next",
+            "callcenter:callback_assign",
+            "callcenter:installation_create",
+            "callcenter:callback_report_xlsx",
         }
     ),
 )

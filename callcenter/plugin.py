@@ -1,15 +1,24 @@
-"""What the call centre adds to the platform so far: the callback (回访) timer and the hook other
-processes call to ask for one (a shipped repair, later a closed complaint); the shifts (排班):
-their pages in the menu and the leave, swap and hand-over tasks in 我的工作."""
+"""What the call centre adds to the platform: the callback (回访) timer and the hook other
+processes call to ask for one (a shipped repair, later a resolved complaint or a field visit),
+the agents' queue and the supervisors' lists, installed customers' scheduled callbacks, the
+callback reports and their weekly mail to the head of customer service, and activation-code
+queries by SMS; the shifts (排班): their pages in the menu and the leave, swap and hand-over tasks
+in 我的工作."""
+
+from datetime import time
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from network.choices import Role
-from service_ops.plugins import DeadlineKind, DefaultPolicy, NavItem, Plugin
+from service_ops.plugins import Audited, DeadlineKind, DefaultPolicy, NavItem, PeriodicJob, Plugin
 
 CALLBACK_KIND = "callcenter.callback"
 CALLBACK_POLICY = "callback-3wd"
+DISSATISFIED_POLICY = "callback-dissatisfied-3wd"
+
+AGENTS = frozenset({Role.CALL_AGENT, Role.CALL_CENTRE_LEAD, Role.EXPERT_AGENT})
+SUPERVISORS = frozenset({Role.CALL_CENTRE_LEAD, Role.HEAD_OF_CS, Role.SUPERVISOR})
 
 SHIFT_PAGES = (
     "callcenter:roster",
@@ -24,7 +33,57 @@ SHIFT_PAGES = (
 )
 
 PLUGIN = Plugin(
+    periodic_jobs=(
+        # Installed customers: the 1-week / 1 / 3 / 6 / 12-month callbacks whose day has come.
+        PeriodicJob(
+            name="callback-installations",
+            task="callcenter.tasks.installation_callbacks",
+            run="callcenter.services.callbacks.installation_callbacks_due",
+            at=time(7, 30),
+        ),
+        # Seed 002: 每个礼拜上交一次回访满意度报表 — Monday morning, last week's figures.
+        PeriodicJob(
+            name="callback-weekly-report",
+            task="callcenter.tasks.weekly_callback_report",
+            run="callcenter.services.callbacks.weekly_report_send",
+            at=time(9, 0),
+            weekdays=(0,),
+        ),
+    ),
     nav_items=(
+        NavItem(
+            "callcenter:callback_queue",
+            _("回访"),
+            "bi-telephone-outbound",
+            order=900,
+            roles=AGENTS,
+            related=("callcenter:callback_detail",),
+        ),
+        NavItem(
+            "callcenter:callback_list",
+            _("回访任务"),
+            "bi-list-check",
+            order=905,
+            roles=SUPERVISORS,
+            related=("callcenter:callback_detail",),
+        ),
+        NavItem(
+            "callcenter:callback_report",
+            _("回访统计"),
+            "bi-graph-up",
+            order=910,
+            roles=SUPERVISORS,
+            more=True,
+        ),
+        NavItem(
+            "callcenter:installation_list",
+            _("安装客户"),
+            "bi-house-gear",
+            order=915,
+            roles=AGENTS | SUPERVISORS,
+            related=("callcenter:installation_create",),
+            more=True,
+        ),
         NavItem(
             "callcenter:activation_query_list",
             _("激活码查询"),
@@ -64,6 +123,7 @@ PLUGIN = Plugin(
         "callcenter.selectors.shifts.ShiftApprovalProvider",
         "callcenter.selectors.shifts.SwapConsentProvider",
         "callcenter.selectors.shifts.HandOverProvider",
+        "callcenter.selectors.callbacks.CallbackProvider",
     ),
     deadline_kinds=(
         DeadlineKind(
@@ -78,12 +138,23 @@ PLUGIN = Plugin(
                     limit=3,
                     escalation_chain=(Role.CALL_AGENT.value, Role.HEAD_OF_CS.value),
                 ),
+                # The second callback after a dissatisfied answer (不满意二次回访).
+                DefaultPolicy(
+                    code=DISSATISFIED_POLICY,
+                    name=gettext_noop("不满意二次回访（3 个工作日内）"),
+                    limit=3,
+                    escalation_chain=(Role.CALL_AGENT.value, Role.HEAD_OF_CS.value),
+                ),
             ),
+            # 我的工作 lists callbacks with their task (CallbackProvider), not as bare timers.
+            in_timer_inbox=False,
         ),
     ),
     hooks={"request_callback": "callcenter.hooks.request_callback"},
+    seed_defaults="callcenter.defaults.seed_defaults",
     api_urls="callcenter.api.urls",
     web_urls=("callcenter/", "callcenter.urls"),
     demo="callcenter.demo.load_demo",
-    bench="callcenter.bench.BENCH",  # the SMS gateway's push (激活码查询)
+    bench="callcenter.bench.BENCH",  # the SMS gateway's push (激活码查询) and callbacks
+    audited=(Audited("callcenter.CallbackRules", exclude=("updated_at",)),),
 )

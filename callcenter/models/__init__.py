@@ -1,6 +1,7 @@
 from .activation import ActivationCode, ActivationQuery, RegisteredNumber
-from .callbacks import CallbackRequest
+from .callbacks import CallbackAttempt, CallbackRequest, CallbackRules
 from .customers import Customer
+from .installations import Installation
 from .shifts import (
     HandOver,
     LeaveRequest,
@@ -14,9 +15,12 @@ from .shifts import (
 __all__ = [
     "ActivationCode",
     "ActivationQuery",
+    "CallbackAttempt",
     "CallbackRequest",
+    "CallbackRules",
     "Customer",
     "HandOver",
+    "Installation",
     "LeaveRequest",
     "RegisteredNumber",
     "RosterEntry",

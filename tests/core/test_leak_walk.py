@@ -207,6 +207,12 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     ),
     "callcenter:handover_detail": _pk("handover"),
     "callcenter:handover_acknowledge": _pk("handover"),
+    # call centre: callbacks (the shipped order's callback of dealer A, branch 长沙)
+    "callcenter:callback_detail": _pk("callback"),
+    "callcenter:callback_take": _pk("callback"),
+    "callcenter:callback_call": _pk("callback"),
+    "callcenter:callback_preferred": _pk("callback"),
+    "callcenter:callback_cancel": _pk("callback"),
 }
 
 
@@ -268,6 +274,7 @@ SEEN_BY_HEADQUARTERS = (
     "callcenter:leave_detail",
     "callcenter:swap_detail",
     "callcenter:handover_detail",
+    "callcenter:callback_detail",
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
@@ -312,6 +319,10 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
     )
     w.delivery = webhook_services.send_ping(endpoint=w.webhook)
     w.leave, w.shift_swap, w.handover = _shift_records(w)
+    from callcenter.models import CallbackRequest
+
+    w.callback = CallbackRequest.objects.filter(org_unit=w.cs).order_by("pk").first()
+    assert w.callback is not None, "a shipped order of A owes a callback"
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -328,6 +339,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.notification.subject,
         w.webhook.url,
         w.handover.problems,
+        w.callback.number,
     }
     w.records = [
         w.app,
@@ -352,6 +364,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.leave,
         w.shift_swap,
         w.handover,
+        w.callback,
     ]
     return w
 
