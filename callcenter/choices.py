@@ -10,3 +10,11 @@ class ActivationOutcome(models.TextChoices):
     UNKNOWN_SENDER = "unknown_sender", _("未登记号码")
     INCOMPLETE = "incomplete", _("格式不完整")
     NO_SUCH_CODE = "no_such_code", _("无此激活码")
+
+
+class QueryChannel(models.TextChoices):
+    """How an activation-code query arrived: an SMS pushed by the gateway, or a service point's
+    own system through the partner API."""
+
+    SMS = "sms", _("短信")
+    API = "api", _("接口")

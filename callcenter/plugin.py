@@ -1,14 +1,17 @@
 """What the call centre adds to the platform so far: the callback (回访) timer and the hook other
-processes call to ask for one (a shipped repair, later a closed complaint)."""
+processes call to ask for one (a shipped repair, later a closed complaint); the activation-code
+pages of the network specialist (queries, registered numbers, the code store, prepaid balances and
+top-ups) and the service points' partner API for codes and their balance."""
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from network.choices import Role
-from service_ops.plugins import DeadlineKind, DefaultPolicy, NavItem, Plugin
+from service_ops.plugins import Audited, DeadlineKind, DefaultPolicy, NavItem, Plugin
 
 CALLBACK_KIND = "callcenter.callback"
 CALLBACK_POLICY = "callback-3wd"
+ACTIVATION_STAFF = frozenset({Role.NETWORK_SPECIALIST, Role.HEAD_OF_CS})
 
 PLUGIN = Plugin(
     nav_items=(
@@ -17,8 +20,35 @@ PLUGIN = Plugin(
             _("激活码查询"),
             "bi-key",
             order=960,
-            roles=frozenset({Role.NETWORK_SPECIALIST, Role.HEAD_OF_CS}),
+            roles=ACTIVATION_STAFF,
             more=True,
+        ),
+        NavItem(
+            "callcenter:number_list",
+            _("登记号码"),
+            "bi-phone",
+            order=961,
+            roles=ACTIVATION_STAFF,
+            more=True,
+            related=("callcenter:number_create", "callcenter:number_edit"),
+        ),
+        NavItem(
+            "callcenter:code_list",
+            _("激活码库"),
+            "bi-upc-scan",
+            order=962,
+            roles=ACTIVATION_STAFF,
+            more=True,
+            related=("callcenter:code_import",),
+        ),
+        NavItem(
+            "callcenter:prepaid_unit_list",
+            _("预存款充值"),
+            "bi-wallet2",
+            order=963,
+            roles=ACTIVATION_STAFF,
+            more=True,
+            related=("callcenter:prepaid_ledger", "callcenter:prepaid_top_up"),
         ),
     ),
     deadline_kinds=(
@@ -41,5 +71,8 @@ PLUGIN = Plugin(
     api_urls="callcenter.api.urls",
     web_urls=("callcenter/", "callcenter.urls"),
     demo="callcenter.demo.load_demo",
-    bench="callcenter.bench.BENCH",  # the SMS gateway's push (激活码查询)
+    bench="callcenter.bench.BENCH",  # activation-code queries, their pages and partner API
+    # the numbers activation-code queries are accepted from: who registered, moved or
+    # deactivated which number, and when
+    audited=(Audited("callcenter.RegisteredNumber"),),
 )
