@@ -99,9 +99,10 @@ def test_a_dealer_and_staff_may_not_query(world):
     staff = APIClient()
     staff.force_login(world.head)
     assert staff.post(QUERY, {"serial_number": "SN20260001"}, format="json").status_code == 403
-    assert not ActivationQuery.objects.exists() and not PrepaidEntry.objects.filter(
-        kind=LedgerEntryKind.CHARGE
-    ).exists()
+    assert (
+        not ActivationQuery.objects.exists()
+        and not PrepaidEntry.objects.filter(kind=LedgerEntryKind.CHARGE).exists()
+    )
 
 
 def test_a_retry_with_the_same_idempotency_key_is_charged_once(world):
@@ -178,7 +179,7 @@ def test_the_ledger_is_keyset_paged_and_only_the_callers(world, django_assert_ma
     top_up(world.point2, "555")
     first = world.api.get("/api/v1/prepaid/entries", {"page_size": 5}).json()
     assert [e["amount"] for e in first["results"]] == ["10.00"] * 5
-    assert [e["balance_after"] for e in first["results"]][0] == "70.00"
+    assert first["results"][0]["balance_after"] == "70.00"
     second = world.api.get(first["next"]).json()
     assert len(second["results"]) == 2 and second["next"] is None
     assert "555.00" not in str(first) + str(second)

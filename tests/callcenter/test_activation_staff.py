@@ -61,7 +61,9 @@ def test_the_specialist_registers_a_number_which_then_identifies_the_sender(spec
     html = specialist.get(NUMBERS).content.decode()
     assert "13800001111" in html and world.point.name in html
     top_up(world.point, "100")
-    query = activation_query_receive(message_id="m1", from_number="13800001111", text="JH SN20260001")
+    query = activation_query_receive(
+        message_id="m1", from_number="13800001111", text="JH SN20260001"
+    )
     assert query.outcome == O.ANSWERED and query.sender == world.point
     # audited with its actor
     [row] = history_for(number)
@@ -93,16 +95,12 @@ def test_the_service_refuses_a_dealer_and_an_inactive_unit(world):
     from callcenter.services.numbers import registered_number_create
 
     with pytest.raises(ValidationError) as refused:
-        registered_number_create(
-            actor=world.specialist, org_unit=world.dealer, phone="13800001111"
-        )
+        registered_number_create(actor=world.specialist, org_unit=world.dealer, phone="13800001111")
     assert "只能为驻外办事处或特约维修网点登记号码" in str(refused.value)
     OrgUnit.objects.filter(pk=world.office.pk).update(is_active=False)
     world.office.refresh_from_db()
     with pytest.raises(ValidationError) as refused:
-        registered_number_create(
-            actor=world.specialist, org_unit=world.office, phone="13800001111"
-        )
+        registered_number_create(actor=world.specialist, org_unit=world.office, phone="13800001111")
     assert "该组织已停用" in str(refused.value)
 
 
@@ -118,7 +116,9 @@ def test_edit_deactivate_and_reactivate_are_audited(specialist, world):
     assert specialist.post(f"{NUMBERS}{number.pk}/deactivate/").status_code == 302
     number.refresh_from_db()
     assert not number.is_active
-    query = activation_query_receive(message_id="m1", from_number="13800001112", text="JH SN20260001")
+    query = activation_query_receive(
+        message_id="m1", from_number="13800001112", text="JH SN20260001"
+    )
     assert query.outcome == O.UNKNOWN_SENDER
     specialist.post(f"{NUMBERS}{number.pk}/deactivate/")  # again: nothing changes
     assert specialist.post(f"{NUMBERS}{number.pk}/reactivate/").status_code == 302
