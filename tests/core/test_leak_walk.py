@@ -26,6 +26,8 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from callcenter.models import RegisteredNumber
+from network.choices import OrgKind
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
 from repairs.models import RepairOrder
@@ -197,6 +199,12 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "webhooks:endpoint_test": _pk("webhook"),
     "webhooks:endpoint_enable": _pk("webhook"),
     "webhooks:delivery_resend": _pk("delivery"),
+    # call centre: registered numbers (a field office of branch A), A's prepaid ledger
+    "callcenter:number_edit": _pk("registered_number"),
+    "callcenter:number_deactivate": _pk("registered_number"),
+    "callcenter:number_reactivate": _pk("registered_number"),
+    "callcenter:prepaid_ledger": _pk("dealer"),
+    "callcenter:prepaid_top_up": _pk("dealer"),
 }
 
 
@@ -258,6 +266,9 @@ SEEN_BY_HEADQUARTERS = (
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
+    "callcenter:number_edit",
+    "callcenter:prepaid_ledger",
+    "callcenter:prepaid_top_up",
 )
 
 
@@ -298,6 +309,12 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         org_unit=w.dealer, url="http://127.0.0.1:9/xj-hook", description="湘江 ERP 回调"
     )
     w.delivery = webhook_services.send_ping(endpoint=w.webhook)
+    w.cs_office = OrgUnit.objects.create(
+        code="FO-CS", name="株洲办事处", kind=OrgKind.FIELD_OFFICE, parent=w.cs
+    )
+    w.registered_number = RegisteredNumber.objects.create(
+        org_unit=w.cs_office, phone="13877770001", note="湘江片区值班"
+    )
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -313,6 +330,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.token_a.prefix,
         w.notification.subject,
         w.webhook.url,
+        w.registered_number.phone,
     }
     w.records = [
         w.app,
@@ -332,6 +350,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.deadline,
         w.notification,
         w.token_a,
+        w.registered_number,
         w.dealer,
         w.cs,
     ]
