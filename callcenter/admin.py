@@ -1,12 +1,13 @@
 """Admin of the call centre: the numbers field offices and service points send activation-code
-queries from, and the code store, are edited here (codes also by `import_activation_codes`);
-the queries themselves are a record owned by the service and only read."""
+queries from, and the code store, can be edited here too (the network specialist's pages under
+/callcenter/ are the everyday way; codes also by `import_activation_codes`); the queries and the
+top-ups are records owned by their services and only read."""
 
 from django.contrib import admin
 
 from service_ops.admin import ReadOnlyAdmin
 
-from .models import ActivationCode, ActivationQuery, Customer, RegisteredNumber
+from .models import ActivationCode, ActivationQuery, Customer, PrepaidTopUp, RegisteredNumber
 
 
 @admin.register(RegisteredNumber)
@@ -29,6 +30,15 @@ class ActivationQueryAdmin(ReadOnlyAdmin):
     list_filter = ["outcome"]
     search_fields = ["message_id", "from_number", "serial_number"]
     date_hierarchy = "received_at"
+
+
+@admin.register(PrepaidTopUp)
+class PrepaidTopUpAdmin(ReadOnlyAdmin):
+    """Top-ups recorded from the staff page (预存款充值): read only, like the ledger they post."""
+
+    list_display = ["created_at", "org_unit", "amount", "bank_reference", "created_by"]
+    search_fields = ["bank_reference", "org_unit__name", "org_unit__code"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(Customer)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from network.choices import Role
-from service_ops.plugins import Audited, DeadlineKind, DefaultPolicy, NavItem, Plugin
+from service_ops.plugins import Audited, DeadlineKind, DefaultPolicy, NavItem, PeriodicJob, Plugin
 
 CALLBACK_KIND = "callcenter.callback"
 CALLBACK_POLICY = "callback-3wd"
@@ -39,7 +39,7 @@ PLUGIN = Plugin(
             order=962,
             roles=ACTIVATION_STAFF,
             more=True,
-            related=("callcenter:code_import",),
+            related=("callcenter:code_import", "callcenter:code_import_status"),
         ),
         NavItem(
             "callcenter:prepaid_unit_list",
@@ -65,6 +65,15 @@ PLUGIN = Plugin(
                     escalation_chain=(Role.CALL_AGENT.value, Role.HEAD_OF_CS.value),
                 ),
             ),
+        ),
+    ),
+    periodic_jobs=(
+        # browser imports of activation codes nobody is running (a lost nudge, a killed worker)
+        PeriodicJob(
+            name="resume-code-imports",
+            task="callcenter.tasks.resume_code_imports",
+            run="callcenter.services.codes.code_import_resume",
+            every=300,
         ),
     ),
     hooks={"request_callback": "callcenter.hooks.request_callback"},

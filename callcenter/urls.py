@@ -19,6 +19,7 @@ urlpatterns = [
     # the code store (激活码库)
     path("codes/", codes.code_list, name="code_list"),
     path("codes/import/", codes.code_import, name="code_import"),
+    path("codes/import/<int:pk>/", codes.code_import_status, name="code_import_status"),
     # prepaid balances and top-ups (预存款、充值)
     path("prepaid/", prepaid.prepaid_unit_list, name="prepaid_unit_list"),
     path("prepaid/<int:pk>/", prepaid.prepaid_ledger, name="prepaid_ledger"),

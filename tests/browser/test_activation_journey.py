@@ -23,6 +23,7 @@ def test_the_specialist_tops_up_a_refused_point_registers_a_number_and_imports_c
     page_as, net, tmp_path, settings
 ):
     settings.ACTIVATION_QUERY_FEE = "30.00"
+    settings.MEDIA_ROOT = tmp_path / "media"
     specialist = make_user("specialist", net.hq, Role.NETWORK_SPECIALIST)
     OrgUnit.objects.create(code="FO-1", name="广州办事处", kind=OrgKind.FIELD_OFFICE, parent=net.gz)
     ActivationCode.objects.create(serial_number="SN20260001", code="7F3K-92QX")
@@ -57,7 +58,7 @@ def test_the_specialist_tops_up_a_refused_point_registers_a_number_and_imports_c
     path.write_bytes(buffer.getvalue())
     visit(page, "/callcenter/codes/import/")
     page.get_by_label("激活码文件（Excel .xlsx）").set_input_files(str(path))
-    follow(page, page.get_by_role("button", name="导入"))
+    follow(page, page.get_by_role("button", name="导入"))  # stored, imported by the worker
     page.get_by_text("缺少设备序列号").wait_for()
     assert ActivationCode.objects.filter(serial_number="SN20269001").exists()
 

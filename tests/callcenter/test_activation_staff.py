@@ -195,7 +195,17 @@ def xlsx(rows) -> SimpleUploadedFile:
     )
 
 
-def test_the_browser_import_shows_the_row_by_row_report(specialist, world):
+def import_file(client, upload, capture):
+    """Upload as the staff page does; the worker's task runs at the commit (eager Celery)."""
+    with capture(execute=True):
+        response = client.post("/callcenter/codes/import/", {"file": upload})
+    assert response.status_code == 302, response.content
+    return client.get(response["Location"])
+
+
+def test_the_browser_import_shows_the_row_by_row_report(
+    specialist, world, django_capture_on_commit_callbacks
+):
     upload = xlsx(
         [
             ["设备序列号", "激活码", "产品型号"],
@@ -207,40 +217,118 @@ def test_the_browser_import_shows_the_row_by_row_report(specialist, world):
             ["SN20260001", "NEW-CODE", None],
         ]
     )
-    response = specialist.post("/callcenter/codes/import/", {"file": upload})
-    assert response.status_code == 200
-    html = response.content.decode()
-    report = response.context["report"]
-    assert (report.rows, report.created, report.updated) == (5, 1, 1)
-    assert [row for row, _reason in report.errors] == [3, 4, 5]
+    page = import_file(specialist, upload, django_capture_on_commit_callbacks)
+    assert page.status_code == 200
+    html = page.content.decode()
+    job = page.context["job"]
+    assert job.is_finished and not job.failure
+    assert (job.rows_done, job.created, job.updated, job.error_count) == (5, 1, 1, 3)
+    assert [row for row, _reason in page.context["errors"]] == [3, 4, 5]
     assert "缺少设备序列号" in html and "缺少激活码" in html and "重复" in html
+    assert 'hx-trigger="every 2s"' not in html  # finished: no more polling
     assert ActivationCode.objects.get(serial_number="SN20260001").code == "NEW-CODE"
     assert ActivationCode.objects.get(serial_number="SN-A1").code == "CODE-1"
-
-
-def test_a_file_without_the_columns_or_not_excel_is_refused(specialist, world):
-    response = specialist.post(
-        "/callcenter/codes/import/", {"file": xlsx([["序列号", "码"], ["A", "B"]])}
+    # the reasons are stored as deferred texts: read in English, they are English
+    specialist.cookies["django_language"] = "en"
+    assert (
+        "缺少设备序列号"
+        not in specialist.get(f"/callcenter/codes/import/{job.pk}/").content.decode()
     )
-    assert response.status_code == 400
-    assert "表头须包含" in response.content.decode()
+    # the code store lists the import
+    assert "codes" in specialist.get("/callcenter/codes/").content.decode()
+
+
+def test_a_file_without_the_columns_or_not_excel_is_refused(
+    specialist, world, django_capture_on_commit_callbacks
+):
+    page = import_file(
+        specialist, xlsx([["序列号", "码"], ["A", "B"]]), django_capture_on_commit_callbacks
+    )
+    assert page.context["job"].failure and "表头须包含" in page.content.decode()
     bad = SimpleUploadedFile("codes.xlsx", b"not a workbook")
-    response = specialist.post("/callcenter/codes/import/", {"file": bad})
-    assert response.status_code == 400 and "无法读取文件" in response.content.decode()
+    page = import_file(specialist, bad, django_capture_on_commit_callbacks)
+    assert "无法读取文件" in page.content.decode()
     text = SimpleUploadedFile("codes.csv", b"a,b")
     response = specialist.post("/callcenter/codes/import/", {"file": text})
     assert response.status_code == 400 and "请上传 Excel" in response.content.decode()
     assert ActivationCode.objects.count() == 1
 
 
+def test_a_running_import_shows_its_progress_and_polls(specialist, world, tmp_path, settings):
+    from callcenter.models import ActivationCodeImport
+
+    settings.MEDIA_ROOT = tmp_path
+    job = ActivationCodeImport.objects.create(file_name="big.xlsx", created_by=world.specialist)
+    html = specialist.get(f"/callcenter/codes/import/{job.pk}/").content.decode()
+    assert "等待导入" in html and 'hx-trigger="every 2s"' in html
+    ActivationCodeImport.objects.filter(pk=job.pk).update(
+        started_at=job.created_at, rows_total=50_000, rows_done=12_000
+    )
+    partial = specialist.get(f"/callcenter/codes/import/{job.pk}/", HTTP_HX_REQUEST="true")
+    body = partial.content.decode()
+    assert "<html" not in body and "12000 / 约 50000 行" in body and 'aria-valuenow="24"' in body
+
+
+def test_a_worker_imports_in_committed_batches_and_only_one_claims_it(world, tmp_path, settings):
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from callcenter.models import ActivationCodeImport
+    from callcenter.services.codes import code_import_run
+
+    settings.MEDIA_ROOT = tmp_path
+    rows = [["设备序列号", "激活码"]] + [[f"BULK{i:06d}", f"C{i}"] for i in range(2_500)]
+    job = ActivationCodeImport(file_name="bulk.xlsx")
+    job.file.save("bulk.xlsx", ContentFile(xlsx(rows).read()), save=True)
+    assert code_import_run(import_id=job.pk) is True
+    job.refresh_from_db()
+    assert (job.rows_total, job.rows_done, job.created, job.error_count) == (2500, 2500, 2500, 0)
+    assert job.is_finished and job.percent == 100
+    assert code_import_run(import_id=job.pk) is False  # finished: nobody runs it again
+    running = ActivationCodeImport.objects.create(
+        file_name="busy.xlsx", started_at=job.created_at, heartbeat_at=timezone.now()
+    )
+    assert code_import_run(import_id=running.pk) is False  # another worker is on it
+
+
 def test_a_large_import_is_batched_and_reports_progress(db):
     seen = []
     rows = [("设备序列号", "激活码")] + [(f"BULK{i:06d}", f"C{i}") for i in range(2_500)]
-    report = activation_codes_import(rows=rows, progress=seen.append)
+    report = activation_codes_import(rows=rows, progress=lambda r: seen.append(r.rows))
     assert (report.rows, report.created, report.updated, report.errors) == (2_500, 2_500, 0, [])
     assert seen == [1_000, 2_000, 2_500]
-    again = activation_codes_import(rows=rows[:11])
+    again = activation_codes_import(rows=rows[:11], commit_each_batch=True)
     assert (again.created, again.updated) == (0, 10)
+
+
+def test_imports_nobody_runs_are_handed_to_a_worker_again(world, tmp_path, settings):
+    from datetime import timedelta
+
+    import time_machine
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from callcenter.models import ActivationCodeImport
+    from callcenter.services.codes import code_import_resume
+
+    settings.MEDIA_ROOT = tmp_path
+    waiting = ActivationCodeImport(file_name="lost-nudge.xlsx")
+    waiting.file.save("a.xlsx", ContentFile(xlsx([["设备序列号", "激活码"], ["R1", "X"]]).read()))
+    stale = ActivationCodeImport(file_name="killed.xlsx")
+    stale.file.save("b.xlsx", ContentFile(xlsx([["设备序列号", "激活码"], ["R2", "Y"]]).read()))
+    now = timezone.now()
+    ActivationCodeImport.objects.filter(pk=stale.pk).update(
+        started_at=now, heartbeat_at=now, rows_done=1
+    )
+    assert code_import_resume(now=now) == 0  # too fresh: maybe just being nudged
+    with time_machine.travel(now + timedelta(minutes=11), tick=False):
+        assert code_import_resume() == 2  # eager Celery: run at once
+    assert set(
+        ActivationCode.objects.filter(serial_number__in=["R1", "R2"]).values_list(
+            "serial_number", flat=True
+        )
+    ) == {"R1", "R2"}
+    assert not ActivationCodeImport.objects.filter(finished_at__isnull=True).exists()
 
 
 def test_the_code_search_finds_a_serial_as_typed(specialist, world):

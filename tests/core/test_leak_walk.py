@@ -26,7 +26,7 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from callcenter.models import RegisteredNumber
+from callcenter.models import ActivationCodeImport, RegisteredNumber
 from network.choices import OrgKind
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
@@ -205,6 +205,7 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "callcenter:number_reactivate": _pk("registered_number"),
     "callcenter:prepaid_ledger": _pk("dealer"),
     "callcenter:prepaid_top_up": _pk("dealer"),
+    "callcenter:code_import_status": _pk("code_import"),
 }
 
 
@@ -269,6 +270,7 @@ SEEN_BY_HEADQUARTERS = (
     "callcenter:number_edit",
     "callcenter:prepaid_ledger",
     "callcenter:prepaid_top_up",
+    "callcenter:code_import_status",
 )
 
 
@@ -315,6 +317,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
     w.registered_number = RegisteredNumber.objects.create(
         org_unit=w.cs_office, phone="13877770001", note="湘江片区值班"
     )
+    w.code_import = ActivationCodeImport.objects.create(file_name="湘江激活码.xlsx")
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -351,6 +354,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.notification,
         w.token_a,
         w.registered_number,
+        w.code_import,
         w.dealer,
         w.cs,
     ]

@@ -1,6 +1,7 @@
 """Import activation codes from an Excel file (see callcenter.services.codes for the format; the
-staff page 激活码库 imports the same way from the browser). Each refused row is reported with its
-row number and reason; the good rows are imported either way (one transaction per file)."""
+staff page 激活码库 imports the same way from the browser, through a worker). Each refused row is
+reported with its row number and reason; the good rows are imported either way (one transaction
+per file)."""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -21,7 +22,9 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         for number, reason in report.errors:
-            self.stderr.write(_("第 %(row)s 行：%(reason)s") % {"row": number, "reason": reason})
+            self.stderr.write(
+                _("第 %(row)s 行：%(reason)s") % {"row": number, "reason": str(reason)}
+            )
         self.stdout.write(
             _("已导入 %(count)s 条激活码，%(errors)s 行有错误")
             % {"count": report.imported, "errors": len(report.errors)}
