@@ -67,3 +67,6 @@ def test_the_specialist_tops_up_a_refused_point_registers_a_number_and_imports_c
     visit(phone, "/callcenter/numbers/")
     phone.get_by_text("13900002222").first.wait_for()
     visit(phone, "/callcenter/prepaid/")
+    visit(phone, f"/callcenter/prepaid/{net.point.pk}/")
+    visit(phone, "/callcenter/codes/")
+    visit(phone, "/callcenter/activation-queries/")
