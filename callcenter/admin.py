@@ -1,8 +1,10 @@
-"""Admin of the call centre: the numbers field offices and service points send activation-code
-queries from, and the code store, are edited here (codes also by `import_activation_codes`);
-the queries themselves are a record owned by the service and only read. The callback rules (calling
-windows, retries, the no-repeat days, the dissatisfied threshold, the care SMS) are edited here;
-callback tasks are worked through their service and only read here."""
+"""Admin of the call centre. The numbers field offices and service points send activation-code
+queries from, and the code store, can be edited here too (the network specialist's pages under
+/callcenter/ are the everyday way; codes also by `import_activation_codes`); the queries and the
+top-ups are records owned by their services and only read. The callback rules (calling windows,
+retries, the no-repeat days, the dissatisfied threshold, the care SMS) and the shift groups are
+edited here; callback tasks, the roster, leave, swaps and hand-overs go through their services
+and are only read here."""
 
 from django.contrib import admin
 
@@ -17,6 +19,7 @@ from .models import (
     HandOver,
     Installation,
     LeaveRequest,
+    PrepaidTopUp,
     RegisteredNumber,
     RosterEntry,
     ShiftGroup,
@@ -46,6 +49,15 @@ class ActivationQueryAdmin(ReadOnlyAdmin):
     list_filter = ["outcome"]
     search_fields = ["message_id", "from_number", "serial_number"]
     date_hierarchy = "received_at"
+
+
+@admin.register(PrepaidTopUp)
+class PrepaidTopUpAdmin(ReadOnlyAdmin):
+    """Top-ups recorded from the staff page (预存款充值): read only, like the ledger they post."""
+
+    list_display = ["created_at", "org_unit", "amount", "bank_reference", "created_by"]
+    search_fields = ["bank_reference", "org_unit__name", "org_unit__code"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(Customer)

@@ -102,3 +102,11 @@ class Satisfaction(models.IntegerChoices):
     NEUTRAL = 3, _("一般")
     SATISFIED = 4, _("满意")
     VERY_SATISFIED = 5, _("非常满意")
+
+
+class QueryChannel(models.TextChoices):
+    """How an activation-code query arrived: an SMS pushed by the gateway, or a service point's
+    own system through the partner API."""
+
+    SMS = "sms", _("短信")
+    API = "api", _("接口")

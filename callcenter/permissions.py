@@ -1,9 +1,12 @@
-"""Who may do what to callbacks (回访). Used by the FSM transitions, views and selectors."""
+"""Who may do what in the call centre: callbacks (回访), used by the FSM transitions, views
+and selectors; the activation-code pages (激活码查询, 登记号码, 激活码库, 预存款充值), run by
+the network specialist (网点专员) and overseen by the head of customer service."""
 
 from __future__ import annotations
 
-from network.choices import Role
+from network.choices import OrgKind, Role
 from network.selectors import roles_of
+from network.visibility import user_org_unit
 
 # Agents work the queue (an expert agent and a team lead take calls too).
 AGENT_ROLES = frozenset({Role.CALL_AGENT, Role.CALL_CENTRE_LEAD, Role.EXPERT_AGENT})
@@ -53,3 +56,21 @@ def is_assignee(instance, user) -> bool:
 def system_only(instance, user) -> bool:
     """A transition the process runs itself (never offered to a person)."""
     return False
+
+
+ACTIVATION_STAFF_ROLES = frozenset({Role.NETWORK_SPECIALIST, Role.HEAD_OF_CS})
+
+
+def is_activation_staff(user) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(ACTIVATION_STAFF_ROLES & roles_of(user))
+
+
+def service_point_of(user):
+    """The active service point a partner caller belongs to (its token's or its person's unit),
+    or None: only a service point queries codes through the API and pays for them."""
+    unit = user_org_unit(user)
+    if unit is None or unit.kind != OrgKind.SERVICE_POINT or not unit.is_active:
+        return None
+    return unit

@@ -1,9 +1,10 @@
 """What the call centre adds to the platform: the callback (回访) timer and the hook other
 processes call to ask for one (a shipped repair, later a resolved complaint or a field visit),
 the agents' queue and the supervisors' lists, installed customers' scheduled callbacks, the
-callback reports and their weekly mail to the head of customer service, and activation-code
-queries by SMS; the shifts (排班): their pages in the menu and the leave, swap and hand-over tasks
-in 我的工作."""
+callback reports and their weekly mail to the head of customer service; activation-code queries
+by SMS with the network specialist's pages (registered numbers, the code store, prepaid balances
+and top-ups) and the service points' partner API; the shifts (排班): their pages in the menu and
+the leave, swap and hand-over tasks in 我的工作."""
 
 from datetime import time
 
@@ -31,9 +32,17 @@ SHIFT_PAGES = (
     "callcenter:swap_new",
     "callcenter:swap_detail",
 )
+ACTIVATION_STAFF = frozenset({Role.NETWORK_SPECIALIST, Role.HEAD_OF_CS})
 
 PLUGIN = Plugin(
     periodic_jobs=(
+        # browser imports of activation codes nobody is running (a lost nudge, a killed worker)
+        PeriodicJob(
+            name="resume-code-imports",
+            task="callcenter.tasks.resume_code_imports",
+            run="callcenter.services.codes.code_import_resume",
+            every=300,
+        ),
         # Installed customers: the 1-week / 1 / 3 / 6 / 12-month callbacks whose day has come.
         PeriodicJob(
             name="callback-installations",
@@ -89,8 +98,35 @@ PLUGIN = Plugin(
             _("激活码查询"),
             "bi-key",
             order=960,
-            roles=frozenset({Role.NETWORK_SPECIALIST, Role.HEAD_OF_CS}),
+            roles=ACTIVATION_STAFF,
             more=True,
+        ),
+        NavItem(
+            "callcenter:number_list",
+            _("登记号码"),
+            "bi-phone",
+            order=961,
+            roles=ACTIVATION_STAFF,
+            more=True,
+            related=("callcenter:number_create", "callcenter:number_edit"),
+        ),
+        NavItem(
+            "callcenter:code_list",
+            _("激活码库"),
+            "bi-upc-scan",
+            order=962,
+            roles=ACTIVATION_STAFF,
+            more=True,
+            related=("callcenter:code_import", "callcenter:code_import_status"),
+        ),
+        NavItem(
+            "callcenter:prepaid_unit_list",
+            _("预存款充值"),
+            "bi-wallet2",
+            order=963,
+            roles=ACTIVATION_STAFF,
+            more=True,
+            related=("callcenter:prepaid_ledger", "callcenter:prepaid_top_up"),
         ),
         # 排班 (seed 004): my shifts for the agents, the month roster for leads and supervisors
         NavItem(
@@ -155,6 +191,11 @@ PLUGIN = Plugin(
     api_urls="callcenter.api.urls",
     web_urls=("callcenter/", "callcenter.urls"),
     demo="callcenter.demo.load_demo",
-    bench="callcenter.bench.BENCH",  # the SMS gateway's push (激活码查询) and callbacks
-    audited=(Audited("callcenter.CallbackRules", exclude=("updated_at",)),),
+    bench="callcenter.bench.BENCH",  # codes, callbacks, shifts: data, pages and partner API
+    audited=(
+        Audited("callcenter.CallbackRules", exclude=("updated_at",)),
+        # the numbers activation-code queries are accepted from: who registered, moved or
+        # deactivated which number, and when
+        Audited("callcenter.RegisteredNumber"),
+    ),
 )

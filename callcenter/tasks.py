@@ -13,3 +13,17 @@ def installation_callbacks() -> int:
 @shared_task(name="callcenter.tasks.weekly_callback_report")
 def weekly_callback_report() -> int:
     return callbacks.weekly_report_send()
+
+
+@shared_task(name="callcenter.tasks.run_code_import")
+def run_code_import(import_id: int) -> bool:
+    from .services.codes import code_import_run
+
+    return code_import_run(import_id=import_id)
+
+
+@shared_task(name="callcenter.tasks.resume_code_imports")
+def resume_code_imports() -> int:
+    from .services.codes import code_import_resume
+
+    return code_import_resume()

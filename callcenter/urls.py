@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activation, callbacks, reports, shifts
+from .views import activation, callbacks, codes, numbers, prepaid, reports, shifts
 
 app_name = "callcenter"
 
@@ -49,4 +49,18 @@ urlpatterns = [
     path("installations/new/", callbacks.installation_create, name="installation_create"),
     path("reports/callbacks/", reports.callback_report_page, name="callback_report"),
     path("reports/callbacks.xlsx", reports.callback_report_xlsx, name="callback_report_xlsx"),
+    # registered numbers (登记号码)
+    path("numbers/", numbers.number_list, name="number_list"),
+    path("numbers/new/", numbers.number_create, name="number_create"),
+    path("numbers/<int:pk>/edit/", numbers.number_edit, name="number_edit"),
+    path("numbers/<int:pk>/deactivate/", numbers.number_deactivate, name="number_deactivate"),
+    path("numbers/<int:pk>/reactivate/", numbers.number_reactivate, name="number_reactivate"),
+    # the code store (激活码库)
+    path("codes/", codes.code_list, name="code_list"),
+    path("codes/import/", codes.code_import, name="code_import"),
+    path("codes/import/<int:pk>/", codes.code_import_status, name="code_import_status"),
+    # prepaid balances and top-ups (预存款、充值)
+    path("prepaid/", prepaid.prepaid_unit_list, name="prepaid_unit_list"),
+    path("prepaid/<int:pk>/", prepaid.prepaid_ledger, name="prepaid_ledger"),
+    path("prepaid/<int:pk>/top-up/", prepaid.prepaid_top_up_page, name="prepaid_top_up"),
 ]

@@ -4,6 +4,7 @@ called in order. Demo users are the network's (call_agent, agent2…agent6, cc_l
 PARTS: tuple[str, ...] = (
     "callcenter.demo.shifts.load",
     "callcenter.demo.callbacks.load",
+    "callcenter.demo.activation.load",
 )  # dotted paths of load(*, units, users, stdout) functions
 
 

@@ -1,7 +1,9 @@
 from .activation import ActivationCode, ActivationQuery, RegisteredNumber
 from .callbacks import CallbackAttempt, CallbackRequest, CallbackRules
+from .codes import ActivationCodeImport
 from .customers import Customer
 from .installations import Installation
+from .prepaid import PrepaidTopUp
 from .shifts import (
     HandOver,
     LeaveRequest,
@@ -14,6 +16,7 @@ from .shifts import (
 
 __all__ = [
     "ActivationCode",
+    "ActivationCodeImport",
     "ActivationQuery",
     "CallbackAttempt",
     "CallbackRequest",
@@ -22,6 +25,7 @@ __all__ = [
     "HandOver",
     "Installation",
     "LeaveRequest",
+    "PrepaidTopUp",
     "RegisteredNumber",
     "RosterEntry",
     "ShiftGroup",

@@ -27,6 +27,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from callcenter.models import ActivationCodeImport, RegisteredNumber
+from network.choices import OrgKind
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
 from repairs.models import RepairOrder
@@ -213,6 +215,13 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "callcenter:callback_call": _pk("callback"),
     "callcenter:callback_preferred": _pk("callback"),
     "callcenter:callback_cancel": _pk("callback"),
+    # call centre: registered numbers (a field office of branch A), A's prepaid ledger
+    "callcenter:number_edit": _pk("registered_number"),
+    "callcenter:number_deactivate": _pk("registered_number"),
+    "callcenter:number_reactivate": _pk("registered_number"),
+    "callcenter:prepaid_ledger": _pk("dealer"),
+    "callcenter:prepaid_top_up": _pk("dealer"),
+    "callcenter:code_import_status": _pk("code_import"),
 }
 
 
@@ -278,6 +287,10 @@ SEEN_BY_HEADQUARTERS = (
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
+    "callcenter:number_edit",
+    "callcenter:prepaid_ledger",
+    "callcenter:prepaid_top_up",
+    "callcenter:code_import_status",
 )
 
 
@@ -323,6 +336,13 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
 
     w.callback = CallbackRequest.objects.filter(org_unit=w.cs).order_by("pk").first()
     assert w.callback is not None, "a shipped order of A owes a callback"
+    w.cs_office = OrgUnit.objects.create(
+        code="FO-CS", name="株洲办事处", kind=OrgKind.FIELD_OFFICE, parent=w.cs
+    )
+    w.registered_number = RegisteredNumber.objects.create(
+        org_unit=w.cs_office, phone="13877770001", note="湘江片区值班"
+    )
+    w.code_import = ActivationCodeImport.objects.create(file_name="湘江激活码.xlsx")
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -340,6 +360,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.webhook.url,
         w.handover.problems,
         w.callback.number,
+        w.registered_number.phone,
     }
     w.records = [
         w.app,
@@ -359,6 +380,8 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.deadline,
         w.notification,
         w.token_a,
+        w.registered_number,
+        w.code_import,
         w.dealer,
         w.cs,
         w.leave,
