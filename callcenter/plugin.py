@@ -74,7 +74,18 @@ PLUGIN = Plugin(
             "bi-list-check",
             order=905,
             roles=SUPERVISORS,
-            related=("callcenter:callback_detail",),
+            related=(
+                "callcenter:callback_detail",
+                "callcenter:callback_lists",
+                "callcenter:callback_list_new",
+            ),
+        ),
+        NavItem(
+            "callcenter:overview",
+            _("呼叫中心概览"),
+            "bi-speedometer2",
+            order=899,
+            roles=SUPERVISORS,
         ),
         NavItem(
             "callcenter:callback_report",

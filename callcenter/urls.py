@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activation, callbacks, codes, numbers, prepaid, reports, shifts
+from .views import activation, callbacks, codes, lists, numbers, overview, prepaid, reports, shifts
 
 app_name = "callcenter"
 
@@ -36,6 +36,12 @@ urlpatterns = [
     path("callbacks/queue/next/", callbacks.callback_take_next, name="callback_take_next"),
     path("callbacks/", callbacks.callback_list, name="callback_list"),
     path("callbacks/assign/", callbacks.callback_assign, name="callback_assign"),
+    # supervisors' callback lists (专项回访名单)
+    path("callbacks/lists/", lists.callback_lists, name="callback_lists"),
+    path("callbacks/lists/new/", lists.callback_list_new, name="callback_list_new"),
+    path("callbacks/lists/preview/", lists.callback_list_preview, name="callback_list_preview"),
+    # the supervisors' overview (呼叫中心概览)
+    path("overview/", overview.callcenter_overview, name="overview"),
     path("callbacks/<int:pk>/", callbacks.callback_detail, name="callback_detail"),
     path("callbacks/<int:pk>/take/", callbacks.callback_take, name="callback_take"),
     path("callbacks/<int:pk>/call/", callbacks.callback_call, name="callback_call"),

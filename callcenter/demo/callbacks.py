@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from service_ops.workcalendar import clock
 
-from ..choices import CallbackPurpose, CallResult
+from ..choices import CallResult
 from ..models import CallbackRequest, Customer, Installation
 from ..services import callbacks as svc
+from ..services import lists
 
 CUSTOMERS = (
     ("刘先生", "13600136001", "GPS-X1", "AX-1001", 8),
@@ -51,21 +52,17 @@ def load(*, units, users, stdout=None) -> None:
     svc.installation_callbacks_due(now=now)
 
     # A supervisor's list (专项回访), handed evenly to the agents on shift.
-    ids = []
     for name, phone in LIST_CUSTOMERS:
-        customer = Customer.objects.filter(phone=phone).first() or Customer.objects.create(
-            name=name, phone=phone, org_unit=gz
-        )
-        task, _created = svc.callback_create(
-            subject=customer,
-            purpose=CallbackPurpose.SUPERVISOR_LIST,
-            contact_name=name,
-            contact_phone=phone,
-            org_unit=gz,
-            note="春节前产品使用情况回访",
-        )
-        ids.append(task.pk)
-    svc.callback_assign(task_ids=ids, actor=lead)
+        if not Customer.objects.filter(phone=phone).exists():
+            Customer.objects.create(name=name, phone=phone, org_unit=gz, city="广州")
+    built = lists.callback_list_build(
+        actor=lead,
+        name="春节前产品使用情况回访",
+        note="了解广州客户春节前的产品使用情况，提醒节日期间的服务电话。",
+        filters={"city": "广州"},
+        at=now,
+    )
+    ids = list(built.callback_list.tasks.order_by("pk").values_list("pk", flat=True))
 
     # Last week's work, for the report: called inside last week's windows.
     day = clock.nth_working_day_before(today, 5)

@@ -125,6 +125,7 @@ class CallbackFilterForm(BootstrapMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     assignee = forms.ChoiceField(label=_("坐席"), required=False, choices=[])
+    batch = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, agents=(), **kwargs):
         kwargs.setdefault("auto_id", "f-%s")
@@ -151,3 +152,60 @@ class InstallationForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].queryset = department_choices()
+
+
+class CallbackListForm(BootstrapMixin, forms.Form):
+    """A supervisor's list (专项回访名单): its name, the theme shown to the agents, the filters."""
+
+    name = forms.CharField(label=_("名单名称"), max_length=100, required=False)
+    note = forms.CharField(
+        label=_("回访主题说明"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("与话术一起显示给坐席：本次回访的目的和要问的问题"),
+    )
+    org_unit = forms.ModelChoiceField(
+        label=_("客户所属单位（含下级）"), required=False, queryset=OrgUnit.objects.none()
+    )
+    city = forms.CharField(label=_("所在城市"), max_length=40, required=False)
+    product_model = forms.CharField(label=_("安装产品型号"), max_length=60, required=False)
+    installed_from = forms.DateField(
+        label=_("安装日期自"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    installed_to = forms.DateField(
+        label=_("安装日期至"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    not_surveyed_days = forms.IntegerField(
+        label=_("多少天内未回访过"),
+        required=False,
+        min_value=0,
+        max_value=3650,
+        help_text=_("不填则按回访规则的免打扰天数"),
+    )
+    has_phone = forms.BooleanField(label=_("只选有电话的客户"), required=False, initial=True)
+    assign = forms.BooleanField(label=_("生成后平均分配给在班坐席"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "l-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = department_choices()
+
+    def filters(self) -> dict:
+        d = self.cleaned_data
+        return {
+            key: d.get(key)
+            for key in (
+                "org_unit",
+                "city",
+                "product_model",
+                "installed_from",
+                "installed_to",
+                "not_surveyed_days",
+                "has_phone",
+            )
+        }

@@ -1,5 +1,5 @@
 from .activation import ActivationCode, ActivationQuery, RegisteredNumber
-from .callbacks import CallbackAttempt, CallbackRequest, CallbackRules
+from .callbacks import CallbackAttempt, CallbackList, CallbackRequest, CallbackRules
 from .codes import ActivationCodeImport
 from .customers import Customer
 from .installations import Installation
@@ -19,6 +19,7 @@ __all__ = [
     "ActivationCodeImport",
     "ActivationQuery",
     "CallbackAttempt",
+    "CallbackList",
     "CallbackRequest",
     "CallbackRules",
     "Customer",

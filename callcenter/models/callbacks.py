@@ -145,6 +145,63 @@ class CallbackRules(models.Model):
             return [(time(10, 0), time(11, 30)), (time(14, 30), time(17, 30))]
 
 
+class CallbackListQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from ..selectors.lists import lists_visible_to
+
+        return lists_visible_to(user, self)
+
+
+class CallbackList(models.Model):
+    """A supervisor's callback list (专项回访名单): customers chosen by filters, one task each
+    (purpose 专项回访, `CallbackRequest.batch` = this list). A customer may be on many lists (one
+    task per list), never twice on the same one."""
+
+    name = models.CharField(_("名单名称"), max_length=100)
+    note = models.TextField(
+        _("回访主题说明"),
+        max_length=1000,
+        blank=True,
+        help_text=_("与话术一起显示给坐席：本次回访的目的和要问的问题"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    org_unit = models.ForeignKey(
+        "network.OrgUnit",
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("创建人所在单位（谁能看到这个名单）"),
+    )
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    size = models.PositiveIntegerField(_("客户数"), default=0)
+
+    objects = CallbackListQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回访名单")
+        verbose_name_plural = _("回访名单")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["org_unit", "-id"], name="callbacklist_org_unit")]
+
+    def __str__(self):
+        return f"{self.number} {self.name}"
+
+    @property
+    def number(self) -> str:
+        return f"MD{self.pk:06d}" if self.pk else "MD"
+
+    def get_absolute_url(self):
+        return reverse("callcenter:callback_list") + f"?batch={self.pk}"
+
+
 class CallbackQuerySet(models.QuerySet):
     def visible_to(self, user):
         from ..selectors.callbacks import callbacks_visible_to
@@ -157,7 +214,8 @@ class CallbackQuerySet(models.QuerySet):
 
 class CallbackRequest(FSMModelMixin, models.Model):
     """A callback task (回访任务). Created through `callcenter.hooks.request_callback`, idempotent
-    per (subject, purpose)."""
+    per (subject, purpose); a supervisor's list task (专项回访) once per (list, subject) instead, so
+    a customer may be on this quarter's list and next quarter's."""
 
     subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     subject_id = models.PositiveBigIntegerField()
@@ -200,6 +258,14 @@ class CallbackRequest(FSMModelMixin, models.Model):
         related_name="followups",
     )
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    batch = models.ForeignKey(
+        CallbackList,
+        verbose_name=_("回访名单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("坐席"),
@@ -240,6 +306,12 @@ class CallbackRequest(FSMModelMixin, models.Model):
             models.UniqueConstraint(
                 fields=["subject_type", "subject_id", "purpose"],
                 name="callbackrequest_once_per_purpose",
+                condition=~Q(purpose="supervisor_list"),
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "subject_type", "subject_id"],
+                name="callbackrequest_once_per_list",
+                condition=Q(batch__isnull=False),
             ),
             models.CheckConstraint(
                 name="callbackrequest_satisfaction_1_to_5",
@@ -259,6 +331,12 @@ class CallbackRequest(FSMModelMixin, models.Model):
             models.Index(fields=["state", "-id"], name="callback_state"),
             models.Index(fields=["purpose", "-id"], name="callback_purpose"),
             models.Index(fields=["org_unit", "-id"], name="callback_org_unit"),
+            # a list's tasks and its progress
+            models.Index(
+                fields=["batch", "state"],
+                name="callback_batch_state",
+                condition=Q(batch__isnull=False),
+            ),
             # "not surveyed twice within N days" and the customer's history
             models.Index(fields=["customer", "reached_at"], name="callback_customer_reached"),
             # reports: closed tasks by the time they closed

@@ -43,7 +43,7 @@ def installations_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
 def callback_for(user, pk: int) -> CallbackRequest:
     return (
         callbacks_visible_to(user)
-        .select_related("customer", "assignee", "org_unit", "subject_type", "parent")
+        .select_related("customer", "assignee", "org_unit", "subject_type", "parent", "batch")
         .get(pk=pk)
     )
 
@@ -59,6 +59,7 @@ class CallbackFilter:
     start: date | None = None
     end: date | None = None
     assignee: str = ""  # "" any, "none" unassigned, or a user id
+    batch: int | None = None  # a supervisor's list (CallbackList)
 
     @classmethod
     def from_params(cls, params) -> CallbackFilter:
@@ -72,6 +73,7 @@ class CallbackFilter:
             org_unit = int(params.get("org_unit") or 0) or None
         except ValueError:
             org_unit = None
+        batch = params.get("batch", "")
         purpose = params.get("purpose", "")
         state = params.get("state", "")
         assignee = params.get("assignee", "")
@@ -82,6 +84,7 @@ class CallbackFilter:
             start=day("start"),
             end=day("end"),
             assignee=assignee if assignee == "none" or assignee.isdigit() else "",
+            batch=int(batch) if batch.isdigit() else None,
         )
 
     def apply(self, qs: QuerySet) -> QuerySet:
@@ -99,6 +102,8 @@ class CallbackFilter:
             qs = qs.filter(
                 created_at__lt=clock.at_local(self.end + timedelta(days=1), datetime.min.time())
             )
+        if self.batch:
+            qs = qs.filter(batch_id=self.batch)
         if self.assignee == "none":
             qs = qs.filter(assignee__isnull=True)
         elif self.assignee:
@@ -115,6 +120,7 @@ class CallbackFilter:
                 ("start", self.start.isoformat() if self.start else ""),
                 ("end", self.end.isoformat() if self.end else ""),
                 ("assignee", self.assignee),
+                ("batch", self.batch or ""),
             )
             if value
         }

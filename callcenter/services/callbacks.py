@@ -224,16 +224,22 @@ def callback_create(
     note: str = "",
     not_before: datetime | None = None,
     policy: str = CALLBACK_POLICY,
+    batch=None,
 ) -> tuple[CallbackRequest, bool]:
     """The task for (subject, purpose), created once: the second call returns the first task and
-    starts no second timer. Its timer belongs to the call centre (the root unit) unless told;
-    the task's unit (for statistics and visibility) is the subject's department."""
+    starts no second timer. A supervisor's list task (专项回访) is once per (list, subject)
+    instead: `batch` is required for it (see callcenter.services.lists for whole lists). Its
+    timer belongs to the call centre (the root unit) unless told; the task's unit (for
+    statistics and visibility) is the subject's department."""
     at = at or timezone.now()
+    if (purpose == CallbackPurpose.SUPERVISOR_LIST) != (batch is not None):
+        raise ValueError("a supervisor_list task belongs to a CallbackList, and only it does")
     department = org_unit or subject_org_unit(subject)
     task, created = CallbackRequest.objects.get_or_create(
         subject_type=ContentType.objects.get_for_model(subject),
         subject_id=subject.pk,
         purpose=purpose,
+        batch=batch,
         defaults={
             "contact_name": (contact_name or "").strip()[:60],
             "contact_phone": (contact_phone or "").strip()[:40],

@@ -35,6 +35,7 @@ from ..permissions import (
 )
 from ..scripts import script_for
 from ..selectors import callbacks as sel
+from ..selectors.lists import lists_visible_to
 from ..services import callbacks as svc
 from ..services.roster import agents_on_shift
 
@@ -275,6 +276,7 @@ def callback_list(request):
             "may_assign": may_assign_callbacks(user=request.user),
             "agents_on_shift": agents,
             "max_assign": svc.MAX_ASSIGN,
+            "batch": lists_visible_to(request.user).filter(pk=f.batch).first() if f.batch else None,
         },
     )
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from callcenter.choices import CallbackState
-from callcenter.models import CallbackRequest, Customer
+from callcenter.models import CallbackList, CallbackRequest, Customer
 from callcenter.services import callbacks as svc
 from network.choices import Role
 from service_ops.work import work_of
@@ -76,6 +76,7 @@ def test_a_dealer_and_another_branch_never_see_a_callback(client, cc):
 def test_the_supervisors_list_is_bounded_and_assigns_evenly(
     client, cc, django_assert_max_num_queries
 ):
+    batch = CallbackList.objects.create(name="专项", created_by=cc.lead)
     for i in range(30):
         customer = Customer.objects.create(name=f"客户{i}", phone=f"1370000{i:04d}")
         svc.callback_create(
@@ -84,6 +85,7 @@ def test_the_supervisors_list_is_bounded_and_assigns_evenly(
             contact_name=customer.name,
             contact_phone=customer.phone,
             at=WED,
+            batch=batch,
         )
     client.force_login(cc.lead)
     url = reverse("callcenter:callback_list")
