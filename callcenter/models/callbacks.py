@@ -194,12 +194,12 @@ class CallbackList(models.Model):
     def __str__(self):
         return f"{self.number} {self.name}"
 
+    def get_absolute_url(self):
+        return reverse("callcenter:callback_list") + f"?batch={self.pk}"
+
     @property
     def number(self) -> str:
         return f"MD{self.pk:06d}" if self.pk else "MD"
-
-    def get_absolute_url(self):
-        return reverse("callcenter:callback_list") + f"?batch={self.pk}"
 
 
 class CallbackQuerySet(models.QuerySet):

@@ -1,5 +1,5 @@
-"""Supervisors' callback lists (专项回访名单, issue 17 item 3): a customer on many lists (never twice
-on one), the filters, the limit, the timers made in bulk, the even hand-out to the agents on
+"""Supervisors' callback lists (专项回访名单, issue 17 item 3): a customer on many lists (never
+twice on one), the filters, the limit, the timers made in bulk, the even hand-out to the agents on
 shift, and the pages (form, htmx preview, create → the filtered callback list, the lists with
 their progress in constant queries)."""
 
