@@ -35,6 +35,7 @@ from .models import (
     ActivationCode,
     ActivationQuery,
     CallbackAttempt,
+    CallbackList,
     CallbackRequest,
     CallbackRules,
     Customer,
@@ -389,15 +390,93 @@ def generate_callbacks(ctx: Context) -> None:
             ),
         )
         reset_sequences(Customer, CallbackRequest, CallbackAttempt, Installation)
+    generate_callback_lists(ctx, p, lead=ids["bench-cc-lead"])
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for model in (Customer, CallbackRequest, CallbackAttempt, Installation):
+        for model in (Customer, CallbackRequest, CallbackAttempt, Installation, CallbackList):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+LISTS = 300  # supervisors' lists (专项回访名单): about one a working day over a year
+
+
+def generate_callback_lists(ctx: Context, p: dict, *, lead: int) -> None:
+    """LISTS supervisors' lists over the year, each with its own tasks (purpose 专项回访; a
+    customer once per list, on many lists)."""
+    p = {**p, "lists": LISTS, "l_off": max_id(CallbackList), "lead": lead}
+    with Phase(ctx, f"callbacks: {LISTS} supervisor lists"):
+        ctx.count(
+            "callcenter.CallbackList",
+            insert_select(
+                CallbackList,
+                {
+                    "id": "%(l_off)s + g",
+                    "name": "'专项回访 ' || g",
+                    "note": "'了解产品使用情况'",
+                    "created_by_id": "%(lead)s",
+                    "created_at": "%(now)s - make_interval(days => ((%(lists)s - g) * 365 "
+                    "/ %(lists)s)::int)",
+                    "org_unit_id": "NULL",
+                    "filters": "'{}'::jsonb",
+                    "size": "0",
+                },
+                "generate_series(1, %(lists)s) AS g",
+                p,
+            ),
+        )
+        reset_sequences(CallbackList)
+        # each list's tasks: the customers after one another (once per list), the newest five
+        # lists still open, the others worked (most reached, every tenth not reached)
+        per = max(2, min(200, p["n"] // (LISTS * 5), p["customers"]))
+        p = {**p, "per": per, "t2_off": max_id(CallbackRequest)}
+        created = (
+            "%(now)s - make_interval(days => "
+            "((%(lists)s - 1 - (g - 1) / %(per)s) * 365 / %(lists)s)::int)"
+        )
+        state = (
+            "CASE WHEN (g - 1) / %(per)s >= %(lists)s - 5 THEN 'pending' "
+            "WHEN g %% 10 = 0 THEN 'unreached' ELSE 'done' END"
+        )
+        ctx.count(
+            "callcenter.CallbackRequest",
+            insert_select(
+                CallbackRequest,
+                {
+                    "id": "%(t2_off)s + g",
+                    "subject_type_id": "%(ct)s",
+                    "subject_id": "%(c_off)s + 1 + g %% %(customers)s",
+                    "purpose": "'supervisor_list'",
+                    "batch_id": "%(l_off)s + 1 + (g - 1) / %(per)s",
+                    "contact_name": "'客户' || (1 + g %% %(customers)s)",
+                    "contact_phone": "'13' || lpad((1 + g %% %(customers)s)::text, 9, '0')",
+                    "created_at": created,
+                    "state": f"({state})",
+                    "customer_id": "%(c_off)s + 1 + g %% %(customers)s",
+                    "org_unit_id": BRANCH_OF_G,
+                    "due_at": f"{created} + interval '5 days'",
+                    "attempt_count": f"CASE WHEN ({state}) = 'pending' THEN 0 ELSE 1 END",
+                    "reached_at": f"CASE WHEN ({state}) = 'done' "
+                    f"THEN {created} + interval '1 day' END",
+                    "satisfaction": f"CASE WHEN ({state}) = 'done' THEN 1 + (g * 7 %% 5) END",
+                    "is_valid": f"CASE WHEN ({state}) = 'done' THEN true END",
+                    "closed_at": f"CASE WHEN ({state}) <> 'pending' "
+                    f"THEN {created} + interval '1 day' END",
+                    "close_reason": f"CASE WHEN ({state}) = 'unreached' THEN 'attempts_exhausted' "
+                    "ELSE '' END",
+                },
+                "generate_series(1, %(lists)s * %(per)s) AS g",
+                p,
+            ),
+        )
+        reset_sequences(CallbackRequest)
+        CallbackList.objects.filter(pk__gt=p["l_off"]).update(size=per)
 
 
 def callback_probes(ctx: Context) -> list[Probe]:
     listing = reverse("callcenter:callback_list")
+    last_list = CallbackList.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    # the newest list: its tasks still open
     return [
         Probe("callback queue", "agent", reverse("callcenter:callback_queue"), rows=None, load=2),
         Probe("callbacks", "cc_lead", listing, row_marker="HF", load=1),
@@ -425,6 +504,23 @@ def callback_probes(ctx: Context) -> list[Probe]:
             deep=True,
             row_marker="AZ",
         ),
+        Probe("callback lists", "cc_lead", reverse("callcenter:callback_lists"), row_marker="MD"),
+        Probe(
+            "callback lists",
+            "cc_lead",
+            reverse("callcenter:callback_lists"),
+            variant="deep",
+            deep=True,
+            row_marker="MD",
+        ),
+        Probe(
+            "callbacks",
+            "cc_lead",
+            f"{listing}?batch={last_list}",
+            variant="one list",
+            row_marker="HF",
+        ),
+        Probe("callcenter overview", "cc_lead", reverse("callcenter:overview"), rows=None, load=1),
         Probe(
             "callback report",
             "hq",
@@ -797,6 +893,8 @@ BENCH = BenchPart(
             "callcenter:handover_new",
             "callcenter:callback_take_next",
             "callcenter:callback_assign",
+            "callcenter:callback_list_new",
+            "callcenter:callback_list_preview",
             "callcenter:installation_create",
             "callcenter:callback_report_xlsx",
             "callcenter:number_create",

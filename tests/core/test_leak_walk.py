@@ -27,8 +27,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from callcenter.models import ActivationCodeImport, RegisteredNumber
-from network.choices import OrgKind
+from callcenter.models import ActivationCodeImport, CallbackList, RegisteredNumber
+from network.choices import OrgKind, Role
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
 from repairs.models import RepairOrder
@@ -37,7 +37,7 @@ from repairs.views.stock import STEPS as STOCK_STEPS
 from service_ops.deadlines.models import Deadline
 from service_ops.notifications.models import Channel, Notification
 from service_ops.webhooks import services as webhook_services
-from tests.factories import bearer, issue_token
+from tests.factories import bearer, issue_token, make_user
 from tests.repairs.test_visibility import world  # noqa: F401  (the fixture: A's records)
 
 WRITE_METHODS = ("post", "patch", "delete")
@@ -343,6 +343,13 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         org_unit=w.cs_office, phone="13877770001", note="湘江片区值班"
     )
     w.code_import = ActivationCodeImport.objects.create(file_name="湘江激活码.xlsx")
+    # a supervisors' callback list (专项回访名单) made in branch A: its name must show nowhere
+    # else (the lists page, the overview and the callback list filtered by it are walked as-is)
+    w.callback_list = CallbackList.objects.create(
+        name="湘江专项回访名单-泄露检查",
+        created_by=make_user("leak_cs_sup", w.cs, Role.SUPERVISOR),
+        org_unit=w.cs,
+    )
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -361,6 +368,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.handover.problems,
         w.callback.number,
         w.registered_number.phone,
+        w.callback_list.name,
     }
     w.records = [
         w.app,
@@ -388,6 +396,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.shift_swap,
         w.handover,
         w.callback,
+        w.callback_list,
     ]
     return w
 
@@ -398,8 +407,6 @@ def _shift_records(w):
 
     from callcenter.models import HandOver, LeaveRequest, RosterEntry, ShiftGroup, ShiftSwap
     from callcenter.models.shifts import ShiftMember, SwapState
-    from network.choices import Role
-    from tests.factories import make_user
 
     today = timezone.localdate()
     a1, b1 = (make_user(u, w.hq, Role.CALL_AGENT) for u in ("leak_a1", "leak_b1"))
