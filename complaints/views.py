@@ -124,7 +124,12 @@ def _forms_for(complaint, user, bound=None, bound_name=""):
     found = {}
 
     def put(name, factory):
-        found[name] = bound if bound_name == name else factory()
+        if bound_name == name:
+            found[name] = bound
+        else:
+            form = factory()
+            form.prefix = name  # several forms on one page: their fields' ids stay unique
+            found[name] = form
 
     if complaint.is_open and complaint.handler_id is None and perms.has_role(user, perms.HANDLER):
         put("take", f.CommentForm)
@@ -307,9 +312,9 @@ def act(request, pk: int, action: str):
     form_class, call, message = ACTIONS[action]
     if action == "approve":
         options = [o for o in complaint.options.all() if o.round == complaint.round]
-        form = form_class(request.POST, options=options)
+        form = form_class(request.POST, options=options, prefix=action)
     else:
-        form = form_class(request.POST)
+        form = form_class(request.POST, prefix=action)
     url = complaint.get_absolute_url()
     return run_action(
         request,

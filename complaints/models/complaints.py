@@ -203,7 +203,7 @@ class Complaint(FSMModelMixin, models.Model):
     root_cause = models.TextField(_("根本原因"), blank=True)
     improvement_action = models.TextField(_("改进措施"), blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
-    # the highest escalation any stage's timer reached (0 none, 1 supervisor, 2 head of CS, 3 senior)
+    # the highest escalation a stage's timer reached (0 none, 1 supervisor, 2 head of CS, 3 senior)
     escalation_level = models.PositiveSmallIntegerField(_("升级层级"), default=0)
 
     objects = ComplaintQuerySet.as_manager()
@@ -249,7 +249,9 @@ class Complaint(FSMModelMixin, models.Model):
     def _is_major(self) -> bool:
         return self.is_major
 
-    @transition(field=state, source=S.ACCEPTED, target=S.INVESTIGATING, permission=perms.handler_perm)
+    @transition(
+        field=state, source=S.ACCEPTED, target=S.INVESTIGATING, permission=perms.handler_perm
+    )
     def judge_valid(self):
         self.judged_at = timezone.now()
 

@@ -70,7 +70,9 @@ def suggest_severity(
         rules.repeat_count, 1
     ):
         reasons.append(SeverityReason.REPEAT_SERIAL.value)
-    if customer_id and earlier.filter(customer_id=customer_id).count() >= max(rules.repeat_count, 1):
+    if customer_id and earlier.filter(customer_id=customer_id).count() >= max(
+        rules.repeat_count, 1
+    ):
         reasons.append(SeverityReason.REPEAT_CUSTOMER.value)
     return (Severity.MAJOR if reasons else Severity.ORDINARY), reasons
 
@@ -176,7 +178,9 @@ def create_complaint(
         accepted_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     for f in files:
-        ComplaintAttachment.objects.create(complaint=complaint, file=f, uploaded_by=complaint.accepted_by)
+        ComplaintAttachment.objects.create(
+            complaint=complaint, file=f, uploaded_by=complaint.accepted_by
+        )
     stages.start_stage(
         complaint, Stage.ACKNOWLEDGE, at=at, limit=stages.same_day_hours(at), actor=actor
     )
@@ -330,7 +334,9 @@ def add_option(complaint, *, actor, description: str, promised_by, compensation=
 
 
 def current_options(complaint):
-    return complaint.options.filter(round=complaint.round if complaint.state != S.INVESTIGATING else complaint.round + 1)
+    return complaint.options.filter(
+        round=complaint.round if complaint.state != S.INVESTIGATING else complaint.round + 1
+    )
 
 
 def propose(complaint, *, actor) -> Complaint:
@@ -491,7 +497,10 @@ def finish_implementation(complaint, *, actor) -> Complaint:
         stages.close_stage(complaint, Stage.IMPLEMENTATION, actor=actor)
         _sms(
             complaint,
-            _("【客服中心】您好，您的投诉（编号 %(number)s）的处理方案已实施：%(solution)s。请您确认是否接受。")
+            _(
+                "【客服中心】您好，您的投诉（编号 %(number)s）的处理方案已实施："
+                "%(solution)s。请您确认是否接受。"
+            )
             % {"number": complaint.number, "solution": complaint.chosen_option.description[:60]},
         )
     return complaint
@@ -588,4 +597,3 @@ def close(
         )
         stages.end_all(complaint, actor=actor)
     return complaint
-

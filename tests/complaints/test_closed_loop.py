@@ -87,7 +87,9 @@ def run_to_proposed(n, c, *, when):
             responsible_unit=n.hq,
             responsible_person=n.tech,
         )
-        svc.add_option(c, actor=n.handler, description="更换整机", promised_by=MONDAY + timedelta(days=7))
+        svc.add_option(
+            c, actor=n.handler, description="更换整机", promised_by=MONDAY + timedelta(days=7)
+        )
         svc.add_option(
             c,
             actor=n.handler,
@@ -106,7 +108,11 @@ def test_record_numbered_with_first_stage_timers(cx):
     assert c.number.startswith("KS-202609-")
     assert c.state == S.ACCEPTED and c.handler == cx.handler
     assert c.severity == Severity.ORDINARY and c.severity_reasons == []
-    ack, judge, solution = timer(c, Stage.ACKNOWLEDGE), timer(c, Stage.JUDGE), timer(c, Stage.SOLUTION)
+    ack, judge, solution = (
+        timer(c, Stage.ACKNOWLEDGE),
+        timer(c, Stage.JUDGE),
+        timer(c, Stage.SOLUTION),
+    )
     assert ack.due_at == at(MONDAY, 18)  # the same working day's cut-off
     assert judge.due_at == at(MONDAY + timedelta(days=1), 18)  # one working day
     assert solution.due_at == at(MONDAY + timedelta(days=3), 9)  # 72 calendar hours
@@ -120,7 +126,10 @@ def test_severity_suggested_by_amount_and_repeats(cx):
     assert again.severity == Severity.MAJOR
     assert set(again.severity_reasons) == {"repeat_serial", "repeat_customer"}
     rich = file(
-        cx, customer=None, serial_number="SN-9", amount_claimed=ComplaintRules.current().major_amount
+        cx,
+        customer=None,
+        serial_number="SN-9",
+        amount_claimed=ComplaintRules.current().major_amount,
     )
     assert rich.severity_reasons == ["amount"]
     late = file(cx, at_=at(MONDAY, 9) + timedelta(days=91), serial_number="SN-001", customer=None)
@@ -165,24 +174,26 @@ def test_ordinary_complaint_runs_every_stage(cx):
             svc.add_action(c, actor=n.handler, kind=ActionKind.COMPENSATION, description="补偿")
         assert "amount" in err.value.message_dict
         svc.add_action(
-            c, actor=n.handler, kind=ActionKind.COMPENSATION, description="补偿", amount=Decimal("200")
+            c,
+            actor=n.handler,
+            kind=ActionKind.COMPENSATION,
+            description="补偿",
+            amount=Decimal("200"),
         )
         c = svc.finish_implementation(c, actor=n.handler)
     assert c.state == S.AWAITING_CUSTOMER
     with travel(at(MONDAY + timedelta(days=1), 10)):
         c = svc.customer_accepts(c, actor=n.handler, reply="接受")
     assert c.state == S.CALLBACK
-    solution = stages.Deadline.objects.get(
-        owner_id=c.pk, policy__code="complaint-solution"
-    )
+    solution = stages.Deadline.objects.get(owner_id=c.pk, policy__code="complaint-solution")
     assert solution.status == DeadlineStatus.MET
     assert timer(c, Stage.CALLBACK).due_at == at(MONDAY + timedelta(days=4), 18)
     # the call centre was asked for the callback (its hook answered)
     from callcenter.models import CallbackRequest
 
-    assert CallbackRequest.objects.get(subject_id=c.pk, purpose=svc.CALLBACK_PURPOSE).contact_phone == (
-        "13800138000"
-    )
+    assert CallbackRequest.objects.get(
+        subject_id=c.pk, purpose=svc.CALLBACK_PURPOSE
+    ).contact_phone == ("13800138000")
     with travel(at(MONDAY + timedelta(days=2), 10)):
         c = svc.record_callback(c, actor=n.handler, result="客户满意", satisfied=True)
         c = svc.close(
@@ -321,7 +332,9 @@ def test_rejected_solution_resumes_the_clock(cx):
     assert _levels(c, Stage.SOLUTION) == [1, 2]
     # a second round is proposed, approved and accepted: the clock ends late
     with travel(at(MONDAY + timedelta(days=6), 10)):
-        svc.add_option(c, actor=n.handler, description="退货退款", promised_by=MONDAY + timedelta(days=9))
+        svc.add_option(
+            c, actor=n.handler, description="退货退款", promised_by=MONDAY + timedelta(days=9)
+        )
         c = svc.propose(c, actor=n.handler)
     assert c.round == 2
 
@@ -414,11 +427,13 @@ def test_forms_answer_errors_and_not_allowed(cx):
     c = Complaint.objects.get(complainant_name="王女士")
     assert response.status_code == 302 and response["Location"] == c.get_absolute_url()
     url = reverse("complaints:act", args=[c.pk, "judge"])
-    assert client.post(url, {"valid": "0", "reason": ""}).status_code == 400
-    assert client.post(url, {"valid": "0", "reason": "属正常收费"}).status_code == 302
+    assert client.post(url, {"judge-valid": "0", "judge-reason": ""}).status_code == 400
+    assert client.post(url, {"judge-valid": "0", "judge-reason": "属正常收费"}).status_code == 302
     c.refresh_from_db()
     assert c.state == S.INVALID
     # the state moved on: not allowed now
-    response = client.post(url, {"valid": "1", "severity": "ordinary"}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        url, {"judge-valid": "1", "judge-severity": "ordinary"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 409
     assert client.post(reverse("complaints:act", args=[c.pk, "nope"])).status_code == 404

@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from complaints.views import ACTIONS as COMPLAINT_ACTIONS
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
 from repairs.models import RepairOrder
@@ -207,6 +208,12 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     ),
     "callcenter:handover_detail": _pk("handover"),
     "callcenter:handover_acknowledge": _pk("handover"),
+    # complaints (客诉): dealer A's complaint, handled by headquarters' complaint team
+    "complaints:detail": _pk("complaint"),
+    "complaints:act": _with_action(("complaint",), sorted(COMPLAINT_ACTIONS)),
+    "complaints:attachment": lambda w: [
+        {"pk": w.complaint.pk, "attachment_pk": w.complaint_attachment.pk}
+    ],
 }
 
 
@@ -268,6 +275,7 @@ SEEN_BY_HEADQUARTERS = (
     "callcenter:leave_detail",
     "callcenter:swap_detail",
     "callcenter:handover_detail",
+    "complaints:detail",
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
@@ -312,6 +320,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
     )
     w.delivery = webhook_services.send_ping(endpoint=w.webhook)
     w.leave, w.shift_swap, w.handover = _shift_records(w)
+    w.complaint, w.complaint_attachment = _complaint_records(w)
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -328,6 +337,8 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.notification.subject,
         w.webhook.url,
         w.handover.problems,
+        w.complaint.number,
+        w.complaint.content,
     }
     w.records = [
         w.app,
@@ -352,8 +363,31 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.leave,
         w.shift_swap,
         w.handover,
+        w.complaint,
+        w.complaint_attachment,
     ]
     return w
+
+
+def _complaint_records(w):
+    """Dealer A's complaint about a repair, with an attachment (a complaint of branch A)."""
+    from django.core.files.base import ContentFile
+
+    from complaints.models import Complaint, ComplaintAttachment
+
+    complaint = Complaint.objects.create(
+        number="KS-LEAK-0001",
+        complainant_unit=w.dealer,
+        complainant_name="湘江代理商",
+        channel="web",
+        category="repair_time",
+        content="投诉标记-泄露检查",
+        org_unit=w.cs,
+    )
+    attachment = ComplaintAttachment.objects.create(
+        complaint=complaint, file=ContentFile(b"%PDF-1.4 leak", name="leak.pdf")
+    )
+    return complaint, attachment
 
 
 def _shift_records(w):
