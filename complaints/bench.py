@@ -29,7 +29,9 @@ def generate(ctx: Context) -> None:
     from network.models import RoleAssignment, StaffProfile
     from service_ops.bench import Caller
 
-    n = ctx.scale.get("complaints", COMPLAINTS_A_YEAR)
+    # 50,000 a year at the full scale (a million repair orders); in proportion below it
+    orders = ctx.scale.get("orders", 1_000_000)
+    n = ctx.scale.get("complaints", max(50, COMPLAINTS_A_YEAR * orders // 1_000_000))
     network = ctx.shared["network"]
     hq = network["hq"]
     User = get_user_model()
@@ -44,6 +46,7 @@ def generate(ctx: Context) -> None:
     RoleAssignment.objects.bulk_create(
         [RoleAssignment(user=u, org_unit_id=hq, role=Role.COMPLAINT_TEAM) for u in handlers]
     )
+    ctx.count("auth.User", len(handlers))
     branches = [b["id"] for b in network["branches"]] or [hq]
     temp_table(
         "bench_complaint_units",
@@ -103,6 +106,7 @@ def probes(ctx: Context) -> list[Probe]:
             f"{url}?view=mine&severity=major",
             variant="mine, major",
             row_marker="KS-B",
+            rows=None,
         ),
         Probe(
             "complaint desk",
@@ -110,6 +114,7 @@ def probes(ctx: Context) -> list[Probe]:
             f"{url}?view=escalated",
             variant="view=escalated",
             row_marker="KS-B",
+            rows=None,
         ),
         Probe(
             "complaint desk", "hq", f"{url}?view=closed", variant="view=closed", row_marker="KS-B"

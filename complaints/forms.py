@@ -125,6 +125,10 @@ class ApproveForm(BootstrapMixin, forms.Form):
         self.fields["option"].choices = [(o.pk, o.description[:80]) for o in options]
 
 
+class ConfirmForm(forms.Form):
+    """A button with nothing to type; the service's refusal shows as the form's error."""
+
+
 class CommentForm(BootstrapMixin, forms.Form):
     comment = forms.CharField(
         label=_("审批意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False

@@ -110,6 +110,10 @@ def new(request):
 
 
 def _get(request, pk):
+    # The complaint page is the complaint team's and the call centre's: a partner follows its own
+    # complaints through the partner API (not built yet), which shows the stage, not the
+    # investigation.
+    _desk_user(request)
     complaint = sel.complaint_for(request.user, pk)
     if complaint is None:
         raise Http404
@@ -132,9 +136,9 @@ def _forms_for(complaint, user, bound=None, bound_name=""):
             found[name] = form
 
     if complaint.is_open and complaint.handler_id is None and perms.has_role(user, perms.HANDLER):
-        put("take", f.CommentForm)
+        put("take", f.ConfirmForm)
     if handles and complaint.is_open and complaint.acknowledged_at is None and state == S.ACCEPTED:
-        put("acknowledge", f.CommentForm)
+        put("acknowledge", f.ConfirmForm)
     if "judge_valid" in moves:
         put(
             "judge",
@@ -154,7 +158,7 @@ def _forms_for(complaint, user, bound=None, bound_name=""):
         )
         put("option", f.OptionForm)
     if "propose" in moves or (handles and state == S.INVESTIGATING):
-        put("propose", f.CommentForm)
+        put("propose", f.ConfirmForm)
     if "approve" in moves or "approve_for_senior" in moves:
         options = [o for o in complaint.options.all() if o.round == complaint.round]
         put("approve", lambda: f.ApproveForm(options=options))
@@ -163,11 +167,11 @@ def _forms_for(complaint, user, bound=None, bound_name=""):
     if "return_solution" in moves:
         put("return", f.CommentForm)
     if "start_implementation" in moves:
-        put("start", f.CommentForm)
+        put("start", f.ConfirmForm)
     if handles and state == S.IMPLEMENTING:
         put("action", f.ActionForm)
     if "finish_implementation" in moves:
-        put("finish", f.CommentForm)
+        put("finish", f.ConfirmForm)
     if "customer_accepts" in moves:
         put("accept", f.ReplyForm)
         put("reject", f.ReplyForm)
@@ -211,8 +215,8 @@ def detail(request, pk: int):
 
 ACTIONS = {
     # name: (form class, call(complaint, user, data, request) -> result, message)
-    "take": (f.CommentForm, lambda c, u, d: svc.take_over(c, actor=u), _l("已接手")),
-    "acknowledge": (f.CommentForm, lambda c, u, d: svc.acknowledge(c, actor=u), _l("已确认受理")),
+    "take": (f.ConfirmForm, lambda c, u, d: svc.take_over(c, actor=u), _l("已接手")),
+    "acknowledge": (f.ConfirmForm, lambda c, u, d: svc.acknowledge(c, actor=u), _l("已确认受理")),
     "judge": (
         f.JudgeForm,
         lambda c, u, d: svc.judge(
@@ -243,7 +247,7 @@ ACTIONS = {
         ),
         _l("方案已添加"),
     ),
-    "propose": (f.CommentForm, lambda c, u, d: svc.propose(c, actor=u), _l("方案已提交审批")),
+    "propose": (f.ConfirmForm, lambda c, u, d: svc.propose(c, actor=u), _l("方案已提交审批")),
     "approve": (
         f.ApproveForm,
         lambda c, u, d: svc.approve(c, actor=u, option_id=d["option"], comment=d["comment"]),
@@ -259,7 +263,11 @@ ACTIONS = {
         lambda c, u, d: svc.return_solution(c, actor=u, comment=d["comment"]),
         _l("方案已退回"),
     ),
-    "start": (f.CommentForm, lambda c, u, d: svc.start_implementation(c, actor=u), _l("开始实施")),
+    "start": (
+        f.ConfirmForm,
+        lambda c, u, d: svc.start_implementation(c, actor=u),
+        _l("已开始实施"),
+    ),
     "action": (
         f.ActionForm,
         lambda c, u, d: svc.add_action(
@@ -268,7 +276,7 @@ ACTIONS = {
         _l("措施已登记"),
     ),
     "finish": (
-        f.CommentForm,
+        f.ConfirmForm,
         lambda c, u, d: svc.finish_implementation(c, actor=u),
         _l("已通知客户确认"),
     ),
@@ -303,12 +311,23 @@ ACTIONS = {
 }
 
 
+# Who may press each button (the services check again under the row lock).
+ACTION_PERMISSIONS = {
+    "take": lambda c, u: perms.has_role(u, perms.HANDLER),
+    "approve": perms.may_approve,
+    "approve_senior": perms.may_approve_senior,
+    "return": perms.approver_or_senior_perm,
+}
+
+
 @login_required
 @require_POST
 def act(request, pk: int, action: str):
     if action not in ACTIONS:
         raise Http404
     complaint = _get(request, pk)
+    if not ACTION_PERMISSIONS.get(action, perms.may_handle)(complaint, request.user):
+        raise PermissionDenied
     form_class, call, message = ACTIONS[action]
     if action == "approve":
         options = [o for o in complaint.options.all() if o.round == complaint.round]
@@ -332,6 +351,7 @@ def act(request, pk: int, action: str):
 @login_required
 @require_GET
 def attachment(request, pk: int, attachment_pk: int):
+    _desk_user(request)
     found = (
         ComplaintAttachment.objects.visible_to(request.user)
         .filter(pk=attachment_pk, complaint_id=pk)

@@ -404,9 +404,13 @@ def test_desk_and_page_scope_and_queries(cx, django_assert_max_num_queries):
     assert response.status_code == 200 and c.number in response.content.decode()
     with django_assert_max_num_queries(30):
         assert client.get(c.get_absolute_url()).status_code == 200
-    assert client_for(n.dealer_user).get(c.get_absolute_url()).status_code == 404
+    assert client_for(n.dealer_user).get(c.get_absolute_url()).status_code == 403
     assert client_for(n.dealer_user).get(reverse("complaints:desk")).status_code == 403
-    assert client_for(n.gz_engineer).get(c.get_absolute_url()).status_code == 404
+    assert client_for(n.gz_engineer).get(c.get_absolute_url()).status_code == 403
+    # a branch's complaint team sees its branch's complaints only
+    gz_team = make_user("gz_team", n.gz, Role.COMPLAINT_TEAM)
+    assert client_for(gz_team).get(c.get_absolute_url()).status_code == 404
+    assert c.number not in client_for(gz_team).get(reverse("complaints:desk")).content.decode()
 
 
 def test_forms_answer_errors_and_not_allowed(cx):
@@ -437,3 +441,25 @@ def test_forms_answer_errors_and_not_allowed(cx):
     )
     assert response.status_code == 409
     assert client.post(reverse("complaints:act", args=[c.pk, "nope"])).status_code == 404
+    # a valid one: proposing without a solution says why, on the page
+    other = file(n, serial_number="S-P", customer=None)
+    svc.judge(other, actor=n.handler, valid=True, severity="ordinary")
+    svc.record_investigation(
+        other, actor=n.handler, cause="原因", problem_type="service", responsible_unit=n.hq
+    )
+    response = client.post(reverse("complaints:act", args=[other.pk, "propose"]))
+    assert response.status_code == 400 and "请至少添加一个处理方案" in response.content.decode()
+    # someone who is not the handler may not act
+    response = client_for(n.handler2).post(reverse("complaints:act", args=[other.pk, "propose"]))
+    assert response.status_code == 403
+
+
+def test_demo_shows_every_stage(cx):
+    from complaints.demo import load_demo
+
+    load_demo(units={"HQ": cx.hq}, users={"complaints": cx.handler, "head_cs": cx.head})
+    states = set(Complaint.objects.values_list("state", flat=True))
+    assert {S.ACCEPTED, S.INVESTIGATING, S.PROPOSED, S.SENIOR_REVIEW, S.AWAITING_CUSTOMER} <= states
+    assert {S.CLOSED, S.INVALID} <= states
+    load_demo(units={"HQ": cx.hq}, users={"complaints": cx.handler, "head_cs": cx.head})
+    assert Complaint.objects.count() == 7  # loaded once
