@@ -84,7 +84,6 @@ class JudgeForm(BootstrapMixin, forms.Form):
         label=_("投诉是否成立"),
         choices=(("1", _("成立，展开调查")), ("0", _("不成立，婉转答复客户并结案"))),
         coerce=lambda v: v == "1",
-        widget=forms.RadioSelect,
     )
     severity = forms.ChoiceField(label=_("严重程度"), choices=Severity.choices, required=False)
     reason = forms.CharField(

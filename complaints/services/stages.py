@@ -3,6 +3,7 @@ resumes and stops, and what a fired escalation level records on the complaint.""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -68,7 +69,8 @@ def same_day_hours(at: datetime) -> Decimal:
     due = clock.cutoff(day)
     if not clock.is_working_day(day) or due <= at:
         due = clock.cutoff(clock.nth_working_day_after(day, 1))
-    return (Decimal((due - at).total_seconds()) / 3600).quantize(Decimal("0.000001"))
+    seconds = math.ceil((due - at).total_seconds())  # whole seconds: due on the cut-off itself
+    return (Decimal(seconds) / 3600).quantize(Decimal("0.000001"))
 
 
 def hours_until_end_of(day, at: datetime) -> Decimal:

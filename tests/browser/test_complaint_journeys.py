@@ -38,7 +38,7 @@ def test_a_complaint_runs_every_stage(page_as, net):
 
     # 2. acknowledged, judged, investigated, two options, proposed
     follow(p, p.get_by_role("button", name="确认受理（短信告知客户）"))
-    p.get_by_label("成立，展开调查").check()
+    p.get_by_label("投诉是否成立").select_option(label="成立，展开调查")
     follow(p, p.get_by_role("button", name="提交判断"))
     p.get_by_label("投诉原因").fill("维修排期未同步")
     p.get_by_label("问题性质").select_option(label="服务问题")
@@ -84,7 +84,7 @@ def test_a_complaint_runs_every_stage(page_as, net):
     p.get_by_label("投诉类别").select_option(label="其他")
     p.get_by_label("投诉内容").fill("要求免费升级")
     follow(p, p.get_by_role("button", name="受理投诉"))
-    p.get_by_label("不成立，婉转答复客户并结案").check()
+    p.get_by_label("投诉是否成立").select_option(label="不成立，婉转答复客户并结案")
     p.get_by_label("不成立说明").fill("免费升级不在保修范围内")
     follow(p, p.get_by_role("button", name="提交判断"))
     p.get_by_text("免费升级不在保修范围内").first.wait_for()
