@@ -28,6 +28,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from callcenter.models import ActivationCodeImport, RegisteredNumber
+from complaints.views import ACTIONS as COMPLAINT_ACTIONS
 from network.choices import OrgKind
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
@@ -222,6 +223,12 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "callcenter:prepaid_ledger": _pk("dealer"),
     "callcenter:prepaid_top_up": _pk("dealer"),
     "callcenter:code_import_status": _pk("code_import"),
+    # complaints (客诉): dealer A's complaint, handled by headquarters' complaint team
+    "complaints:detail": _pk("complaint"),
+    "complaints:act": _with_action(("complaint",), sorted(COMPLAINT_ACTIONS)),
+    "complaints:attachment": lambda w: [
+        {"pk": w.complaint.pk, "attachment_pk": w.complaint_attachment.pk}
+    ],
 }
 
 
@@ -284,6 +291,7 @@ SEEN_BY_HEADQUARTERS = (
     "callcenter:swap_detail",
     "callcenter:handover_detail",
     "callcenter:callback_detail",
+    "complaints:detail",
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
@@ -343,6 +351,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         org_unit=w.cs_office, phone="13877770001", note="湘江片区值班"
     )
     w.code_import = ActivationCodeImport.objects.create(file_name="湘江激活码.xlsx")
+    w.complaint, w.complaint_attachment = _complaint_records(w)
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -361,6 +370,8 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.handover.problems,
         w.callback.number,
         w.registered_number.phone,
+        w.complaint.number,
+        w.complaint.content,
     }
     w.records = [
         w.app,
@@ -388,8 +399,31 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.shift_swap,
         w.handover,
         w.callback,
+        w.complaint,
+        w.complaint_attachment,
     ]
     return w
+
+
+def _complaint_records(w):
+    """Dealer A's complaint about a repair, with an attachment (a complaint of branch A)."""
+    from django.core.files.base import ContentFile
+
+    from complaints.models import Complaint, ComplaintAttachment
+
+    complaint = Complaint.objects.create(
+        number="KS-LEAK-0001",
+        complainant_unit=w.dealer,
+        complainant_name="湘江代理商",
+        channel="web",
+        category="repair_time",
+        content="投诉标记-泄露检查",
+        org_unit=w.cs,
+    )
+    attachment = ComplaintAttachment.objects.create(
+        complaint=complaint, file=ContentFile(b"%PDF-1.4 leak", name="leak.pdf")
+    )
+    return complaint, attachment
 
 
 def _shift_records(w):
