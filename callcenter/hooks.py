@@ -13,6 +13,7 @@ from service_ops.i18n import deferred
 from service_ops.plugins import default_policy
 
 from .models import CallbackRequest
+from .phones import normalise_phone
 from .plugin import CALLBACK_POLICY
 
 
@@ -33,7 +34,11 @@ def request_callback(
         subject_type=ContentType.objects.get_for_model(subject),
         subject_id=subject.pk,
         purpose=purpose,
-        defaults={"contact_name": contact_name, "contact_phone": contact_phone, "created_at": at},
+        defaults={
+            "contact_name": contact_name,
+            "contact_phone": normalise_phone(contact_phone),
+            "created_at": at,
+        },
     )
     if created:
         deadline_start(

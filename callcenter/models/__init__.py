@@ -1,5 +1,14 @@
 from .activation import ActivationCode, ActivationQuery, RegisteredNumber
 from .callbacks import CallbackRequest
+from .calls import FollowUp, InboundCall
 from .customers import Customer
 
-__all__ = ["ActivationCode", "ActivationQuery", "CallbackRequest", "Customer", "RegisteredNumber"]
+__all__ = [
+    "ActivationCode",
+    "ActivationQuery",
+    "CallbackRequest",
+    "Customer",
+    "FollowUp",
+    "InboundCall",
+    "RegisteredNumber",
+]
