@@ -44,6 +44,8 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 
 def staff_field(label, *, required=False):
+    """A select of the people who may be asked to reply (added per form instance, so it carries
+    its Bootstrap class itself)."""
     return StaffChoiceField(
         label=label,
         required=required,
@@ -51,6 +53,7 @@ def staff_field(label, *, required=False):
         .select_related("profile__org_unit")
         .order_by("profile__org_unit__path", "first_name", "username"),
         empty_label=_("（稍后找人）") if not required else "---------",
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
 

@@ -379,6 +379,11 @@ STEPS = {
 }
 
 
+# The step a page opens by itself, first that the person may take: the reply, the call back,
+# closing; naming the person who replies only when nothing else is due.
+PRIMARY_STEPS = ("answer", "call_back", "close", "assign")
+
+
 def _allowed_steps(user, fu) -> list[str]:
     return [name for name, s in STEPS.items() if fu.state in s.states and s.allowed(user, fu)]
 
@@ -394,8 +399,9 @@ def _visible_follow_up(user, pk: int) -> FollowUp:
 
 def _render_follow_up(request, fu, *, action=None, form=None, status=200):
     allowed = _allowed_steps(request.user, fu)
-    if action is None and allowed and allowed[0] in ("assign", "answer", "call_back", "close"):
-        action = allowed[0]  # the step due now, opened
+    due_now = [name for name in PRIMARY_STEPS if name in allowed]
+    if action is None and due_now:
+        action = due_now[0]  # the step due now, opened
         form = STEPS[action].form(None, fu)
     timer = fsvc.current_timer(fu)
     if timer is not None:
