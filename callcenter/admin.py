@@ -6,7 +6,14 @@ from django.contrib import admin
 
 from service_ops.admin import ReadOnlyAdmin
 
-from .models import ActivationCode, ActivationQuery, Customer, RegisteredNumber
+from .models import (
+    ActivationCode,
+    ActivationQuery,
+    Customer,
+    FollowUp,
+    InboundCall,
+    RegisteredNumber,
+)
 
 
 @admin.register(RegisteredNumber)
@@ -36,3 +43,23 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["name", "phone", "company", "city", "org_unit", "created_at"]
     search_fields = ["name", "phone", "other_phones", "company"]
     autocomplete_fields = ["org_unit"]
+
+
+@admin.register(InboundCall)
+class InboundCallAdmin(ReadOnlyAdmin):
+    """Calls are records written by the desk (callcenter.services.calls): read here only."""
+
+    list_display = ["number", "ended_at", "agent", "caller_name", "caller_phone", "category",
+                    "outcome"]  # fmt: skip
+    list_filter = ["category", "outcome"]
+    search_fields = ["number", "caller_phone", "serial_number"]
+    date_hierarchy = "ended_at"
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdmin):
+    """Follow-ups change state through their service only (run_transition): read here only."""
+
+    list_display = ["call", "state", "assignee", "holder", "due_at", "waiting_until"]
+    list_filter = ["state"]
+    search_fields = ["call__number", "call__caller_phone"]

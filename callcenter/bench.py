@@ -190,6 +190,7 @@ def _calls(ctx: Context) -> None:
             {
                 "id": f"%(fb)s + {k} / 10",
                 "call_id": "c.id",
+                "org_unit_id": "c.org_unit_id",
                 "state": "s.state",
                 "question": "c.summary",
                 "holder_id": f"CASE s.state WHEN 'assigned' THEN {replier} "

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from network.choices import PARTNER_KINDS
-from network.visibility import org_scope_q, user_org_unit
+from network.visibility import org_scope_q, scope_by_org, user_org_unit
 
 from ..choices import (
     OPEN_FOLLOW_UP_STATES,
@@ -35,14 +35,21 @@ def _is_partner(user) -> bool:
 class InboundCallQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The call centre (headquarters) sees every call; a branch or field office the calls
-        about its subtree (a transferred call, a caller of its region); a person asked to reply
-        the calls of their follow-ups. Partners see none: a call record holds the agent's notes."""
+        about its subtree (a transferred call, a caller of its region): `org_unit_id IN (…)`
+        on the row, one indexed column. Partners see none: a call holds the agent's notes.
+        (A person asked to reply elsewhere opens the call through its follow-up:
+        `visible_by_pk`.)"""
         if not user or not user.is_authenticated or _is_partner(user):
             return self.none()
-        q = org_scope_q(user, "org_unit")
-        if q is None:
-            return self
-        return self.filter(q | Q(follow_up__assignee=user))
+        return scope_by_org(self, user, "org_unit")
+
+    def visible_by_pk(self, user, pk):
+        """One call by its id: visible_to, or the call of a follow-up the user replies to."""
+        if not user or not user.is_authenticated or _is_partner(user):
+            return self.none()
+        return self.filter(pk=pk).filter(
+            Q(pk__in=self.visible_to(user).filter(pk=pk).values("pk")) | Q(follow_up__assignee=user)
+        )
 
 
 class InboundCall(models.Model):
@@ -195,10 +202,11 @@ def _may_close(instance, user) -> bool:
 
 class FollowUpQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """As the call: the call centre all; a unit its subtree's; the assignee their own."""
+        """As the call (its unit copied onto the row): the call centre all; a unit its
+        subtree's; the person who replies or holds it their own."""
         if not user or not user.is_authenticated or _is_partner(user):
             return self.none()
-        q = org_scope_q(user, "call__org_unit")
+        q = org_scope_q(user, "org_unit")
         if q is None:
             return self
         return self.filter(q | Q(assignee=user) | Q(holder=user))
@@ -214,6 +222,14 @@ class FollowUp(FSMModelMixin, models.Model):
 
     call = models.OneToOneField(
         InboundCall, on_delete=models.CASCADE, related_name="follow_up", editable=False
+    )
+    # the call's unit, copied (visibility on the row itself, no join)
+    org_unit = models.ForeignKey(
+        "network.OrgUnit",
+        verbose_name=_("所属组织"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
     state = FSMField(
         _("状态"),
@@ -273,6 +289,7 @@ class FollowUp(FSMModelMixin, models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["state", "-id"], name="followup_state"),
+            models.Index(fields=["org_unit", "-id"], name="followup_unit"),
             models.Index(fields=["holder", "state"], name="followup_holder"),
             models.Index(fields=["assignee", "-id"], name="followup_assignee"),
             models.Index(

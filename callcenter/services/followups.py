@@ -103,7 +103,12 @@ def followup_open(
     now = timezone.now()
     due_at = _clean_due(due_at, now)
     follow_up = FollowUp.objects.create(
-        call=call, question=question[:2000], holder=actor, due_at=due_at, created_at=now
+        call=call,
+        org_unit_id=call.org_unit_id,
+        question=question[:2000],
+        holder=actor,
+        due_at=due_at,
+        created_at=now,
     )
     _reply_timer(follow_up, holder=actor, due_at=due_at, started_at=call.started_at)
     if assignee is not None:

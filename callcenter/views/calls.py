@@ -227,10 +227,9 @@ def call_list(request):
 
 def _visible_call(user, pk: int) -> InboundCall:
     return get_object_or_404(
-        InboundCall.objects.visible_to(user).select_related(
+        InboundCall.objects.visible_by_pk(user, pk).select_related(
             "agent", "customer", "caller_unit", "transfer_office", "taken_by"
-        ),
-        pk=pk,
+        )
     )
 
 

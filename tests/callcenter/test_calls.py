@@ -327,3 +327,19 @@ def test_the_call_list_filters_and_searches_with_constant_queries(
     client.force_login(cc.dealer_user)
     assert client.get(reverse("callcenter:call_detail", args=[call.pk])).status_code == 404
     assert "LD-" not in client.get(url).content.decode()
+
+
+def test_a_person_asked_to_reply_elsewhere_opens_the_call_but_the_list_stays_scoped(client, cc):
+    call = log(
+        cc,
+        outcome=CallOutcome.FOLLOW_UP,
+        assignee=cc.gz_engineer,
+        due_at=MONDAY + timedelta(hours=3),
+    )
+    client.force_login(cc.gz_engineer)
+    assert client.get(reverse("callcenter:call_detail", args=[call.pk])).status_code == 200
+    assert call.number not in client.get(reverse("callcenter:call_list")).content.decode()
+    mine = client.get(reverse("callcenter:follow_up_list"), {"mine": "1"}).content.decode()
+    assert call.number in mine
+    client.force_login(cc.cs_engineer)
+    assert client.get(reverse("callcenter:call_detail", args=[call.pk])).status_code == 404
