@@ -33,6 +33,9 @@ User = get_user_model()
 LOOKUP_MIN_DIGITS = 3  # fewer digits match too much to be of use
 SUFFIX_MIN_DIGITS = 4  # "the last four digits" (尾号)
 LOOKUP_LIMIT = 9  # numbered 1–9 on the desk
+# From this many digits a number is whole (a landline with its area code, a mobile): only then
+# are the customers' other numbers searched (a trigram search of a few digits reads too much)
+WHOLE_NUMBER_DIGITS = 10
 HISTORY_LIMIT = 8
 
 UNIT_KINDS = {
@@ -85,7 +88,9 @@ def find_callers(text: str, *, limit: int = LOOKUP_LIMIT) -> list[CallerMatch]:
     customers = Customer.objects.select_related("org_unit").only(
         "name", "phone", "phone_extension", "other_phones", "company", "city", "org_unit__name"
     )
-    q = Q(phone=number) | Q(other_phones__contains=number)
+    q = Q(phone=number)
+    if len(number) >= WHOLE_NUMBER_DIGITS:  # a whole number: the customers' other numbers too
+        q |= Q(other_phones__contains=number)
     exact_rows = list(customers.filter(q)[:limit])
     partial_rows: list[Customer] = []
     if len(exact_rows) < limit:
