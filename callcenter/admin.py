@@ -16,7 +16,9 @@ from .models import (
     CallbackRequest,
     CallbackRules,
     Customer,
+    FollowUp,
     HandOver,
+    InboundCall,
     Installation,
     LeaveRequest,
     PrepaidTopUp,
@@ -145,3 +147,23 @@ class InstallationAdmin(admin.ModelAdmin):
     search_fields = ["serial_number", "customer__phone", "customer__name"]
     autocomplete_fields = ["customer", "org_unit"]
     date_hierarchy = "installed_on"
+
+
+@admin.register(InboundCall)
+class InboundCallAdmin(ReadOnlyAdmin):
+    """Calls are records written by the desk (callcenter.services.calls): read here only."""
+
+    list_display = ["number", "ended_at", "agent", "caller_name", "caller_phone", "category",
+                    "outcome"]  # fmt: skip
+    list_filter = ["category", "outcome"]
+    search_fields = ["number", "caller_phone", "serial_number"]
+    date_hierarchy = "ended_at"
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdmin):
+    """Follow-ups change state through their service only (run_transition): read here only."""
+
+    list_display = ["call", "state", "assignee", "holder", "due_at", "waiting_until"]
+    list_filter = ["state"]
+    search_fields = ["call__number", "call__caller_phone"]

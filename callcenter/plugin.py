@@ -4,7 +4,9 @@ the agents' queue and the supervisors' lists, installed customers' scheduled cal
 callback reports and their weekly mail to the head of customer service; activation-code queries
 by SMS with the network specialist's pages (registered numbers, the code store, prepaid balances
 and top-ups) and the service points' partner API; the shifts (排班): their pages in the menu and
-the leave, swap and hand-over tasks in 我的工作."""
+the leave, swap and hand-over tasks in 我的工作; the inbound call log (来电登记, the agent desk)
+and its follow-ups (跟进事项) with their timers, the job that ends their waits, their 我的工作
+entries and menu entries."""
 
 from datetime import time
 
@@ -17,6 +19,20 @@ from service_ops.plugins import Audited, DeadlineKind, DefaultPolicy, NavItem, P
 CALLBACK_KIND = "callcenter.callback"
 CALLBACK_POLICY = "callback-3wd"
 DISSATISFIED_POLICY = "callback-dissatisfied-3wd"
+# A follow-up's reply: due when the agent promised (each timer gets its own limit, from the call
+# to that moment, in calendar hours). The policy's own 4 hours only set the warning: 25 % of it,
+# an hour before the due time. Breached → the assignee is chased; a working day later → 客服部部长.
+FOLLOW_UP_KIND = "callcenter.follow_up"
+FOLLOW_UP_POLICY = "follow-up-reply"
+# The agent's call back once the reply is in: 4 working hours (same day for a reply before 14:00).
+FOLLOW_UP_CALLBACK_KIND = "callcenter.follow_up_callback"
+FOLLOW_UP_CALLBACK_POLICY = "follow-up-callback-4wh"
+
+DESK_ROLES = frozenset(
+    {Role.CALL_AGENT, Role.CALL_CENTRE_LEAD, Role.EXPERT_AGENT, Role.HEAD_OF_CS, Role.SUPERVISOR}
+)
+CALL_READERS = DESK_ROLES | {Role.COMPLAINT_TEAM}
+
 
 AGENTS = frozenset({Role.CALL_AGENT, Role.CALL_CENTRE_LEAD, Role.EXPERT_AGENT})
 SUPERVISORS = frozenset({Role.CALL_CENTRE_LEAD, Role.HEAD_OF_CS, Role.SUPERVISOR})
@@ -36,6 +52,13 @@ ACTIVATION_STAFF = frozenset({Role.NETWORK_SPECIALIST, Role.HEAD_OF_CS})
 
 PLUGIN = Plugin(
     periodic_jobs=(
+        # 等待至某日: a waiting follow-up's timer resumes on its date
+        PeriodicJob(
+            name="resume-follow-ups",
+            task="callcenter.tasks.resume_follow_ups",
+            run="callcenter.services.followups.follow_ups_resume_due",
+            every=300,
+        ),
         # browser imports of activation codes nobody is running (a lost nudge, a killed worker)
         PeriodicJob(
             name="resume-code-imports",
@@ -60,6 +83,29 @@ PLUGIN = Plugin(
         ),
     ),
     nav_items=(
+        NavItem(
+            "callcenter:call_desk",
+            _("来电登记"),
+            "bi-headset",
+            order=880,
+            roles=DESK_ROLES,
+        ),
+        NavItem(
+            "callcenter:call_list",
+            _("来电记录"),
+            "bi-telephone-inbound",
+            order=885,
+            roles=CALL_READERS,
+            related=("callcenter:call_detail",),
+        ),
+        NavItem(
+            "callcenter:follow_up_list",
+            _("跟进事项"),
+            "bi-arrow-repeat",
+            order=890,
+            roles=CALL_READERS,
+            related=("callcenter:follow_up_detail", "callcenter:follow_up_act"),
+        ),
         NavItem(
             "callcenter:callback_queue",
             _("回访"),
@@ -171,6 +217,7 @@ PLUGIN = Plugin(
         "callcenter.selectors.shifts.SwapConsentProvider",
         "callcenter.selectors.shifts.HandOverProvider",
         "callcenter.selectors.callbacks.CallbackProvider",
+        "callcenter.selectors.calls.FollowUpProvider",
     ),
     deadline_kinds=(
         DeadlineKind(
@@ -194,6 +241,39 @@ PLUGIN = Plugin(
                 ),
             ),
             # 我的工作 lists callbacks with their task (CallbackProvider), not as bare timers.
+            in_timer_inbox=False,
+        ),
+        # Listed in 我的工作 with their follow-up (FollowUpProvider), not as bare timers.
+        DeadlineKind(
+            FOLLOW_UP_KIND,
+            _("跟进回复"),
+            policies=(
+                DefaultPolicy(
+                    code=FOLLOW_UP_POLICY,
+                    name=gettext_noop("跟进事项回复（按约定时间）"),
+                    limit=4,
+                    unit="calendar_hours",
+                    escalation_chain=("assignee", Role.HEAD_OF_CS.value),
+                ),
+            ),
+            in_timer_inbox=False,
+        ),
+        DeadlineKind(
+            FOLLOW_UP_CALLBACK_KIND,
+            _("跟进回电"),
+            policies=(
+                DefaultPolicy(
+                    code=FOLLOW_UP_CALLBACK_POLICY,
+                    name=gettext_noop("收到回复后回电客户（4 个工作小时）"),
+                    limit=4,
+                    unit="working_hours",
+                    escalation_chain=(
+                        "assignee",
+                        Role.CALL_CENTRE_LEAD.value,
+                        Role.HEAD_OF_CS.value,
+                    ),
+                ),
+            ),
             in_timer_inbox=False,
         ),
     ),

@@ -27,3 +27,10 @@ def resume_code_imports() -> int:
     from .services.codes import code_import_resume
 
     return code_import_resume()
+
+
+@shared_task(name="callcenter.tasks.resume_follow_ups")
+def resume_follow_ups() -> int:
+    from .services.followups import follow_ups_resume_due
+
+    return follow_ups_resume_due()

@@ -5,6 +5,7 @@ PARTS: tuple[str, ...] = (
     "callcenter.demo.shifts.load",
     "callcenter.demo.callbacks.load",
     "callcenter.demo.activation.load",
+    "callcenter.demo.calls.load",
 )  # dotted paths of load(*, units, users, stdout) functions
 
 

@@ -1,5 +1,6 @@
 from .activation import ActivationCode, ActivationQuery, RegisteredNumber
 from .callbacks import CallbackAttempt, CallbackList, CallbackRequest, CallbackRules
+from .calls import FollowUp, InboundCall
 from .codes import ActivationCodeImport
 from .customers import Customer
 from .installations import Installation
@@ -23,7 +24,9 @@ __all__ = [
     "CallbackRequest",
     "CallbackRules",
     "Customer",
+    "FollowUp",
     "HandOver",
+    "InboundCall",
     "Installation",
     "LeaveRequest",
     "PrepaidTopUp",

@@ -222,7 +222,8 @@ class CallbackRequest(FSMModelMixin, models.Model):
     subject = GenericForeignKey("subject_type", "subject_id")
     purpose = models.CharField(_("回访目的"), max_length=40, choices=CallbackPurpose.choices)
     contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
-    contact_phone = models.CharField(_("电话"), max_length=40, blank=True)
+    # normal form (callcenter.phones): the caller's history finds the callbacks of a number
+    contact_phone = models.CharField(_("电话"), max_length=40, blank=True, db_index=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
     state = FSMField(

@@ -3,9 +3,9 @@ head of customer service: what is happening now, as a list of panels.
 
 Each panel is a small function `panel(user, now) -> dict | None` returning its template include
 (`template`) and what that include shows; None hides the panel. Each runs a fixed number of
-queries, so the page's count is constant. A further panel (inbound calls today by category, open
-follow-ups) is one more function appended to PANELS; the agents panel reads extra per-agent
-columns from AGENT_COUNTS (a function `ids -> {agent id: n}` with its label) the same way."""
+queries, so the page's count is constant. A further panel is one more function appended to
+PANELS; the agents panel reads extra per-agent columns from AGENT_COUNTS (a function
+`ids -> {agent id: n}` with its label) the same way."""
 
 from __future__ import annotations
 
@@ -19,8 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from service_ops.workcalendar import clock
 
-from ..choices import OPEN_CALLBACK_STATES, CallbackState
-from ..models import CallbackRequest, HandOver, LeaveRequest, ShiftSwap
+from ..choices import (
+    OPEN_CALLBACK_STATES,
+    OPEN_FOLLOW_UP_STATES,
+    CallbackState,
+    CallCategory,
+)
+from ..models import CallbackRequest, FollowUp, HandOver, InboundCall, LeaveRequest, ShiftSwap
 from ..models.shifts import HandOverState, LeaveState, SwapState
 from ..services.roster import agents_on_shift
 from .callbacks import callbacks_visible_to
@@ -42,10 +47,20 @@ def _open_callbacks_of(agent_ids: list[int]) -> dict[int, int]:
     return {row["assignee_id"]: row["n"] for row in rows}
 
 
+def _follow_ups_held_by(agent_ids: list[int]) -> dict[int, int]:
+    rows = (
+        FollowUp.objects.filter(holder_id__in=agent_ids, state__in=OPEN_FOLLOW_UP_STATES)
+        .values("holder_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["holder_id"]: row["n"] for row in rows}
+
+
 # Per-agent columns of the agents panel: (label, function agent ids -> {agent id: count}).
-# The follow-ups (回访跟进) add theirs here.
 AGENT_COUNTS: list[tuple[object, Callable[[list[int]], dict[int, int]]]] = [
     (_("未完成回访"), _open_callbacks_of),
+    (_("手上跟进事项"), _follow_ups_held_by),
 ]
 
 
@@ -137,8 +152,9 @@ def shift_events_panel(user, now: datetime) -> dict:
     """What the shifts wait for: leave and swap approvals, hand-overs not acknowledged. Three
     counts."""
     return {
-        "template": "callcenter/overview/_shift_events.html",
+        "template": "callcenter/overview/_counts.html",
         "title": _("排班待处理"),
+        "panel_id": "panel-shifts",
         "rows": [
             (
                 _("请假待批准"),
@@ -159,10 +175,40 @@ def shift_events_panel(user, now: datetime) -> dict:
     }
 
 
+def calls_today_panel(user, now: datetime) -> dict:
+    """Inbound calls logged today by category, and the follow-ups still open and overdue. Two
+    queries."""
+    start, end = _day_bounds(now)
+    calls = InboundCall.objects.visible_to(user).filter(ended_at__gte=start, ended_at__lt=end)
+    by_category = calls.aggregate(
+        **{c.value: Count("id", filter=Q(category=c.value)) for c in CallCategory}
+    )
+    follow_ups = FollowUp.objects.visible_to(user).aggregate(
+        open=Count("id", filter=Q(state__in=OPEN_FOLLOW_UP_STATES)),
+        overdue=Count("id", filter=Q(state__in=OPEN_FOLLOW_UP_STATES, due_at__lt=now)),
+    )
+    calls_url = reverse("callcenter:call_list") + f"?since={clock.local_date(now):%Y-%m-%d}"
+    follow_ups_url = reverse("callcenter:follow_up_list") + "?mine=0&state=active"
+    return {
+        "template": "callcenter/overview/_counts.html",  # a list of (label, count, link)
+        "title": _("今日来电"),
+        "panel_id": "panel-calls",
+        "rows": [
+            (label, by_category[value], f"{calls_url}&category={value}")
+            for value, label in CallCategory.choices
+        ]
+        + [
+            (_("未结跟进事项"), follow_ups["open"], follow_ups_url),
+            (_("其中已超时"), follow_ups["overdue"], follow_ups_url),
+        ],
+    }
+
+
 # The page's panels, in order. Add a panel by appending its function (see the module docstring).
 PANELS: list[Callable[[object, datetime], dict | None]] = [
     agents_panel,
     callbacks_today_panel,
+    calls_today_panel,
     satisfaction_panel,
     shift_events_panel,
 ]

@@ -242,7 +242,7 @@ def callback_create(
         batch=batch,
         defaults={
             "contact_name": (contact_name or "").strip()[:60],
-            "contact_phone": (contact_phone or "").strip()[:40],
+            "contact_phone": normalise_phone(contact_phone or "")[:40],
             "created_at": at,
             "org_unit": department,
             "parent": parent,

@@ -90,9 +90,35 @@ def test_who_opens_the_overview(client, cc):
 
 def test_a_panel_is_one_function(client, cc, monkeypatch):
     def calls_panel(user, now):
-        return {"template": "callcenter/overview/_shift_events.html", "title": "来电", "rows": []}
+        return {
+            "template": "callcenter/overview/_counts.html",
+            "title": "来电",
+            "rows": [],
+            "panel_id": "x",
+        }
 
     monkeypatch.setattr(ov, "PANELS", [*ov.PANELS, calls_panel])
     client.force_login(cc.lead)
     page = client.get(reverse("callcenter:overview"))
     assert "来电" in page.content.decode()
+
+
+def test_the_overview_counts_todays_calls_and_the_open_follow_ups(cc):
+    from callcenter.choices import CallCategory, CallOutcome
+    from callcenter.services.calls import call_log
+
+    with time_machine.travel(WED, tick=False):
+        for category in (CallCategory.POLICY, CallCategory.POLICY, CallCategory.TECHNICAL):
+            call_log(
+                actor=cc.agents[0],
+                phone="13912345678",
+                category=category,
+                summary="咨询",
+                outcome=CallOutcome.ANSWERED,
+            )
+        panel = ov.calls_today_panel(cc.lead, WED + timedelta(hours=1))
+    counts = {str(label): n for label, n, _url in panel["rows"]}
+    assert counts["政策咨询"] == 2 and counts["技术问题"] == 1 and counts["投诉"] == 0
+    assert counts["未结跟进事项"] == 0
+    # yesterday's calls are not today's
+    assert ov.calls_today_panel(cc.lead, WED + timedelta(days=1))["rows"][0][1] == 0

@@ -28,6 +28,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from callcenter.models import ActivationCodeImport, CallbackList, RegisteredNumber
+from callcenter.views.calls import STEPS as FOLLOW_UP_STEPS
+from complaints.views import ACTIONS as COMPLAINT_ACTIONS
 from network.choices import OrgKind, Role
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
@@ -141,6 +143,11 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "network:org_unit_detail": _pk("dealer", "cs"),
     "api-org-unit-detail": _pk("dealer", "cs"),
     "api-org-unit-prepaid": _pk("dealer"),
+    # call centre: A's inbound call (the dealer's) and its follow-up
+    "callcenter:call_detail": _pk("call"),
+    "callcenter:call_take_over": _pk("call"),
+    "callcenter:follow_up_detail": _pk("follow_up"),
+    "callcenter:follow_up_act": _with_action(("follow_up",), sorted(FOLLOW_UP_STEPS)),
     # repairs: return applications, arrivals, returned stock
     "repairs:return_detail": _pk(*APPS),
     "repairs:return_edit": _pk(*APPS),
@@ -222,6 +229,12 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "callcenter:prepaid_ledger": _pk("dealer"),
     "callcenter:prepaid_top_up": _pk("dealer"),
     "callcenter:code_import_status": _pk("code_import"),
+    # complaints (客诉): dealer A's complaint, handled by headquarters' complaint team
+    "complaints:detail": _pk("complaint"),
+    "complaints:act": _with_action(("complaint",), sorted(COMPLAINT_ACTIONS)),
+    "complaints:attachment": lambda w: [
+        {"pk": w.complaint.pk, "attachment_pk": w.complaint_attachment.pk}
+    ],
 }
 
 
@@ -271,6 +284,8 @@ def test_every_route_is_walked_or_listed():
 
 # Detail routes headquarters opens with the same fillers (the control of the walk).
 SEEN_BY_HEADQUARTERS = (
+    "callcenter:call_detail",
+    "callcenter:follow_up_detail",
     "network:org_unit_detail",
     "api-org-unit-detail",
     "repairs:return_detail",
@@ -284,6 +299,7 @@ SEEN_BY_HEADQUARTERS = (
     "callcenter:swap_detail",
     "callcenter:handover_detail",
     "callcenter:callback_detail",
+    "complaints:detail",
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
@@ -350,7 +366,10 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         created_by=make_user("leak_cs_sup", w.cs, Role.SUPERVISOR),
         org_unit=w.cs,
     )
+    w.complaint, w.complaint_attachment = _complaint_records(w)
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
+    w.call = _dealer_call(w)
+    w.follow_up = w.call.follow_up
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
     w.markers = {
@@ -369,6 +388,9 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.callback.number,
         w.registered_number.phone,
         w.callback_list.name,
+        w.complaint.number,
+        w.complaint.content,
+        w.call.number,
     }
     w.records = [
         w.app,
@@ -397,8 +419,33 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.handover,
         w.callback,
         w.callback_list,
+        w.complaint,
+        w.complaint_attachment,
+        w.call,
+        w.follow_up,
     ]
     return w
+
+
+def _complaint_records(w):
+    """Dealer A's complaint about a repair, with an attachment (a complaint of branch A)."""
+    from django.core.files.base import ContentFile
+
+    from complaints.models import Complaint, ComplaintAttachment
+
+    complaint = Complaint.objects.create(
+        number="KS-LEAK-0001",
+        complainant_unit=w.dealer,
+        complainant_name="湘江代理商",
+        channel="web",
+        category="repair_time",
+        content="投诉标记-泄露检查",
+        org_unit=w.cs,
+    )
+    attachment = ComplaintAttachment.objects.create(
+        complaint=complaint, file=ContentFile(b"%PDF-1.4 leak", name="leak.pdf")
+    )
+    return complaint, attachment
 
 
 def _shift_records(w):
@@ -445,6 +492,30 @@ def _shift_records(w):
         shift_day=today, group=group, written_by=a1, equipment="正常", problems="交接标记-泄露检查"
     )
     return leave, swap, handover
+
+
+def _dealer_call(w):
+    """A call from dealer A's number, a follow-up for 长沙's engineer to answer."""
+    from django.utils import timezone
+
+    from callcenter.choices import CallCategory, CallOutcome
+    from callcenter.services.calls import call_log
+    from network.choices import Role
+    from tests.factories import make_user
+
+    agent = make_user("leak-agent", w.hq, Role.CALL_AGENT)
+    w.dealer.phone = "0731-8888 1234"
+    w.dealer.save()
+    return call_log(
+        actor=agent,
+        phone="0731-8888 1234",
+        caller=f"unit:{w.dealer.pk}",
+        category=CallCategory.TECHNICAL,
+        summary="湘江代理商来电：设备无法定位",
+        outcome=CallOutcome.FOLLOW_UP,
+        assignee=w.cs_engineer,
+        due_at=timezone.now() + timezone.timedelta(days=1),
+    )
 
 
 def snapshot(records) -> dict:

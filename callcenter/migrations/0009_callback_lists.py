@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('callcenter', '0007_activation_staff_and_partner_api'),
+        ('callcenter', '0008_inbound_calls'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('network', '0007_call_centre_lead_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
