@@ -4,11 +4,11 @@ The load through gunicorn measures wall-clock time, which on a shared machine sa
 the neighbours as about the code. This replays the same requests — the probes with a load weight,
 the staff pages with a session, the partner calls with the token — in this process through
 Django's WSGI handler (the middleware, the views, the templates, the response closed as gunicorn
-closes it), and prints for each request kind the median `time.process_time()` of `rounds` runs
-(and the wall time beside it), the query count, the load-weighted mean of the mix (what 150
-requests a second on 2 cores allow: ~13 ms), then a cProfile (CPU time) of `rounds` / 4 passes
-over the weighted mix: the top 40 by cumulative and by own time. `--only` keeps the request kinds
-whose "name [variant] as caller" contains it."""
+closes it), and prints for each request kind the median `time.process_time()` of `rounds` runs,
+its fastest run (the least disturbed by other processes) and the wall time, the query count and
+the load-weighted mean of the mix (150 requests a second on 2 cores allow ~13 ms), then a
+cProfile (CPU time) of `rounds` / 4 passes over the weighted mix: the top 40 by cumulative and
+by own time. `--only` keeps the request kinds whose "name [variant] as caller" contains it."""
 
 from __future__ import annotations
 
@@ -118,15 +118,15 @@ def profile_mix(
         with CaptureQueriesContext(connection) as captured:
             _status, body = replayer.get(env)
         c, wl = statistics.median(cpu) * 1000, statistics.median(wall) * 1000
-        rows.append((probe, w, c, wl, len(captured.captured_queries), len(body)))
+        rows.append((probe, w, c, min(cpu) * 1000, wl, len(captured.captured_queries), len(body)))
         total_w += w
         total_cpu += w * c
         total_wall += w * wl
     width = max(len(f"{p.name} [{p.variant}] as {p.caller}") for p, *_r in rows)
-    out(f"  {'request':<{width}}  weight  cpu ms  wall ms  queries     bytes")
-    for probe, w, c, wl, q, size in rows:
+    out(f"  {'request':<{width}}  weight  cpu ms  (min)  wall ms  queries     bytes")
+    for probe, w, c, low, wl, q, size in rows:
         label = f"{probe.name} [{probe.variant}] as {probe.caller}"
-        out(f"  {label:<{width}}  {w:>6}  {c:>6.1f}  {wl:>7.1f}  {q:>7}  {size:>8,}")
+        out(f"  {label:<{width}}  {w:>6}  {c:>6.1f}  {low:>5.1f}  {wl:>7.1f}  {q:>7}  {size:>8,}")
     out(f"  weighted mean of the mix: {total_cpu / total_w:.1f} ms CPU, "
         f"{total_wall / total_w:.1f} ms wall per request ({total_w} slots)")  # fmt: skip
 
