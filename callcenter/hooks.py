@@ -1,19 +1,13 @@
 """What other processes call, through the platform's hook `request_callback`, to ask the call
 centre for a callback (回访 within 3 working days). The promise is a timer of the deadline engine:
-it warns, breaches and escalates like every other, and it moves when the calendar is edited."""
+it warns, breaches and escalates like every other, and it moves when the calendar is edited. The
+callback itself is a worked task (callcenter.services.callbacks)."""
 
-from django.contrib.contenttypes.models import ContentType
+from datetime import time
+
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext_noop
-
-from network.models import OrgUnit
-from service_ops.deadlines.services import deadline_start
-from service_ops.i18n import deferred
-from service_ops.plugins import default_policy
 
 from .models import CallbackRequest
-from .plugin import CALLBACK_POLICY
 
 
 @transaction.atomic
@@ -25,28 +19,24 @@ def request_callback(
     contact_phone: str = "",
     at=None,
     org_unit=None,
+    preferred_from: time | None = None,
+    preferred_to: time | None = None,
 ) -> CallbackRequest:
     """Idempotent per (subject, purpose): the second call returns the first request and starts
-    no second timer. The timer belongs to the call centre (the root org unit) unless told."""
-    at = at or timezone.now()
-    request, created = CallbackRequest.objects.get_or_create(
-        subject_type=ContentType.objects.get_for_model(subject),
-        subject_id=subject.pk,
+    no second timer. The timer belongs to the call centre (the root org unit) unless `org_unit`
+    says otherwise; the task counts for the subject's department (its branch) in the reports.
+    `preferred_from`/`preferred_to`: the time of day the customer said suits them, if asked."""
+    from .services.callbacks import callback_create
+
+    task, _created = callback_create(
+        subject=subject,
         purpose=purpose,
-        defaults={"contact_name": contact_name, "contact_phone": contact_phone, "created_at": at},
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        at=at,
+        timer_org_unit=org_unit,
+        org_unit=None,
+        preferred_from=preferred_from,
+        preferred_to=preferred_to,
     )
-    if created:
-        deadline_start(
-            policy=default_policy(CALLBACK_POLICY),
-            owner=request,
-            org_unit=org_unit or OrgUnit.objects.filter(parent__isnull=True).first(),
-            started_at=at,
-            label=deferred(
-                gettext_noop("回访：%(purpose)s %(name)s")
-                if contact_name.strip()
-                else gettext_noop("回访：%(purpose)s"),
-                purpose=purpose,
-                name=contact_name.strip(),
-            ),
-        )
-    return request
+    return task

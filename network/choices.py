@@ -34,6 +34,9 @@ class Role(models.TextChoices):
     BRANCH_MANAGER = "branch_manager", _("分公司经理")
     PROVINCIAL_MANAGER = "provincial_manager", _("省区经理")
     HEAD_OF_CS = "head_of_cs", _("客服部部长")
+    # 公司高层 (seed 003: 情节重大的投诉由公司高层解决): signs a major complaint's solution and
+    # is the last level its stage timers escalate to.
+    SENIOR_MANAGEMENT = "senior_management", _("公司高层")
     CALL_AGENT = "call_agent", _("呼叫中心坐席")
     # 组长 of a call-centre shift group (seed 004): hands out the group's work, approves swaps.
     CALL_CENTRE_LEAD = "call_centre_lead", _("坐席组长")

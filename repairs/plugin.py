@@ -256,6 +256,10 @@ PLUGIN = Plugin(
         "repairs.selectors.work.ReviewDecisionProvider",
         "repairs.selectors.work.OverdueWorkshopProvider",
     ),
+    hooks={
+        "callback_responsible": "repairs.hooks.callback_responsible",
+        "caller_history": "repairs.hooks.caller_history",
+    },
     seed_defaults="repairs.defaults.seed_defaults",
     demo="repairs.demo.load_demo",
     web_urls=("repairs/", "repairs.urls"),

@@ -5,6 +5,7 @@ gateway's repeated push finds the stored query and is never charged twice)."""
 import unicodedata
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from network.choices import OrgKind
 
-from ..choices import ActivationOutcome
+from ..choices import ActivationOutcome, QueryChannel
 from ..phones import normalise_phone
 
 SENDER_KINDS = (OrgKind.FIELD_OFFICE, OrgKind.SERVICE_POINT)
@@ -35,6 +36,14 @@ class ActivationCode(models.Model):
         verbose_name = _("激活码")
         verbose_name_plural = _("激活码")
         ordering = ["serial_number"]
+        indexes = [
+            # the staff search by the start of a serial (LIKE 'SN2026%' on PostgreSQL)
+            models.Index(
+                fields=["serial_number"],
+                name="activationcode_serial_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
 
     def __str__(self):
         return self.serial_number
@@ -46,7 +55,8 @@ class ActivationCode(models.Model):
 
 class RegisteredNumber(models.Model):
     """A mobile number registered as a field office's or a service point's: the sender of an
-    activation-code query is identified by it."""
+    activation-code query is identified by it. Registered, edited and deactivated by the network
+    specialist (callcenter.services.numbers); every change audited."""
 
     org_unit = models.ForeignKey(
         "network.OrgUnit",
@@ -63,6 +73,10 @@ class RegisteredNumber(models.Model):
         verbose_name = _("登记号码")
         verbose_name_plural = _("登记号码")
         ordering = ["phone"]
+        indexes = [
+            # the staff list of one unit's numbers, newest first (keyset on the id)
+            models.Index(fields=["org_unit", "id"], name="registerednumber_unit_id"),
+        ]
 
     def __str__(self):
         return f"{self.phone} {self.org_unit}"
@@ -78,9 +92,22 @@ class RegisteredNumber(models.Model):
 
 
 class ActivationQuery(models.Model):
-    """One activation-code query received by SMS, whatever became of it (every query is kept)."""
+    """One activation-code query, by SMS or through the partner API, whatever became of it (every
+    query is kept). An API query gets a message id of its own ("api-<uuid>"); a retried API
+    request is answered once by the platform's Idempotency-Key middleware."""
 
     message_id = models.CharField(_("网关消息编号"), max_length=100, unique=True)
+    channel = models.CharField(
+        _("渠道"), max_length=8, choices=QueryChannel.choices, default=QueryChannel.SMS
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("调用账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     from_number = models.CharField(_("发送号码"), max_length=40)
     text = models.TextField(_("短信内容"), blank=True)
     sender = models.ForeignKey(
@@ -116,6 +143,8 @@ class ActivationQuery(models.Model):
         indexes = [
             # the staff list filtered by outcome, newest first (keyset on the id)
             models.Index(fields=["outcome", "id"], name="activationquery_outcome_id"),
+            # a service point's own queries (partner API), newest first
+            models.Index(fields=["sender", "id"], name="activationquery_sender_id"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,4 +1,6 @@
-"""Activation-code queries by SMS (激活码查询, DESIGN §2.3, issue 17 item 4).
+"""Activation-code queries (激活码查询, DESIGN §2.3, issue 17 items 4 and 6): by SMS from a
+registered number, and by a service point's own system through the partner API. Both look the code
+up and charge a service point the same way (`_look_up_and_charge`).
 
 Message format (case, spaces and full-width characters tolerated; documented in the API schema):
 
@@ -11,12 +13,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,9 +29,10 @@ from network.selectors import role_holders
 from network.services import prepaid_balance, prepaid_post
 from service_ops.notifications.services import notify, queue_sms
 
-from ..choices import ActivationOutcome
+from ..choices import ActivationOutcome, QueryChannel
 from ..models import ActivationCode, ActivationQuery, RegisteredNumber
 from ..models.activation import normalise_serial
+from ..permissions import service_point_of
 from ..phones import normalise_phone
 
 MESSAGE = re.compile(
@@ -113,13 +118,22 @@ def _answer(query: ActivationQuery) -> None:
         query.outcome = Outcome.INCOMPLETE
         query.reply = _("查询内容不完整。请发送：JH 设备序列号（例如：JH SN20260001）。未扣费。")
         return
+    _look_up_and_charge(query, unit)
+
+
+def _look_up_and_charge(query: ActivationQuery, unit) -> ActivationCode | None:
+    """The code of `query.serial_number` for `unit`, charged to a service point's prepaid balance
+    (locked by prepaid_post: concurrent queries never take it below zero). Sets the query's
+    outcome, fee, entry and reply; returns the code when it was answered."""
+    Outcome = ActivationOutcome
+    serial = query.serial_number
     code = ActivationCode.objects.filter(serial_number=serial).first()
     if code is None:
         query.outcome = Outcome.NO_SUCH_CODE
         query.reply = _("未找到设备 %(serial)s 的激活码，请核对序列号后重新发送。未扣费。") % {
             "serial": serial
         }
-        return
+        return None
     if unit.kind == OrgKind.SERVICE_POINT:
         fee = activation_fee()
         query.save()  # its number is the ledger entry's reference
@@ -138,21 +152,55 @@ def _answer(query: ActivationQuery) -> None:
                 raise
             balance = prepaid_balance(org_unit=unit)
             query.outcome = Outcome.INSUFFICIENT_BALANCE
+            query.balance = balance
             query.reply = _(
                 "预存款余额不足（余额 ¥%(balance)s，查询费 ¥%(fee)s），未回复激活码，未扣费。"
                 "请先充值：向公司账户汇款后联系网点专员入账，到账后重新发送查询。"
             ) % {"balance": balance, "fee": fee}
             _tell_specialists(query, unit, balance, fee)
-            return
+            return None
         query.fee = fee
         query.prepaid_entry = entry
+        query.balance = entry.balance_after
         query.outcome = Outcome.ANSWERED
         query.reply = _(
             "设备 %(serial)s 的激活码：%(code)s（已扣查询费 ¥%(fee)s，余额 ¥%(balance)s）"
         ) % {"serial": serial, "code": code.code, "fee": fee, "balance": entry.balance_after}
-        return
+        return code
     query.outcome = Outcome.ANSWERED
     query.reply = _("设备 %(serial)s 的激活码：%(code)s") % {"serial": serial, "code": code.code}
+    return code
+
+
+def activation_query_request(*, actor, serial_number: str) -> ActivationQuery:
+    """A service point's query through the partner API: the same look-up and charge as an SMS
+    (one row per call, every call recorded), answered in the response instead of by SMS.
+
+    The caller must belong to an active service point (PermissionDenied otherwise); an empty
+    serial is a ValidationError. The returned query carries `.code` (the ActivationCode when
+    answered, else None) and `.balance` (the balance after the charge, or the balance that did
+    not cover the fee). A retried request is the Idempotency-Key middleware's to answer once."""
+    unit = service_point_of(actor)
+    if unit is None:
+        raise PermissionDenied(_("只有特约维修网点可以通过接口查询激活码"))
+    serial = normalise_serial(serial_number)
+    if not serial:
+        raise ValidationError({"serial_number": _("请填写设备序列号")})
+    with transaction.atomic():
+        query = ActivationQuery.objects.create(
+            message_id=f"api-{uuid.uuid4().hex}",
+            channel=QueryChannel.API,
+            requested_by=actor if getattr(actor, "pk", None) else None,
+            from_number="",
+            text=serial_number[:200],
+            sender=unit,
+            serial_number=serial,
+            received_at=timezone.now(),
+        )
+        query.balance = None
+        query.code = _look_up_and_charge(query, unit)
+        query.save()
+    return query
 
 
 def _tell_specialists(query: ActivationQuery, unit, balance: Decimal, fee: Decimal) -> None:
@@ -173,5 +221,7 @@ def _tell_specialists(query: ActivationQuery, unit, balance: Decimal, fee: Decim
             "fee": fee,
             "number": query.number,
         },
+        # the top-up page of the unit: the specialist records the transfer there once it arrives
+        url=reverse("callcenter:prepaid_top_up", args=[unit.pk]),
         source=query,
     )

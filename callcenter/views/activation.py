@@ -8,13 +8,14 @@ from django.views.decorators.http import require_GET
 from service_ops.paging import keyset_page
 
 from ..choices import ActivationOutcome
-from ..selectors.activation import activation_queries_visible_to, may_view_activation_queries
+from ..permissions import is_activation_staff
+from ..selectors.activation import activation_queries_visible_to
 
 
 @login_required
 @require_GET
 def activation_query_list(request):
-    if not may_view_activation_queries(request.user):
+    if not is_activation_staff(request.user):
         raise PermissionDenied
     outcome = request.GET.get("outcome", "")
     if outcome not in ActivationOutcome.values:

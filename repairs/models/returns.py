@@ -3,8 +3,8 @@ The returned-stock processing application (呆滞/退货产品处理申请) is i
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -71,6 +71,17 @@ class ApprovalStepTemplate(models.Model):
 
     def __str__(self):
         return f"{self.position}. {self.name}"
+
+
+def _digits(expression):
+    """A phone as typed, as digits: the call centre's caller history matches numbers in its
+    normal form (the same chain is the index below, so the lookup uses it)."""
+    for char in (" ", "-", "(", ")", ".", "+86"):
+        expression = Replace(expression, Value(char), Value(""))
+    return expression
+
+
+CONTACT_DIGITS = _digits(F("contact_phone"))
 
 
 class ReturnApplicationQuerySet(models.QuerySet):
@@ -212,6 +223,8 @@ class ReturnApplication(FSMModelMixin, models.Model):
             models.Index(fields=["dealer", "-id"], name="returnapp_dealer"),
             # `number=` is matched case-insensitively (iexact: UPPER(number) = UPPER(%s))
             models.Index(Upper("number"), name="returnapp_number_upper"),
+            # the caller history of the call centre's desk, by the contact's number
+            models.Index(CONTACT_DIGITS, name="returnapp_contact_digits"),
         ]
         constraints = [
             models.CheckConstraint(

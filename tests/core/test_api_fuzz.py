@@ -43,6 +43,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from callcenter.models import ActivationCode
 from network.choices import Role
 from repairs.models import ApprovalStep, Quote, RepairOrder
 from repairs.services import orders as ro
@@ -104,6 +105,8 @@ def seed_data(net) -> dict[str, list[int]]:
         ro.order_pick_up(order_id=q3.pk, actor=net.tech)
     top_up(net.dealer, "500")
     top_up(net.point, "200")
+    # the activation-code query's example serial: answered (and charged) until the balance runs out
+    ActivationCode.objects.create(serial_number="SN20260001", code="7F3K-92QX")
     apps = [submitted.pk, draft.pk, other.pk, lot.application_id]
     return {
         "return-applications": apps,

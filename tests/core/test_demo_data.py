@@ -10,7 +10,7 @@ from rest_framework.request import Request
 
 from network.api.authentication import PartnerTokenAuthentication
 from network.choices import BranchKind, OrgKind, Role
-from network.management.commands.load_demo import DEMO_PASSWORD, PEOPLE, demo_token
+from network.management.commands.load_demo import DEMO_PASSWORD, PEOPLE, UNITS, demo_token
 from network.models import OrgUnit, PartnerToken, PrepaidAccount, PrepaidEntry, RoleAssignment
 from network.selectors import role_holders
 from service_ops.deadlines.models import DeadlinePolicy
@@ -102,11 +102,16 @@ def test_the_demo_network_has_both_platforms_and_their_approval_chains():
 @pytest.mark.django_db
 def test_partner_prepaid_accounts_open_with_a_top_up_and_a_charge():
     _load()
-    partners = OrgUnit.objects.filter(kind__in=[OrgKind.DEALER, OrgKind.SERVICE_POINT])
+    partners = OrgUnit.objects.filter(
+        kind__in=[OrgKind.DEALER, OrgKind.SERVICE_POINT], code__in=[u.code for u in UNITS]
+    )
     for unit in partners:
+        # the network's opening entries; the call centre's demo then charges its activation-code
+        # queries and records a top-up (callcenter/demo/activation.py)
         entries = list(PrepaidEntry.objects.filter(account__org_unit=unit).order_by("id"))
-        assert [e.kind for e in entries] == ["top_up", "charge"]
-        assert unit.prepaid_account.balance == entries[-1].balance_after == Decimal("4970.00")
+        assert [e.kind for e in entries[:2]] == ["top_up", "charge"]
+        assert entries[1].balance_after == Decimal("4970.00")
+        assert unit.prepaid_account.balance == entries[-1].balance_after
 
 
 @pytest.mark.django_db
@@ -150,3 +155,23 @@ def test_the_demo_gives_each_role_work_on_first_login():
         "packed",
     }
     assert RepairOrder.objects.count() == 10  # one of them past its limit, on the review list
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_activation_codes_numbers_a_top_up_and_every_query_outcome():
+    from callcenter.choices import ActivationOutcome
+    from callcenter.demo.activation import demo_point_token
+    from callcenter.models import ActivationCode, ActivationQuery, PrepaidTopUp, RegisteredNumber
+
+    _load()
+    _load()  # idempotent
+    assert ActivationCode.objects.count() == 300
+    assert RegisteredNumber.objects.filter(org_unit__code="S-GZ-01", phone="13300133003").exists()
+    assert RegisteredNumber.objects.filter(org_unit__code="O-GZ-TH").count() == 2
+    assert PrepaidTopUp.objects.count() == 1
+    outcomes = set(ActivationQuery.objects.values_list("outcome", flat=True))
+    assert outcomes == set(ActivationOutcome.values)
+    assert ActivationQuery.objects.filter(channel="api", sender__code="S-GZ-01").count() == 2
+    request = Request(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {demo_point_token()}"))
+    user, token = PartnerTokenAuthentication().authenticate(request)
+    assert (user.username, token.org_unit.code) == ("gz_point_api", "S-GZ-01")

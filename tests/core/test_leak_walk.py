@@ -24,8 +24,13 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from callcenter.models import ActivationCodeImport, RegisteredNumber
+from callcenter.views.calls import STEPS as FOLLOW_UP_STEPS
+from complaints.views import ACTIONS as COMPLAINT_ACTIONS
+from network.choices import OrgKind
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
 from repairs.models import RepairOrder
@@ -138,6 +143,11 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "network:org_unit_detail": _pk("dealer", "cs"),
     "api-org-unit-detail": _pk("dealer", "cs"),
     "api-org-unit-prepaid": _pk("dealer"),
+    # call centre: A's inbound call (the dealer's) and its follow-up
+    "callcenter:call_detail": _pk("call"),
+    "callcenter:call_take_over": _pk("call"),
+    "callcenter:follow_up_detail": _pk("follow_up"),
+    "callcenter:follow_up_act": _with_action(("follow_up",), sorted(FOLLOW_UP_STEPS)),
     # repairs: return applications, arrivals, returned stock
     "repairs:return_detail": _pk(*APPS),
     "repairs:return_edit": _pk(*APPS),
@@ -197,6 +207,34 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "webhooks:endpoint_test": _pk("webhook"),
     "webhooks:endpoint_enable": _pk("webhook"),
     "webhooks:delivery_resend": _pk("delivery"),
+    # call centre: shifts (排班) — internal to the call centre, never a partner's or a branch's
+    "callcenter:leave_detail": _pk("leave"),
+    "callcenter:leave_act": _with_action(("leave",), ("approve", "refuse", "cancel")),
+    "callcenter:swap_detail": _pk("shift_swap"),
+    "callcenter:swap_act": _with_action(
+        ("shift_swap",), ("agree", "decline", "cancel", "approve", "refuse")
+    ),
+    "callcenter:handover_detail": _pk("handover"),
+    "callcenter:handover_acknowledge": _pk("handover"),
+    # call centre: callbacks (the shipped order's callback of dealer A, branch 长沙)
+    "callcenter:callback_detail": _pk("callback"),
+    "callcenter:callback_take": _pk("callback"),
+    "callcenter:callback_call": _pk("callback"),
+    "callcenter:callback_preferred": _pk("callback"),
+    "callcenter:callback_cancel": _pk("callback"),
+    # call centre: registered numbers (a field office of branch A), A's prepaid ledger
+    "callcenter:number_edit": _pk("registered_number"),
+    "callcenter:number_deactivate": _pk("registered_number"),
+    "callcenter:number_reactivate": _pk("registered_number"),
+    "callcenter:prepaid_ledger": _pk("dealer"),
+    "callcenter:prepaid_top_up": _pk("dealer"),
+    "callcenter:code_import_status": _pk("code_import"),
+    # complaints (客诉): dealer A's complaint, handled by headquarters' complaint team
+    "complaints:detail": _pk("complaint"),
+    "complaints:act": _with_action(("complaint",), sorted(COMPLAINT_ACTIONS)),
+    "complaints:attachment": lambda w: [
+        {"pk": w.complaint.pk, "attachment_pk": w.complaint_attachment.pk}
+    ],
 }
 
 
@@ -246,6 +284,8 @@ def test_every_route_is_walked_or_listed():
 
 # Detail routes headquarters opens with the same fillers (the control of the walk).
 SEEN_BY_HEADQUARTERS = (
+    "callcenter:call_detail",
+    "callcenter:follow_up_detail",
     "network:org_unit_detail",
     "api-org-unit-detail",
     "repairs:return_detail",
@@ -255,9 +295,18 @@ SEEN_BY_HEADQUARTERS = (
     "repairs:lot_detail",
     "repairs:review_detail",
     "repairs:statement_detail",
+    "callcenter:leave_detail",
+    "callcenter:swap_detail",
+    "callcenter:handover_detail",
+    "callcenter:callback_detail",
+    "complaints:detail",
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
+    "callcenter:number_edit",
+    "callcenter:prepaid_ledger",
+    "callcenter:prepaid_top_up",
+    "callcenter:code_import_status",
 )
 
 
@@ -298,7 +347,22 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         org_unit=w.dealer, url="http://127.0.0.1:9/xj-hook", description="湘江 ERP 回调"
     )
     w.delivery = webhook_services.send_ping(endpoint=w.webhook)
+    w.leave, w.shift_swap, w.handover = _shift_records(w)
+    from callcenter.models import CallbackRequest
+
+    w.callback = CallbackRequest.objects.filter(org_unit=w.cs).order_by("pk").first()
+    assert w.callback is not None, "a shipped order of A owes a callback"
+    w.cs_office = OrgUnit.objects.create(
+        code="FO-CS", name="株洲办事处", kind=OrgKind.FIELD_OFFICE, parent=w.cs
+    )
+    w.registered_number = RegisteredNumber.objects.create(
+        org_unit=w.cs_office, phone="13877770001", note="湘江片区值班"
+    )
+    w.code_import = ActivationCodeImport.objects.create(file_name="湘江激活码.xlsx")
+    w.complaint, w.complaint_attachment = _complaint_records(w)
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
+    w.call = _dealer_call(w)
+    w.follow_up = w.call.follow_up
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
     w.markers = {
@@ -313,6 +377,12 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.token_a.prefix,
         w.notification.subject,
         w.webhook.url,
+        w.handover.problems,
+        w.callback.number,
+        w.registered_number.phone,
+        w.complaint.number,
+        w.complaint.content,
+        w.call.number,
     }
     w.records = [
         w.app,
@@ -332,10 +402,113 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.deadline,
         w.notification,
         w.token_a,
+        w.registered_number,
+        w.code_import,
         w.dealer,
         w.cs,
+        w.leave,
+        w.shift_swap,
+        w.handover,
+        w.callback,
+        w.complaint,
+        w.complaint_attachment,
+        w.call,
+        w.follow_up,
     ]
     return w
+
+
+def _complaint_records(w):
+    """Dealer A's complaint about a repair, with an attachment (a complaint of branch A)."""
+    from django.core.files.base import ContentFile
+
+    from complaints.models import Complaint, ComplaintAttachment
+
+    complaint = Complaint.objects.create(
+        number="KS-LEAK-0001",
+        complainant_unit=w.dealer,
+        complainant_name="湘江代理商",
+        channel="web",
+        category="repair_time",
+        content="投诉标记-泄露检查",
+        org_unit=w.cs,
+    )
+    attachment = ComplaintAttachment.objects.create(
+        complaint=complaint, file=ContentFile(b"%PDF-1.4 leak", name="leak.pdf")
+    )
+    return complaint, attachment
+
+
+def _shift_records(w):
+    """The call centre's shifts: a leave waiting, a swap agreed, a hand-over to acknowledge."""
+    from datetime import timedelta
+
+    from callcenter.models import HandOver, LeaveRequest, RosterEntry, ShiftGroup, ShiftSwap
+    from callcenter.models.shifts import ShiftMember, SwapState
+    from network.choices import Role
+    from tests.factories import make_user
+
+    today = timezone.localdate()
+    a1, b1 = (make_user(u, w.hq, Role.CALL_AGENT) for u in ("leak_a1", "leak_b1"))
+    group = ShiftGroup.objects.create(code="LW", anchor=today)
+    for agent in (a1, b1):
+        ShiftMember.objects.create(group=group, user=agent)
+    rows = {}
+    for agent, offset in ((a1, 2), (b1, 3)):
+        day = today + timedelta(days=offset)
+        start, end = group.shift_times(day)
+        rows[agent] = RosterEntry.objects.create(
+            day=day, agent=agent, group=group, starts_at=start, ends_at=end
+        )
+    leave = LeaveRequest.objects.create(
+        agent=a1,
+        group=group,
+        kind="ordinary",
+        first_day=rows[a1].day,
+        last_day=rows[a1].day,
+        shift_starts_at=rows[a1].starts_at,
+        reason="事由",
+    )
+    swap = ShiftSwap.objects.create(
+        requester=a1,
+        partner=b1,
+        requester_group=group,
+        partner_group=group,
+        requester_entry=rows[a1],
+        partner_entry=rows[b1],
+        requester_day=rows[a1].day,
+        partner_day=rows[b1].day,
+        month=rows[a1].day.replace(day=1),
+        state=SwapState.AGREED,
+    )
+    handover = HandOver.objects.create(
+        shift_day=today, group=group, written_by=a1, equipment="正常", problems="交接标记-泄露检查"
+    )
+    return leave, swap, handover
+
+
+def _dealer_call(w):
+    """A call from dealer A's number, a follow-up for 长沙's engineer to answer."""
+    from django.utils import timezone
+
+    from callcenter.choices import CallCategory, CallOutcome
+    from callcenter.services.calls import call_log
+    from network.choices import Role
+    from tests.factories import make_user
+
+    agent = make_user("leak-agent", w.hq, Role.CALL_AGENT)
+    w.dealer.phone = "0731-8888 1234"
+    w.dealer.save()
+    return call_log(
+        actor=agent,
+        phone="0731-8888 1234",
+        caller=f"unit:{w.dealer.pk}",
+        category=CallCategory.TECHNICAL,
+        summary="湘江代理商来电：设备无法定位",
+        outcome=CallOutcome.FOLLOW_UP,
+        assignee=w.cs_engineer,
+        due_at=timezone.now() + timezone.timedelta(days=1),
+    )
 
 
 def snapshot(records) -> dict:

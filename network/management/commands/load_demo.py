@@ -123,6 +123,7 @@ R = Role
 PEOPLE: list[Person] = [
     # headquarters: customer-service department (客户服务部)
     Person("head_cs", "王建国", R.HEAD_OF_CS, HQ_CODE, "客服部部长", "13800138001"),
+    Person("gm", "陈志远", R.SENIOR_MANAGEMENT, HQ_CODE, "常务副总经理", "13800138000"),
     Person("logistics", "李娜", R.LOGISTICS_CLERK, HQ_CODE, "后勤专员（成品仓）", "13800138002"),
     Person("warehouse", "陈刚", R.WAREHOUSE_KEEPER, HQ_CODE, "仓管", "13800138003"),
     Person("technician", "刘洋", R.TECHNICIAN, HQ_CODE, "维修技术员", "13800138004"),

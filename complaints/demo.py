@@ -1,0 +1,137 @@
+"""Demo complaints (客诉): one waiting to be judged, one in investigation with options, one waiting
+for the head of customer service's approval, a major one waiting for senior approval, one with
+the customer, one closed and one closed as invalid — so `make run` shows every stage of the desk.
+Users: complaints (吴敏, the complaint team), head_cs (王建国, approves), supervisor (冯磊)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from .choices import ActionKind, Category, Channel
+from .models import Complaint
+from .services import complaints as svc
+
+
+def load_demo(*, units, users, stdout=None) -> None:
+    if Complaint.objects.exists() or "complaints" not in users or "head_cs" not in users:
+        return
+    from callcenter.models import Customer
+
+    handler, head = users["complaints"], users["head_cs"]
+    hq = next(u for u in units.values() if u.parent_id is None)
+    now = timezone.now()
+    promised = timezone.localdate() + timedelta(days=5)
+
+    def customer(name, phone):
+        return Customer.objects.get_or_create(phone=phone, defaults={"name": name})[0]
+
+    def new(name, phone, category, content, **kw):
+        return svc.create_complaint(
+            actor=handler,
+            complainant_name=name,
+            complainant_phone=phone,
+            customer=customer(name, phone),
+            channel=kw.pop("channel", Channel.CALL),
+            category=category,
+            content=content,
+            product_model=kw.pop("model", "GPS-X1"),
+            **kw,
+        )
+
+    def investigated(c, cause, options):
+        c = svc.judge(c, actor=handler, valid=True, severity=c.severity)
+        svc.record_investigation(
+            c, actor=handler, cause=cause, problem_type="service", responsible_unit=hq
+        )
+        for text, amount in options:
+            svc.add_option(
+                c, actor=handler, description=text, promised_by=promised, compensation=amount
+            )
+        return c
+
+    new(
+        "赵先生",
+        "13911110001",
+        Category.REPAIR_TIME,
+        "设备送修已经两周还没有寄回，电话催了三次。",
+        serial_number="GX1-2026-0101",
+        expected_outcome="尽快寄回并说明原因",
+    )
+    investigated(
+        new(
+            "钱女士", "13911110002", Category.SERVICE_ATTITUDE, "上门工程师态度恶劣，拒绝解释收费。"
+        ),
+        "工程师未按服务规范解释收费项目",
+        [("书面致歉并退还上门费", Decimal("80")), ("书面致歉", None)],
+    )
+    c = investigated(
+        new(
+            "孙先生",
+            "13911110003",
+            Category.CHARGES,
+            "保修期内维修被收取了配件费。",
+            serial_number="GX1-2026-0303",
+            amount_claimed=Decimal("350"),
+        ),
+        "网点误判保修状态",
+        [("退还配件费 350 元", Decimal("350"))],
+    )
+    svc.propose(c, actor=handler)
+    major = new(
+        "李总",
+        "13911110004",
+        Category.PRODUCT_QUALITY,
+        "车队 30 台设备同批次频繁死机，影响运营，要求整批更换并赔偿损失。",
+        serial_number="GX1-2026-0404",
+        amount_claimed=Decimal("60000"),
+        expected_outcome="整批更换，赔偿停运损失",
+    )
+    major = investigated(
+        major, "该批次主板电容不良", [("整批更换并补偿三个月服务费", Decimal("9000"))]
+    )
+    major = svc.propose(major, actor=handler)
+    svc.approve(major, actor=head, option_id=major.options.first().pk, comment="同意，报高层")
+    c = investigated(
+        new(
+            "周女士",
+            "13911110005",
+            Category.PARTS,
+            "更换的电池一个月就鼓包。",
+            serial_number="GX1-2026-0505",
+        ),
+        "电池批次质量问题",
+        [("免费更换原厂电池", None)],
+    )
+    c = svc.propose(c, actor=handler)
+    c = svc.approve(c, actor=head, option_id=c.options.first().pk)
+    c = svc.start_implementation(c, actor=handler)
+    svc.add_action(c, actor=handler, kind=ActionKind.REPLACE_UNIT, description="寄出新电池")
+    svc.finish_implementation(c, actor=handler)
+    c = investigated(
+        new("吴先生", "13911110006", Category.REPAIR_TIME, "维修超时未通知。"),
+        "维修排期未同步给客户",
+        [("致歉并赠送一年延保", None)],
+    )
+    c = svc.propose(c, actor=handler)
+    c = svc.approve(c, actor=head, option_id=c.options.first().pk)
+    c = svc.start_implementation(c, actor=handler)
+    svc.add_action(c, actor=handler, kind=ActionKind.EXTRA_SERVICE, description="赠送一年延保")
+    c = svc.finish_implementation(c, actor=handler)
+    c = svc.customer_accepts(c, actor=handler, reply="接受")
+    c = svc.record_callback(c, actor=handler, result="客户满意", satisfied=True)
+    svc.close(
+        c,
+        actor=handler,
+        classification="justified",
+        root_cause="维修进度不透明",
+        improvement_action="维修单超过 5 天自动短信告知客户进度",
+    )
+    invalid = new("郑先生", "13911110007", Category.OTHER, "要求免费升级到新型号。")
+    svc.judge(
+        invalid, actor=handler, valid=False, reason="免费升级不在保修范围内，可为您介绍以旧换新优惠"
+    )
+    if stdout is not None:
+        stdout.write(f"complaints: 7 demo complaints ({now:%Y-%m-%d})")

@@ -1,0 +1,83 @@
+"""What the complaint closed loop (客诉闭环, issue 18, DESIGN §2.4) adds to the platform: the stage
+timers with their escalation up the chain of authority, the desk in the menu, and the hook the
+call centre hands complaints over through.
+
+Stage limits (issue 18 item 3; seed 001: a solution within 72 hours; seed 003: a stage past its
+response limit escalates automatically to a higher authority): each stage is a policy per
+severity, because a major complaint's chain goes one level higher (to senior management). The
+engine fires the warning and the breach to the handler, then one level per further chain entry,
+each once, a working day apart (service_ops/deadlines/timing.py)."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from network.choices import Role
+from service_ops.plugins import DeadlineKind, DefaultPolicy, NavItem, Plugin
+
+from . import permissions as perms
+from .choices import Severity, Stage
+
+STAGE_KIND = "complaints.stage"
+
+ORDINARY_CHAIN = ("assignee", perms.COMPLAINT_SUPERVISOR, perms.EXECUTIVE_MANAGER)
+MAJOR_CHAIN = (*ORDINARY_CHAIN, perms.SENIOR_MANAGEMENT)
+
+# (stage, limit, unit, name) — the names are data, shown through the catalogue.
+STAGE_LIMITS = (
+    # 受理确认当天: the service gives each timer the hours to the day's cut-off (see services).
+    (Stage.ACKNOWLEDGE, 8, "calendar_hours", gettext_noop("客诉受理确认（当个工作日内）")),
+    (Stage.JUDGE, 1, "working_days", gettext_noop("客诉判断（1 个工作日内）")),
+    (Stage.SOLUTION, 72, "calendar_hours", gettext_noop("客诉提出方案（受理后 72 小时内）")),
+    (Stage.APPROVAL, 1, "working_days", gettext_noop("客诉方案审批（1 个工作日内）")),
+    # 实施: due on the date the chosen solution promises (the service gives the timer its limit).
+    (Stage.IMPLEMENTATION, 72, "calendar_hours", gettext_noop("客诉方案实施（按方案承诺日期）")),
+    (Stage.CALLBACK, 3, "working_days", gettext_noop("客诉回访（客户确认后 3 个工作日内）")),
+)
+
+
+def policy_code(stage: str, severity: str) -> str:
+    return f"complaint-{stage}" + ("-major" if severity == Severity.MAJOR else "")
+
+
+def _policies():
+    for stage, limit, unit, name in STAGE_LIMITS:
+        yield DefaultPolicy(
+            code=policy_code(stage, Severity.ORDINARY),
+            name=name,
+            limit=limit,
+            unit=unit,
+            escalation_chain=ORDINARY_CHAIN,
+        )
+        yield DefaultPolicy(
+            code=policy_code(stage, Severity.MAJOR),
+            name=name,  # the same stage; its chain reaches senior management
+            limit=limit,
+            unit=unit,
+            escalation_chain=MAJOR_CHAIN,
+        )
+
+
+PLUGIN = Plugin(
+    nav_items=(
+        NavItem(
+            "complaints:desk",
+            _("客诉"),
+            "bi-megaphone",
+            order=420,
+            roles=frozenset(perms.DESK_ROLES | {Role.CALL_CENTRE_LEAD.value}),
+            related=("complaints:new", "complaints:detail"),
+        ),
+    ),
+    deadline_kinds=(
+        DeadlineKind(
+            STAGE_KIND,
+            _("客诉阶段"),
+            policies=tuple(_policies()),
+            handler="complaints.services.stages.STAGE_HANDLER",
+        ),
+    ),
+    hooks={"open_complaint": "complaints.hooks.open_complaint"},
+    web_urls=("complaints/", "complaints.urls"),
+    demo="complaints.demo.load_demo",
+    bench="complaints.bench.BENCH",
+)

@@ -1,0 +1,92 @@
+"""The complaint closed loop (客诉, issue 18) in the browser: the complaint team files a complaint
+on a phone and takes it through every stage — acknowledged, judged, investigated, two options
+proposed — the head of customer service picks one at a desk, the handler implements it, the
+customer accepts, the callback is recorded and the complaint is evaluated and closed. A second
+complaint is judged invalid and closes with its explanation. Every page passes axe."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from complaints.choices import ComplaintState
+from complaints.models import Complaint
+from network.choices import Role
+from tests.browser.support import DESKTOP, PHONE, follow, visit
+from tests.factories import make_user
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_complaint_runs_every_stage(page_as, net):
+    handler = make_user("wumin", net.hq, Role.COMPLAINT_TEAM, first_name="吴敏")
+    head = net.head
+    promised = (timezone.localdate() + timedelta(days=5)).isoformat()
+
+    # 1. the handler files it on her phone
+    p = page_as(handler, PHONE)
+    visit(p, "/complaints/")
+    follow(p, p.get_by_role("link", name="登记投诉"))
+    p.get_by_label("投诉人").fill("李先生")
+    p.get_by_label("联系电话").fill("13800138000")
+    p.get_by_label("投诉类别").select_option(label="维修时效")
+    p.get_by_label("设备序列号").fill("GX1-0001")
+    p.get_by_label("投诉内容").fill("送修两周未寄回")
+    follow(p, p.get_by_role("button", name="受理投诉"))
+    complaint = Complaint.objects.get()
+    p.get_by_text(complaint.number).first.wait_for()
+
+    # 2. acknowledged, judged, investigated, two options, proposed
+    follow(p, p.get_by_role("button", name="确认受理（短信告知客户）"))
+    p.get_by_label("投诉是否成立").select_option(label="成立，展开调查")
+    follow(p, p.get_by_role("button", name="提交判断"))
+    p.get_by_label("投诉原因").fill("维修排期未同步")
+    p.get_by_label("问题性质").select_option(label="服务问题")
+    p.get_by_label("责任部门").select_option(label=net.hq.name)
+    follow(p, p.get_by_role("button", name="保存调查结果"))
+    for text in ("致歉并赠送一年延保", "致歉"):
+        p.get_by_label("方案内容").fill(text)
+        p.get_by_label("承诺完成日期").fill(promised)
+        follow(p, p.get_by_role("button", name="添加方案"))
+    follow(p, p.get_by_role("button", name="提交方案审批"))
+    p.get_by_text("方案待审批").first.wait_for()
+
+    # 3. the head of customer service picks the first at a desk
+    d = page_as(head, DESKTOP)
+    visit(d, complaint.get_absolute_url())
+    d.get_by_label("选定方案").select_option(label="致歉并赠送一年延保")
+    follow(d, d.get_by_role("button", name="批准选定方案"))
+    d.get_by_text("方案已批准").first.wait_for()
+
+    # 4. implemented, the customer accepts, the callback, the evaluation
+    visit(p, complaint.get_absolute_url())
+    follow(p, p.get_by_role("button", name="开始实施"))
+    p.get_by_label("措施类型").select_option(label="额外服务")
+    p.get_by_label("措施说明").fill("延保一年已登记")
+    follow(p, p.get_by_role("button", name="登记措施"))
+    follow(p, p.get_by_role("button", name="实施完成，通知客户确认"))
+    p.locator("#act-accept").get_by_label("客户意见").fill("接受")
+    follow(p, p.get_by_role("button", name="客户接受方案"))
+    p.get_by_label("回访结果").fill("客户满意")
+    p.get_by_label("客户是否满意").select_option(label="满意")
+    follow(p, p.get_by_role("button", name="登记回访结果"))
+    p.get_by_label("投诉分类").select_option(label="有效投诉")
+    p.get_by_label("根本原因").fill("维修进度不透明")
+    p.get_by_label("改进措施").fill("超过 5 天自动短信告知进度")
+    follow(p, p.get_by_role("button", name="结案"))
+    p.get_by_text("已结案").first.wait_for()
+    complaint.refresh_from_db()
+    assert complaint.state == ComplaintState.CLOSED
+
+    # 5. an invalid one closes with its explanation
+    visit(p, "/complaints/new/")
+    p.get_by_label("投诉人").fill("郑先生")
+    p.get_by_label("投诉类别").select_option(label="其他")
+    p.get_by_label("投诉内容").fill("要求免费升级")
+    follow(p, p.get_by_role("button", name="受理投诉"))
+    p.get_by_label("投诉是否成立").select_option(label="不成立，婉转答复客户并结案")
+    p.get_by_label("不成立说明").fill("免费升级不在保修范围内")
+    follow(p, p.get_by_role("button", name="提交判断"))
+    p.get_by_text("免费升级不在保修范围内").first.wait_for()
+    assert Complaint.objects.filter(state=ComplaintState.INVALID).count() == 1
+    visit(d, "/complaints/?view=closed")
