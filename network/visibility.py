@@ -9,8 +9,24 @@ from .choices import PARTNER_KINDS, OrgKind
 def user_org_unit(user):
     if not user or not user.is_authenticated:
         return None
-    profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
+    profile = _profile_with_unit(user)
     return profile.org_unit if profile else None
+
+
+def _profile_with_unit(user):
+    """The user's staff profile with its org unit, read in one query the first time and kept on
+    the user instance as `user.profile` is (None: the user has none, and `user.profile` raises
+    without asking the database again)."""
+    from .models import StaffProfile
+
+    related = StaffProfile.user.field.remote_field  # the reverse side: user.profile
+    if related.is_cached(user):
+        return related.get_cached_value(user)
+    profile = StaffProfile.objects.select_related("org_unit").filter(user_id=user.pk).first()
+    related.set_cached_value(user, profile)
+    if profile is not None:
+        related.field.set_cached_value(profile, user)  # profile.user: this instance
+    return profile
 
 
 def sees_everything(user) -> bool:

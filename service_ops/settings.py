@@ -95,6 +95,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with <select> written in Python (the filter forms' long selects).
+FORM_RENDERER = "service_ops.form_renderer.FormRenderer"
+
 # --- database -------------------------------------------------------------------------------
 # Embedded: SQLite with WAL, a 20 s busy timeout and IMMEDIATE transactions (without them 6 of 20
 # concurrent writes failed with "database is locked").

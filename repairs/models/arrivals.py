@@ -106,9 +106,9 @@ class UnauthorisedArrival(FSMModelMixin, models.Model):
         return self.number
 
     def get_absolute_url(self):
-        from django.urls import reverse
+        from service_ops.reversing import reverse_id
 
-        return reverse("repairs:arrival_detail", args=[self.pk])
+        return reverse_id("repairs:arrival_detail", self.pk)
 
     @property
     def state_colour(self) -> str:

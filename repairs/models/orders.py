@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -17,6 +16,7 @@ from network.choices import Role
 from network.models import OrgUnit
 from network.visibility import BRANCH_THEN_PARTNER, scope_by_org, sees_everything
 from service_ops.i18n import render_list
+from service_ops.reversing import reverse_id
 
 from ..choices import (
     DelayReason,
@@ -92,7 +92,7 @@ class RepairLot(models.Model):
         return self.number
 
     def get_absolute_url(self):
-        return reverse("repairs:lot_detail", args=[self.pk])
+        return reverse_id("repairs:lot_detail", self.pk)
 
 
 class RepairOrderQuerySet(models.QuerySet):
@@ -227,7 +227,7 @@ class RepairOrder(FSMModelMixin, models.Model):
         return self.number
 
     def get_absolute_url(self):
-        return reverse("repairs:order_detail", args=[self.pk])
+        return reverse_id("repairs:order_detail", self.pk)
 
     @property
     def warranty_reason_texts(self) -> list[str]:
@@ -638,7 +638,7 @@ class ReviewMeeting(models.Model):
         return f"{self.held_on}"
 
     def get_absolute_url(self):
-        return reverse("repairs:review_detail", args=[self.pk])
+        return reverse_id("repairs:review_detail", self.pk)
 
 
 class ReviewItem(models.Model):
@@ -781,7 +781,7 @@ class MonthlyStatement(FSMModelMixin, models.Model):
         return f"{self.branch} {self.month:%Y-%m}"
 
     def get_absolute_url(self):
-        return reverse("repairs:statement_detail", args=[self.pk])
+        return reverse_id("repairs:statement_detail", self.pk)
 
     @property
     def state_colour(self) -> str:

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Replace, Upper
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -14,6 +13,7 @@ from network.choices import Role
 from network.models import Delegation, OrgUnit, RoleAssignment
 from network.visibility import BRANCH_THEN_PARTNER, scope_by_org, sees_everything
 from service_ops.i18n import data_text
+from service_ops.reversing import reverse_id
 
 from ..choices import (
     ApplicationState,
@@ -237,7 +237,7 @@ class ReturnApplication(FSMModelMixin, models.Model):
         return self.number
 
     def get_absolute_url(self):
-        return reverse("repairs:return_detail", args=[self.pk])
+        return reverse_id("repairs:return_detail", self.pk)
 
     @property
     def state_colour(self) -> str:

@@ -9,13 +9,13 @@ State changes only through repairs.services.stock."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from network.models import OrgUnit
 from network.visibility import scope_by_org
+from service_ops.reversing import reverse_id
 
 from ..choices import (
     OPEN_TASK_ORDER_STATES,
@@ -192,7 +192,7 @@ class ReturnedStockApplication(FSMModelMixin, models.Model):
         return self.number
 
     def get_absolute_url(self):
-        return reverse("repairs:returned_stock_detail", args=[self.pk])
+        return reverse_id("repairs:returned_stock_detail", self.pk)
 
     @property
     def state_colour(self) -> str:

@@ -8,6 +8,7 @@ navigation.
     {% main_nav as items %}       navigation entries for the current user and roles
     {{ amount|money }}            ¥1,250.00
     {{ step.name|data_text }}     seeded data (a step or policy name) in the reader's language
+    {% state_badge obj %}         the badge of a process object's state (its label and colour)
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from network.choices import PARTNER_ROLES
 from network.visibility import sees_everything
 from service_ops import i18n, plugins
 from service_ops.deadlines.models import DeadlineStatus
+from service_ops.reversing import reverse_plain
 from service_ops.workcalendar import clock
 
 register = template.Library()
@@ -53,6 +57,37 @@ def history_panel(obj, title=None):
         entry.to_label = labels.get(entry.to_state, entry.to_state)
         entries.append(entry)
     return {"entries": entries, "title": title or _("处理记录")}
+
+
+# --- state badge -------------------------------------------------------------------------------
+
+_state_label_maps: dict[tuple[type, str | None], dict] = {}
+
+
+def state_label(obj) -> str:
+    """`obj.get_state_display()`, from a map of the state field's choices made once per model
+    and language (Django's builds a dict of every choice on each call)."""
+    key = (type(obj), get_language())
+    labels = _state_label_maps.get(key)
+    if labels is None:
+        field = obj._meta.get_field("state")
+        labels = _state_label_maps[key] = {v: str(label) for v, label in field.flatchoices}
+    value = obj.state
+    return labels.get(value, value)
+
+
+@register.simple_tag
+def state_badge(obj):
+    """The badge of a process object's state, coloured by its state choices (the models'
+    `state_colour`): what the partial repairs/partials/state_badge.html draws, without an
+    include per row (and, as the partial's file did, a newline after it)."""
+    colour = getattr(obj, "state_colour", "") or "secondary"
+    return format_html(
+        '<span class="badge text-bg-{}{}">{}</span>\n',
+        colour,
+        " border" if colour == "light" else "",
+        state_label(obj),
+    )
 
 
 # --- time left ------------------------------------------------------------------------------------
@@ -154,7 +189,7 @@ def main_nav(context):
         if item.roles and not (roles & item.roles or (item.hq_too and sees_everything(user))):
             continue
         try:
-            url = reverse(item.url_name)
+            url = reverse_plain(item.url_name)
         except NoReverseMatch:
             continue
         items.append(

@@ -70,3 +70,42 @@ def test_each_token_has_its_own_budget_at_its_own_rate(net):
     assert [wms.get("/api/v1/me").status_code for _ in range(2)] == [200, 200]
     with time_machine.travel(timedelta(minutes=2)):
         assert erp.get("/api/v1/me").status_code == 200
+
+
+def test_the_token_lookup_reads_what_the_orm_reads_and_a_revoked_token_stops_at_once(net):
+    """The API's token lookup is one hand-written statement (network/api/authentication.py):
+    the same token, user, profile and units as the ORM's select_related, a user without a
+    profile included; no cache, so a revocation holds from the next request on."""
+    from django.contrib.auth.models import User
+
+    from network.api.authentication import token_with_user
+    from network.models import StaffProfile
+    from network.services import token_revoke
+
+    token, plain = issue_token(net.dealer, user=net.dealer_user, name="ERP")
+    found = token_with_user(token.prefix)
+    orm = PartnerToken.objects.select_related("user__profile__org_unit", "org_unit").get(
+        pk=token.pk
+    )
+    for ours, theirs in (
+        (found, orm),
+        (found.user, orm.user),
+        (found.user.profile, orm.user.profile),
+        (found.user.profile.org_unit, orm.user.profile.org_unit),
+        (found.org_unit, orm.org_unit),
+    ):
+        assert type(ours) is type(theirs)
+        fields = [f.attname for f in type(ours)._meta.concrete_fields]
+        assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
+    assert token_with_user("nosuchprefix") is None
+
+    bare = User.objects.create_user("api-bare")
+    bare_token, _plain = issue_token(net.dealer, user=bare, name="no profile")
+    StaffProfile.objects.filter(user=bare).delete()  # issuing gave it one; now it has none
+    read = token_with_user(bare_token.prefix)
+    assert read.user == bare and not hasattr(read.user, "profile")
+
+    api = client_for(plain)
+    assert api.get("/api/v1/me").status_code == 200
+    token_revoke(token=token)
+    assert api.get("/api/v1/me").status_code == 401

@@ -16,10 +16,17 @@
 3. runs a bounded mixed load through gunicorn (3 workers, DEBUG=0, loopback) with wrk (or a Python
    client): requests/s, p50/p95/p99, errors;
 4. drops the database, also on failure or Ctrl-C (unless --keep).
+
+For working on speed: `--keep` also writes what the timing needs (the callers, their tokens, the
+facts the probes filter by) to var/bench-web-<database>.json, and `--reuse <database>` times a
+kept database again without generating it; `--profile` replays the mixed load's request mix
+in-process (service_ops/bench/profile.py) and prints the CPU time of each request kind and a
+cProfile of the mix instead of timing the lists.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import time
@@ -59,6 +66,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep", action="store_true", help="keep the database afterwards (prints its name)"
         )
+        parser.add_argument(
+            "--reuse",
+            default="",
+            metavar="DATABASE",
+            help="time a database kept by an earlier --keep run again (no generation, kept)",
+        )
+        parser.add_argument(
+            "--profile",
+            action="store_true",
+            help="replay the mixed load's requests in-process: CPU ms per request kind and a "
+            "cProfile of the mix (instead of timing the lists and the load)",
+        )
+        parser.add_argument("--profile-rounds", type=int, default=20, help="with --profile")
 
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
@@ -71,6 +91,14 @@ class Command(BaseCommand):
         if orders < applications or applications < 10 or opts["branches"] < 2:
             raise CommandError("Need --orders >= --applications >= 10 and --branches >= 2.")
         settings.DEBUG = False  # no query log: it would slow down and grow with every statement
+        if opts["reuse"]:
+            connection.close()
+            connection.settings_dict["NAME"] = opts["reuse"]
+            try:
+                self.rerun(opts)
+            except BenchError as exc:
+                raise CommandError(str(exc)) from exc
+            return
         with self.throwaway_database(keep=opts["keep"]):
             try:
                 self.run(opts, {"orders": orders, "applications": applications,
@@ -96,7 +124,8 @@ class Command(BaseCommand):
             yield
         finally:
             if keep:
-                self.out(f"keeping the database {connection.settings_dict['NAME']} (--keep)")
+                name = connection.settings_dict["NAME"]
+                self.out(f"keeping the database {name} (--keep; again with --reuse {name})")
             else:
                 self.out("dropping the throwaway database …")
                 connection.creation.destroy_test_db(original_name, verbosity=0, keepdb=False)
@@ -109,10 +138,6 @@ class Command(BaseCommand):
     # --- the run ------------------------------------------------------------------------------
 
     def run(self, opts, scale: dict[str, int]) -> None:
-        from service_ops.bench.load import mixed_load
-        from service_ops.bench.measure import Measurer, table
-        from service_ops.gc_tuning import tune_gc
-
         ctx = Context(scale=scale, now=timezone.now().replace(microsecond=0), out=self.out)
         started = time.perf_counter()
         generate(ctx)
@@ -123,8 +148,36 @@ class Command(BaseCommand):
         problems = check(ctx)
         if problems:
             raise BenchError("the data does not show what the lists need: " + "; ".join(problems))
+        if opts["keep"]:
+            save_state(ctx)
+        self.measure(ctx, opts)
+
+    def rerun(self, opts) -> None:
+        """A kept database again: the state its generation saved, then the same timing."""
+        ctx = load_state(connection.settings_dict["NAME"], out=self.out)
+        name = connection.settings_dict["NAME"]
+        self.out(f"reusing the database {name} ({ctx.scale['orders']:,} orders, "
+                 f"generated {ctx.now:%Y-%m-%d %H:%M})")  # fmt: skip
+        self.measure(ctx, opts)
+
+    def measure(self, ctx: Context, opts) -> None:
+        from service_ops.bench.load import mixed_load
+        from service_ops.bench.measure import Measurer, table
+        from service_ops.gc_tuning import tune_gc
 
         probes = all_probes(ctx)
+        if opts["profile"]:
+            from service_ops.bench.profile import profile_mix
+
+            tune_gc()
+            profile_mix(
+                probes,
+                ctx.callers,
+                rounds=opts["profile_rounds"],
+                out=self.out,
+                only=opts["only"],
+            )
+            return
         uncovered = unmeasured_pages(probes)
         if opts["only"]:
             probes = [p for p in probes if opts["only"] in p.name]
@@ -179,6 +232,49 @@ class Command(BaseCommand):
             out=self.out,
         )
         self.out(load.report())
+
+
+def state_path(database: str):
+    return settings.VAR_DIR / f"bench-web-{database}.json"
+
+
+def save_state(ctx: Context) -> None:
+    """What timing a kept database again needs (--reuse): the callers (user ids, the partner
+    tokens' plaintext, the password), the facts the probes filter by, the scale."""
+    state = {
+        "scale": ctx.scale,
+        "now": ctx.now.isoformat(),
+        "facts": ctx.facts,
+        "counts": ctx.counts,
+        "callers": {
+            key: {"label": c.label, "user": c.user.pk, "token": c.token, "password": c.password}
+            for key, c in ctx.callers.items()
+        },
+    }
+    path = state_path(connection.settings_dict["NAME"])
+    path.write_text(json.dumps(state, ensure_ascii=False, indent=1, default=str))
+    ctx.out(f"  the state for --reuse: {path}")
+
+
+def load_state(database: str, *, out) -> Context:
+    from datetime import datetime
+
+    from django.contrib.auth import get_user_model
+
+    from service_ops.bench import Caller
+
+    path = state_path(database)
+    if not path.exists():
+        raise BenchError(f"no {path}: --reuse needs a database kept by a run with --keep")
+    state = json.loads(path.read_text())
+    users = get_user_model().objects.in_bulk([c["user"] for c in state["callers"].values()])
+    ctx = Context(scale=state["scale"], now=datetime.fromisoformat(state["now"]), out=out)
+    ctx.facts.update(state["facts"])
+    ctx.counts.update(state["counts"])
+    for key, c in state["callers"].items():
+        ctx.callers[key] = Caller(key, c["label"], users[c["user"]], token=c["token"],
+                                  password=c["password"])  # fmt: skip
+    return ctx
 
 
 def server_version() -> str:
