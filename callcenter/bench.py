@@ -314,7 +314,7 @@ def generate_callbacks(ctx: Context) -> None:
         "(CASE WHEN g %% 2 = 0 THEN 'pending' ELSE 'assigned' END) "
         "WHEN g %% 10 = 0 THEN 'unreached' WHEN g %% 97 = 0 THEN 'cancelled' ELSE 'done' END"
     )
-    created = "%(now)s - make_interval(mins => ((%(n)s - g) * 525600 / %(n)s)::int)"
+    created = "%(now)s - make_interval(mins => ((%(n)s::bigint - g) * 525600 / %(n)s)::int)"
     with Phase(ctx, f"callbacks: {n} tasks"):
         ctx.count(
             "callcenter.CallbackRequest",
