@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from network.choices import OrgKind, Role
-from network.selectors import roles_of
+from network.selectors import held_roles, roles_of
 from network.visibility import user_org_unit
 
 # The agent desk: call agents, their lead, the expert seat, and the heads who stand in; who reads
@@ -29,28 +29,22 @@ READER_ROLES = (
 )
 
 
-def _roles(user) -> frozenset[str]:
-    if not user or not getattr(user, "is_authenticated", False):
-        return frozenset()
-    cache = getattr(user, "_roles_cache", None)
-    if cache is None:
-        cache = roles_of(user)
-        user._roles_cache = cache
-    return cache
-
-
 def may_read_callbacks(user) -> bool:
-    return bool(user and getattr(user, "is_superuser", False)) or bool(READER_ROLES & _roles(user))
+    return bool(user and getattr(user, "is_superuser", False)) or bool(
+        READER_ROLES & held_roles(user)
+    )
 
 
 def may_take_callbacks(instance=None, user=None) -> bool:
     """FSM permission (instance, user) and a plain check (user=…)."""
-    return bool(AGENT_ROLES & _roles(user if user is not None else instance))
+    return bool(AGENT_ROLES & held_roles(user if user is not None else instance))
 
 
 def may_assign_callbacks(instance=None, user=None) -> bool:
     who = user if user is not None else instance
-    return bool(who and getattr(who, "is_superuser", False)) or bool(SUPERVISOR_ROLES & _roles(who))
+    return bool(who and getattr(who, "is_superuser", False)) or bool(
+        SUPERVISOR_ROLES & held_roles(who)
+    )
 
 
 def may_enter_installations(user) -> bool:
@@ -91,17 +85,21 @@ SUPERVISING_ROLES = frozenset({Role.CALL_CENTRE_LEAD, Role.HEAD_OF_CS, Role.SUPE
 
 
 def may_log_call(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or DESK_ROLES & _roles(user)))
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or DESK_ROLES & held_roles(user))
+    )
 
 
 def may_read_calls(user) -> bool:
     return bool(
-        user and user.is_authenticated and (user.is_superuser or CALL_READER_ROLES & _roles(user))
+        user
+        and user.is_authenticated
+        and (user.is_superuser or CALL_READER_ROLES & held_roles(user))
     )
 
 
 def supervises_calls(user) -> bool:
-    return bool(SUPERVISING_ROLES & _roles(user))
+    return bool(SUPERVISING_ROLES & held_roles(user))
 
 
 def may_assign(user, follow_up) -> bool:
@@ -122,7 +120,7 @@ def may_call_back(user, follow_up) -> bool:
         return False
     if user.pk in (follow_up.call.agent_id, follow_up.holder_id) or supervises_calls(user):
         return True
-    if Role.CALL_AGENT not in _roles(user):
+    if Role.CALL_AGENT not in held_roles(user):
         return False
     now = timezone.now()
     return agent_on_shift(user, now) and not (
@@ -148,7 +146,7 @@ def may_take_over(user, call) -> bool:
 
     if not user or not user.is_authenticated:
         return False
-    roles = _roles(user)
+    roles = held_roles(user)
     if Role.HEAD_OF_CS in roles:
         return True
     if call.outcome == CallOutcome.EXPERT:

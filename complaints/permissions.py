@@ -12,7 +12,7 @@ The seed's people mapped to the platform's roles (our decision, see the report):
 from __future__ import annotations
 
 from network.choices import Role
-from network.selectors import roles_of
+from network.selectors import held_roles
 
 HANDLER = Role.COMPLAINT_TEAM.value
 COMPLAINT_SUPERVISOR = Role.SUPERVISOR.value
@@ -35,13 +35,7 @@ DESK_ROLES = frozenset({HANDLER, COMPLAINT_SUPERVISOR, EXECUTIVE_MANAGER, SENIOR
 
 
 def has_role(user, role: str) -> bool:
-    if not user or not user.is_authenticated:
-        return False
-    cache = getattr(user, "_roles_cache", None)
-    if cache is None:
-        cache = roles_of(user)
-        user._roles_cache = cache
-    return role in cache
+    return role in held_roles(user)
 
 
 def any_role(user, roles) -> bool:

@@ -144,6 +144,17 @@ def roles_of(user) -> frozenset[str]:
     return frozenset(own)  # memoised for the request: nobody may change it
 
 
+def held_roles(user) -> frozenset[str]:
+    """roles_of, kept on the user object too: permission checks called many times outside a
+    request (services, tasks, FSM conditions) ask the database once per user object."""
+    if not user or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cache = getattr(user, "_roles_cache", None)
+    if cache is None:
+        cache = user._roles_cache = roles_of(user)
+    return cache
+
+
 def staff_directory(user, *, search: str = ""):
     """Staff the user may see (own subtree; HQ sees all), with their roles, for the directory."""
     qs = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from network.choices import Role
-from network.selectors import acts_as, roles_of
+from network.selectors import acts_as, held_roles
 from network.visibility import sees_everything, user_org_unit
 
 from .choices import Platform, StatementState
@@ -18,13 +18,7 @@ SUBMITTER_ROLES = {Role.BRANCH_ENGINEER, Role.DEALER_STAFF}
 
 
 def has_role(user, role: str) -> bool:
-    if not user or not user.is_authenticated:
-        return False
-    cache = getattr(user, "_roles_cache", None)
-    if cache is None:
-        cache = roles_of(user)
-        user._roles_cache = cache
-    return role in cache
+    return role in held_roles(user)
 
 
 def is_applicant_side(user, application) -> bool:
