@@ -17,7 +17,7 @@ class StateChoices(models.TextChoices):
 
     @classmethod
     def colour_of(cls, value) -> str:
-        return cls.__dict__.get("colours", {}).get(value, "secondary")
+        return colour_of(cls, value)
 
 
 class CallbackState(StateChoices):
@@ -190,4 +190,5 @@ OPEN_FOLLOW_UP_STATES = (
 
 
 def colour_of(choices, value) -> str:
+    """The Bootstrap contextual name of a value of a choice set with `colours`."""
     return getattr(choices, "colours", {}).get(value, "secondary")

@@ -27,6 +27,8 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from service_ops.workcalendar.clock import ZONE
 
+from ..choices import StateChoices
+
 
 class ShiftRules(models.Model):
     """The numbers of the shift rules (seed 004 §七, §八), editable in the admin. One row."""
@@ -222,12 +224,6 @@ class RosterEntry(models.Model):
 
 
 # --- the state machines --------------------------------------------------------------------------
-
-
-class StateChoices(models.TextChoices):
-    @classmethod
-    def colour_of(cls, value) -> str:
-        return cls.__dict__.get("colours", {}).get(value, "secondary")
 
 
 class LeaveKind(models.TextChoices):
