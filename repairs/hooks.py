@@ -1,6 +1,10 @@
 """What repairs answers when another app asks through a platform hook (service_ops.plugins):
 who caused a repair a customer is dissatisfied with, and what repairs knows of a caller."""
 
+# How many of a caller's newest records each index lookup brings before the visibility filter:
+# a number that has rung a thousand times shows its newest visible records among these.
+CANDIDATES = 200
+
 
 def callback_responsible(*, subject):
     """Who caused a repair the customer is dissatisfied with (a callback's bad mark): its
@@ -24,7 +28,6 @@ def caller_history(*, phone: str = "", serial: str = "", limit: int = 8, user=No
     contact's number or a line's serial, repair orders by serial or of those applications; as
     the caller may see them, newest first, `limit` of each. `phone` comes in the call centre's
     normal form (digits, no +86), `serial` upper-cased; either may be empty."""
-    from django.db.models import Q
     from django.db.models.functions import Upper
     from django.utils.translation import gettext as _
 
@@ -33,16 +36,26 @@ def caller_history(*, phone: str = "", serial: str = "", limit: int = 8, user=No
 
     if not phone and not serial:
         return []
+    # Each source is found by its own index first (a few ids), and only then narrowed by what the
+    # caller may see: OR-ing the subqueries into one filter makes PostgreSQL walk the whole table
+    # backwards by id looking for the caller's few rows (2.5 s at a million orders).
+    app_ids: set[int] = set()
+    if phone:
+        app_ids.update(
+            ReturnApplication.objects.annotate(d=CONTACT_DIGITS)
+            .filter(d=phone)
+            .order_by("-id")
+            .values_list("pk", flat=True)[:CANDIDATES]
+        )
+    if serial:
+        app_ids.update(
+            ReturnLine.objects.annotate(s=Upper("serial_number"))
+            .filter(s=serial)
+            .order_by("-id")
+            .values_list("application_id", flat=True)[:CANDIDATES]
+        )
     apps = ReturnApplication.objects.visible_to(user) if user is not None else None
     apps = apps if apps is not None else ReturnApplication.objects.all()
-    of_phone = ReturnApplication.objects.annotate(d=CONTACT_DIGITS).filter(d=phone).values("pk")
-    q = Q(pk__in=of_phone) if phone else Q()
-    if serial:
-        q |= Q(
-            pk__in=ReturnLine.objects.annotate(s=Upper("serial_number"))
-            .filter(s=serial)
-            .values("application_id")
-        )
     items = [
         {
             "kind": _("返厂申请"),
@@ -52,12 +65,23 @@ def caller_history(*, phone: str = "", serial: str = "", limit: int = 8, user=No
             "date": app.created_at.date().isoformat(),
             "url": app.get_absolute_url(),
         }
-        for app in apps.filter(q).order_by("-id")[:limit]
+        for app in apps.filter(pk__in=app_ids).order_by("-id")[:limit]
     ]
-    orders = RepairOrder.objects.visible_to(user) if user is not None else RepairOrder.objects
-    q = Q(lot__application_id__in=of_phone) if phone else Q()
+    order_ids: set[int] = set()
+    if phone and app_ids:
+        order_ids.update(
+            RepairOrder.objects.filter(lot__application_id__in=app_ids)
+            .order_by("-id")
+            .values_list("pk", flat=True)[:CANDIDATES]
+        )
     if serial:
-        q |= Q(pk__in=RepairOrder.objects.annotate(s=Upper("serial_number")).filter(s=serial))
+        order_ids.update(
+            RepairOrder.objects.annotate(s=Upper("serial_number"))
+            .filter(s=serial)
+            .order_by("-id")
+            .values_list("pk", flat=True)[:CANDIDATES]
+        )
+    orders = RepairOrder.objects.visible_to(user) if user is not None else RepairOrder.objects
     items += [
         {
             "kind": _("维修单"),
@@ -67,6 +91,6 @@ def caller_history(*, phone: str = "", serial: str = "", limit: int = 8, user=No
             "date": order.created_at.date().isoformat(),
             "url": order.get_absolute_url(),
         }
-        for order in orders.filter(q).order_by("-id")[:limit]
+        for order in orders.filter(pk__in=order_ids).order_by("-id")[:limit]
     ]
     return items

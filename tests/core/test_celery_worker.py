@@ -202,7 +202,8 @@ def test_a_notification_written_in_a_transaction_is_sent_by_the_worker_after_com
     )
     assert [m.subject for m in mail.outbox] == ["返修单 RMA-0002 待您签字"]
     assert mail.outbox[0].to == [user.email]
-    assert SEND_PENDING in worker.names()
+    # task_postrun fires after the task's own commit, so the row can be seen a moment before it.
+    wait_for(lambda: SEND_PENDING in worker.names(), what="the worker to report the send task")
     assert threading.current_thread().name not in worker.threads()
 
 
