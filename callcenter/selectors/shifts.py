@@ -199,8 +199,8 @@ def month_grid(month: date, *, group: ShiftGroup | None = None) -> MonthGrid:
     days = month_days(month)
     index = {day: i for i, day in enumerate(days)}
     members = ShiftMember.objects.select_related("user", "group").order_by("group__code", "user_id")
-    entries = RosterEntry.objects.filter(day__gte=days[0], day__lte=days[-1]).select_related(
-        "leave", "swap"
+    entries = RosterEntry.objects.filter(day__gte=days[0], day__lte=days[-1]).only(
+        "day", "agent_id", "starts_at", "ends_at", "is_working", "leave_id", "swap_id"
     )
     if group is not None:
         members = members.filter(group=group)

@@ -504,3 +504,27 @@ def test_the_month_grid_reads_in_three_queries(cc, django_assert_num_queries):
         grid = month_grid(SEPT)
     assert [row.agent.username for row in grid.rows] == ["a1", "a2", "b1", "b2"]
     assert grid.on_duty[SEPT] == 2
+
+
+def test_the_grid_cells_read_on_with_hours_leave_swap_and_off():
+    from types import SimpleNamespace as Cell
+
+    from callcenter.templatetags.roster import roster_cells
+
+    on = Cell(
+        is_working=True, leave_id=None, swap_id=None, starts_at=at(SEPT, 9), ends_at=at(SEPT, 21)
+    )
+    row = Cell(
+        cells=[
+            on,
+            Cell(is_working=True, leave_id=3, swap_id=None),
+            Cell(is_working=True, leave_id=None, swap_id=4),
+            Cell(is_working=False, leave_id=None, swap_id=None),
+            None,
+        ]
+    )
+    html = str(roster_cells(row))
+    assert html.count("<td") == 5
+    assert 'title="09:00–21:00">班</td>' in html
+    assert ">假</td>" in html and ">换</td>" in html
+    assert html.endswith('<td class="px-1"></td><td class="px-1"></td>')
