@@ -31,6 +31,8 @@ def caller_history(*, phone: str = "", serial: str = "", limit: int = 8, user=No
     from django.db.models.functions import Upper
     from django.utils.translation import gettext as _
 
+    from service_ops.i18n import choice_label
+
     from .models import RepairOrder, ReturnApplication, ReturnLine
     from .models.returns import CONTACT_DIGITS
 
@@ -61,7 +63,7 @@ def caller_history(*, phone: str = "", serial: str = "", limit: int = 8, user=No
             "kind": _("返厂申请"),
             "label": f"{app.contact_name} {app.contact_phone}",
             "number": app.number,
-            "state": app.get_state_display(),
+            "state": choice_label(app, "state"),
             "date": app.created_at.date().isoformat(),
             "url": app.get_absolute_url(),
         }
@@ -87,7 +89,7 @@ def caller_history(*, phone: str = "", serial: str = "", limit: int = 8, user=No
             "kind": _("维修单"),
             "label": f"{order.product_model} {order.serial_number}".strip(),
             "number": order.number,
-            "state": order.get_state_display(),
+            "state": choice_label(order, "state"),
             "date": order.created_at.date().isoformat(),
             "url": order.get_absolute_url(),
         }

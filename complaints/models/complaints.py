@@ -9,12 +9,12 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from network.visibility import org_scope_q
+from service_ops.reversing import reverse_id
 
 from .. import permissions as perms
 from ..choices import (
@@ -228,7 +228,7 @@ class Complaint(FSMModelMixin, models.Model):
         return self.number
 
     def get_absolute_url(self):
-        return reverse("complaints:detail", args=[self.pk])
+        return reverse_id("complaints:detail", self.pk)
 
     @property
     def is_major(self) -> bool:
