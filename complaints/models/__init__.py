@@ -6,6 +6,8 @@ from .complaints import (
     ComplaintRules,
     SolutionOption,
 )
+from .feedback import FeedbackNote, FeedbackRules, ProductFeedback
+from .penalties import ComplaintPenalty
 
 __all__ = [
     "Complaint",
@@ -13,5 +15,9 @@ __all__ = [
     "ComplaintApproval",
     "ComplaintAttachment",
     "ComplaintRules",
+    "ComplaintPenalty",
+    "FeedbackNote",
+    "FeedbackRules",
+    "ProductFeedback",
     "SolutionOption",
 ]

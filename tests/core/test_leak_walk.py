@@ -29,7 +29,7 @@ from rest_framework.test import APIClient
 
 from callcenter.models import ActivationCodeImport, CallbackList, RegisteredNumber
 from callcenter.views.calls import STEPS as FOLLOW_UP_STEPS
-from complaints.views import ACTIONS as COMPLAINT_ACTIONS
+from complaints.views.complaints import ACTIONS as COMPLAINT_ACTIONS
 from network.choices import OrgKind, Role
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
