@@ -28,13 +28,14 @@ class ComplaintPenaltyQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The complaint supervisor, the head of customer service and senior management see the
         penalties of complaints in their org scope (headquarters: all); anyone else, a dealer
-        included, only the penalties against themself."""
+        included, only the penalties against themself and those they proposed."""
         if not user or not user.is_authenticated:
             return self.none()
+        own = Q(person=user) | Q(proposed_by=user)
         if perms.may_read_ledgers(user):
             q = org_scope_q(user, "org_unit")
-            return self if q is None else self.filter(q | Q(person=user))
-        return self.filter(person=user)
+            return self if q is None else self.filter(q | own)
+        return self.filter(own)
 
 
 class ComplaintPenalty(FSMModelMixin, models.Model):
@@ -154,4 +155,3 @@ class ComplaintPenalty(FSMModelMixin, models.Model):
         self.decided_by = actor
         self.decided_at = timezone.now()
         self.decision_note = note[:500]
-
