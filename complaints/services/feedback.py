@@ -123,7 +123,7 @@ def _number(at) -> str:
 
 
 def pattern_key(fault: str) -> str:
-    return "repair:" + hashlib.sha1(fault.encode()).hexdigest()[:24]
+    return "repair:" + hashlib.sha256(fault.encode()).hexdigest()[:24]
 
 
 def repair_patterns(*, now=None, rules: FeedbackRules | None = None) -> list[dict]:
