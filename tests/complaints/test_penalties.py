@@ -309,3 +309,23 @@ def test_ledger_list_filters_exports_and_keeps_its_query_count(px, django_assert
     sheet = load_workbook(BytesIO(export.content)).active
     assert sheet.max_row == 1 + 6
     assert client_for(n.handler).get(reverse("complaints:penalty_export")).status_code == 403
+
+
+def test_demo_shows_penalties_in_every_state_and_the_feedback(px):
+    from complaints.demo import load_demo
+    from complaints.models import ProductFeedback
+
+    n = px
+    users = {
+        "complaints": n.handler,
+        "head_cs": n.head,
+        "gz_engineer": n.gz_engineer,
+        "gz_manager": n.gz_manager,
+        "repair_sup": n.repair_sup,
+        "supervisor": n.sup,
+    }
+    load_demo(units={"HQ": n.hq}, users=users)
+    states = sorted(ComplaintPenalty.objects.values_list("state", flat=True))
+    assert states == ["confirmed", "proposed", "proposed", "waived"]
+    feedback = ProductFeedback.objects.get()
+    assert feedback.state == "tracking" and feedback.reply
