@@ -118,9 +118,10 @@ def _penalties_and_feedback(ctx: Context, network, proposer: int) -> None:
             "proposed_by_id": "%(proposer)s",
             "proposed_at": "c.accepted_at + interval '2 days'",
         },
-        "complaints_complaint c JOIN bench_complaint_people p "
-        f"ON p.i = (c.id / 10) %% {len(people)} WHERE c.id %% 10 = 0",
-        {"proposer": proposer},
+        "(SELECT c.*, row_number() OVER (ORDER BY c.id) AS rn FROM complaints_complaint c "
+        "WHERE c.id %% 10 = 0) c JOIN bench_complaint_people p "
+        "ON p.i = (c.rn - 1) %% %(people)s",
+        {"proposer": proposer, "people": len(people)},
         now=ctx.now,
     )
     ctx.count("complaints.ComplaintPenalty", rows)
