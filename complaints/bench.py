@@ -10,7 +10,7 @@ from service_ops.bench import BenchPart, Context, Probe
 from service_ops.bench.sql import insert_select, temp_table
 
 from .choices import Category, Channel, ComplaintState
-from .models import Complaint
+from .models import Complaint, ComplaintPenalty, ProductFeedback
 
 COMPLAINTS_A_YEAR = 50_000
 OPEN_STATES = [
@@ -85,17 +85,87 @@ def generate(ctx: Context) -> None:
     )
     ctx.count("complaints.Complaint", rows)
     ctx.callers["complaints"] = Caller("complaints", "客诉小组", handlers[0], password=PASSWORD)
+    _penalties_and_feedback(ctx, network, handlers[0].pk)
+
+
+def _penalties_and_feedback(ctx: Context, network, proposer: int) -> None:
+    """A penalty on every tenth complaint against the bench's technicians (decided when the
+    complaint is closed: a tenth waived), and 4 % of the complaints' number of feedback rows over
+    60 product models (a quarter of them still open)."""
+    people = network["people"]["technicians"] or [network["people"]["technician"]]
+    temp_table(
+        "bench_complaint_people", (("i", "integer"), ("user_id", "integer")), enumerate(people)
+    )
+    kinds = "ARRAY['fine','bonus_deduction','fine','warning']"
+    rows = insert_select(
+        ComplaintPenalty,
+        {
+            "complaint_id": "c.id",
+            "person_id": "p.user_id",
+            "capacity": "CASE WHEN c.id %% 3 = 0 THEN 'manager' ELSE 'responsible' END",
+            "person_unit_id": "c.org_unit_id",
+            "org_unit_id": "c.org_unit_id",
+            "kind": f"({kinds})[1 + (c.id / 10) %% 4]",
+            "amount": (
+                f"CASE WHEN ({kinds})[1 + (c.id / 10) %% 4] = 'warning' THEN NULL "
+                "ELSE 100 + (c.id %% 9) * 50 END"
+            ),
+            "reason": "'bench penalty ' || c.id",
+            "state": (
+                "CASE WHEN c.state NOT IN ('closed', 'invalid') THEN 'proposed' "
+                "WHEN c.id %% 100 = 0 THEN 'waived' ELSE 'confirmed' END"
+            ),
+            "proposed_by_id": "%(proposer)s",
+            "proposed_at": "c.accepted_at + interval '2 days'",
+        },
+        "(SELECT c.*, row_number() OVER (ORDER BY c.id) AS rn FROM complaints_complaint c "
+        "WHERE c.id %% 10 = 0) c JOIN bench_complaint_people p "
+        "ON p.i = (c.rn - 1) %% %(people)s",
+        {"proposer": proposer, "people": len(people)},
+        now=ctx.now,
+    )
+    ctx.count("complaints.ComplaintPenalty", rows)
+    ctx.facts["penalty_person"] = people[0]
+    n = max(40, ctx.counts.get("complaints.Complaint", 0) // 25)
+    rows = insert_select(
+        ProductFeedback,
+        {
+            "number": "'XF-B' || lpad(g::text, 7, '0')",
+            "product_model": "'BM-' || (g %% 60)",
+            "source": "CASE WHEN g %% 3 = 0 THEN 'repair_pattern' ELSE 'complaint' END",
+            "pattern_key": "'bench:' || g",
+            "content": "'bench feedback ' || g",
+            "org_unit_id": "%(hq)s",
+            "state": (
+                "CASE WHEN g > %(n)s * 0.75 THEN (ARRAY['open','answered','tracking'])[1 + g %% 3]"
+                " ELSE 'closed' END"
+            ),
+            "created_at": "%(now)s - ((%(n)s - g) * interval '1 minute' * 525600 / %(n)s)",
+        },
+        "generate_series(1, %(n)s) AS g",
+        {"n": n, "hq": network["hq"], "now": ctx.now},
+        now=ctx.now,
+    )
+    ctx.count("complaints.ProductFeedback", rows)
 
 
 def check(ctx: Context) -> list[str]:
     missing = []
     if not Complaint.objects.open().exists():
         missing.append("complaints: no open complaint for the desk")
+    if not ComplaintPenalty.objects.filter(person_id=ctx.facts.get("penalty_person")).exists():
+        missing.append("complaints: no penalty in the technician's ledger")
+    if not ProductFeedback.objects.open().exists():
+        missing.append("complaints: no open product feedback")
     return missing
 
 
 def probes(ctx: Context) -> list[Probe]:
     url = reverse("complaints:desk")
+    ledger = reverse("complaints:penalty_list")
+    feedback = reverse("complaints:feedback_list")
+    person = ctx.facts.get("penalty_person") or ctx.callers["technician"].user.pk
+    own = reverse("complaints:ledger", args=[person])
     return [
         Probe("complaint desk", "complaints", url, row_marker="KS-B", load=1),
         Probe("complaint desk", "complaints", url, variant="deep", deep=True, row_marker="KS-B"),
@@ -119,6 +189,36 @@ def probes(ctx: Context) -> list[Probe]:
         Probe(
             "complaint desk", "hq", f"{url}?view=closed", variant="view=closed", row_marker="KS-B"
         ),
+        # issue 18 item 4: the penalty ledger (台账) and one person's ledger
+        Probe("penalty ledger", "hq", ledger, row_marker="KS-B", load=1),
+        Probe("penalty ledger", "hq", ledger, variant="deep", deep=True, row_marker="KS-B"),
+        Probe(
+            "penalty ledger",
+            "hq",
+            f"{ledger}?state=proposed&month={ctx.now:%Y-%m}",
+            variant="proposed, this month",
+            row_marker="KS-B",
+            rows=None,
+        ),
+        Probe(
+            "penalty ledger",
+            "hq",
+            f"{ledger}?person={person}&state=confirmed",
+            variant="one person, confirmed",
+            row_marker="KS-B",
+        ),
+        Probe("person's ledger", "hq", own, row_marker="KS-B"),
+        Probe("person's ledger", "technician", own, variant="their own", row_marker="KS-B"),
+        # issue 18 item 5: open feedback by product model and the list
+        Probe("product feedback", "hq", feedback, row_marker="XF-B", load=1),
+        Probe("product feedback", "hq", feedback, variant="deep", deep=True, row_marker="XF-B"),
+        Probe(
+            "product feedback",
+            "complaints",
+            f"{feedback}?state=all&model=BM-7",
+            variant="one model, all states",
+            row_marker="XF-B",
+        ),
     ]
 
 
@@ -126,5 +226,11 @@ BENCH = BenchPart(
     generate=generate,
     check=check,
     probes=probes,
-    not_lists=frozenset({"complaints:new", "complaints:detail"}),
+    not_lists=frozenset(
+        {
+            "complaints:new",
+            "complaints:detail",
+            "complaints:penalty_export",  # the ledger list's Excel (bounded)
+        }
+    ),
 )

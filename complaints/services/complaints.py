@@ -40,6 +40,7 @@ from ..models import (
     SolutionOption,
 )
 from . import stages
+from .feedback import feedback_from_complaint
 
 S = ComplaintState
 NUMBER_PREFIX = "KS"
@@ -246,6 +247,8 @@ def judge(complaint, *, actor, valid: bool, severity: str = "", reason: str = ""
             if complaint._severity_changed:
                 stages.switch_severity(complaint, actor=actor)
             stages.close_stage(complaint, Stage.JUDGE, actor=actor)
+            # a valid product-quality complaint is fed back to development (信息反馈)
+            feedback_from_complaint(complaint=complaint, actor=actor)
             if complaint.acknowledged_at is None:
                 Complaint.objects.filter(pk=complaint.pk).update(acknowledged_at=timezone.now())
                 stages.close_stage(complaint, Stage.ACKNOWLEDGE, actor=actor)

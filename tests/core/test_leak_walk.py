@@ -29,7 +29,9 @@ from rest_framework.test import APIClient
 
 from callcenter.models import ActivationCodeImport, CallbackList, RegisteredNumber
 from callcenter.views.calls import STEPS as FOLLOW_UP_STEPS
-from complaints.views import ACTIONS as COMPLAINT_ACTIONS
+from complaints.views.complaints import ACTIONS as COMPLAINT_ACTIONS
+from complaints.views.feedback import ACTIONS as FEEDBACK_ACTIONS
+from complaints.views.penalties import ACTIONS as PENALTY_ACTIONS
 from network.choices import OrgKind, Role
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
@@ -235,6 +237,13 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "complaints:attachment": lambda w: [
         {"pk": w.complaint.pk, "attachment_pk": w.complaint_attachment.pk}
     ],
+    # complaints: a penalty on A's complaint against 长沙's engineer, his ledger, the feedback
+    "complaints:penalty_new": _pk("complaint"),
+    "complaints:penalty_detail": _pk("complaint_penalty"),
+    "complaints:penalty_act": _with_action(("complaint_penalty",), sorted(PENALTY_ACTIONS)),
+    "complaints:ledger": lambda w: [{"user_pk": w.complaint_penalty.person_id}],
+    "complaints:feedback_detail": _pk("product_feedback"),
+    "complaints:feedback_act": _with_action(("product_feedback",), sorted(FEEDBACK_ACTIONS)),
 }
 
 
@@ -300,6 +309,9 @@ SEEN_BY_HEADQUARTERS = (
     "callcenter:handover_detail",
     "callcenter:callback_detail",
     "complaints:detail",
+    "complaints:penalty_detail",
+    "complaints:ledger",
+    "complaints:feedback_detail",
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
@@ -367,6 +379,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         org_unit=w.cs,
     )
     w.complaint, w.complaint_attachment = _complaint_records(w)
+    w.complaint_penalty, w.product_feedback = _complaint_penalty_and_feedback(w)
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     w.call = _dealer_call(w)
     w.follow_up = w.call.follow_up
@@ -390,6 +403,9 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.callback_list.name,
         w.complaint.number,
         w.complaint.content,
+        w.complaint_penalty.reason,
+        w.product_feedback.number,
+        w.product_feedback.content,
         w.call.number,
     }
     w.records = [
@@ -421,6 +437,8 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.callback_list,
         w.complaint,
         w.complaint_attachment,
+        w.complaint_penalty,
+        w.product_feedback,
         w.call,
         w.follow_up,
     ]
@@ -446,6 +464,33 @@ def _complaint_records(w):
         complaint=complaint, file=ContentFile(b"%PDF-1.4 leak", name="leak.pdf")
     )
     return complaint, attachment
+
+
+def _complaint_penalty_and_feedback(w):
+    """A penalty proposed on A's complaint against 长沙's engineer (his ledger), and the feedback
+    to development the complaint fed."""
+    from complaints.models import ComplaintPenalty, ProductFeedback
+
+    penalty = ComplaintPenalty.objects.create(
+        complaint=w.complaint,
+        person=w.cs_engineer,
+        capacity="responsible",
+        person_unit=w.cs,
+        org_unit=w.cs,
+        kind="fine",
+        amount=200,
+        reason="处罚标记-泄露检查",
+    )
+    feedback = ProductFeedback.objects.create(
+        number="XF-LEAK-0001",
+        product_model="GPS-LEAK",
+        source="complaint",
+        pattern_key="quality",
+        content="反馈标记-泄露检查",
+        org_unit=w.hq,
+    )
+    feedback.complaints.add(w.complaint)
+    return penalty, feedback
 
 
 def _shift_records(w):

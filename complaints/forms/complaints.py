@@ -12,7 +12,7 @@ from network.choices import PARTNER_KINDS
 from network.models import OrgUnit
 from service_ops.forms import BootstrapMixin
 
-from .choices import ActionKind, Category, Channel, Classification, ProblemType, Severity
+from ..choices import ActionKind, Category, Channel, Classification, ProblemType, Severity
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0"), "required": False}

@@ -7,9 +7,9 @@ from django.db.models import OuterRef, Subquery
 
 from service_ops.deadlines.models import OPEN_STATUSES, Deadline
 
-from .choices import ComplaintState, Severity
-from .models import Complaint
-from .plugin import STAGE_KIND
+from ..choices import ComplaintState, Severity
+from ..models import Complaint
+from ..plugin import STAGE_KIND
 
 S = ComplaintState
 VIEWS = ("open", "mine", "escalated", "closed")

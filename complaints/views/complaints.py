@@ -18,13 +18,13 @@ from service_ops.paging import keyset_page
 from service_ops.transitions.services import available_actions
 from service_ops.workcalendar import clock
 
-from . import forms as f
-from . import permissions as perms
-from . import selectors as sel
-from .choices import ComplaintState, Severity
-from .models import ComplaintAttachment
-from .services import complaints as svc
-from .services.stages import ESCALATION_LABELS, stage_of
+from .. import permissions as perms
+from ..choices import ComplaintState, Severity
+from ..forms import complaints as f
+from ..models import ComplaintAttachment
+from ..selectors import complaints as sel
+from ..services import complaints as svc
+from ..services.stages import ESCALATION_LABELS, stage_of
 
 S = ComplaintState
 
