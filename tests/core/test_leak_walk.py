@@ -235,6 +235,8 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "complaints:attachment": lambda w: [
         {"pk": w.complaint.pk, "attachment_pk": w.complaint_attachment.pk}
     ],
+    "complaints:serial_timeline": lambda w: [{"serial": w.complaint.serial_number}],
+    "api-complaint-detail": _pk("complaint"),
 }
 
 
@@ -300,6 +302,8 @@ SEEN_BY_HEADQUARTERS = (
     "callcenter:handover_detail",
     "callcenter:callback_detail",
     "complaints:detail",
+    "complaints:serial_timeline",
+    "api-complaint-detail",
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
@@ -439,6 +443,7 @@ def _complaint_records(w):
         complainant_name="湘江代理商",
         channel="web",
         category="repair_time",
+        serial_number="SN-LEAK-0001",
         content="投诉标记-泄露检查",
         org_unit=w.cs,
     )
