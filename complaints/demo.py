@@ -1,7 +1,9 @@
 """Demo complaints (客诉): one waiting to be judged, one in investigation with options, one waiting
 for the head of customer service's approval, a major one waiting for senior approval, one with
 the customer, one closed and one closed as invalid — so `make run` shows every stage of the desk;
-with penalties pending, confirmed and waived, and the product-quality complaint's feedback.
+with penalties pending, confirmed and waived, and the product-quality complaint's feedback; and a
+dealer's complaint filed as through the partner API (its serial's timeline shows the return and
+the repair too); the statistics page counts them all.
 Users: complaints (吴敏, the complaint team), head_cs (王建国, approves), supervisor (冯磊)."""
 
 from __future__ import annotations
@@ -134,9 +136,24 @@ def load_demo(*, units, users, stdout=None) -> None:
     svc.judge(
         invalid, actor=handler, valid=False, reason="免费升级不在保修范围内，可为您介绍以旧换新优惠"
     )
+    made = 7
+    if "cs_dealer" in users:
+        # A dealer's complaint through the partner API's service, about a unit of its batch in
+        # the workshop (repairs' demo): the serial's timeline shows the return, the repair
+        # order and the complaint together.
+        svc.complaint_file_by_partner(
+            actor=users["cs_dealer"],
+            serial_number="X1-270201",
+            product_model="GPS-X1",
+            category=Category.REPAIR_TIME,
+            content="整批返修的设备迟迟没有维修进度，终端客户一直在催。",
+            expected_outcome="三个工作日内告知维修进度并寄回",
+            complainant_name="代理商售后专员",
+        )
+        made += 1
     _penalties_and_feedback(users)
     if stdout is not None:
-        stdout.write(f"complaints: 7 demo complaints ({now:%Y-%m-%d})")
+        stdout.write(f"complaints: {made} demo complaints ({now:%Y-%m-%d})")
 
 
 def _penalties_and_feedback(users) -> None:

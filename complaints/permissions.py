@@ -135,3 +135,22 @@ def feedback_reply_perm(instance, user) -> bool:
 
 def feedback_track_perm(instance, user) -> bool:
     return may_track_feedback(user)
+
+
+# Who reads the complaint statistics (客诉统计): the complaint supervisors, the head of customer
+# service and senior management.
+STATISTICS_ROLES = frozenset({COMPLAINT_SUPERVISOR, EXECUTIVE_MANAGER, SENIOR_MANAGEMENT})
+
+
+def may_read_statistics(user) -> bool:
+    return any_role(user, STATISTICS_ROLES)
+
+
+def may_file_as_partner(user) -> bool:
+    """Anyone of a dealer or service point (its staff, its systems' service users) files that
+    unit's complaints through the partner API (the complaint team files theirs on the desk)."""
+    from network.choices import PARTNER_KINDS
+    from network.visibility import user_org_unit
+
+    unit = user_org_unit(user)
+    return unit is not None and unit.kind in PARTNER_KINDS

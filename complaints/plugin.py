@@ -82,7 +82,15 @@ PLUGIN = Plugin(
             "bi-megaphone",
             order=420,
             roles=frozenset(perms.DESK_ROLES | {Role.CALL_CENTRE_LEAD.value}),
-            related=("complaints:new", "complaints:detail"),
+            related=("complaints:new", "complaints:detail", "complaints:serial_timeline"),
+        ),
+        NavItem(
+            "complaints:statistics",
+            _("客诉统计"),
+            "bi-bar-chart-line",
+            order=422,
+            roles=perms.STATISTICS_ROLES,
+            more=True,
         ),
         NavItem(
             "complaints:penalty_list",
@@ -123,8 +131,14 @@ PLUGIN = Plugin(
             ),
         ),
     ),
-    hooks={"open_complaint": "complaints.hooks.open_complaint"},
+    hooks={
+        "open_complaint": "complaints.hooks.open_complaint",
+        # the per-serial timeline: each app answers with its own records of the serial
+        "serial_timeline": "complaints.hooks.serial_timeline",
+        "caller_history": "complaints.hooks.caller_history",
+    },
     web_urls=("complaints/", "complaints.urls"),
+    api_urls="complaints.api.urls",
     demo="complaints.demo.load_demo",
     bench="complaints.bench.BENCH",
 )

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -222,6 +223,10 @@ class Complaint(FSMModelMixin, models.Model):
             ),
             models.Index(fields=["customer", "accepted_at"], name="complaint_customer_at"),
             models.Index(fields=["serial_number", "accepted_at"], name="complaint_serial_at"),
+            # the per-serial timeline and the call desk match a serial case-insensitively
+            models.Index(Upper("serial_number"), name="complaint_serial_upper"),
+            # the statistics' period (accepted from–to)
+            models.Index(fields=["accepted_at"], name="complaint_accepted_at"),
         ]
 
     def __str__(self):

@@ -149,3 +149,43 @@ def test_a_penalty_is_proposed_and_confirmed_and_feedback_answered(page_as, net)
     s.get_by_text("开发部已回复").first.wait_for()
     item.refresh_from_db()
     assert item.state == "answered"
+
+
+def test_the_statistics_draw_their_charts_and_a_serial_leads_to_its_timeline(page_as, net):
+    """A complaint supervisor reads the year's statistics on a phone (the charts drawn, the
+    period changed, the Excel offered) and follows a repeat serial to its timeline; the handler
+    reaches the same timeline from the complaint page."""
+    from complaints.services import complaints as svc
+
+    handler = make_user("wumin2", net.hq, Role.COMPLAINT_TEAM, first_name="吴敏")
+    supervisor = make_user("fenglei", net.hq, Role.SUPERVISOR, first_name="冯磊")
+    filed = [
+        svc.create_complaint(
+            actor=handler,
+            complainant_name=f"客户{i}",
+            content="送修两周未寄回",
+            category=category,
+            channel="call",
+            product_model="GPS-X1",
+            serial_number="GX1-0009",
+        )
+        for i, category in enumerate(("repair_time", "charges"))
+    ]
+
+    p = page_as(supervisor, PHONE)
+    visit(p, "/complaints/statistics/")
+    p.locator("#chart-months svg").first.wait_for()
+    p.locator("#chart-categories svg").first.wait_for()
+    assert p.locator("[data-figure=total]").inner_text() == "2"
+    assert p.get_by_role("link", name="导出 Excel").is_visible()
+    p.get_by_label("自").fill(f"{timezone.localdate().year}-01-01")
+    follow(p, p.get_by_role("button", name="查看"))
+    follow(p, p.locator("#repeat-serials").get_by_role("link", name="GX1-0009"))
+    p.get_by_role("heading", name="设备时间线 GX1-0009").wait_for()
+    for complaint in filed:
+        p.get_by_text(complaint.number).first.wait_for()
+
+    d = page_as(handler, DESKTOP)
+    visit(d, filed[0].get_absolute_url())
+    follow(d, d.get_by_role("link", name="设备时间线"))
+    d.get_by_text(filed[1].number).first.wait_for()

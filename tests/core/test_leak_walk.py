@@ -244,6 +244,8 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "complaints:ledger": lambda w: [{"user_pk": w.complaint_penalty.person_id}],
     "complaints:feedback_detail": _pk("product_feedback"),
     "complaints:feedback_act": _with_action(("product_feedback",), sorted(FEEDBACK_ACTIONS)),
+    "complaints:serial_timeline": lambda w: [{"serial": w.complaint.serial_number}],
+    "api-complaint-detail": _pk("complaint"),
 }
 
 
@@ -312,6 +314,8 @@ SEEN_BY_HEADQUARTERS = (
     "complaints:penalty_detail",
     "complaints:ledger",
     "complaints:feedback_detail",
+    "complaints:serial_timeline",
+    "api-complaint-detail",
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
@@ -457,6 +461,7 @@ def _complaint_records(w):
         complainant_name="湘江代理商",
         channel="web",
         category="repair_time",
+        serial_number="SN-LEAK-0001",
         content="投诉标记-泄露检查",
         org_unit=w.cs,
     )
