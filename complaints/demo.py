@@ -17,7 +17,6 @@ from .choices import ActionKind, Category, Channel
 from .models import Complaint
 from .services import complaints as svc
 
-
 DEMO_MARKER_PHONE = "13911110001"
 
 

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from service_ops.forms import BootstrapMixin
+from service_ops.forms import BootstrapMixin, PersonChoiceField
 
 from ..choices import PenaltyKind
 
@@ -26,12 +26,12 @@ def _people():
 
 
 class PenaltyProposeForm(BootstrapMixin, forms.Form):
-    person = forms.ModelChoiceField(label=_("被处罚人（直接责任人）"), queryset=None)
+    person = PersonChoiceField(label=_("被处罚人（直接责任人）"), queryset=None)
     kind = forms.ChoiceField(label=_("处罚方式"), choices=PenaltyKind.choices)
     amount = forms.DecimalField(
         label=_("金额（元）"), help_text=_("罚款、扣除奖金填写；行政处罚不填"), **MONEY
     )
-    manager = forms.ModelChoiceField(
+    manager = PersonChoiceField(
         label=_("其主管经理"), queryset=None, required=False, help_text=_("部门经理或相关管理人员")
     )
     manager_kind = forms.ChoiceField(
