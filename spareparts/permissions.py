@@ -22,7 +22,8 @@ PARTS_STAFF = frozenset({Role.PARTS_SUPERVISOR, Role.PARTS_CLERK})
 FIELD_STOCK_ROLES = frozenset(
     {Role.FIELD_CS_SUPERVISOR, Role.BRANCH_ENGINEER, Role.LOCAL_ENGINEER}
 )
-POINT_STOCK_ROLES = frozenset({Role.SERVICE_POINT_STAFF})
+# a partner (service point, or a dealer that keeps parts) works its own unit's warehouse
+POINT_STOCK_ROLES = frozenset({Role.SERVICE_POINT_STAFF, Role.DEALER_STAFF})
 HQ_REPAIR_ROLES = frozenset({Role.TECHNICIAN, Role.REPAIR_SUPERVISOR})
 
 
