@@ -19,9 +19,7 @@ from network.visibility import user_org_unit
 from .choices import WarehouseKind
 
 PARTS_STAFF = frozenset({Role.PARTS_SUPERVISOR, Role.PARTS_CLERK})
-FIELD_STOCK_ROLES = frozenset(
-    {Role.FIELD_CS_SUPERVISOR, Role.BRANCH_ENGINEER, Role.LOCAL_ENGINEER}
-)
+FIELD_STOCK_ROLES = frozenset({Role.FIELD_CS_SUPERVISOR, Role.BRANCH_ENGINEER, Role.LOCAL_ENGINEER})
 # a partner (service point, or a dealer that keeps parts) works its own unit's warehouse
 POINT_STOCK_ROLES = frozenset({Role.SERVICE_POINT_STAFF, Role.DEALER_STAFF})
 HQ_REPAIR_ROLES = frozenset({Role.TECHNICIAN, Role.REPAIR_SUPERVISOR})
@@ -87,17 +85,17 @@ def may_operate_any(user) -> bool:
 def _has_own_stock(user) -> bool:
     from .models import Warehouse
 
-    return bool(user and user.is_authenticated) and Warehouse.objects.filter(
-        engineer_id=user.pk, is_active=True
-    ).exists()
+    return (
+        bool(user and user.is_authenticated)
+        and Warehouse.objects.filter(engineer_id=user.pk, is_active=True).exists()
+    )
 
 
 def may_approve_count(user, count=None) -> bool:
     if not (_superuser(user) or Role.PARTS_SUPERVISOR in held_roles(user)):
         return False
-    if count is not None and count.counted_by_id == user.pk and not _superuser(user):
-        return False  # four eyes: who counted does not approve
-    return True
+    # four eyes: who counted does not approve
+    return count is None or count.counted_by_id != user.pk or _superuser(user)
 
 
 def sees_hq_figures(user) -> bool:

@@ -88,7 +88,9 @@ class PartFilterForm(BootstrapMixin, forms.Form):
 class PartImportForm(BootstrapMixin, forms.Form):
     file = forms.FileField(
         label=_("配件目录文件（Excel .xlsx）"),
-        help_text=_("第一行为表头：配件编号、名称、英文名称、适用型号、单位、销售价、成本价、安全库存、启用"),
+        help_text=_(
+            "第一行为表头：配件编号、名称、英文名称、适用型号、单位、销售价、成本价、安全库存、启用"
+        ),
     )
 
     def clean_file(self):

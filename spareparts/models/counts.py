@@ -86,7 +86,9 @@ class StockCount(FSMModelMixin, models.Model):
     def colour(self) -> str:
         return COUNT_COLOURS.get(self.state, "secondary")
 
-    @transition(field=state, source=CountState.DRAFT, target=CountState.COUNTED, permission=_may_count)
+    @transition(
+        field=state, source=CountState.DRAFT, target=CountState.COUNTED, permission=_may_count
+    )
     def submit(self, *, actor=None):
         self.counted_by = actor
         self.counted_at = timezone.now()
@@ -108,7 +110,9 @@ class StockCount(FSMModelMixin, models.Model):
 
 class StockCountLine(models.Model):
     count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
-    part = models.ForeignKey(Part, verbose_name=_("配件"), on_delete=models.PROTECT, related_name="+")
+    part = models.ForeignKey(
+        Part, verbose_name=_("配件"), on_delete=models.PROTECT, related_name="+"
+    )
     expected = models.IntegerField(_("账面数量"))
     counted = models.PositiveIntegerField(_("实盘数量"), null=True, blank=True)
 

@@ -114,7 +114,9 @@ class StockBalance(models.Model):
         verbose_name_plural = _("库存余额")
         constraints = [
             models.UniqueConstraint(fields=["warehouse", "part"], name="stockbalance_unique"),
-            models.CheckConstraint(name="stockbalance_on_hand_not_negative", condition=Q(on_hand__gte=0)),
+            models.CheckConstraint(
+                name="stockbalance_on_hand_not_negative", condition=Q(on_hand__gte=0)
+            ),
             models.CheckConstraint(
                 name="stockbalance_reserved_not_negative", condition=Q(reserved__gte=0)
             ),
@@ -232,9 +234,7 @@ class Reservation(FSMModelMixin, models.Model):
     the next slice). Changed only by spareparts.services.stock (stock_issue, stock_release)."""
 
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="reservations")
-    warehouse = models.ForeignKey(
-        Warehouse, on_delete=models.PROTECT, related_name="reservations"
-    )
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="reservations")
     quantity = models.PositiveIntegerField(_("数量"))
     state = FSMField(
         _("状态"),
@@ -258,7 +258,9 @@ class Reservation(FSMModelMixin, models.Model):
         verbose_name = _("预留")
         verbose_name_plural = _("预留")
         constraints = [
-            models.CheckConstraint(name="reservation_quantity_positive", condition=Q(quantity__gt=0))
+            models.CheckConstraint(
+                name="reservation_quantity_positive", condition=Q(quantity__gt=0)
+            )
         ]
         indexes = [
             models.Index(fields=["source_type", "source_id"], name="reservation_source"),

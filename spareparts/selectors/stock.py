@@ -16,9 +16,7 @@ def warehouse_balances(warehouse: Warehouse, *, search: str = "", low: bool = Fa
     qs = StockBalance.objects.filter(warehouse=warehouse).select_related("part")
     search = (search or "").strip()
     if search:
-        qs = qs.filter(
-            Q(part__number__istartswith=search) | Q(part__name_zh__icontains=search)
-        )
+        qs = qs.filter(Q(part__number__istartswith=search) | Q(part__name_zh__icontains=search))
     if low:
         qs = qs.filter(on_hand__lte=F("reserved") + F("part__reorder_level"))
     else:

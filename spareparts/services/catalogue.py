@@ -78,7 +78,9 @@ def _decimal(value, label: str) -> Decimal:
     try:
         number = Decimal(str(value).strip().replace(",", "").lstrip("¥￥"))
     except InvalidOperation as exc:
-        raise ValueError(_("%(label)s不是数字：%(value)s") % {"label": label, "value": value}) from exc
+        raise ValueError(
+            _("%(label)s不是数字：%(value)s") % {"label": label, "value": value}
+        ) from exc
     if number < 0 or number >= Decimal("100000000") or not number.is_finite():
         raise ValueError(_("%(label)s超出范围：%(value)s") % {"label": label, "value": value})
     if number != number.quantize(Decimal("0.01")):
@@ -92,7 +94,9 @@ def _whole(value, label: str) -> int:
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation as exc:
-        raise ValueError(_("%(label)s不是整数：%(value)s") % {"label": label, "value": value}) from exc
+        raise ValueError(
+            _("%(label)s不是整数：%(value)s") % {"label": label, "value": value}
+        ) from exc
     if number != number.to_integral_value() or number < 0 or number > 10_000_000:
         raise ValueError(_("%(label)s须为非负整数：%(value)s") % {"label": label, "value": value})
     return int(number)
@@ -117,7 +121,9 @@ def _clean_row(get) -> dict:
     if not number:
         raise ValueError(_("缺少配件编号"))
     if len(number) > 40 or not re.fullmatch(r"[A-Z0-9][A-Z0-9._\-]*", number):
-        raise ValueError(_("配件编号只能由字母、数字和 . _ - 组成（最多 40 位）：%(n)s") % {"n": number})
+        raise ValueError(
+            _("配件编号只能由字母、数字和 . _ - 组成（最多 40 位）：%(n)s") % {"n": number}
+        )
     name_zh = get("name_zh")
     if not name_zh:
         raise ValueError(_("缺少名称"))
@@ -226,7 +232,9 @@ def _workbook(file):
     try:
         book = load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ValidationError(_("无法读取文件，请上传 Excel（.xlsx）文件"), code="unreadable") from exc
+        raise ValidationError(
+            _("无法读取文件，请上传 Excel（.xlsx）文件"), code="unreadable"
+        ) from exc
     try:
         if not book.worksheets:
             raise ValidationError(_("文件中没有工作表"), code="empty")

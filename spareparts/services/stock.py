@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
 from service_ops.transitions.services import run_transition
 
 from ..choices import MovementKind

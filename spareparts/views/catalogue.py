@@ -86,9 +86,7 @@ def _edit(request, part: Part | None):
             messages.success(request, _("已保存配件 %(n)s") % {"n": saved.number})
             return redirect("spareparts:part_detail", pk=saved.pk)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "spareparts/part_form.html", {"form": form, "part": part}, status=status
-    )
+    return render(request, "spareparts/part_form.html", {"form": form, "part": part}, status=status)
 
 
 @login_required

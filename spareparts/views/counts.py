@@ -18,7 +18,6 @@ from service_ops.transitions.services import log_of
 
 from ..choices import CountState
 from ..forms.stock import CountLinesForm, CountNewForm, DecisionForm
-from ..models import StockCount
 from ..permissions import may_approve_count, may_operate
 from ..selectors.stock import counts
 from ..services import counts as svc

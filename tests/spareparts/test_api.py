@@ -56,9 +56,9 @@ def test_availability_is_the_callers_own_warehouses_only(parts):
     stock_receive(part=w.board, warehouse=w.dealer2_wh, quantity=3, actor=w.parts_clerk)
     stock_receive(part=w.board, warehouse=w.hq_wh, quantity=30, actor=w.parts_clerk)
     rows = api(w.dealer).get("/api/v1/parts/availability/").json()["results"]
-    assert [(r["warehouse"]["code"], r["on_hand"], r["reserved"], r["available"]) for r in rows] == [
-        ("W-D-XJ", 7, 2, 5)
-    ]
+    assert [
+        (r["warehouse"]["code"], r["on_hand"], r["reserved"], r["available"]) for r in rows
+    ] == [("W-D-XJ", 7, 2, 5)]
     other = api(w.dealer2)
     rows = other.get("/api/v1/parts/availability/?number=GPS").json()["results"]
     assert [(r["warehouse"]["code"], r["available"]) for r in rows] == [("W-D-ZZ", 3)]
@@ -66,7 +66,9 @@ def test_availability_is_the_callers_own_warehouses_only(parts):
     assert rows == []
 
 
-def test_the_lists_cost_the_same_queries_whatever_the_page_size(parts, django_assert_max_num_queries):
+def test_the_lists_cost_the_same_queries_whatever_the_page_size(
+    parts, django_assert_max_num_queries
+):
     w = parts
     for i in range(40):
         part = make_part(f"API-{i:03d}", models=("M1",))
@@ -86,7 +88,9 @@ def test_the_web_pages_hide_another_partners_warehouse(client, parts):
     w = parts
     stock_receive(part=w.board, warehouse=w.dealer_wh, quantity=7, actor=w.parts_clerk)
     client.force_login(w.dealer2_user)
-    assert client.get(reverse("spareparts:warehouse_detail", args=[w.dealer_wh.pk])).status_code == 404
+    assert (
+        client.get(reverse("spareparts:warehouse_detail", args=[w.dealer_wh.pk])).status_code == 404
+    )
     assert client.get(reverse("spareparts:warehouse_detail", args=[w.hq_wh.pk])).status_code == 404
     ledger = client.get(reverse("spareparts:movement_list")).content.decode()
     assert "湘江代理商仓" not in ledger
@@ -95,7 +99,9 @@ def test_the_web_pages_hide_another_partners_warehouse(client, parts):
     assert page.status_code == 200 and "GPS-MB-01" in page.content.decode()
 
 
-def test_the_warehouse_and_ledger_pages_cost_constant_queries(client, parts, django_assert_max_num_queries):
+def test_the_warehouse_and_ledger_pages_cost_constant_queries(
+    client, parts, django_assert_max_num_queries
+):
     w = parts
     for i in range(40):
         part = make_part(f"WEB-{i:03d}")
@@ -121,7 +127,12 @@ def test_the_stock_forms_receive_and_refuse_with_the_available_quantity(client, 
     assert response.status_code == 302
     response = client.post(
         reverse("spareparts:transfer"),
-        {"warehouse": w.hq_wh.pk, "to_warehouse": w.point_wh.pk, "part": "GPS-MB-01", "quantity": 5},
+        {
+            "warehouse": w.hq_wh.pk,
+            "to_warehouse": w.point_wh.pk,
+            "part": "GPS-MB-01",
+            "quantity": 5,
+        },
     )
     assert response.status_code == 400 and "库存不足：可用 3" in response.content.decode()
     client.force_login(w.dealer_user)

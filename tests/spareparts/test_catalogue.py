@@ -17,7 +17,17 @@ from .conftest import make_part
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["配件编号", "名称", "英文名称", "适用型号", "单位", "销售价", "成本价", "安全库存", "启用"]
+HEADER = [
+    "配件编号",
+    "名称",
+    "英文名称",
+    "适用型号",
+    "单位",
+    "销售价",
+    "成本价",
+    "安全库存",
+    "启用",
+]
 
 
 def xlsx(rows) -> BytesIO:
@@ -95,11 +105,17 @@ def test_the_export_imports_back_unchanged(parts):
     w.cable.is_active = False
     w.cable.save()
     columns = ["number", "name_zh", "name_en", "unit", "list_price", "cost", "reorder_level"]
-    before = {p.number: ([getattr(p, c) for c in columns], p.is_active, p.fits_list()) for p in Part.objects.all()}
+    before = {
+        p.number: ([getattr(p, c) for c in columns], p.is_active, p.fits_list())
+        for p in Part.objects.all()
+    }
     body = parts_export(parts=Part.objects.order_by("number"), include_cost=True)
     report = parts_import_file(file=BytesIO(body), actor=w.parts_clerk)
     assert report.ok and report.updated == 3 and report.created == 0
-    after = {p.number: ([getattr(p, c) for c in columns], p.is_active, p.fits_list()) for p in Part.objects.all()}
+    after = {
+        p.number: ([getattr(p, c) for c in columns], p.is_active, p.fits_list())
+        for p in Part.objects.all()
+    }
     assert after == before
 
 
@@ -114,7 +130,9 @@ def test_a_partners_export_has_no_cost_column(client, parts):
 
 def test_the_import_page_shows_the_refused_rows_and_imports_nothing(client, parts):
     client.force_login(parts.parts_clerk)
-    upload = xlsx([HEADER, ["OK-1", "好的", "", "", "", 1, 1, 0, ""], ["OK-2", "", "", "", "", 1, 1, 0, ""]])
+    upload = xlsx(
+        [HEADER, ["OK-1", "好的", "", "", "", 1, 1, 0, ""], ["OK-2", "", "", "", "", 1, 1, 0, ""]]
+    )
     response = client.post(reverse("spareparts:part_import"), {"file": upload})
     assert response.status_code == 400
     assert "第 3 行：缺少名称" in response.content.decode()
@@ -131,7 +149,9 @@ def test_the_list_searches_by_number_name_and_model(client, parts):
     assert "GPS-ANT-02" in page and "PWR-CBL-03" not in page
 
 
-def test_the_list_costs_the_same_queries_whatever_its_page_size(client, parts, django_assert_max_num_queries):
+def test_the_list_costs_the_same_queries_whatever_its_page_size(
+    client, parts, django_assert_max_num_queries
+):
     for i in range(60):
         make_part(f"BULK-{i:03d}", models=("M1", "M2"))
     client.force_login(parts.dealer_user)

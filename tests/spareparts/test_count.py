@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django_fsm import TransitionNotAllowed
 
+from service_ops.transitions.models import TransitionLog
 from spareparts.choices import CountState, MovementKind
 from spareparts.models import StockBalance, StockMovement
 from spareparts.services import counts as svc
 from spareparts.services.stock import stock_receive, stock_reserve, stock_scrap
-from service_ops.transitions.models import TransitionLog
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,9 @@ def test_the_counter_does_not_approve_and_a_clerk_never_does(parts):
     w = stocked(parts)
     count = svc.count_open(warehouse=w.hq_wh, actor=w.parts_sup)
     svc.count_enter(
-        count_id=count.pk, counted={line.pk: line.expected for line in count.lines.all()}, actor=w.parts_sup
+        count_id=count.pk,
+        counted={line.pk: line.expected for line in count.lines.all()},
+        actor=w.parts_sup,
     )
     svc.count_submit(count_id=count.pk, actor=w.parts_sup)
     with pytest.raises(PermissionDenied):
@@ -88,7 +90,9 @@ def test_a_sheet_is_submitted_only_when_every_line_is_counted_and_decided_once(p
     with pytest.raises(ValidationError):
         svc.count_open(warehouse=w.hq_wh, actor=w.parts_clerk)  # one open sheet per warehouse
     svc.count_enter(
-        count_id=count.pk, counted={line.pk: line.expected for line in count.lines.all()}, actor=w.parts_clerk
+        count_id=count.pk,
+        counted={line.pk: line.expected for line in count.lines.all()},
+        actor=w.parts_clerk,
     )
     svc.count_submit(count_id=count.pk, actor=w.parts_clerk)
     with pytest.raises(ValidationError):

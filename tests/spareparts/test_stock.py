@@ -10,10 +10,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django_fsm import TransitionNotAllowed
 
+from service_ops.transitions.models import TransitionLog
 from spareparts.choices import MovementKind, ReservationState
 from spareparts.models import Reservation, StockBalance, StockMovement
 from spareparts.services import stock as svc
-from service_ops.transitions.models import TransitionLog
 
 pytestmark = pytest.mark.django_db
 
@@ -168,13 +168,21 @@ def test_bad_quantities_and_a_scrap_without_reason_are_refused(parts):
     w = parts
     for quantity in (0, -1, 1.5, True):
         with pytest.raises(ValidationError):
-            svc.stock_receive(part=w.board, warehouse=w.hq_wh, quantity=quantity, actor=w.parts_clerk)
+            svc.stock_receive(
+                part=w.board, warehouse=w.hq_wh, quantity=quantity, actor=w.parts_clerk
+            )
     with pytest.raises(ValidationError) as refused:
-        svc.stock_scrap(part=w.board, warehouse=w.hq_wh, quantity=1, actor=w.parts_clerk, reason=" ")
+        svc.stock_scrap(
+            part=w.board, warehouse=w.hq_wh, quantity=1, actor=w.parts_clerk, reason=" "
+        )
     assert "reason" in refused.value.message_dict
     with pytest.raises(ValidationError):
         svc.stock_transfer(
-            part=w.board, from_warehouse=w.hq_wh, to_warehouse=w.hq_wh, quantity=1, actor=w.parts_clerk
+            part=w.board,
+            from_warehouse=w.hq_wh,
+            to_warehouse=w.hq_wh,
+            quantity=1,
+            actor=w.parts_clerk,
         )
     assert StockMovement.objects.count() == 0
 
@@ -226,7 +234,9 @@ def test_fifty_concurrent_reservations_against_a_stock_of_ten_exactly_ten_succee
     )
     reserved = [o for o in outcomes if isinstance(o, Reservation)]
     refused = [o for o in outcomes if isinstance(o, svc.InsufficientStock)]
-    assert len(reserved) == 10 and len(refused) == 40, [o for o in outcomes if o not in reserved + refused]
+    assert len(reserved) == 10 and len(refused) == 40, [
+        o for o in outcomes if o not in reserved + refused
+    ]
     assert {r.available for r in refused} == {0}
     b = balance(w.board, w.hq_wh)
     assert (b.on_hand, b.reserved, b.available) == (10, 10, 0)

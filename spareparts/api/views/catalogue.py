@@ -129,7 +129,8 @@ class AvailabilityView(generics.ListAPIView):
         description=(
             "调用者自己仓库的配件库存（代理商、网点：本单位的仓库；员工：可见范围内的仓库）："
             "在库、已预留、可用（在库 − 已预留）与按安全库存判断的等级。按配件编号开头（number）"
-            "或仓库 id（warehouse）筛选；游标分页。总部配件仓的供货情况见配件目录的 hq_availability。"
+            "或仓库 id（warehouse）筛选；游标分页。"
+            "总部配件仓的供货情况见配件目录的 hq_availability。"
         ),
         examples=[
             OpenApiExample(
