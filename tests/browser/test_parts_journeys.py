@@ -1,5 +1,5 @@
 """The spare parts (配件, issue 19 first slice) in the browser: the parts clerk imports the
-catalogue from Excel (a file with a bad row first: nothing imported, the row named), receives parts
+catalogue from Excel, receives parts
 into the headquarters warehouse, transfers some to a service point, and counts the warehouse; the
 supervisor approves the count; the service point sees its own stock and the headquarters level on
 a phone. Every page passes axe and, on the phone, never scrolls sideways."""
@@ -54,22 +54,15 @@ def test_the_clerk_imports_receives_transfers_and_counts_and_the_supervisor_appr
         code="W-SP-1", name="天河网点仓", kind=WarehouseKind.SERVICE_POINT, org_unit=net.point
     )
 
-    # 1. The catalogue from Excel: a bad row refuses the whole file, the fixed file goes in.
+    # 1. The catalogue from Excel (a file with a bad row is refused whole: tests/spareparts).
     page = page_as(clerk, DESKTOP)
     visit(page, "/parts/")
     follow(page, page.get_by_role("link", name="导入 Excel"))
     rows = [
         HEADER,
         ["GPS-MB-01", "GPS 主板", "GPS main board", "GPS-X1、GPS-X2", "块", 380, 210, 5, "是"],
-        ["GPS-ANT-02", "GPS 天线", "", "GPS-X1", "个", "四十五", 18, 10, "是"],
+        ["GPS-ANT-02", "GPS 天线", "", "GPS-X1", "个", 45, 18, 10, "是"],
     ]
-    page.get_by_label("配件目录文件（Excel .xlsx）").set_input_files(
-        workbook(tmp_path, "bad.xlsx", rows)
-    )
-    follow(page, page.get_by_role("button", name="导入"))
-    page.get_by_text("第 3 行：销售价不是数字：四十五").wait_for()
-    assert not Part.objects.exists()
-    rows[2][5] = 45
     page.get_by_label("配件目录文件（Excel .xlsx）").set_input_files(
         workbook(tmp_path, "ok.xlsx", rows)
     )
@@ -87,9 +80,6 @@ def test_the_clerk_imports_receives_transfers_and_counts_and_the_supervisor_appr
     follow(page, page.get_by_role("link", name="调拨"))
     page.get_by_label("调入仓库").select_option(label="天河网点仓（网点仓 W-SP-1）")
     page.get_by_label("配件编号").fill("GPS-MB-01")
-    page.get_by_label("数量").fill("40")
-    follow(page, page.get_by_role("button", name="确认调拨"))
-    page.get_by_text("库存不足：可用 20").wait_for()
     page.get_by_label("数量").fill("4")
     follow(page, page.get_by_role("button", name="确认调拨"))
     assert StockBalance.objects.get(warehouse=point).on_hand == 4
@@ -106,7 +96,7 @@ def test_the_clerk_imports_receives_transfers_and_counts_and_the_supervisor_appr
     follow(boss, boss.get_by_role("button", name="审批通过"))
     assert StockBalance.objects.get(warehouse=hq).on_hand == 15
     visit(boss, "/parts/ledger/?kind=count_adjust")
-    boss.get_by_text("盘点调整").first.wait_for()
+    boss.locator(".badge", has_text="盘点调整").first.wait_for()
 
     # 4. The service point on a phone: its own stock, headquarters as a level.
     phone = page_as(point_user, PHONE)
@@ -115,4 +105,5 @@ def test_the_clerk_imports_receives_transfers_and_counts_and_the_supervisor_appr
     phone.get_by_text("GPS-MB-01").first.wait_for()
     visit(phone, f"/parts/{Part.objects.get(number='GPS-MB-01').pk}/")
     phone.get_by_text("有货").first.wait_for()
-    visit(phone, f"/parts/warehouses/{hq.pk}/", status=404)
+    visit(phone, "/parts/ledger/")
+    assert "总部配件仓" not in phone.locator("table").first.inner_text()  # only its own ledger
