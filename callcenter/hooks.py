@@ -40,3 +40,42 @@ def request_callback(
         preferred_to=preferred_to,
     )
     return task
+
+
+# How many of a serial's newest calls the index lookup brings before the visibility filter.
+SERIAL_CANDIDATES = 200
+
+
+def serial_timeline(*, serial: str, user, limit: int = 20, **_ignored):
+    """The calls about one serial number, for the per-serial timeline (the `serial_timeline`
+    hook), as the caller may see them (partners see no call), newest first, at most `limit`.
+    Calls store the serial in its normal form (upper case): the plain serial_number index
+    finds the candidates first, then the visibility rule narrows them."""
+    from django.utils.text import Truncator
+    from django.utils.translation import gettext as _
+
+    from .models import InboundCall
+    from .models.activation import normalise_serial
+
+    serial = normalise_serial(serial)
+    if not serial or user is None:
+        return []
+    ids = list(
+        InboundCall.objects.filter(serial_number=serial)
+        .order_by("-id")
+        .values_list("pk", flat=True)[:SERIAL_CANDIDATES]
+    )
+    if not ids:
+        return []
+    calls = InboundCall.objects.visible_to(user).filter(pk__in=ids).order_by("-id")[:limit]
+    return [
+        {
+            "kind": _("来电"),
+            "at": call.ended_at,
+            "number": call.number,
+            "label": f"{call.get_category_display()}：{Truncator(call.summary).chars(80)}",
+            "state": call.get_outcome_display(),
+            "url": call.get_absolute_url(),
+        }
+        for call in calls
+    ]

@@ -277,7 +277,10 @@ PLUGIN = Plugin(
             in_timer_inbox=False,
         ),
     ),
-    hooks={"request_callback": "callcenter.hooks.request_callback"},
+    hooks={
+        "request_callback": "callcenter.hooks.request_callback",
+        "serial_timeline": "callcenter.hooks.serial_timeline",
+    },
     seed_defaults="callcenter.defaults.seed_defaults",
     api_urls="callcenter.api.urls",
     web_urls=("callcenter/", "callcenter.urls"),

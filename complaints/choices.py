@@ -93,3 +93,66 @@ class SeverityReason(models.TextChoices):
     AMOUNT = "amount", _("索赔金额")
     REPEAT_SERIAL = "repeat_serial", _("同一序列号重复投诉")
     REPEAT_CUSTOMER = "repeat_customer", _("同一客户重复投诉")
+
+
+# --- responsibility and penalties (issue 18 item 4, seed 003 ⑦ ⑧, seed 004 实施处理方案) ---------
+
+
+class PenaltyCapacity(models.TextChoices):
+    """Seed 003 ⑦: 对客户投诉的主要责任人给予处罚和扣除奖金; ⑧: 对相关管理人员给予经济处罚，
+    拒不配合者另给予行政或降职处罚. Seed 004: 对直接责任者和部门经理要按照有关规定进行处罚."""
+
+    RESPONSIBLE = "responsible", _("直接责任人")
+    MANAGER = "manager", _("相关管理人员")
+
+
+class PenaltyKind(models.TextChoices):
+    """Economic (a sum of money) and administrative penalties, as the seed names them."""
+
+    FINE = "fine", _("罚款")
+    BONUS_DEDUCTION = "bonus_deduction", _("扣除奖金")
+    WARNING = "warning", _("警告")
+    DEMERIT = "demerit", _("记过")
+    DEMOTION = "demotion", _("降职")
+    DISMISSAL = "dismissal", _("解雇")
+
+
+# The economic kinds carry an amount of money; the administrative ones none.
+MONEY_KINDS = frozenset({PenaltyKind.FINE.value, PenaltyKind.BONUS_DEDUCTION.value})
+
+
+class PenaltyState(models.TextChoices):
+    PROPOSED = "proposed", _("待确认")
+    CONFIRMED = "confirmed", _("已确认")
+    WAIVED = "waived", _("已免除")
+
+
+PENALTY_COLOURS = {
+    PenaltyState.PROPOSED: "warning",
+    PenaltyState.CONFIRMED: "danger",
+    PenaltyState.WAIVED: "secondary",
+}
+
+
+# --- product feedback to development (信息反馈, issue 18 item 5, seed 000) ------------------------
+
+
+class FeedbackSource(models.TextChoices):
+    COMPLAINT = "complaint", _("产品质量投诉")
+    REPAIR_PATTERN = "repair_pattern", _("同型号同故障多次维修")
+
+
+class FeedbackState(models.TextChoices):
+    OPEN = "open", _("待开发部回复")
+    ANSWERED = "answered", _("开发部已回复")
+    TRACKING = "tracking", _("跟踪验证中")
+    CLOSED = "closed", _("已关闭")
+
+
+FEEDBACK_OPEN_STATES = (FeedbackState.OPEN, FeedbackState.ANSWERED, FeedbackState.TRACKING)
+FEEDBACK_COLOURS = {
+    FeedbackState.OPEN: "warning",
+    FeedbackState.ANSWERED: "info",
+    FeedbackState.TRACKING: "primary",
+    FeedbackState.CLOSED: "success",
+}

@@ -47,3 +47,73 @@ def open_complaint(
         call_ref=call_ref[:40],
         check_permission=False,
     )
+
+
+# How many of a serial's newest complaints the index lookup brings before the visibility filter.
+CANDIDATES = 200
+
+
+def _serial_ids(serial: str) -> list[int]:
+    """The newest complaints of a serial (upper-cased), by the UPPER(serial_number) index alone:
+    the visibility rule narrows these few ids afterwards (OR-ing it into the same filter with
+    ORDER BY -id LIMIT makes PostgreSQL walk the whole table backwards)."""
+    from django.db.models.functions import Upper
+
+    return list(
+        Complaint.objects.annotate(s=Upper("serial_number"))
+        .filter(s=serial)
+        .order_by("-id")
+        .values_list("pk", flat=True)[:CANDIDATES]
+    )
+
+
+def serial_timeline(*, serial: str, user, limit: int = 20, **_ignored):
+    """The complaints about one serial number (the `serial_timeline` hook), as the caller may see
+    them (a dealer only those it filed), newest first, at most `limit`."""
+    from django.utils.text import Truncator
+    from django.utils.translation import gettext as _
+
+    if not serial or user is None:
+        return []
+    ids = _serial_ids(serial)
+    if not ids:
+        return []
+    found = Complaint.objects.visible_to(user).filter(pk__in=ids).order_by("-id")[:limit]
+    return [
+        {
+            "kind": _("客诉"),
+            "at": c.accepted_at,
+            "number": c.number,
+            "label": f"{c.get_category_display()}：{Truncator(c.content).chars(80)}",
+            "state": c.get_state_display(),
+            "url": c.get_absolute_url(),
+            "escalation_level": c.escalation_level,
+        }
+        for c in found
+    ]
+
+
+def caller_history(*, serial: str = "", limit: int = 8, user=None, **_ignored):
+    """The call centre's desk asks what complaints knows of a caller: the serial's complaints as
+    the agent may see them, and a link to the serial's whole timeline (calls, returns, repairs,
+    complaints, visits) when the agent may open it."""
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from . import permissions as perms
+
+    if not serial or user is None or not perms.may_use_desk(user):
+        return []
+    items = [
+        {
+            "kind": _("设备时间线"),
+            "number": serial,
+            "label": _("来电、返厂、维修、客诉、上门记录"),
+            "url": reverse("complaints:serial_timeline", args=[serial]),
+        }
+    ]
+    for item in serial_timeline(serial=serial, user=user, limit=limit):
+        at = item.pop("at")
+        items.append({**item, "date": timezone.localdate(at).isoformat()})
+    return items

@@ -91,3 +91,66 @@ def senior_perm(instance, user) -> bool:
 
 def approver_or_senior_perm(instance, user) -> bool:
     return may_approve(instance, user) or may_approve_senior(instance, user)
+
+
+# --- penalties and product feedback (issue 18 items 4 and 5) ---------------------------------
+# Ledger readers: the complaint supervisor, the head of customer service and senior management
+# (within their org scope); everyone else reads only their own ledger.
+LEDGER_ROLES = frozenset({COMPLAINT_SUPERVISOR, EXECUTIVE_MANAGER, SENIOR_MANAGEMENT})
+# The development department (开发部) has no role on the platform (adding one to network's Role
+# would need a network migration): the complaint supervisor, or the head of customer service,
+# records its reply on its behalf, with the name of the developer who answered.
+FEEDBACK_RECORDER_ROLES = frozenset({COMPLAINT_SUPERVISOR, EXECUTIVE_MANAGER})
+
+
+def may_propose_penalty(complaint, user) -> bool:
+    return may_handle(complaint, user)
+
+
+def may_decide_penalty(user) -> bool:
+    """Seed 003/004: the head of customer service (客服部部长) confirms or waives a penalty."""
+    return has_role(user, EXECUTIVE_MANAGER)
+
+
+def may_read_ledgers(user) -> bool:
+    return any_role(user, LEDGER_ROLES)
+
+
+def may_record_feedback_reply(user) -> bool:
+    return any_role(user, FEEDBACK_RECORDER_ROLES)
+
+
+def may_track_feedback(user) -> bool:
+    """The complaint team follows the development department's answer up and verifies it."""
+    return any_role(user, FEEDBACK_RECORDER_ROLES | {HANDLER})
+
+
+def penalty_decider_perm(instance, user) -> bool:
+    return may_decide_penalty(user)
+
+
+def feedback_reply_perm(instance, user) -> bool:
+    return may_record_feedback_reply(user)
+
+
+def feedback_track_perm(instance, user) -> bool:
+    return may_track_feedback(user)
+
+
+# Who reads the complaint statistics (客诉统计): the complaint supervisors, the head of customer
+# service and senior management.
+STATISTICS_ROLES = frozenset({COMPLAINT_SUPERVISOR, EXECUTIVE_MANAGER, SENIOR_MANAGEMENT})
+
+
+def may_read_statistics(user) -> bool:
+    return any_role(user, STATISTICS_ROLES)
+
+
+def may_file_as_partner(user) -> bool:
+    """Anyone of a dealer or service point (its staff, its systems' service users) files that
+    unit's complaints through the partner API (the complaint team files theirs on the desk)."""
+    from network.choices import PARTNER_KINDS
+    from network.visibility import user_org_unit
+
+    unit = user_org_unit(user)
+    return unit is not None and unit.kind in PARTNER_KINDS

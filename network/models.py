@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from service_ops.i18n import choice_label
+
 from .choices import PARTNER_KINDS, BranchKind, LedgerEntryKind, OrgKind, Role
 
 
@@ -145,7 +147,7 @@ class RoleAssignment(models.Model):
         indexes = [models.Index(fields=["role", "org_unit"], name="roleassignment_lookup")]
 
     def __str__(self):
-        return f"{self.get_role_display()} @ {self.org_unit}"
+        return f"{choice_label(self, 'role')} @ {self.org_unit}"
 
 
 class Delegation(models.Model):
@@ -235,7 +237,7 @@ class PrepaidEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} ¥{self.amount}"
+        return f"{choice_label(self, 'kind')} ¥{self.amount}"
 
 
 class PartnerToken(models.Model):

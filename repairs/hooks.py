@@ -31,6 +31,8 @@ def caller_history(*, phone: str = "", serial: str = "", limit: int = 8, user=No
     from django.db.models.functions import Upper
     from django.utils.translation import gettext as _
 
+    from service_ops.i18n import choice_label
+
     from .models import RepairOrder, ReturnApplication, ReturnLine
     from .models.returns import CONTACT_DIGITS
 
@@ -61,7 +63,7 @@ def caller_history(*, phone: str = "", serial: str = "", limit: int = 8, user=No
             "kind": _("返厂申请"),
             "label": f"{app.contact_name} {app.contact_phone}",
             "number": app.number,
-            "state": app.get_state_display(),
+            "state": choice_label(app, "state"),
             "date": app.created_at.date().isoformat(),
             "url": app.get_absolute_url(),
         }
@@ -87,10 +89,64 @@ def caller_history(*, phone: str = "", serial: str = "", limit: int = 8, user=No
             "kind": _("维修单"),
             "label": f"{order.product_model} {order.serial_number}".strip(),
             "number": order.number,
-            "state": order.get_state_display(),
+            "state": choice_label(order, "state"),
             "date": order.created_at.date().isoformat(),
             "url": order.get_absolute_url(),
         }
         for order in orders.filter(pk__in=order_ids).order_by("-id")[:limit]
     ]
+    return items
+
+
+def serial_timeline(*, serial: str, user, limit: int = 20, **_ignored):
+    """What repairs knows of one serial number, for the per-serial timeline (the `serial_timeline`
+    hook): the return applications with a line of that serial and the repair orders of it, as
+    the caller may see them, newest first, `limit` of each. `serial` comes upper-cased; each
+    source is found by its UPPER(serial_number) index first, then narrowed by visibility."""
+    from django.db.models.functions import Upper
+    from django.utils.translation import gettext as _
+
+    from .models import RepairOrder, ReturnApplication, ReturnLine
+
+    if not serial or user is None:
+        return []
+    app_ids = list(
+        ReturnLine.objects.annotate(s=Upper("serial_number"))
+        .filter(s=serial)
+        .order_by("-id")
+        .values_list("application_id", flat=True)[:CANDIDATES]
+    )
+    items = []
+    if app_ids:
+        apps = ReturnApplication.objects.visible_to(user).filter(pk__in=set(app_ids))
+        items += [
+            {
+                "kind": _("返厂申请"),
+                "at": app.created_at,
+                "number": app.number,
+                "label": app.contact_name,
+                "state": app.get_state_display(),
+                "url": app.get_absolute_url(),
+            }
+            for app in apps.order_by("-id")[:limit]
+        ]
+    order_ids = list(
+        RepairOrder.objects.annotate(s=Upper("serial_number"))
+        .filter(s=serial)
+        .order_by("-id")
+        .values_list("pk", flat=True)[:CANDIDATES]
+    )
+    if order_ids:
+        orders = RepairOrder.objects.visible_to(user).filter(pk__in=order_ids)
+        items += [
+            {
+                "kind": _("维修单"),
+                "at": order.created_at,
+                "number": order.number,
+                "label": f"{order.product_model} {order.serial_number}".strip(),
+                "state": order.get_state_display(),
+                "url": order.get_absolute_url(),
+            }
+            for order in orders.order_by("-id")[:limit]
+        ]
     return items

@@ -259,6 +259,7 @@ PLUGIN = Plugin(
     hooks={
         "callback_responsible": "repairs.hooks.callback_responsible",
         "caller_history": "repairs.hooks.caller_history",
+        "serial_timeline": "repairs.hooks.serial_timeline",
     },
     seed_defaults="repairs.defaults.seed_defaults",
     demo="repairs.demo.load_demo",

@@ -163,3 +163,10 @@ class ConfirmYearForm(BootstrapMixin, forms.Form):
             for message in messages:
                 self.add_error("schedule_text", message)
             return None
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A choice of people shown by their names (the username only where no name is kept)."""
+
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()

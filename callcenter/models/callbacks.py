@@ -26,6 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from service_ops.i18n import choice_label
+from service_ops.reversing import reverse_id
+
 from ..choices import (
     OPEN_CALLBACK_STATES,
     CallbackPurpose,
@@ -349,10 +352,10 @@ class CallbackRequest(FSMModelMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.number} {self.get_purpose_display()} {self.contact_name}".strip()
+        return f"{self.number} {choice_label(self, 'purpose')} {self.contact_name}".strip()
 
     def get_absolute_url(self):
-        return reverse("callcenter:callback_detail", args=[self.pk])
+        return reverse_id("callcenter:callback_detail", self.pk)
 
     @property
     def number(self) -> str:
@@ -486,4 +489,4 @@ class CallbackAttempt(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.task_id} #{self.number} {self.get_result_display()}"
+        return f"{self.task_id} #{self.number} {choice_label(self, 'result')}"

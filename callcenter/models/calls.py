@@ -9,13 +9,13 @@ machine; every change goes through callcenter.services.followups (run_transition
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from network.choices import PARTNER_KINDS
 from network.visibility import org_scope_q, scope_by_org, user_org_unit
+from service_ops.reversing import reverse_id
 
 from ..choices import (
     OPEN_FOLLOW_UP_STATES,
@@ -159,7 +159,7 @@ class InboundCall(models.Model):
         return self.number
 
     def get_absolute_url(self):
-        return reverse("callcenter:call_detail", args=[self.pk])
+        return reverse_id("callcenter:call_detail", self.pk)
 
     @property
     def outcome_colour(self) -> str:
@@ -303,7 +303,7 @@ class FollowUp(FSMModelMixin, models.Model):
         return self.number
 
     def get_absolute_url(self):
-        return reverse("callcenter:follow_up_detail", args=[self.pk])
+        return reverse_id("callcenter:follow_up_detail", self.pk)
 
     @property
     def number(self) -> str:

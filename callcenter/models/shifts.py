@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from service_ops.reversing import reverse_id
 from service_ops.workcalendar.clock import ZONE
 
 from ..choices import StateChoices
@@ -321,9 +322,8 @@ class LeaveRequest(FSMModelMixin, models.Model):
         return self.number
 
     def get_absolute_url(self):
-        from django.urls import reverse
 
-        return reverse("callcenter:leave_detail", args=[self.pk])
+        return reverse_id("callcenter:leave_detail", self.pk)
 
     @property
     def number(self) -> str:
@@ -498,9 +498,8 @@ class ShiftSwap(FSMModelMixin, models.Model):
         return self.number
 
     def get_absolute_url(self):
-        from django.urls import reverse
 
-        return reverse("callcenter:swap_detail", args=[self.pk])
+        return reverse_id("callcenter:swap_detail", self.pk)
 
     @property
     def number(self) -> str:
@@ -618,9 +617,8 @@ class HandOver(FSMModelMixin, models.Model):
         return self.number
 
     def get_absolute_url(self):
-        from django.urls import reverse
 
-        return reverse("callcenter:handover_detail", args=[self.pk])
+        return reverse_id("callcenter:handover_detail", self.pk)
 
     @property
     def number(self) -> str:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from network.choices import Role
 from network.selectors import roles_of
+from service_ops.i18n import choice_label
 from service_ops.memo import per_request
 
 from ..models.shifts import (
@@ -300,7 +301,7 @@ class ShiftApprovalProvider:
                 url=leave.get_absolute_url(),
                 since=leave.submitted_at,
                 due_at=leave.shift_starts_at,
-                note=leave.get_kind_display(),
+                note=choice_label(leave, "kind"),
             )
             for leave in leaves.select_related("agent").order_by("shift_starts_at", "pk")[:limit]
         ]
@@ -324,7 +325,9 @@ class ShiftApprovalProvider:
                     due_at=swap.requester_entry.starts_at,
                 )
             )
-        return items
+        # both kinds by the shift they concern, so that the cap keeps the most urgent of either
+        items.sort(key=lambda item: (item.due_at, item.key))
+        return items[:limit]
 
 
 class SwapConsentProvider:

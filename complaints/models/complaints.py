@@ -9,12 +9,13 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from network.visibility import org_scope_q
+from service_ops.reversing import reverse_id
 
 from .. import permissions as perms
 from ..choices import (
@@ -222,13 +223,17 @@ class Complaint(FSMModelMixin, models.Model):
             ),
             models.Index(fields=["customer", "accepted_at"], name="complaint_customer_at"),
             models.Index(fields=["serial_number", "accepted_at"], name="complaint_serial_at"),
+            # the per-serial timeline and the call desk match a serial case-insensitively
+            models.Index(Upper("serial_number"), name="complaint_serial_upper"),
+            # the statistics' period (accepted from–to)
+            models.Index(fields=["accepted_at"], name="complaint_accepted_at"),
         ]
 
     def __str__(self):
         return self.number
 
     def get_absolute_url(self):
-        return reverse("complaints:detail", args=[self.pk])
+        return reverse_id("complaints:detail", self.pk)
 
     @property
     def is_major(self) -> bool:

@@ -24,6 +24,7 @@ from ..choices import (
     ApprovalDecision,
     ApprovalLevel,
     Category,
+    Channel,
     Classification,
     ComplaintState,
     ProblemType,
@@ -40,6 +41,7 @@ from ..models import (
     SolutionOption,
 )
 from . import stages
+from .feedback import feedback_from_complaint
 
 S = ComplaintState
 NUMBER_PREFIX = "KS"
@@ -246,6 +248,8 @@ def judge(complaint, *, actor, valid: bool, severity: str = "", reason: str = ""
             if complaint._severity_changed:
                 stages.switch_severity(complaint, actor=actor)
             stages.close_stage(complaint, Stage.JUDGE, actor=actor)
+            # a valid product-quality complaint is fed back to development (信息反馈)
+            feedback_from_complaint(complaint=complaint, actor=actor)
             if complaint.acknowledged_at is None:
                 Complaint.objects.filter(pk=complaint.pk).update(acknowledged_at=timezone.now())
                 stages.close_stage(complaint, Stage.ACKNOWLEDGE, actor=actor)
@@ -597,3 +601,51 @@ def close(
         )
         stages.end_all(complaint, actor=actor)
     return complaint
+
+
+# --- the partner API ---------------------------------------------------------------------------
+
+
+def complaint_file_by_partner(
+    *,
+    actor,
+    serial_number: str,
+    product_model: str,
+    category: str,
+    content: str,
+    expected_outcome: str,
+    complainant_name: str = "",
+    complainant_phone: str = "",
+    order_ref: str = "",
+    amount_claimed=None,
+) -> Complaint:
+    """A dealer or service point files a complaint through the partner API (issue 18 item 7): the
+    complainant is always the caller's own unit, the channel the API; accepted like any other
+    (create_complaint: number, suggested severity, the first stage timers)."""
+    _require(perms.may_file_as_partner(actor))
+    unit = user_org_unit(actor)
+    errors = {}
+    for name, value, message in (
+        ("serial_number", serial_number, _("请填写设备序列号")),
+        ("product_model", product_model, _("请填写产品型号")),
+        ("expected_outcome", expected_outcome, _("请填写期望的处理结果")),
+    ):
+        if not (value or "").strip():
+            errors[name] = message
+    if errors:
+        raise ValidationError(errors)
+    return create_complaint(
+        actor=actor,
+        complainant_unit=unit,
+        complainant_name=(complainant_name or "").strip() or unit.name,
+        complainant_phone=(complainant_phone or "").strip() or unit.phone,
+        channel=Channel.API,
+        category=category,
+        product_model=product_model,
+        serial_number=serial_number,
+        content=content,
+        expected_outcome=expected_outcome,
+        order_ref=order_ref,
+        amount_claimed=amount_claimed,
+        check_permission=False,
+    )

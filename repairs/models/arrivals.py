@@ -13,6 +13,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from network.choices import Role
 from network.models import OrgUnit
 from network.visibility import scope_by_org
+from service_ops.i18n import choice_label
 
 from ..choices import (
     ArrivalState,
@@ -189,7 +190,7 @@ class Penalty(FSMModelMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_role_display()} {self.get_kind_display()}"
+        return f"{choice_label(self, 'role')} {choice_label(self, 'kind')}"
 
     def get_absolute_url(self):
         return self.arrival.get_absolute_url()

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from network.choices import Role
 from network.visibility import user_org_unit
 from service_ops.deadlines.models import Deadline, DeadlineStatus
-from service_ops.i18n import data_text
+from service_ops.i18n import choice_label, data_text
 from service_ops.work import WorkItem, role_scopes
 
 from ..choices import ApplicationState, PenaltyState, QuoteState, StatementState
@@ -107,6 +107,9 @@ class QuoteAnswerProvider:
             mine |= Q(order__dealer=unit)
             if any(has_role(user, r) for r in SUBMITTER_ROLES):
                 mine |= Q(order__lot__application__applicant_unit=unit)
+        # Driven from the sent quotes (a few thousand whatever the history), not from the
+        # caller's applications: a UNION of one lookup per clause was faster for staff without
+        # applications but 100 ms for a dealer with thousands (measured at a million orders).
         quotes = list(
             Quote.objects.filter(mine, state=QuoteState.SENT)
             .select_related("order")
@@ -155,7 +158,7 @@ class PenaltyProvider:
                 % {
                     "no": p.arrival.number,
                     "who": p.person.get_full_name() or p.person.username,
-                    "role": p.get_role_display(),
+                    "role": choice_label(p, "role"),
                 },
                 url=p.arrival.get_absolute_url(),
                 since=p.arrival.arrived_at,
@@ -297,7 +300,7 @@ class OverdueWorkshopProvider:
                     % {
                         "no": order.number,
                         "m": order.product_model,
-                        "s": order.get_state_display(),
+                        "s": choice_label(order, "state"),
                     },
                     url=order.get_absolute_url(),
                     since=timer.started_at,

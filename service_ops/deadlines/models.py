@@ -212,6 +212,13 @@ class Deadline(models.Model):
                 name="deadline_open_owner",
                 condition=Q(status__in=["running", "paused", "breached"]),
             ),
+            # Overdue lists (a kind's breached timers, most overdue first): without it PostgreSQL
+            # intersected the kind's million rows with the open ones (30 ms at a million orders).
+            models.Index(
+                fields=["kind", "due_at"],
+                name="deadline_breached_kind",
+                condition=Q(status="breached"),
+            ),
         ]
 
     def __str__(self):

@@ -19,7 +19,6 @@ from django import template
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from network.choices import PARTNER_ROLES
@@ -61,19 +60,10 @@ def history_panel(obj, title=None):
 
 # --- state badge -------------------------------------------------------------------------------
 
-_state_label_maps: dict[tuple[type, str | None], dict] = {}
-
 
 def state_label(obj) -> str:
-    """`obj.get_state_display()`, from a map of the state field's choices made once per model
-    and language (Django's builds a dict of every choice on each call)."""
-    key = (type(obj), get_language())
-    labels = _state_label_maps.get(key)
-    if labels is None:
-        field = obj._meta.get_field("state")
-        labels = _state_label_maps[key] = {v: str(label) for v, label in field.flatchoices}
-    value = obj.state
-    return labels.get(value, value)
+    """`obj.get_state_display()`, without Django's per-call copy of the choices."""
+    return i18n.choice_label(obj, "state")
 
 
 @register.simple_tag

@@ -90,3 +90,102 @@ def test_a_complaint_runs_every_stage(page_as, net):
     p.get_by_text("免费升级不在保修范围内").first.wait_for()
     assert Complaint.objects.filter(state=ComplaintState.INVALID).count() == 1
     visit(d, "/complaints/?view=closed")
+
+
+def test_a_penalty_is_proposed_and_confirmed_and_feedback_answered(page_as, net):
+    """Issue 18 items 4 and 5: the handler proposes a penalty from the complaint page on a
+    phone, the head of customer service confirms it at a desk and opens the person's ledger; the
+    product-quality complaint's feedback gets development's reply, recorded by the supervisor."""
+    from complaints.models import ComplaintPenalty, ProductFeedback
+    from complaints.services import complaints as svc
+
+    handler = make_user("wumin", net.hq, Role.COMPLAINT_TEAM, first_name="吴敏")
+    sup = make_user("fenglei", net.hq, Role.SUPERVISOR, first_name="冯磊")
+    c = svc.create_complaint(
+        actor=handler,
+        complainant_name="李总",
+        content="同批次设备频繁死机",
+        category="product_quality",
+        channel="call",
+        product_model="GPS-X1",
+    )
+    c = svc.judge(c, actor=handler, valid=True, severity=c.severity)
+    svc.record_investigation(
+        c,
+        actor=handler,
+        cause="批次不良未及时上报",
+        problem_type="technical",
+        responsible_unit=net.hq,
+        responsible_person=net.repair_sup,
+    )
+
+    p = page_as(handler, PHONE)
+    visit(p, c.get_absolute_url())
+    follow(p, p.get_by_role("link", name="提出处罚"))
+    p.locator("#id_kind").select_option(label="扣除奖金")
+    p.locator("#id_amount").fill("800")
+    p.get_by_label("处罚理由").fill("多次返修未及时上报")
+    follow(p, p.get_by_role("button", name="提出处罚"))
+    p.get_by_text("待确认").first.wait_for()
+    penalty = ComplaintPenalty.objects.get()
+
+    d = page_as(net.head, DESKTOP)
+    visit(d, penalty.get_absolute_url())
+    d.locator("#act-confirm").get_by_label("说明").fill("按制度扣除")
+    follow(d, d.get_by_role("button", name="确认处罚"))
+    d.get_by_text("已确认").first.wait_for()
+    follow(d, d.get_by_role("link", name="个人处罚台账"))
+    d.get_by_text("¥800.00").first.wait_for()
+    penalty.refresh_from_db()
+    assert penalty.state == "confirmed"
+
+    item = ProductFeedback.objects.get()
+    s = page_as(sup, DESKTOP)
+    visit(s, "/complaints/feedback/")
+    follow(s, s.get_by_role("link", name=item.number))
+    s.locator("#id_reply-reply").fill("已改用 105℃ 电容")
+    s.get_by_label("开发部回复人").fill("开发部 陈工")
+    follow(s, s.get_by_role("button", name="登记回复"))
+    s.get_by_text("开发部已回复").first.wait_for()
+    item.refresh_from_db()
+    assert item.state == "answered"
+
+
+def test_the_statistics_draw_their_charts_and_a_serial_leads_to_its_timeline(page_as, net):
+    """A complaint supervisor reads the year's statistics on a phone (the charts drawn, the
+    period changed, the Excel offered) and follows a repeat serial to its timeline; the handler
+    reaches the same timeline from the complaint page."""
+    from complaints.services import complaints as svc
+
+    handler = make_user("wumin2", net.hq, Role.COMPLAINT_TEAM, first_name="吴敏")
+    supervisor = make_user("fenglei", net.hq, Role.SUPERVISOR, first_name="冯磊")
+    filed = [
+        svc.create_complaint(
+            actor=handler,
+            complainant_name=f"客户{i}",
+            content="送修两周未寄回",
+            category=category,
+            channel="call",
+            product_model="GPS-X1",
+            serial_number="GX1-0009",
+        )
+        for i, category in enumerate(("repair_time", "charges"))
+    ]
+
+    p = page_as(supervisor, PHONE)
+    visit(p, "/complaints/statistics/")
+    p.locator("#chart-months svg").first.wait_for()
+    p.locator("#chart-categories svg").first.wait_for()
+    assert p.locator("[data-figure=total]").inner_text() == "2"
+    assert p.get_by_role("link", name="导出 Excel").is_visible()
+    p.get_by_label("自").fill(f"{timezone.localdate().year}-01-01")
+    follow(p, p.get_by_role("button", name="查看"))
+    follow(p, p.locator("#repeat-serials").get_by_role("link", name="GX1-0009"))
+    p.get_by_role("heading", name="设备时间线 GX1-0009").wait_for()
+    for complaint in filed:
+        p.get_by_text(complaint.number).first.wait_for()
+
+    d = page_as(handler, DESKTOP)
+    visit(d, filed[0].get_absolute_url())
+    follow(d, d.get_by_role("link", name="设备时间线"))
+    d.get_by_text(filed[1].number).first.wait_for()

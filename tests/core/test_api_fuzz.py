@@ -44,6 +44,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from callcenter.models import ActivationCode
+from complaints.services.complaints import complaint_file_by_partner
 from network.choices import Role
 from repairs.models import ApprovalStep, Quote, RepairOrder
 from repairs.services import orders as ro
@@ -108,7 +109,19 @@ def seed_data(net) -> dict[str, list[int]]:
     # the activation-code query's example serial: answered (and charged) until the balance runs out
     ActivationCode.objects.create(serial_number="SN20260001", code="7F3K-92QX")
     apps = [submitted.pk, draft.pk, other.pk, lot.application_id]
+    complaints = [
+        complaint_file_by_partner(
+            actor=user,
+            serial_number=serial,
+            product_model="GPS-X1",
+            category="repair_time",
+            content="维修超期",
+            expected_outcome="尽快寄回",
+        ).pk
+        for user, serial in ((net.dealer_user, "FZ-C1"), (net.dealer2_user, "FZ-C2"))
+    ]
     return {
+        "complaints": complaints,
         "return-applications": apps,
         "approval-steps": list(
             ApprovalStep.objects.filter(application_id__in=apps).values_list("pk", flat=True)

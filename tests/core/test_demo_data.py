@@ -175,3 +175,22 @@ def test_the_demo_shows_activation_codes_numbers_a_top_up_and_every_query_outcom
     request = Request(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {demo_point_token()}"))
     user, token = PartnerTokenAuthentication().authenticate(request)
     assert (user.username, token.org_unit.code) == ("gz_point_api", "S-GZ-01")
+
+
+@pytest.mark.django_db
+def test_the_whole_demo_shows_every_complaint_stage_penalties_and_feedback():
+    """The complaints' demo runs after the call centre's, which may already have handed a call
+    to the complaint team: the desk still gets its own complaints, once."""
+    from complaints.models import Complaint, ComplaintPenalty, ProductFeedback
+
+    _load("--quiet")
+    _load("--quiet")
+    states = set(Complaint.objects.values_list("state", flat=True))
+    assert states >= {"accepted", "investigating", "proposed", "senior_review", "closed", "invalid"}
+    assert Complaint.objects.filter(complainant_phone="13911110001").count() == 1
+    assert set(ComplaintPenalty.objects.values_list("state", flat=True)) == {
+        "proposed",
+        "confirmed",
+        "waived",
+    }
+    assert ProductFeedback.objects.exists()

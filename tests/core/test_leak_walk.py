@@ -29,7 +29,9 @@ from rest_framework.test import APIClient
 
 from callcenter.models import ActivationCodeImport, CallbackList, RegisteredNumber
 from callcenter.views.calls import STEPS as FOLLOW_UP_STEPS
-from complaints.views import ACTIONS as COMPLAINT_ACTIONS
+from complaints.views.complaints import ACTIONS as COMPLAINT_ACTIONS
+from complaints.views.feedback import ACTIONS as FEEDBACK_ACTIONS
+from complaints.views.penalties import ACTIONS as PENALTY_ACTIONS
 from network.choices import OrgKind, Role
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
@@ -245,6 +247,15 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "complaints:attachment": lambda w: [
         {"pk": w.complaint.pk, "attachment_pk": w.complaint_attachment.pk}
     ],
+    # complaints: a penalty on A's complaint against 长沙's engineer, his ledger, the feedback
+    "complaints:penalty_new": _pk("complaint"),
+    "complaints:penalty_detail": _pk("complaint_penalty"),
+    "complaints:penalty_act": _with_action(("complaint_penalty",), sorted(PENALTY_ACTIONS)),
+    "complaints:ledger": lambda w: [{"user_pk": w.complaint_penalty.person_id}],
+    "complaints:feedback_detail": _pk("product_feedback"),
+    "complaints:feedback_act": _with_action(("product_feedback",), sorted(FEEDBACK_ACTIONS)),
+    "complaints:serial_timeline": lambda w: [{"serial": w.complaint.serial_number}],
+    "api-complaint-detail": _pk("complaint"),
 }
 
 
@@ -310,6 +321,11 @@ SEEN_BY_HEADQUARTERS = (
     "callcenter:handover_detail",
     "callcenter:callback_detail",
     "complaints:detail",
+    "complaints:penalty_detail",
+    "complaints:ledger",
+    "complaints:feedback_detail",
+    "complaints:serial_timeline",
+    "api-complaint-detail",
     "api-return-application-detail",
     "api-repair-order-detail",
     "api-quote-detail",
@@ -379,6 +395,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         org_unit=w.cs,
     )
     w.complaint, w.complaint_attachment = _complaint_records(w)
+    w.complaint_penalty, w.product_feedback = _complaint_penalty_and_feedback(w)
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     w.call = _dealer_call(w)
     w.part, w.parts_warehouse, w.parts_count = _parts_records(w)
@@ -403,6 +420,9 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.callback_list.name,
         w.complaint.number,
         w.complaint.content,
+        w.complaint_penalty.reason,
+        w.product_feedback.number,
+        w.product_feedback.content,
         w.call.number,
         w.parts_warehouse.name,
         w.parts_warehouse.code,
@@ -436,6 +456,8 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.callback_list,
         w.complaint,
         w.complaint_attachment,
+        w.complaint_penalty,
+        w.product_feedback,
         w.call,
         w.parts_warehouse,
         w.parts_count,
@@ -456,6 +478,7 @@ def _complaint_records(w):
         complainant_name="湘江代理商",
         channel="web",
         category="repair_time",
+        serial_number="SN-LEAK-0001",
         content="投诉标记-泄露检查",
         org_unit=w.cs,
     )
@@ -463,6 +486,33 @@ def _complaint_records(w):
         complaint=complaint, file=ContentFile(b"%PDF-1.4 leak", name="leak.pdf")
     )
     return complaint, attachment
+
+
+def _complaint_penalty_and_feedback(w):
+    """A penalty proposed on A's complaint against 长沙's engineer (his ledger), and the feedback
+    to development the complaint fed."""
+    from complaints.models import ComplaintPenalty, ProductFeedback
+
+    penalty = ComplaintPenalty.objects.create(
+        complaint=w.complaint,
+        person=w.cs_engineer,
+        capacity="responsible",
+        person_unit=w.cs,
+        org_unit=w.cs,
+        kind="fine",
+        amount=200,
+        reason="处罚标记-泄露检查",
+    )
+    feedback = ProductFeedback.objects.create(
+        number="XF-LEAK-0001",
+        product_model="GPS-LEAK",
+        source="complaint",
+        pattern_key="quality",
+        content="反馈标记-泄露检查",
+        org_unit=w.hq,
+    )
+    feedback.complaints.add(w.complaint)
+    return penalty, feedback
 
 
 def _shift_records(w):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -18,13 +18,15 @@ from service_ops.paging import keyset_page
 from service_ops.transitions.services import available_actions
 from service_ops.workcalendar import clock
 
-from . import forms as f
-from . import permissions as perms
-from . import selectors as sel
-from .choices import ComplaintState, Severity
-from .models import ComplaintAttachment
-from .services import complaints as svc
-from .services.stages import ESCALATION_LABELS, stage_of
+from .. import permissions as perms
+from ..choices import ComplaintState, Severity
+from ..exports import XLSX_CONTENT_TYPE, statistics_workbook
+from ..forms import complaints as f
+from ..models import ComplaintAttachment
+from ..selectors import complaints as sel
+from ..services import complaints as svc
+from ..services.stages import ESCALATION_LABELS, stage_of
+from ..statistics import chart_data, complaint_statistics, period_from
 
 S = ComplaintState
 
@@ -67,6 +69,7 @@ def desk(request):
             "mine": mine,
             "waiting": waiting,
             "may_file": perms.may_file(request.user),
+            "may_read_statistics": perms.may_read_statistics(request.user),
             "escalation_labels": {k: _(v) for k, v in ESCALATION_LABELS.items()},
         },
     )
@@ -360,3 +363,70 @@ def attachment(request, pk: int, attachment_pk: int):
     if found is None:
         raise Http404
     return stored_file_response(found.file)
+
+
+# --- the per-serial timeline -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def serial_search(request):
+    """The timeline's search box: a serial number typed in goes to its timeline."""
+    _desk_user(request)
+    serial = sel.normal_serial(request.GET.get("serial", ""))
+    if serial:
+        return redirect("complaints:serial_timeline", serial=serial)
+    return render(request, "complaints/serial_timeline.html", {"serial": "", "items": []})
+
+
+@login_required
+@require_GET
+def serial_timeline(request, serial: str):
+    """Everything known about one serial number, newest first: calls, return applications,
+    repair orders, complaints (and on-site visits once field service answers the hook)."""
+    _desk_user(request)
+    serial = sel.normal_serial(serial)
+    if not serial:
+        raise Http404
+    items = sel.serial_timeline(request.user, serial)
+    return render(
+        request,
+        "complaints/serial_timeline.html",
+        {
+            "serial": serial,
+            "items": items,
+            "limit": sel.TIMELINE_LIMIT,
+            "escalation_labels": {k: _(v) for k, v in ESCALATION_LABELS.items()},
+        },
+    )
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+
+def _statistics(request):
+    if not perms.may_read_statistics(request.user):
+        raise PermissionDenied
+    start, end = period_from(request.GET, timezone.localdate())
+    return complaint_statistics(request.user, start, end)
+
+
+@login_required
+@require_GET
+def statistics(request):
+    stats = _statistics(request)
+    return render(
+        request,
+        "complaints/statistics.html",
+        {"stats": stats, "chart": chart_data(stats)},
+    )
+
+
+@login_required
+@require_GET
+def statistics_xlsx(request):
+    stats = _statistics(request)
+    response = HttpResponse(statistics_workbook(stats), content_type=XLSX_CONTENT_TYPE)
+    name = f"complaints-{stats.start:%Y%m%d}-{stats.end:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from network.choices import PARTNER_KINDS
 from network.models import OrgUnit
-from service_ops.forms import BootstrapMixin
+from service_ops.forms import BootstrapMixin, PersonChoiceField
 
-from .choices import ActionKind, Category, Channel, Classification, ProblemType, Severity
+from ..choices import ActionKind, Category, Channel, Classification, ProblemType, Severity
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0"), "required": False}
@@ -100,7 +100,7 @@ class InvestigationForm(BootstrapMixin, forms.Form):
     responsible_unit = forms.ModelChoiceField(
         label=_("责任部门"), queryset=OrgUnit.objects.order_by("path")
     )
-    responsible_person = forms.ModelChoiceField(
+    responsible_person = PersonChoiceField(
         label=_("责任人"),
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         required=False,

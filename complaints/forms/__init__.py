@@ -1,0 +1,1 @@
+"""Forms of the complaint pages, one module per sub-domain."""

@@ -1,0 +1,1 @@
+"""Reads of the complaint app, one module per sub-domain, always scoped by the caller."""
