@@ -52,6 +52,10 @@ class Role(models.TextChoices):
     # PMC (生产及物料控制, production and material control): confirms the hand-over of returned
     # stock of 10 units or more to production for rework or disassembly.
     PMC = "pmc", _("PMC 生产计划")
+    # 配件仓 (seed 000: 配件仓主管主要负责配件仓的日常管理工作及物料计划): the supervisor approves
+    # stock counts and keeps the catalogue; the clerk receives, transfers and scraps parts.
+    PARTS_SUPERVISOR = "parts_supervisor", _("配件仓主管")
+    PARTS_CLERK = "parts_clerk", _("配件仓管员")
     DEALER_STAFF = "dealer_staff", _("代理商人员")
     SERVICE_POINT_STAFF = "service_point_staff", _("网点人员")
 

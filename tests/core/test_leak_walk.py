@@ -52,6 +52,11 @@ LOGIN_PAGES = ("/login/", "/admin/login/")
 NOT_WALKED: dict[str, str] = {
     "logout": "public and not object-scoped: it ends the caller's own session (walking it would "
     "sign the attacker out and make every later answer a login redirect)",
+    "spareparts:part_detail": "the parts catalogue is the same for everyone signed in (a part is "
+    "nobody's record); the stock it shows is scoped, as tests/spareparts/test_catalogue.py checks",
+    "spareparts:part_picture": "a catalogue part's picture: the same for everyone signed in",
+    "api-part-detail": "the parts catalogue is the same for every partner (without the cost); "
+    "tests/spareparts/test_api.py covers it",
     "api-token-rotate": "not object-scoped: it replaces the caller's own token (a new row, which "
     "the walk's no-change check would count); tests/network/test_token_rotation.py covers it",
 }
@@ -233,6 +238,11 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "callcenter:code_import_status": _pk("code_import"),
     # complaints (客诉): dealer A's complaint, handled by headquarters' complaint team
     "complaints:detail": _pk("complaint"),
+    # spare parts: dealer A's warehouse and its count sheet; editing a part is the parts staff's
+    "spareparts:warehouse_detail": _pk("parts_warehouse"),
+    "spareparts:count_detail": _pk("parts_count"),
+    "spareparts:count_act": _with_action(("parts_count",), ("save", "submit", "approve", "reject")),
+    "spareparts:part_edit": _pk("part"),
     "complaints:act": _with_action(("complaint",), sorted(COMPLAINT_ACTIONS)),
     "complaints:attachment": lambda w: [
         {"pk": w.complaint.pk, "attachment_pk": w.complaint_attachment.pk}
@@ -323,6 +333,8 @@ SEEN_BY_HEADQUARTERS = (
     "callcenter:prepaid_ledger",
     "callcenter:prepaid_top_up",
     "callcenter:code_import_status",
+    "spareparts:warehouse_detail",
+    "spareparts:count_detail",
 )
 
 
@@ -386,6 +398,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
     w.complaint_penalty, w.product_feedback = _complaint_penalty_and_feedback(w)
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     w.call = _dealer_call(w)
+    w.part, w.parts_warehouse, w.parts_count = _parts_records(w)
     w.follow_up = w.call.follow_up
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -411,6 +424,8 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.product_feedback.number,
         w.product_feedback.content,
         w.call.number,
+        w.parts_warehouse.name,
+        w.parts_warehouse.code,
     }
     w.records = [
         w.app,
@@ -444,6 +459,8 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.complaint_penalty,
         w.product_feedback,
         w.call,
+        w.parts_warehouse,
+        w.parts_count,
         w.follow_up,
     ]
     return w
@@ -542,6 +559,26 @@ def _shift_records(w):
         shift_day=today, group=group, written_by=a1, equipment="正常", problems="交接标记-泄露检查"
     )
     return leave, swap, handover
+
+
+def _parts_records(w):
+    """Dealer A's own parts warehouse with stock moved in and a count sheet of it."""
+    from spareparts.choices import WarehouseKind
+    from spareparts.models import Part, Warehouse
+    from spareparts.services import counts, stock
+
+    clerk = make_user("leak-parts-clerk", w.hq, Role.PARTS_CLERK)
+    part = Part.objects.create(number="LEAK-P-01", name_zh="配件")
+    warehouse = Warehouse.objects.create(
+        code="W-LEAK-XJ",
+        name="湘江配件仓-泄露检查",
+        kind=WarehouseKind.SERVICE_POINT,
+        org_unit=w.dealer,
+    )
+    stock.stock_receive(part=part, warehouse=warehouse, quantity=3, actor=clerk, reason="入库")
+    stock.stock_reserve(part=part, warehouse=warehouse, quantity=1, actor=clerk)
+    count = counts.count_open(warehouse=warehouse, actor=clerk)
+    return part, warehouse, count
 
 
 def _dealer_call(w):

@@ -145,6 +145,9 @@ PEOPLE: list[Person] = [
     Person("dispatcher", "马骏", R.SALES_DISPATCHER, HQ_CODE, "销售调度部调度员", "13800138012"),
     Person("finance", "高雅", R.FINANCE, HQ_CODE, "财务部会计", "13800138013"),
     Person("pmc", "曾伟", R.PMC, HQ_CODE, "PMC 生产计划", "13800138014"),
+    # the parts warehouse (配件仓): its supervisor approves counts, the clerk moves the stock
+    Person("parts_sup", "梁振勇", R.PARTS_SUPERVISOR, HQ_CODE, "配件仓主管", "13800138015"),
+    Person("parts_clerk", "苏敏", R.PARTS_CLERK, HQ_CODE, "配件仓管员", "13800138016"),
     # provincial managers (省区经理)
     Person("gd_manager", "黄志强", R.PROVINCIAL_MANAGER, "P-GD", "广东省区经理", "13900139001"),
     Person("hn_manager", "谭伟", R.PROVINCIAL_MANAGER, "P-HN", "湖南省区经理", "13900139002"),

@@ -1,0 +1,15 @@
+from django.urls import re_path
+from rest_framework.routers import SimpleRouter
+
+from .views.catalogue import AvailabilityView, PartViewSet
+
+router = SimpleRouter()
+router.trailing_slash = "/?"
+router.register("parts", PartViewSet, basename="api-part")
+
+# The trailing slash is optional, as on the other partner routes. Before the router's routes so
+# "parts/availability" is not read as a part id.
+urlpatterns = [
+    re_path(r"^parts/availability/?$", AvailabilityView.as_view(), name="api-part-availability"),
+    *router.urls,
+]

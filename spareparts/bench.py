@@ -1,0 +1,222 @@
+"""The parts' part of the volume benchmark: a catalogue of a few thousand parts (each fitting a
+couple of models), about a hundred warehouses (headquarters, one per branch, the dealers'), and a
+year of ledger movements (500,000 at the full scale) generated in SQL with running balances, the
+balances summed from them. Timed: the catalogue (first, deep, by model), the ledger (first, deep,
+one warehouse), the headquarters warehouse's stock page, and the partner API's catalogue and
+availability."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from service_ops.bench import BenchPart, Context, Probe
+from service_ops.bench.sql import insert_select, temp_table
+
+from .choices import WarehouseKind
+from .models import Part, PartFit, StockBalance, StockMovement, Warehouse
+
+PARTS = 3_000
+MOVEMENTS_A_YEAR = 500_000
+WAREHOUSES = 100
+
+
+def generate(ctx: Context) -> None:
+    from network.models import StaffProfile
+
+    orders = ctx.scale.get("orders", 1_000_000)
+    n_parts = ctx.scale.get("parts", max(200, PARTS * min(orders, 1_000_000) // 1_000_000))
+    n_moves = ctx.scale.get("part_movements", max(5_000, MOVEMENTS_A_YEAR * orders // 1_000_000))
+    network = ctx.shared["network"]
+    hq = network["hq"]
+
+    rows = insert_select(
+        Part,
+        {
+            "number": "'BP-' || lpad(g::text, 6, '0')",
+            "name_zh": "'配件' || g",
+            "name_en": "'Part ' || g",
+            "unit": "'个'",
+            "list_price": "(g %% 500) + 9.90",
+            "cost": "(g %% 500) * 0.6 + 5",
+            "reorder_level": "g %% 7",
+            "is_active": "g %% 50 <> 0",
+        },
+        "generate_series(1, %(n)s) AS g",
+        {"n": n_parts},
+        now=ctx.now,
+    )
+    ctx.count("spareparts.Part", rows)
+    part_ids = list(
+        Part.objects.filter(number__startswith="BP-").order_by("pk").values_list("pk", flat=True)
+    )
+    fits = insert_select(
+        PartFit,
+        {"part_id": "p.id", "product_model": "'BM-' || ((p.id + k) %% 40)"},
+        "spareparts_part p CROSS JOIN generate_series(0, 1) AS k WHERE p.number LIKE 'BP-%%'",
+        now=ctx.now,
+    )
+    ctx.count("spareparts.PartFit", fits)
+
+    # headquarters, one per branch (its field office's stock), then the dealers, ~100 in all
+    dealer_caller = ctx.callers.get("dealer")
+    dealer_unit = None
+    if dealer_caller is not None:
+        profile = StaffProfile.objects.filter(user=dealer_caller.user).first()
+        dealer_unit = profile.org_unit_id if profile else None
+    houses = [
+        Warehouse(code="BW-HQ", name="总部配件仓（bench）", kind=WarehouseKind.HQ, org_unit_id=hq)
+    ]
+    for b in network["branches"][: WAREHOUSES // 2]:
+        houses.append(
+            Warehouse(
+                code=f"BW-B{b['id']}",
+                name=f"办事处仓 {b['id']}",
+                kind=WarehouseKind.FIELD_OFFICE,
+                org_unit_id=b["id"],
+            )
+        )
+    dealers = [d["id"] for d in network["dealers"] if not d["empty"]]
+    if dealer_unit in dealers:
+        dealers.remove(dealer_unit)
+        dealers.insert(0, dealer_unit)
+    for d in dealers[: WAREHOUSES - len(houses)]:
+        houses.append(
+            Warehouse(
+                code=f"BW-D{d}", name=f"网点仓 {d}", kind=WarehouseKind.SERVICE_POINT, org_unit_id=d
+            )
+        )
+    Warehouse.objects.bulk_create(houses)
+    ctx.count("spareparts.Warehouse", len(houses))
+    house_ids = list(
+        Warehouse.objects.filter(code__startswith="BW-").order_by("pk").values_list("pk", flat=True)
+    )
+    temp_table("bench_parts", (("i", "integer"), ("id", "integer")), enumerate(part_ids))
+    temp_table("bench_houses", (("i", "integer"), ("id", "integer")), enumerate(house_ids))
+    clerk = network["people"]["warehouse"]
+
+    # Half the movements at headquarters, the rest spread; per (part, warehouse) the pattern
+    # receive 5, issue 1, issue 1, transfer out 1 repeats, so every running balance stays ≥ 0.
+    kinds = "ARRAY['receive','issue','issue','transfer_out']"
+    changes = "ARRAY[5,-1,-1,-1]"
+    source = f"""(
+        SELECT s.*, SUM(({changes})[1 + (s.rn - 1) %% 4])
+               OVER (PARTITION BY s.pi, s.wi ORDER BY s.g) AS after
+        FROM (
+            SELECT g, pi, wi, ROW_NUMBER() OVER (PARTITION BY pi, wi ORDER BY g) AS rn
+            FROM (
+                SELECT g, (g * 7919) %% %(np)s AS pi,
+                       CASE WHEN g %% 2 = 0 THEN 0 ELSE (g * 104729) %% %(nw)s END AS wi
+                FROM generate_series(1, %(n)s) AS g
+            ) raw
+        ) s
+    ) m JOIN bench_parts p ON p.i = m.pi JOIN bench_houses h ON h.i = m.wi"""  # noqa: S608
+    rows = insert_select(
+        StockMovement,
+        {
+            "part_id": "p.id",
+            "warehouse_id": "h.id",
+            "kind": f"({kinds})[1 + (m.rn - 1) %% 4]",
+            "on_hand_change": f"({changes})[1 + (m.rn - 1) %% 4]",
+            "reserved_change": "0",
+            "on_hand_after": "m.after",
+            "reserved_after": "0",
+            "actor_id": "%(clerk)s",
+            "reason": "'bench'",
+            "created_at": "%(now)s - ((%(n)s - m.g) * interval '1 minute' * 525600 / %(n)s)",
+        },
+        source,
+        {"n": n_moves, "np": len(part_ids), "nw": len(house_ids), "clerk": clerk, "now": ctx.now},
+        now=ctx.now,
+    )
+    ctx.count("spareparts.StockMovement", rows)
+    rows = insert_select(
+        StockBalance,
+        {
+            "part_id": "t.part_id",
+            "warehouse_id": "t.warehouse_id",
+            "on_hand": "t.s",
+            "reserved": "0",
+        },
+        "(SELECT part_id, warehouse_id, SUM(on_hand_change) AS s FROM spareparts_stockmovement "
+        "WHERE reason = 'bench' GROUP BY part_id, warehouse_id) t",
+        now=ctx.now,
+    )
+    ctx.count("spareparts.StockBalance", rows)
+    ctx.facts["parts_hq_warehouse"] = house_ids[0]
+
+
+def check(ctx: Context) -> list[str]:
+    problems = []
+    if not StockMovement.objects.filter(warehouse_id=ctx.facts.get("parts_hq_warehouse")).exists():
+        problems.append("spareparts: the headquarters warehouse has no movement")
+    if (
+        "dealer" in ctx.callers
+        and not StockBalance.objects.visible_to(ctx.callers["dealer"].user).exists()
+    ):
+        problems.append("spareparts: the bench dealer has no stock to see")
+    return problems
+
+
+def probes(ctx: Context) -> list[Probe]:
+    catalogue = reverse("spareparts:part_list")
+    ledger = reverse("spareparts:movement_list")
+    hq_house = ctx.facts.get("parts_hq_warehouse")
+    found = [
+        Probe("parts catalogue", "hq", catalogue, row_marker="BP-", load=1),
+        Probe("parts catalogue", "hq", catalogue, variant="deep", deep=True, row_marker="BP-"),
+        Probe(
+            "parts catalogue", "hq", f"{catalogue}?model=BM-7", variant="model", row_marker="BP-"
+        ),
+        Probe(
+            "parts catalogue", "hq", f"{catalogue}?q=BP-0012", variant="number", row_marker="BP-"
+        ),
+        Probe("stock ledger", "hq", ledger, row_marker="BP-", load=1),
+        Probe("stock ledger", "hq", ledger, variant="deep", deep=True, row_marker="BP-"),
+        Probe(
+            "stock ledger",
+            "hq",
+            f"{ledger}?warehouse={hq_house}&kind=issue",
+            variant="warehouse, issue",
+            row_marker="BP-",
+        ),
+        Probe("parts warehouses", "hq", reverse("spareparts:warehouse_list"), row_marker="BW-"),
+        Probe("stock counts", "hq", reverse("spareparts:count_list"), rows=None),
+    ]
+    if hq_house:
+        page = reverse("spareparts:warehouse_detail", args=[hq_house])
+        found += [
+            Probe("warehouse stock", "hq", page, row_marker="BP-", load=1),
+            Probe("warehouse stock", "hq", page, variant="deep", deep=True, row_marker="BP-"),
+            Probe(
+                "warehouse stock", "hq", f"{page}?low=1", variant="low", row_marker="BP-", rows=None
+            ),
+        ]
+    if "dealer" in ctx.callers:
+        found += [
+            Probe("api parts", "dealer", "/api/v1/parts/", api=True, load=1),
+            Probe("api parts", "dealer", "/api/v1/parts/", api=True, variant="deep", deep=True),
+            Probe("api parts", "dealer", "/api/v1/parts/?model=BM-7", api=True, variant="model"),
+            Probe(
+                "api parts/availability", "dealer", "/api/v1/parts/availability/", api=True, load=1
+            ),
+            Probe("stock ledger", "dealer", ledger, variant="dealer", row_marker="BP-"),
+        ]
+    return found
+
+
+BENCH = BenchPart(
+    generate=generate,
+    check=check,
+    probes=probes,
+    not_lists=frozenset(
+        {
+            "spareparts:part_new",
+            "spareparts:part_import",
+            "spareparts:part_export",
+            "spareparts:receive",
+            "spareparts:transfer",
+            "spareparts:scrap",
+            "spareparts:count_new",
+        }
+    ),
+)

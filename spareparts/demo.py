@@ -1,0 +1,112 @@
+"""Demo data of the parts: a catalogue, the headquarters parts warehouse with stock, the 广州天河
+field office's and the 广州白云 service point's warehouses with a transfer each, an engineer's own
+stock, a reservation, a scrap, and a count waiting for the supervisor. Idempotent (skipped when the
+headquarters warehouse exists)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .choices import WarehouseKind
+from .models import Part, PartFit, Warehouse
+
+# fmt: off
+PARTS = [
+    ("GPS-MB-01", "GPS 主板", "GPS main board", "块", "380.00", "210.00", 5, ("GPS-X1", "GPS-X2")),
+    ("GPS-ANT-02", "GPS 天线", "GPS antenna", "个", "45.00", "18.00", 10, ("GPS-X1", "GPS-X2", "GPS-M3")),  # noqa: E501
+    ("GPS-PWR-03", "电源模块", "Power module", "个", "120.00", "60.00", 5, ("GPS-X1",)),
+    ("CAM-LNS-04", "摄像头镜头", "Camera lens", "个", "85.00", "40.00", 4, ("DVR-C2",)),
+    ("DVR-HDD-05", "硬盘 1TB", "Hard disk 1 TB", "块", "420.00", "300.00", 2, ("DVR-C2", "DVR-C4")),
+    ("CBL-PWR-06", "电源线", "Power cable", "根", "12.00", "4.00", 20, ("GPS-X1", "GPS-X2", "DVR-C2")),  # noqa: E501
+    ("SCR-LCD-07", "显示屏 7 寸", "7-inch display", "块", "260.00", "150.00", 3, ("NAV-S7",)),
+    ("KEY-PAD-08", "按键板", "Key pad", "块", "35.00", "12.00", 5, ("NAV-S7", "GPS-M3")),
+]
+# fmt: on
+
+
+def load_demo(*, units, users, stdout=None) -> None:
+    from .services import counts, stock
+
+    hq = units.get("HQ")
+    if hq is None or Warehouse.objects.filter(code="W-HQ").exists():
+        return
+    clerk = users.get("parts_clerk")
+    sup = users.get("parts_sup")
+    if clerk is None or sup is None:
+        return
+    parts = {}
+    for number, zh, en, unit, price, cost, reorder, models in PARTS:
+        part = Part.objects.create(
+            number=number,
+            name_zh=zh,
+            name_en=en,
+            unit=unit,
+            list_price=Decimal(price),
+            cost=Decimal(cost),
+            reorder_level=reorder,
+        )
+        PartFit.objects.bulk_create([PartFit(part=part, product_model=m) for m in models])
+        parts[number] = part
+    hq_wh = Warehouse.objects.create(
+        code="W-HQ", name="总部配件仓", kind=WarehouseKind.HQ, org_unit=hq
+    )
+    office = units.get("O-GZ-TH")
+    point = units.get("S-GZ-01")
+    office_wh = point_wh = None
+    if office is not None:
+        office_wh = Warehouse.objects.create(
+            code="W-O-GZ-TH",
+            name="广州天河办事处仓",
+            kind=WarehouseKind.FIELD_OFFICE,
+            org_unit=office,
+        )
+    if point is not None:
+        point_wh = Warehouse.objects.create(
+            code="W-S-GZ-01",
+            name="广州白云特约维修站配件仓",
+            kind=WarehouseKind.SERVICE_POINT,
+            org_unit=point,
+        )
+    engineer = users.get("gz_engineer")
+    if engineer is not None and units.get("B-GZ") is not None:
+        Warehouse.objects.create(
+            code="W-E-GZ-ENG",
+            name="梁超自有库存",
+            kind=WarehouseKind.ENGINEER,
+            org_unit=units["B-GZ"],
+            engineer=engineer,
+        )
+    quantities = [40, 60, 4, 12, 2, 200, 0, 30]
+    for part, quantity in zip(parts.values(), quantities, strict=True):
+        if quantity:
+            stock.stock_receive(
+                part=part, warehouse=hq_wh, quantity=quantity, actor=clerk, reason="供应商到货"
+            )
+    for target in (office_wh, point_wh):
+        if target is not None:
+            for number, quantity in (("GPS-MB-01", 3), ("GPS-ANT-02", 10), ("CBL-PWR-06", 20)):
+                stock.stock_transfer(
+                    part=parts[number],
+                    from_warehouse=hq_wh,
+                    to_warehouse=target,
+                    quantity=quantity,
+                    actor=clerk,
+                    reason="月度补货",
+                )
+    stock.stock_reserve(
+        part=parts["GPS-MB-01"], warehouse=hq_wh, quantity=2, actor=clerk, reason="返修机维修"
+    )
+    stock.stock_scrap(
+        part=parts["CAM-LNS-04"], warehouse=hq_wh, quantity=1, actor=clerk, reason="来料破损"
+    )
+    count = counts.count_open(warehouse=hq_wh, actor=clerk, note="月末盘点")
+    found = {line.pk: line.expected for line in count.lines.all()}
+    first = count.lines.filter(part=parts["CBL-PWR-06"]).first()
+    if first is not None:
+        found[first.pk] = first.expected - 2
+    counts.count_enter(count_id=count.pk, counted=found, actor=clerk)
+    counts.count_submit(count_id=count.pk, actor=clerk)
+    if stdout is not None:
+        stdout.write(
+            f"  spare parts: {len(parts)} parts, stock count {count.number} awaits parts_sup"
+        )

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from .views import catalogue, counts, stock
+
+app_name = "spareparts"
+
+urlpatterns = [
+    path("", catalogue.part_list, name="part_list"),
+    path("new/", catalogue.part_new, name="part_new"),
+    path("import/", catalogue.part_import, name="part_import"),
+    path("export/", catalogue.part_export, name="part_export"),
+    path("<int:pk>/", catalogue.part_detail, name="part_detail"),
+    path("<int:pk>/edit/", catalogue.part_edit, name="part_edit"),
+    path("<int:pk>/picture/", catalogue.part_picture, name="part_picture"),
+    path("warehouses/", stock.warehouse_list, name="warehouse_list"),
+    path("warehouses/<int:pk>/", stock.warehouse_detail, name="warehouse_detail"),
+    path("ledger/", stock.movement_list, name="movement_list"),
+    path("receive/", stock.receive, name="receive"),
+    path("transfer/", stock.transfer, name="transfer"),
+    path("scrap/", stock.scrap, name="scrap"),
+    path("counts/", counts.count_list, name="count_list"),
+    path("counts/new/", counts.count_new, name="count_new"),
+    path("counts/<int:pk>/", counts.count_detail, name="count_detail"),
+    path("counts/<int:pk>/<str:action>/", counts.count_act, name="count_act"),
+]
