@@ -1,18 +1,10 @@
 // The callback report's charts (templates/callcenter/reports/callbacks.html), a file so the
 // Content-Security-Policy can say script-src 'self'.
 (function () {
-  var data = JSON.parse(document.getElementById("callback-report-data").textContent);
-  var labels = document.getElementById("callback-report-labels").dataset;
-  var charts = [];
-  function init(id, show) {
-    var el = document.getElementById(id);
-    if (!el || !window.echarts) return null;
-    if (!show) { el.style.display = "none"; return null; }
-    el.style.height = "240px";
-    var chart = echarts.init(el, null, { renderer: "svg" });
-    charts.push(chart);
-    return chart;
-  }
+  var charts = window.serviceOpsCharts;
+  var data = charts.json("callback-report-data");
+  var labels = charts.labels("callback-report-labels");
+  var init = charts.init;
   var months = init("chart-months", data.months.length);
   if (months) {
     months.setOption({
@@ -38,5 +30,4 @@
       series: [{ type: "bar", name: labels.average, data: data.purpose_average, barMaxWidth: 20, label: { show: true, position: "right" } }]
     });
   }
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

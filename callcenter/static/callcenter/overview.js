@@ -1,17 +1,10 @@
 // The call-centre overview's small charts (templates/callcenter/overview/overview.html), a file
 // so the Content-Security-Policy can say script-src 'self'.
 (function () {
-  var data = JSON.parse(document.getElementById("overview-data").textContent);
-  var labels = document.getElementById("overview-labels").dataset;
-  var charts = [];
-  function init(id) {
-    var el = document.getElementById(id);
-    if (!el || !window.echarts) return null;
-    el.style.height = "200px";
-    var chart = echarts.init(el, null, { renderer: "svg" });
-    charts.push(chart);
-    return chart;
-  }
+  var charts = window.serviceOpsCharts;
+  var data = charts.json("overview-data");
+  var labels = charts.labels("overview-labels");
+  function init(id) { return charts.init(id, true, "200px"); }
   var agents = data["_agents.html"];
   var a = agents && agents.names.length ? init("chart-agents") : null;
   if (a) {
@@ -38,5 +31,4 @@
       ]
     });
   }
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

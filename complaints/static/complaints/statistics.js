@@ -1,18 +1,10 @@
 // The complaint statistics' charts (templates/complaints/statistics.html), a file so the
 // Content-Security-Policy can say script-src 'self'. ECharts from the installed package.
 (function () {
-  var data = JSON.parse(document.getElementById("complaint-stats-data").textContent);
-  var labels = document.getElementById("complaint-stats-labels").dataset;
-  var charts = [];
-  function init(id, show) {
-    var el = document.getElementById(id);
-    if (!el || !window.echarts) return null;
-    if (!show) { el.style.display = "none"; return null; }
-    el.style.height = "240px";
-    var chart = echarts.init(el, null, { renderer: "svg" });
-    charts.push(chart);
-    return chart;
-  }
+  var charts = window.serviceOpsCharts;
+  var data = charts.json("complaint-stats-data");
+  var labels = charts.labels("complaint-stats-labels");
+  var init = charts.init;
   var months = init("chart-months", data.months.length);
   if (months) {
     months.setOption({
@@ -54,5 +46,4 @@
       series: [{ type: "bar", name: labels.total, data: data.unit_total, barMaxWidth: 20, label: { show: true, position: "right" } }]
     });
   }
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

@@ -1,14 +1,12 @@
 // The year-end ranking charts (templates/repairs/ranking.html): a file, not an inline script,
 // so the Content-Security-Policy can say script-src 'self'.
 (function () {
-  var data = JSON.parse(document.getElementById("ranking-data").textContent);
-  var charts = [];
+  var charts = window.serviceOpsCharts;
+  var data = charts.json("ranking-data");
   function draw(id, series, unitLabel) {
-    var el = document.getElementById(id);
-    if (!el || !window.echarts) return;
-    if (!series.names.length) { el.style.display = "none"; return; }
-    el.style.height = Math.max(140, 40 * series.names.length + 50) + "px";
-    var chart = echarts.init(el, null, { renderer: "svg" });
+    var height = Math.max(140, 40 * series.names.length + 50) + "px";
+    var chart = charts.init(id, series.names.length, height);
+    if (!chart) return;
     chart.setOption({
       grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis" },
@@ -21,10 +19,8 @@
         })
       }]
     });
-    charts.push(chart);
   }
   var unitLabel = document.getElementById("ranking-unit-label").dataset.unitLabel || "";
   draw("chart-provinces", data.provinces, unitLabel);
   draw("chart-branches", data.branches, unitLabel);
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
