@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count
 from django.urls import reverse
 
 from service_ops.bench import BenchPart, Context, Probe
@@ -140,7 +141,16 @@ def _penalties_and_feedback(ctx: Context, network, proposer: int) -> None:
         now=ctx.now,
     )
     ctx.count("complaints.ComplaintPenalty", rows)
-    ctx.facts["penalty_person"] = people[0]
+    # the probes' person: the one with the most confirmed penalties (at a tiny scale the first
+    # technician may have none, and the "one person, confirmed" probe would measure nothing)
+    busiest = (
+        ComplaintPenalty.objects.filter(state="confirmed")
+        .values("person_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "person_id")
+        .first()
+    )
+    ctx.facts["penalty_person"] = busiest["person_id"] if busiest else people[0]
     n = max(40, ctx.counts.get("complaints.Complaint", 0) // 25)
     rows = insert_select(
         ProductFeedback,
