@@ -19,6 +19,7 @@ from .orders import (
     ReviewMeeting,
     StatementLine,
 )
+from .parts import RepairPartLine, StatementPartLine
 from .returns import (
     ApprovalChainTemplate,
     ApprovalStep,
@@ -32,6 +33,8 @@ from .returns import (
 from .stock import ReturnedStockApplication, ReturnedStockLine
 
 __all__ = [
+    "RepairPartLine",
+    "StatementPartLine",
     "ApprovalChainTemplate",
     "ApprovalStep",
     "ApprovalStepTemplate",
