@@ -25,7 +25,9 @@ class AddPartForm(OrderActionForm):
         max_length=40,
         widget=forms.TextInput(attrs={"placeholder": _("例如：GPS-MB-01")}),
     )
-    quantity = forms.IntegerField(label=_("数量"), min_value=1, max_value=rp.MAX_QUANTITY, initial=1)
+    quantity = forms.IntegerField(
+        label=_("数量"), min_value=1, max_value=rp.MAX_QUANTITY, initial=1
+    )
     in_warranty = forms.ChoiceField(label=_("保修"), choices=WARRANTY_CHOICES, required=False)
     warranty_note = forms.CharField(
         label=_("保修变更原因"),

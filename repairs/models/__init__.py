@@ -33,8 +33,6 @@ from .returns import (
 from .stock import ReturnedStockApplication, ReturnedStockLine
 
 __all__ = [
-    "RepairPartLine",
-    "StatementPartLine",
     "ApprovalChainTemplate",
     "ApprovalStep",
     "ApprovalStepTemplate",
@@ -52,6 +50,7 @@ __all__ = [
     "ReceivedUnit",
     "RepairLot",
     "RepairOrder",
+    "RepairPartLine",
     "ReturnApplication",
     "ReturnAttachment",
     "ReturnLine",
@@ -61,5 +60,6 @@ __all__ = [
     "ReviewItem",
     "ReviewMeeting",
     "StatementLine",
+    "StatementPartLine",
     "UnauthorisedArrival",
 ]

@@ -169,14 +169,14 @@ def part_line_remove(*, line_id: int, actor, channel=ActionChannel.WEB) -> Repai
 def _release(line_id: int, actor, *, reason: str) -> RepairPartLine:
     line = RepairPartLine.objects.select_for_update().get(pk=line_id)
     if line.state == PartLineState.RESERVED and line.reservation_id:
-        stock_release(reservation_id=line.reservation_id, actor=actor, reason=reason, channel=SYSTEM)
+        stock_release(
+            reservation_id=line.reservation_id, actor=actor, reason=reason, channel=SYSTEM
+        )
     return _line_step(line.pk, "release", actor)
 
 
 @transaction.atomic
-def part_line_set_warranty(
-    *, line_id: int, actor, in_warranty: bool, note: str
-) -> RepairPartLine:
+def part_line_set_warranty(*, line_id: int, actor, in_warranty: bool, note: str) -> RepairPartLine:
     """Warranty decided per line by the technician or the supervisor, with the reason. Not once a
     quote is out (the customer answers the quote as it was raised) nor on a released line."""
     if not is_technician(actor):
@@ -209,8 +209,10 @@ def part_line_record_serials(
         raise PermissionDenied(_("只有技术员可以登记更换的序列号"))
     line = RepairPartLine.objects.get(pk=line_id)
     order = _lock_order(line.order_id)
-    line = RepairPartLine.objects.select_for_update().select_related("part", "warehouse").get(
-        pk=line_id
+    line = (
+        RepairPartLine.objects.select_for_update()
+        .select_related("part", "warehouse")
+        .get(pk=line_id)
     )
     if line.state != PartLineState.ISSUED:
         raise ValidationError({"faulty_serial": _("配件领用后才能登记更换")})

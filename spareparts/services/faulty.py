@@ -1,7 +1,7 @@
-"""Faulty parts owed back (旧件返还): recording a warranty replacement's two serials, the faulty part
-owed by whoever replaced it (a service point, a field office, an engineer) with a due date on the
-deadline engine, its receipt into the headquarters' faulty stock (旧件仓, a warehouse of its own so
-a faulty part is never reserved or issued) or its write-off with a reason.
+"""Faulty parts owed back (旧件返还): recording a warranty replacement's two serials, the faulty
+part owed by whoever replaced it (a service point, a field office, an engineer) with a due date
+on the deadline engine, its receipt into the headquarters' faulty stock (旧件仓, a warehouse of
+its own so a faulty part is never reserved or issued) or its write-off with a reason.
 
 A repair workshop at headquarters hands its faulty part in at once (`received_now`): the record is
 received in the same transaction, no due date runs. Every state change goes through

@@ -28,7 +28,7 @@ class FaultyFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=gettext_lazy("状态"),
         required=False,
-        choices=[("", gettext_lazy("全部"))] + list(FaultyState.choices),
+        choices=[("", gettext_lazy("全部")), *FaultyState.choices],
     )
     unit = forms.ModelChoiceField(
         label=gettext_lazy("返还单位"), queryset=OrgUnit.objects.none(), required=False

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from repairs.choices import OrderState, PartLineState
-from repairs.models import RepairPartLine, StatementPartLine
+from repairs.models import StatementPartLine
 from repairs.services import orders as ro
 from repairs.services import parts as rp
 from service_ops.deadlines.models import Deadline
@@ -64,7 +64,10 @@ def test_a_free_repairs_parts_are_reserved_while_diagnosing_and_issued_when_the_
     line = rp.part_line_add(order_id=order.pk, actor=parts.tech, part=parts.board, quantity=2)
     assert line.state == PartLineState.RESERVED and line.in_warranty is True
     assert line.unit_price == Decimal("380.00") and line.unit_cost == Decimal("6.00")
-    assert (balance(parts.board, parts.hq_wh).on_hand, balance(parts.board, parts.hq_wh).reserved) == (3, 2)
+    assert (
+        balance(parts.board, parts.hq_wh).on_hand,
+        balance(parts.board, parts.hq_wh).reserved,
+    ) == (3, 2)
 
     ro.order_start_repair(order_id=order.pk, actor=parts.tech)
     line.refresh_from_db()
@@ -228,7 +231,11 @@ def test_a_warranty_replacement_keeps_both_serials_on_the_order_and_the_faulty_p
     line.refresh_from_db()
     assert (line.faulty_serial, line.new_serial) == ("SN-OLD", "SN-NEW")
     (owed,) = FaultyPartReturn.objects.all()
-    assert (owed.faulty_serial, owed.new_serial, owed.part_id) == ("SN-OLD", "SN-NEW", parts.board.pk)
+    assert (owed.faulty_serial, owed.new_serial, owed.part_id) == (
+        "SN-OLD",
+        "SN-NEW",
+        parts.board.pk,
+    )
     assert owed.source_label == order.number and owed.unit_cost == Decimal("6.00")
     # the workshop at headquarters hands it in at once: into the faulty stock, not the parts
     assert owed.state == FaultyState.RECEIVED
@@ -302,7 +309,9 @@ def test_warranty_is_decided_per_line_and_a_different_decision_needs_a_reason(pa
     # a free repair with a paid part waits for the customer's consent
     with pytest.raises(ValidationError, match="报价"):
         ro.order_start_repair(order_id=order.pk, actor=parts.tech)
-    rp.part_line_set_warranty(line_id=line.pk, actor=parts.repair_sup, in_warranty=True, note="判定为质量问题")
+    rp.part_line_set_warranty(
+        line_id=line.pk, actor=parts.repair_sup, in_warranty=True, note="判定为质量问题"
+    )
     line.refresh_from_db()
     assert line.in_warranty is True and line.charged == 0
     with pytest.raises(PermissionDenied):
