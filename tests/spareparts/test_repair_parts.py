@@ -342,3 +342,22 @@ def test_the_faulty_parts_list_shows_a_unit_only_its_own(parts, django_assert_ma
     assert "MINE" not in overdue
     by_unit = staff.get(url, {"unit": parts.dealer.pk}).content.decode()
     assert "THEIRS" in by_unit and "MINE" not in by_unit
+
+
+def test_a_service_point_reads_its_own_faulty_parts_owed_through_the_api(parts):
+    from rest_framework.test import APIClient
+
+    for unit, serial in [(parts.point, "API-MINE"), (parts.dealer, "API-THEIRS")]:
+        sf.faulty_part_record(
+            part=parts.board,
+            faulty_serial=serial,
+            new_serial=serial + "-N",
+            owed_by_unit=unit,
+            actor=parts.parts_clerk,
+        )
+    client = APIClient()
+    client.force_authenticate(parts.point_user)
+    answer = client.get("/api/v1/parts/faulty/", {"state": "owed"})
+    assert answer.status_code == 200
+    assert [r["faulty_serial"] for r in answer.json()["results"]] == ["API-MINE"]
+    assert "unit_cost" not in answer.json()["results"][0]
