@@ -24,7 +24,7 @@ from service_ops.notifications.models import Notification
 from spareparts.choices import FaultyState, ReservationState, WarehouseKind
 from spareparts.models import FaultyPartReturn, StockBalance
 from spareparts.services import faulty as sf
-from spareparts.services.stock import stock_receive
+from spareparts.services.stock import stock_receive, stock_transfer
 from tests.repairs.test_orders import receive_lot
 
 pytestmark = pytest.mark.django_db
@@ -141,8 +141,18 @@ def test_arriving_stock_serves_the_orders_waiting_for_it_first_come_first_served
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.state, second.state) == (OrderState.REPAIRING, OrderState.WAITING_PARTS)
+    # the second one arrives by a transfer from the field office back to headquarters
+    stock_receive(
+        part=parts.antenna, warehouse=parts.office_wh, quantity=1, actor=parts.parts_clerk
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        stock(parts, parts.antenna, 1)
+        stock_transfer(
+            part=parts.antenna,
+            from_warehouse=parts.office_wh,
+            to_warehouse=parts.hq_wh,
+            quantity=1,
+            actor=parts.parts_clerk,
+        )
     second.refresh_from_db()
     assert second.state == OrderState.REPAIRING
 
@@ -361,3 +371,22 @@ def test_a_service_point_reads_its_own_faulty_parts_owed_through_the_api(parts):
     assert answer.status_code == 200
     assert [r["faulty_serial"] for r in answer.json()["results"]] == ["API-MINE"]
     assert "unit_cost" not in answer.json()["results"][0]
+
+
+def test_the_order_page_adds_a_part_and_refuses_an_unknown_number_on_the_form(parts):
+    stock(parts, parts.cable, 1)
+    order = picked_order(parts, "WEB-1")
+    url = reverse("repairs:order_act", args=[order.pk, "add_part"])
+    tech = parts_client(parts, parts.tech)
+    bad = tech.post(url, {"part_number": "NO-SUCH", "quantity": 1})
+    assert bad.status_code == 400 and "没有编号为 NO-SUCH 的启用配件" in bad.content.decode()
+    ok = tech.post(url, {"part_number": "pwr-cbl-03", "quantity": 1})
+    assert ok.status_code == 302
+    (line,) = order.part_lines.all()
+    assert line.part == parts.cable and line.state == PartLineState.RESERVED
+    # a dealer following the order may not add parts
+    dealer = parts_client(parts, parts.dealer_user)
+    assert dealer.post(url, {"part_number": "PWR-CBL-03", "quantity": 1}).status_code == 403
+    # the dealer's view of the order shows the line without its cost
+    html = dealer.get(order.get_absolute_url()).content.decode()
+    assert "PWR-CBL-03" in html and "保修索赔配件成本" not in html
