@@ -122,14 +122,15 @@ def _active(part: Part, warehouse: Warehouse) -> None:
 def _tell_arrival(part_id: int, warehouse_id: int, actor) -> None:
     """Once committed, tell the apps waiting for this part in this warehouse (the repairs' part
     lines waiting for stock: hook `parts_stock_arrived`). Each answering app works idempotently
-    under its own locks; spareparts does not know who waits."""
+    under its own locks; spareparts does not know who waits. Robust: the stock movement is
+    committed whatever a listener does (its failure is logged; the next arrival retries)."""
 
     def tell():
         plugins.call_hook(
             "parts_stock_arrived", part_id=part_id, warehouse_id=warehouse_id, actor=actor
         )
 
-    transaction.on_commit(tell)
+    transaction.on_commit(tell, robust=True)
 
 
 # --- the movements ------------------------------------------------------------------------------

@@ -207,6 +207,18 @@ def test_the_statement_shows_issued_parts_at_their_price_a_warranty_line_free_a_
         Decimal("74"),
     )
     assert statement.warranty_parts_cost == Decimal("6.00")
+    # the exports for finance carry the part lines too
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from repairs.statement_exports import statement_pdf, statement_xlsx
+
+    sheet = load_workbook(BytesIO(statement_xlsx(statement)))["配件明细"]
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert cells[1][1:7] == ["GPS-MB-01", "GPS 主板", 1, 380, "保修免费", 0]
+    assert cells[-1][-1] == 6
+    assert statement_pdf(statement).startswith(b"%PDF")
     page = parts_client(parts, parts.clerk).get(statement.get_absolute_url())
     html = page.content.decode()
     assert page.status_code == 200 and "GPS-MB-01" in html and "OLD-1" not in html
