@@ -295,3 +295,21 @@ StatementState.colours = {
     StatementState.HANDED_OVER: "info",
     StatementState.SETTLED: "success",
 }
+
+
+class PartLineState(StateChoices):
+    """A repair order's part line (配件明细): reserved from the workshop's warehouse, or waiting
+    for stock; issued when the repair starts; released when the unit goes back unrepaired."""
+
+    WAITING = "waiting", _("等待到货")
+    RESERVED = "reserved", _("已预留")
+    ISSUED = "issued", _("已领用")
+    RELEASED = "released", _("已释放")
+
+
+PartLineState.colours = {
+    PartLineState.WAITING: "danger",
+    PartLineState.RESERVED: "warning",
+    PartLineState.ISSUED: "success",
+    PartLineState.RELEASED: "secondary",
+}

@@ -150,3 +150,12 @@ def serial_timeline(*, serial: str, user, limit: int = 20, **_ignored):
             for order in orders.order_by("-id")[:limit]
         ]
     return items
+
+
+def parts_stock_arrived(*, part_id: int, warehouse_id: int, actor=None, **_ignored) -> int:
+    """Spareparts tells (on commit) that a part arrived in a warehouse: the repair orders' lines
+    waiting for it are reserved first come first served, and an order with all its parts leaves
+    the waiting-for-parts hold (repairs.services.parts)."""
+    from .services.parts import parts_stock_arrived as arrived
+
+    return arrived(part_id=part_id, warehouse_id=warehouse_id, actor=actor)

@@ -260,6 +260,8 @@ PLUGIN = Plugin(
         "callback_responsible": "repairs.hooks.callback_responsible",
         "caller_history": "repairs.hooks.caller_history",
         "serial_timeline": "repairs.hooks.serial_timeline",
+        # issue 19: stock arrived in a warehouse → the part lines waiting for it are reserved
+        "parts_stock_arrived": "repairs.hooks.parts_stock_arrived",
     },
     seed_defaults="repairs.defaults.seed_defaults",
     demo="repairs.demo.load_demo",

@@ -95,6 +95,24 @@ def _rows(statement: MonthlyStatement):
         ]
 
 
+PART_HEADERS = ["维修单号", "配件编号", "配件名称", "数量", "单价", "保修", "收费", "成本"]
+
+
+def _part_rows(statement: MonthlyStatement):
+    """Issue 19: each issued part line of the month's units at its price (warranty free)."""
+    for row in statement.part_lines.select_related("order").order_by("id"):
+        yield [
+            row.order.number,
+            row.part_number,
+            row.part_name,
+            row.quantity,
+            row.unit_price,
+            "保修免费" if row.in_warranty else "收费",
+            row.charged,
+            row.cost,
+        ]
+
+
 def _title(statement: MonthlyStatement) -> str:
     return f"{statement.branch.name} {statement.month:%Y年%m月} 维修及配件费用对账单"
 
@@ -132,6 +150,17 @@ def statement_xlsx(statement: MonthlyStatement) -> bytes:
         ws.append([text])
     for column, width in zip("ABCDEFG", (18, 14, 18, 12, 12, 14, 12), strict=True):
         ws.column_dimensions[column].width = width
+    parts = list(_part_rows(statement))
+    if parts:  # issue 19: the parts sheet
+        sheet = wb.create_sheet("配件明细")
+        sheet.append(PART_HEADERS)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in parts:
+            sheet.append(row)
+            for cell in (sheet[sheet.max_row][4], *sheet[sheet.max_row][6:]):
+                cell.number_format = AMOUNT_FORMAT
+        sheet.append(["保修索赔配件成本", "", "", "", "", "", "", statement.warranty_parts_cost])
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -165,6 +194,30 @@ def register_pdf_font(path: Path) -> str:
 def pdf_font() -> str:
     """The statement PDF's font name, registered once per process."""
     return register_pdf_font(Path(settings.NODE_MODULES).joinpath(*PDF_FONT_FILE))
+
+
+def _pdf_parts(statement: MonthlyStatement, font: str, cell) -> list:
+    """Issue 19: the parts table under the statement's (nothing when no part was issued)."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    rows = [[cell(c) for c in row] for row in _part_rows(statement)]
+    if not rows:
+        return []
+    rows.append(["保修索赔配件成本", "", "", "", "", "", "", cell(statement.warranty_parts_cost)])
+    table = Table([PART_HEADERS, *rows], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("FONTSIZE", (0, 0), (-1, -1), 8),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                ("ALIGN", (3, 1), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
+    return [Spacer(1, 12), table]
 
 
 def statement_pdf(statement: MonthlyStatement) -> bytes:
@@ -209,6 +262,7 @@ def statement_pdf(statement: MonthlyStatement) -> bytes:
             Paragraph(f"状态：{statement.get_state_display()}", body),
             Spacer(1, 8),
             table,
+            *_pdf_parts(statement, font, cell),
             Spacer(1, 18),
             *[
                 p

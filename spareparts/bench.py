@@ -2,8 +2,9 @@
 couple of models), about a hundred warehouses (headquarters, one per branch, the dealers'), and a
 year of ledger movements (500,000 at the full scale) generated in SQL with running balances, the
 balances summed from them. Timed: the catalogue (first, deep, by model), the ledger (first, deep,
-one warehouse), the headquarters warehouse's stock page, and the partner API's catalogue and
-availability."""
+one warehouse), the headquarters warehouse's stock page, the partner API's catalogue and
+availability, and the faulty parts owed back (旧件返还: 40,000 a year at the full scale, spread
+over the dealers, a tenth still owed, some overdue) for headquarters and a dealer."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from service_ops.bench import BenchPart, Context, Probe
 from service_ops.bench.sql import insert_select, temp_table
 
 from .choices import WarehouseKind
-from .models import Part, PartFit, StockBalance, StockMovement, Warehouse
+from .models import FaultyPartReturn, Part, PartFit, StockBalance, StockMovement, Warehouse
 
 PARTS = 3_000
 MOVEMENTS_A_YEAR = 500_000
 WAREHOUSES = 100
+FAULTY_A_YEAR = 40_000
 
 
 def generate(ctx: Context) -> None:
@@ -143,6 +145,36 @@ def generate(ctx: Context) -> None:
     )
     ctx.count("spareparts.StockBalance", rows)
     ctx.facts["parts_hq_warehouse"] = house_ids[0]
+    _faulty_returns(ctx, part_ids, dealers, orders)
+
+
+def _faulty_returns(ctx: Context, part_ids: list[int], dealers: list[int], orders: int) -> None:
+    """A year of faulty parts owed back, the bench dealer's among them: nine in ten received,
+    the rest owed (the older of them overdue)."""
+    n = ctx.scale.get("faulty_returns", max(2_000, FAULTY_A_YEAR * orders // 1_000_000))
+    units = dealers[:50] or [ctx.shared["network"]["hq"]]
+    temp_table("bench_faulty_units", (("i", "integer"), ("id", "integer")), enumerate(units))
+    rows = insert_select(
+        FaultyPartReturn,
+        {
+            "part_id": "p.id",
+            "faulty_serial": "'BF-' || lpad(g::text, 8, '0')",
+            "new_serial": "'BN-' || lpad(g::text, 8, '0')",
+            "unit_cost": "(g %% 300) + 5",
+            "owed_by_unit_id": "u.id",
+            "due_on": "(%(now)s - ((%(n)s - g) * interval '1 minute' * 525600 / %(n)s))::date + 21",
+            "state": "CASE WHEN g %% 10 = 0 THEN 'owed' ELSE 'received' END",
+            "source_label": "'RO-BENCH-' || g",
+            "write_off_reason": "''",
+            "created_at": "%(now)s - ((%(n)s - g) * interval '1 minute' * 525600 / %(n)s)",
+        },
+        "generate_series(1, %(n)s) AS g "
+        "JOIN bench_parts p ON p.i = (g * 7919) %% %(np)s "
+        "JOIN bench_faulty_units u ON u.i = g %% %(nu)s",
+        {"n": n, "np": len(part_ids), "nu": len(units), "now": ctx.now},
+        now=ctx.now,
+    )
+    ctx.count("spareparts.FaultyPartReturn", rows)
 
 
 def check(ctx: Context) -> list[str]:
@@ -160,6 +192,7 @@ def check(ctx: Context) -> list[str]:
 def probes(ctx: Context) -> list[Probe]:
     catalogue = reverse("spareparts:part_list")
     ledger = reverse("spareparts:movement_list")
+    faulty = reverse("spareparts:faulty_list")
     hq_house = ctx.facts.get("parts_hq_warehouse")
     found = [
         Probe("parts catalogue", "hq", catalogue, row_marker="BP-", load=1),
@@ -181,6 +214,15 @@ def probes(ctx: Context) -> list[Probe]:
         ),
         Probe("parts warehouses", "hq", reverse("spareparts:warehouse_list"), row_marker="BW-"),
         Probe("stock counts", "hq", reverse("spareparts:count_list"), rows=None),
+        Probe("faulty parts owed", "hq", faulty, row_marker="BF-", load=1),
+        Probe("faulty parts owed", "hq", faulty, variant="deep", deep=True, row_marker="BF-"),
+        Probe(
+            "faulty parts owed",
+            "hq",
+            f"{faulty}?state=owed&overdue=on",
+            variant="overdue",
+            row_marker="BF-",
+        ),
     ]
     if hq_house:
         page = reverse("spareparts:warehouse_detail", args=[hq_house])
@@ -200,6 +242,7 @@ def probes(ctx: Context) -> list[Probe]:
                 "api parts/availability", "dealer", "/api/v1/parts/availability/", api=True, load=1
             ),
             Probe("stock ledger", "dealer", ledger, variant="dealer", row_marker="BP-"),
+            Probe("faulty parts owed", "dealer", faulty, variant="dealer", row_marker="BF-"),
         ]
     return found
 

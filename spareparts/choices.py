@@ -10,6 +10,8 @@ class WarehouseKind(models.TextChoices):
     FIELD_OFFICE = "field_office", _("办事处仓")
     SERVICE_POINT = "service_point", _("网点仓")
     ENGINEER = "engineer", _("工程师自有库存")
+    # faulty parts (旧件) returned from warranty replacements: never reserved or issued
+    FAULTY = "faulty", _("旧件仓")
 
 
 class MovementKind(models.TextChoices):
@@ -99,3 +101,18 @@ def availability_of(available: int, reorder_level: int) -> str:
     if available <= reorder_level:
         return Availability.LOW
     return Availability.IN_STOCK
+
+
+class FaultyState(models.TextChoices):
+    """A faulty part (旧件) replaced under warranty: owed back → received | written off."""
+
+    OWED = "owed", _("待返还")
+    RECEIVED = "received", _("已返还")
+    WRITTEN_OFF = "written_off", _("已核销")
+
+
+FAULTY_COLOURS = {
+    FaultyState.OWED: "warning",
+    FaultyState.RECEIVED: "success",
+    FaultyState.WRITTEN_OFF: "secondary",
+}

@@ -106,7 +106,36 @@ def load_demo(*, units, users, stdout=None) -> None:
         found[first.pk] = first.expected - 2
     counts.count_enter(count_id=count.pk, counted=found, actor=clerk)
     counts.count_submit(count_id=count.pk, actor=clerk)
+    _faulty_demo(parts, point, users, clerk)
     if stdout is not None:
         stdout.write(
             f"  spare parts: {len(parts)} parts, stock count {count.number} awaits parts_sup"
         )
+
+
+def _faulty_demo(parts, point, users, clerk) -> None:
+    """The main board is serialised (a warranty replacement records both serials); the service
+    point owes one faulty board back (旧件返还) and has handed in another."""
+    from .services import faulty
+
+    board = parts["GPS-MB-01"]
+    board.serialised = True
+    board.save(update_fields=["serialised"])
+    if point is None:
+        return
+    faulty.faulty_part_record(
+        part=board,
+        faulty_serial="MB2305-0117",
+        new_serial="MB2410-0342",
+        owed_by_unit=point,
+        owed_by=users.get("gz_point"),
+        actor=clerk,
+    )
+    back = faulty.faulty_part_record(
+        part=board,
+        faulty_serial="MB2303-0051",
+        new_serial="MB2410-0339",
+        owed_by_unit=point,
+        actor=clerk,
+    )
+    faulty.faulty_part_receive(return_id=back.pk, actor=clerk)

@@ -2,14 +2,20 @@
 catalogue, the warehouses' stock and its ledger, stock counts, their menu entries, the partner
 API (catalogue and availability), the audited catalogue, demo data and the volume benchmark.
 
-Hooks for the next slice (repairs drawing parts): spareparts.services.stock.stock_reserve /
-stock_issue / stock_release take a `source` (a repair order's part line) and are called directly;
-no platform hook is needed yet."""
+Repairs draw parts by calling spareparts.services.stock (stock_reserve / stock_issue /
+stock_release with a `source`: a repair order's part line) and record warranty replacements with
+spareparts.services.faulty; spareparts never imports them. When stock arrives in a warehouse
+(received, transferred in, returned, a reservation released) spareparts calls the platform hook
+`parts_stock_arrived(part_id, warehouse_id, actor)` on commit, which repairs answers by reserving
+its part lines waiting for that part.
+
+Faulty parts owed back (旧件返还) run on the deadline engine: policy `faulty-part-return`, 15
+working days by default (no seed gives a number; an admin edits the policy row)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from network.choices import Role
-from service_ops.plugins import Audited, NavItem, Plugin
+from service_ops.plugins import Audited, DeadlineKind, DefaultPolicy, NavItem, Plugin
 
 PARTS_STAFF = frozenset({Role.PARTS_SUPERVISOR, Role.PARTS_CLERK})
 # who works a warehouse's stock besides the parts warehouse: field offices, service points
@@ -70,6 +76,29 @@ PLUGIN = Plugin(
             roles=STOCK_ROLES,
             related=("spareparts:count_new", "spareparts:count_detail"),
             more=True,
+        ),
+        NavItem(
+            "spareparts:faulty_list",
+            _("旧件返还"),
+            "bi-arrow-return-left",
+            order=708,
+            roles=STOCK_ROLES,
+            hq_too=True,
+            more=True,
+        ),
+    ),
+    deadline_kinds=(
+        DeadlineKind(
+            "parts.faulty_return",
+            _("旧件返还"),
+            policies=(
+                DefaultPolicy(
+                    code="faulty-part-return",
+                    name="旧件返还期限（默认 15 个工作日）",
+                    limit=15,
+                    escalation_chain=("assignee", Role.PARTS_SUPERVISOR.value),
+                ),
+            ),
         ),
     ),
     api_urls="spareparts.api.urls",

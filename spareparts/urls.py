@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, counts, stock
+from .views import catalogue, counts, faulty, stock
 
 app_name = "spareparts"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("receive/", stock.receive, name="receive"),
     path("transfer/", stock.transfer, name="transfer"),
     path("scrap/", stock.scrap, name="scrap"),
+    path("faulty/", faulty.faulty_list, name="faulty_list"),
+    path("faulty/<int:pk>/receive/", faulty.faulty_receive, name="faulty_receive"),
+    path("faulty/<int:pk>/write-off/", faulty.faulty_write_off, name="faulty_write_off"),
     path("counts/", counts.count_list, name="count_list"),
     path("counts/new/", counts.count_new, name="count_new"),
     path("counts/<int:pk>/", counts.count_detail, name="count_detail"),

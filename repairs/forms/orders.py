@@ -534,6 +534,12 @@ ACTIONS: dict[str, type[OrderActionForm]] = {
 }
 
 
+# issue 19: the part lines' forms (forms/parts.py) run through the same action view
+from .parts import PART_ACTIONS  # noqa: E402
+
+ACTIONS.update(PART_ACTIONS)
+
+
 def action_forms(order, user, actions, *, bound: OrderActionForm | None = None) -> dict:
     """{action: form} for the actions the user may take now; `bound` (a form that failed)
     replaces its blank twin so its errors and input show."""

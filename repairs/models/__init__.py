@@ -19,6 +19,7 @@ from .orders import (
     ReviewMeeting,
     StatementLine,
 )
+from .parts import RepairPartLine, StatementPartLine
 from .returns import (
     ApprovalChainTemplate,
     ApprovalStep,
@@ -49,6 +50,7 @@ __all__ = [
     "ReceivedUnit",
     "RepairLot",
     "RepairOrder",
+    "RepairPartLine",
     "ReturnApplication",
     "ReturnAttachment",
     "ReturnLine",
@@ -58,5 +60,6 @@ __all__ = [
     "ReviewItem",
     "ReviewMeeting",
     "StatementLine",
+    "StatementPartLine",
     "UnauthorisedArrival",
 ]

@@ -730,6 +730,10 @@ class MonthlyStatement(FSMModelMixin, models.Model):
     repair_fees = models.DecimalField(_("维修费"), max_digits=12, decimal_places=2, default=0)
     parts_fees = models.DecimalField(_("配件费"), max_digits=12, decimal_places=2, default=0)
     total = models.DecimalField(_("合计"), max_digits=12, decimal_places=2, default=0)
+    # issue 19: the parts cost of the month's warranty replacements (not billed: the claim's cost)
+    warranty_parts_cost = models.DecimalField(
+        _("保修配件成本"), max_digits=12, decimal_places=2, default=0
+    )
     generated_at = models.DateTimeField(default=timezone.now)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -117,7 +117,24 @@ def order_actions(order: RepairOrder, user) -> set[str]:
             actions.add("extend")
     if order.state == OrderState.WAITING_CONSENT and may_answer_quote(user, order):
         actions.add("answer_quote")
+    if is_technician(user) and order.state not in FINISHED_STATES:
+        # issue 19: the part lines (the services check each line's state)
+        actions |= {"part_warranty", "part_serials", "remove_part"}
+        if order.state in PART_ADD_STATES:
+            actions.add("add_part")
     return actions
+
+
+# issue 19: a part line is added while diagnosing, or (a warranty one) while repairing
+PART_ADD_STATES = (OrderState.DIAGNOSING, OrderState.REPAIRING, OrderState.WAITING_PARTS)
+
+
+def order_part_lines(order: RepairOrder) -> tuple[list, dict]:
+    """The order's part lines with their part and reservation (one query), and their totals."""
+    from ..services.parts import parts_summary
+
+    lines = list(order.part_lines.select_related("part").order_by("id"))
+    return lines, parts_summary(lines)
 
 
 # --- timers of many orders at once -----------------------------------------------------------

@@ -236,7 +236,7 @@ def order_assess_warranty(
 
 # --- the technician's steps -----------------------------------------------------------------
 def _step(order_id, transition, actor, channel, comment="", **kwargs) -> RepairOrder:
-    return run_transition(
+    order = run_transition(
         RepairOrder,
         order_id,
         transition=transition,
@@ -245,6 +245,16 @@ def _step(order_id, transition, actor, channel, comment="", **kwargs) -> RepairO
         comment=comment,
         kwargs=kwargs or None,
     )
+    _parts_follow(order, actor)  # issue 19: the order's part lines follow its step
+    return order
+
+
+def _parts_follow(order: RepairOrder, actor) -> None:
+    """Issue 19: the part lines follow the order (repairs.services.parts): issued when the repair
+    starts (or put on the waiting-for-parts hold), released when it goes back unrepaired."""
+    from .parts import follow_order
+
+    follow_order(order, actor=actor)
 
 
 @transaction.atomic
@@ -271,6 +281,13 @@ def order_start_repair(
             _("%(no)s 不在保修期内（收费维修）：请先提出报价，发货方同意后才能开始维修")
             % {"no": order.number}
         )
+    # issue 19: a free repair's paid part lines are charged only with the customer's consent
+    from .parts import paid_lines_without_quote
+
+    if order.state == OrderState.DIAGNOSING and paid_lines_without_quote(order):
+        raise ValidationError(
+            _("%(no)s 有收费配件：请先提出报价，发货方同意后才能开始维修") % {"no": order.number}
+        )
     return _step(order_id, "start_repair", actor, channel, comment=diagnosis, diagnosis=diagnosis)
 
 
@@ -296,6 +313,15 @@ def order_parts_arrived(
 def order_finish_repair(
     *, order_id: int, actor, notes: str = "", channel=ActionChannel.WEB
 ) -> RepairOrder:
+    # issue 19: a serialised part replaced under warranty records both serials first
+    from .parts import missing_serials
+
+    missing = missing_serials(order_id)
+    if missing:
+        raise ValidationError(
+            _("请先登记保修更换配件的旧件和新件序列号：%(p)s")
+            % {"p": "、".join(ln.part.number for ln in missing)}
+        )
     return _step(order_id, "finish_repair", actor, channel, comment=notes, notes=notes)
 
 
@@ -372,7 +398,11 @@ def order_raise_quote(
     diagnosis: str = "",
     channel=ActionChannel.WEB,
 ) -> Quote:
-    """The technician raises the charges; the clerk must send them within 1 working day."""
+    """The technician raises the charges; the clerk must send them within 1 working day. The
+    order's paid part lines are added at their price (issue 19)."""
+    from .parts import quote_lines_for
+
+    lines = list(lines) + quote_lines_for(order_id)
     if not lines:
         raise ValidationError({"lines": _("请至少填写一项费用")})
     errors = []
@@ -519,6 +549,7 @@ def quote_answer(
         comment=note,
         check_permission=False,
     )
+    _parts_follow(order, actor)  # issue 19: issued on consent, released on a refusal
     _resume_limit(order, actor)
     recipients = [order.technician] if order.technician_id else []
     notify(
@@ -561,6 +592,7 @@ def _return_unanswered(quote: Quote, actor=None) -> None:
         actor=actor,
         comment=deferred(gettext_noop("报价超时未答复，不修退回")),
     )
+    _parts_follow(order, actor)  # issue 19: the reservations are released
     _resume_limit(order, actor)
     notify(
         recipients=_shipper_recipients(order) + _clerks(order),
@@ -936,7 +968,7 @@ def _send_back_unrepaired(item: ReviewItem, *, note: str, actor) -> None:
                 % {"no": order.number, "s": order.get_state_display()}
             }
         )
-    run_transition(
+    given_up = run_transition(
         RepairOrder,
         order.pk,
         transition="give_up",
@@ -945,6 +977,7 @@ def _send_back_unrepaired(item: ReviewItem, *, note: str, actor) -> None:
         comment=note or deferred(gettext_noop("超期评审决定不修退回")),
         check_permission=False,
     )
+    _parts_follow(given_up, actor)  # issue 19: the reservations are released
     notify(
         recipients=_shipper_recipients(order),
         subject=deferred(gettext_noop("%(no)s 经评审暂无解决方案，将不修退回"), no=order.number),
@@ -1061,6 +1094,7 @@ def statement_build(*, branch, month: date, actor) -> MonthlyStatement:
             )
         )
     StatementLine.objects.bulk_create(lines)
+    _statement_part_lines(statement, start, end)  # issue 19
     statement.repair_fees = sum((ln.repair_fee for ln in lines), Decimal(0))
     statement.parts_fees = sum((ln.parts_fee for ln in lines), Decimal(0))
     statement.total = statement.repair_fees + statement.parts_fees
@@ -1069,6 +1103,44 @@ def statement_build(*, branch, month: date, actor) -> MonthlyStatement:
     if statement.is_final():
         _ask_for_signature(statement, len(lines))
     return statement
+
+
+def _statement_part_lines(statement: MonthlyStatement, start, end) -> None:
+    """Issue 19: each issued part line of the branch's units shipped in the month, at its price:
+    a warranty line free (its cost is the warranty claim's parts cost), a paid one charged. The
+    charge itself is in the consented quote's parts line (added from the part lines), so the
+    statement's totals stay the quotes'."""
+    from ..choices import PartLineState
+    from ..models import RepairPartLine, StatementPartLine
+
+    statement.part_lines.all().delete()
+    issued = (
+        RepairPartLine.objects.filter(
+            state=PartLineState.ISSUED,
+            order__branch=statement.branch,
+            order__shipped_at__gte=start,
+            order__shipped_at__lt=end,
+        )
+        .select_related("part")
+        .order_by("order_id", "id")
+    )
+    rows = [
+        StatementPartLine(
+            statement=statement,
+            order_id=ln.order_id,
+            line=ln,
+            part_number=ln.part.number,
+            part_name=ln.part.name_zh,
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            in_warranty=ln.in_warranty,
+            charged=ln.charged,
+            cost=ln.cost,
+        )
+        for ln in issued
+    ]
+    StatementPartLine.objects.bulk_create(rows)
+    statement.warranty_parts_cost = sum((r.cost for r in rows if r.in_warranty), Decimal(0))
 
 
 def _month_label(statement: MonthlyStatement) -> str:

@@ -127,12 +127,15 @@ def _render_order(request, order, *, bound=None, status=200):
     user = request.user
     actions = sel.order_actions(order, user)
     page = sel.order_page(order)
+    part_lines, parts_total = sel.order_part_lines(order)  # issue 19
     return render(
         request,
         "repairs/orders/order_detail.html",
         {
             "order": order,
             "page": page,
+            "part_lines": part_lines,
+            "parts_total": parts_total,
             "forms": of.action_forms(order, user, actions, bound=bound),
             "actions": actions,
             "can_return_loans": perm.may_handle_loaners(user),
@@ -474,6 +477,9 @@ def _render_statement(request, statement: MonthlyStatement, *, settle_form=None,
         {
             "statement": statement,
             "lines": sel.statement_lines(statement),
+            # issue 19: each issued part line at its price (warranty free, paid charged)
+            "part_lines": list(statement.part_lines.select_related("order").order_by("id")),
+            "is_internal": is_internal(user),
             "totals": [
                 (_("维修费"), statement.repair_fees),
                 (_("配件及材料费"), statement.parts_fees),

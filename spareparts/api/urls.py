@@ -2,6 +2,7 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from .views.catalogue import AvailabilityView, PartViewSet
+from .views.faulty import FaultyReturnListView
 
 router = SimpleRouter()
 router.trailing_slash = "/?"
@@ -11,5 +12,6 @@ router.register("parts", PartViewSet, basename="api-part")
 # "parts/availability" is not read as a part id.
 urlpatterns = [
     re_path(r"^parts/availability/?$", AvailabilityView.as_view(), name="api-part-availability"),
+    re_path(r"^parts/faulty/?$", FaultyReturnListView.as_view(), name="api-part-faulty"),
     *router.urls,
 ]

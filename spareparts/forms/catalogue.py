@@ -33,6 +33,7 @@ class PartForm(BootstrapMixin, forms.ModelForm):
             "list_price",
             "cost",
             "reorder_level",
+            "serialised",
             "is_active",
             "picture",
         ]

@@ -61,6 +61,11 @@ class Part(models.Model):
         help_text=_("可用数量不高于此数时显示“库存紧张”"),
     )
     is_active = models.BooleanField(_("启用"), default=True)
+    # a serialised part (主板, 模块) carries its own serial: a warranty replacement records the
+    # faulty part's serial and the new one's, and the faulty part is owed back (旧件返还)
+    serialised = models.BooleanField(
+        _("有序列号"), default=False, help_text=_("保修更换时须登记旧件和新件的序列号")
+    )
     picture = models.FileField(
         _("图片"),
         upload_to="parts/%Y/%m/",

@@ -22,9 +22,11 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from service_ops import plugins
+from service_ops.transitions.models import ActionChannel
 from service_ops.transitions.services import run_transition
 
-from ..choices import MovementKind
+from ..choices import MovementKind, WarehouseKind
 from ..models import Part, Reservation, StockBalance, StockMovement, Warehouse
 from ..permissions import may_draw, may_operate
 
@@ -117,6 +119,20 @@ def _active(part: Part, warehouse: Warehouse) -> None:
         raise ValidationError({"part": [_("配件已停用")]}, code="inactive")
 
 
+def _tell_arrival(part_id: int, warehouse_id: int, actor) -> None:
+    """Once committed, tell the apps waiting for this part in this warehouse (the repairs' part
+    lines waiting for stock: hook `parts_stock_arrived`). Each answering app works idempotently
+    under its own locks; spareparts does not know who waits. Robust: the stock movement is
+    committed whatever a listener does (its failure is logged; the next arrival retries)."""
+
+    def tell():
+        plugins.call_hook(
+            "parts_stock_arrived", part_id=part_id, warehouse_id=warehouse_id, actor=actor
+        )
+
+    transaction.on_commit(tell, robust=True)
+
+
 # --- the movements ------------------------------------------------------------------------------
 
 
@@ -135,7 +151,7 @@ def stock_receive(
     _active(part, warehouse)
     with transaction.atomic():
         balance = locked_balance(part.pk, warehouse.pk)
-        return _post(
+        movement = _post(
             balance,
             kind=MovementKind.RECEIVE,
             on_hand_change=quantity,
@@ -143,6 +159,8 @@ def stock_receive(
             reason=reason,
             source=source,
         )
+        _tell_arrival(part.pk, warehouse.pk, actor)
+        return movement
 
 
 def stock_reserve(
@@ -153,13 +171,18 @@ def stock_reserve(
     actor,
     reason: str = "",
     source: Model | None = None,
+    channel: str = ActionChannel.WEB,
 ) -> Reservation:
     """预留: set a quantity aside (a repair's part line). Refused when the available quantity
     (on hand − reserved) does not cover it; concurrent reservations queue on the balance's lock,
-    so exactly as many succeed as the stock covers."""
+    so exactly as many succeed as the stock covers. `channel=SYSTEM`: made by the system for a
+    line that waited for this stock (the arrival is the trigger, not the actor's own request)."""
     quantity = _positive(quantity)
-    _check(may_draw(actor, warehouse), _("您不能从该仓库预留配件"))
+    if channel != ActionChannel.SYSTEM:
+        _check(may_draw(actor, warehouse), _("您不能从该仓库预留配件"))
     _active(part, warehouse)
+    if warehouse.kind == WarehouseKind.FAULTY:
+        raise ValidationError({"warehouse": [_("旧件仓的配件不能预留")]}, code="faulty")
     with transaction.atomic():
         balance = locked_balance(part.pk, warehouse.pk)
         if balance.on_hand - balance.reserved < quantity:
@@ -184,7 +207,15 @@ def stock_reserve(
         return reservation
 
 
-def _close_reservation(reservation_id: int, *, transition: str, actor, reason: str, kind: str):
+def _close_reservation(
+    reservation_id: int,
+    *,
+    transition: str,
+    actor,
+    reason: str,
+    kind: str,
+    channel: str = ActionChannel.WEB,
+):
     def apply(instance: Reservation) -> None:
         balance = locked_balance(instance.part_id, instance.warehouse_id)
         q = instance.quantity
@@ -204,21 +235,34 @@ def _close_reservation(reservation_id: int, *, transition: str, actor, reason: s
 
     with transaction.atomic():
         reservation = run_transition(
-            Reservation, reservation_id, transition=transition, actor=actor, comment=reason
+            Reservation,
+            reservation_id,
+            transition=transition,
+            actor=actor,
+            comment=reason,
+            channel=channel,
         )
         apply(reservation)
         return reservation
 
 
-def stock_release(*, reservation_id: int, actor, reason: str = "") -> Reservation:
-    """释放预留: the reserved quantity is available again (the repair no longer needs it)."""
-    return _close_reservation(
-        reservation_id,
-        transition="release",
-        actor=actor,
-        reason=reason,
-        kind=MovementKind.RELEASE,
-    )
+def stock_release(
+    *, reservation_id: int, actor, reason: str = "", channel: str = ActionChannel.WEB
+) -> Reservation:
+    """释放预留: the reserved quantity is available again (the repair no longer needs it).
+    `channel=SYSTEM` when it follows from another service's step the actor was allowed (a repair
+    sent back unrepaired on the customer's answer): the drawing permission is then not asked."""
+    with transaction.atomic():
+        reservation = _close_reservation(
+            reservation_id,
+            transition="release",
+            actor=actor,
+            reason=reason,
+            kind=MovementKind.RELEASE,
+            channel=channel,
+        )
+        _tell_arrival(reservation.part_id, reservation.warehouse_id, actor)
+        return reservation
 
 
 def stock_issue(
@@ -230,10 +274,12 @@ def stock_issue(
     quantity: int | None = None,
     reason: str = "",
     source: Model | None = None,
+    channel: str = ActionChannel.WEB,
 ) -> StockMovement | Reservation:
     """领用出库: parts leave the warehouse for a repair. From a reservation (`reservation_id`:
-    its quantity leaves on-hand and reserved together; returns the issued reservation) or straight
-    from the available stock (`part`, `warehouse`, `quantity`; returns the movement)."""
+    its quantity leaves on-hand and reserved together; returns the issued reservation; `channel`
+    as for stock_release) or straight from the available stock (`part`, `warehouse`,
+    `quantity`; returns the movement)."""
     if reservation_id is not None:
         return _close_reservation(
             reservation_id,
@@ -241,6 +287,7 @@ def stock_issue(
             actor=actor,
             reason=reason,
             kind=MovementKind.ISSUE,
+            channel=channel,
         )
     quantity = _positive(quantity)
     _check(may_draw(actor, warehouse), _("您不能从该仓库领用配件"))
@@ -312,6 +359,7 @@ def stock_transfer(
             reason=why,
             transfer_id=transfer_id,
         )
+        _tell_arrival(part.pk, to_warehouse.pk, actor)
     return Transfer(transfer_id, out, into)
 
 
@@ -343,7 +391,7 @@ def stock_return(
     quantity = _positive(quantity)
     _check(may_draw(actor, warehouse), _("您不能向该仓库退回配件"))
     with transaction.atomic():
-        return _post(
+        movement = _post(
             locked_balance(part.pk, warehouse.pk),
             kind=MovementKind.RETURN,
             on_hand_change=quantity,
@@ -351,6 +399,8 @@ def stock_return(
             reason=reason,
             source=source,
         )
+        _tell_arrival(part.pk, warehouse.pk, actor)
+        return movement
 
 
 def stock_scrap(

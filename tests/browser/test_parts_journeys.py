@@ -107,3 +107,67 @@ def test_the_clerk_imports_receives_transfers_and_counts_and_the_supervisor_appr
     phone.get_by_text("有货").first.wait_for()
     visit(phone, "/parts/ledger/")
     assert "总部配件仓" not in phone.locator("table").first.inner_text()  # only its own ledger
+
+
+def test_the_technician_draws_a_warranty_part_and_the_faulty_part_owed_is_followed(page_as, net):
+    """Issue 19 (items 3 and 4): on the order page the technician adds a serialised board under
+    warranty (reserved at headquarters), starts the repair (issued) and records the faulty and
+    the new serial; a service point sees the faulty part it owes on a phone and the parts clerk
+    receives it."""
+    from django.utils import timezone as tz
+
+    from repairs.choices import PartLineState
+    from repairs.models import RepairPartLine
+    from repairs.services import orders as ro
+    from spareparts.choices import FaultyState
+    from spareparts.models import FaultyPartReturn
+    from spareparts.services import faulty, stock
+    from tests.repairs.test_orders import receive_lot
+
+    clerk = make_user("parts_clerk", net.hq, Role.PARTS_CLERK, first_name="苏敏")
+    point_user = make_user("point_user", net.point, Role.SERVICE_POINT_STAFF)
+    hq = Warehouse.objects.create(
+        code="W-HQ", name="总部配件仓", kind=WarehouseKind.HQ, org_unit=net.hq
+    )
+    board = Part.objects.create(
+        number="GPS-MB-01", name_zh="GPS 主板", list_price=380, cost=210, serialised=True
+    )
+    stock.stock_receive(part=board, warehouse=hq, quantity=2, actor=clerk)
+    lot = receive_lot(net, ["PJ-1"], tz.now())
+    order = lot.orders.get()
+    ro.order_pick_up(order_id=order.pk, actor=net.tech)
+
+    # 1. The technician adds the board and starts the repair (desktop).
+    page = page_as(net.tech, DESKTOP)
+    visit(page, order.get_absolute_url())
+    page.get_by_label("配件编号").fill("GPS-MB-01")
+    follow(page, page.get_by_role("button", name="添加配件"))
+    line = RepairPartLine.objects.get(order=order)
+    assert line.state == PartLineState.RESERVED and line.in_warranty
+    follow(page, page.get_by_role("button", name="开始维修"))
+    line.refresh_from_db()
+    assert line.state == PartLineState.ISSUED
+    page.get_by_label("旧件序列号").fill("MB-OLD-77")
+    page.get_by_label("新件序列号").fill("MB-NEW-88")
+    follow(page, page.get_by_role("button", name="登记更换"))
+    page.get_by_text("MB-OLD-77 → MB-NEW-88").first.wait_for()
+
+    # 2. A service point owes a faulty board back: it sees its own on a phone.
+    faulty.faulty_part_record(
+        part=board,
+        faulty_serial="SP-OLD-01",
+        new_serial="SP-NEW-01",
+        owed_by_unit=net.point,
+        owed_by=point_user,
+        actor=point_user,
+    )
+    phone = page_as(point_user, PHONE)
+    visit(phone, "/parts/faulty/")
+    phone.get_by_text("SP-OLD-01").first.wait_for()
+    assert "MB-OLD-77" not in phone.content()  # the workshop's is not the point's
+
+    # 3. The parts clerk receives it.
+    desk = page_as(clerk, DESKTOP)
+    visit(desk, "/parts/faulty/?state=owed")
+    follow(desk, desk.get_by_role("button", name="收到旧件"))
+    assert FaultyPartReturn.objects.get(faulty_serial="SP-OLD-01").state == FaultyState.RECEIVED

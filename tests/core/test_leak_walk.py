@@ -243,6 +243,9 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "spareparts:count_detail": _pk("parts_count"),
     "spareparts:count_act": _with_action(("parts_count",), ("save", "submit", "approve", "reject")),
     "spareparts:part_edit": _pk("part"),
+    # a faulty part dealer A owes back (旧件返还): the parts warehouse's receipt and write-off
+    "spareparts:faulty_receive": _pk("faulty_return"),
+    "spareparts:faulty_write_off": _pk("faulty_return"),
     "complaints:act": _with_action(("complaint",), sorted(COMPLAINT_ACTIONS)),
     "complaints:attachment": lambda w: [
         {"pk": w.complaint.pk, "attachment_pk": w.complaint_attachment.pk}
@@ -399,6 +402,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
     w.call = _dealer_call(w)
     w.part, w.parts_warehouse, w.parts_count = _parts_records(w)
+    w.faulty_return = _faulty_return(w)
     w.follow_up = w.call.follow_up
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -426,6 +430,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.call.number,
         w.parts_warehouse.name,
         w.parts_warehouse.code,
+        w.faulty_return.faulty_serial,
     }
     w.records = [
         w.app,
@@ -461,6 +466,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.call,
         w.parts_warehouse,
         w.parts_count,
+        w.faulty_return,
         w.follow_up,
     ]
     return w
@@ -579,6 +585,20 @@ def _parts_records(w):
     stock.stock_reserve(part=part, warehouse=warehouse, quantity=1, actor=clerk)
     count = counts.count_open(warehouse=warehouse, actor=clerk)
     return part, warehouse, count
+
+
+def _faulty_return(w):
+    """A faulty part dealer A owes back after a warranty replacement (旧件返还)."""
+    from spareparts.services.faulty import faulty_part_record
+
+    return faulty_part_record(
+        part=w.part,
+        faulty_serial="LEAK-FAULTY-SN-01",
+        new_serial="LEAK-NEW-SN-01",
+        owed_by_unit=w.dealer,
+        owed_by=w.dealer_user,
+        actor=w.dealer_user,
+    )
 
 
 def _dealer_call(w):
