@@ -43,6 +43,9 @@ PLUGIN = Plugin(
             _("配件目录"),
             "bi-gear-wide-connected",
             order=700,
+            # everyone may look a part up, so under 更多: the parts staff reach it from the
+            # stock pages' tabs, and the others' bars stay short
+            more=True,
             related=(
                 "spareparts:part_detail",
                 "spareparts:part_new",
