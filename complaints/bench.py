@@ -141,8 +141,9 @@ def _penalties_and_feedback(ctx: Context, network, proposer: int) -> None:
         now=ctx.now,
     )
     ctx.count("complaints.ComplaintPenalty", rows)
-    # the probes' person: the one with the most confirmed penalties (at a tiny scale the first
-    # technician may have none, and the "one person, confirmed" probe would measure nothing)
+    ctx.facts["penalty_person"] = people[0]  # the technician caller: "their own" ledger
+    # the "one person, confirmed" probe's person: the one with the most confirmed penalties (at
+    # a tiny scale the first technician may have none, and the probe would measure nothing)
     busiest = (
         ComplaintPenalty.objects.filter(state="confirmed")
         .values("person_id")
@@ -150,7 +151,7 @@ def _penalties_and_feedback(ctx: Context, network, proposer: int) -> None:
         .order_by("-n", "person_id")
         .first()
     )
-    ctx.facts["penalty_person"] = busiest["person_id"] if busiest else people[0]
+    ctx.facts["confirmed_person"] = busiest["person_id"] if busiest else people[0]
     n = max(40, ctx.counts.get("complaints.Complaint", 0) // 25)
     rows = insert_select(
         ProductFeedback,
@@ -313,7 +314,7 @@ def probes(ctx: Context) -> list[Probe]:
         Probe(
             "penalty ledger",
             "hq",
-            f"{ledger}?person={person}&state=confirmed",
+            f"{ledger}?person={ctx.facts.get('confirmed_person', person)}&state=confirmed",
             variant="one person, confirmed",
             row_marker="KS-B",
         ),
