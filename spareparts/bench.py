@@ -108,7 +108,7 @@ def generate(ctx: Context) -> None:
             FROM (
                 SELECT g, (g * 7919) %% %(np)s AS pi,
                        CASE WHEN g %% 2 = 0 THEN 0 ELSE (g * 104729) %% %(nw)s END AS wi
-                FROM generate_series(1, %(n)s) AS g
+                FROM generate_series(1, %(n)s::bigint) AS g
             ) raw
         ) s
     ) m JOIN bench_parts p ON p.i = m.pi JOIN bench_houses h ON h.i = m.wi"""  # noqa: S608
@@ -168,7 +168,7 @@ def _faulty_returns(ctx: Context, part_ids: list[int], dealers: list[int], order
             "write_off_reason": "''",
             "created_at": "%(now)s - ((%(n)s - g) * interval '1 minute' * 525600 / %(n)s)",
         },
-        "generate_series(1, %(n)s) AS g "
+        "generate_series(1, %(n)s::bigint) AS g "
         "JOIN bench_parts p ON p.i = (g * 7919) %% %(np)s "
         "JOIN bench_faulty_units u ON u.i = g %% %(nu)s",
         {"n": n, "np": len(part_ids), "nu": len(units), "now": ctx.now},
