@@ -104,3 +104,40 @@ def sees_hq_figures(user) -> bool:
         return True
     unit = user_org_unit(user)
     return unit is not None and unit.kind == OrgKind.HEADQUARTERS
+
+
+# --- part requests and dealer quotes (issue 19, third slice) ---------------------------------
+# Who approves a part request is the parts warehouse's supervisor (配件仓主管: seed 000 gives the
+# 物料计划 to that post); a request not approved within the policy's time escalates to the same
+# role (spareparts.plugin, deadline kind parts.request).
+REQUEST_APPROVER_ROLES = frozenset({Role.PARTS_SUPERVISOR})
+
+
+def may_request_for(user, warehouse) -> bool:
+    """Ask headquarters for parts for a warehouse: whoever operates it, never for headquarters'
+    own warehouses (they receive from suppliers)."""
+    if warehouse.kind in (WarehouseKind.HQ, WarehouseKind.FAULTY):
+        return False
+    return may_operate(user, warehouse)
+
+
+def may_approve_request(user) -> bool:
+    return _superuser(user) or bool(REQUEST_APPROVER_ROLES & held_roles(user))
+
+
+def may_ask_quote(user, dealer_unit) -> bool:
+    """A dealer's own staff ask for a quote; the parts staff may enter one for any dealer."""
+    if dealer_unit is None or dealer_unit.kind != OrgKind.DEALER:
+        return False
+    if is_parts_staff(user):
+        return True
+    return _acts_for(user, frozenset({Role.DEALER_STAFF}), dealer_unit.pk)
+
+
+def may_answer_quote(user, quote) -> bool:
+    """Accept or decline: the dealer's own staff (and the parts staff, on the dealer's word)."""
+    return may_ask_quote(user, quote.dealer)
+
+
+def is_dealer_staff(user) -> bool:
+    return Role.DEALER_STAFF in held_roles(user)
