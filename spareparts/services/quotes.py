@@ -161,7 +161,8 @@ def quote_send(*, quote_id: int, actor) -> DealerQuote:
 
 def _answer_check(actor):
     def check(instance: DealerQuote) -> None:
-        if instance.valid_until and instance.valid_until < timezone.now():
+        expired = instance.valid_until and instance.valid_until < timezone.now()
+        if instance.state == QuoteState.QUOTED and expired:
             raise ValidationError(_("报价已过有效期"), code="expired")
 
     return check
