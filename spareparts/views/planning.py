@@ -1,6 +1,6 @@
 """Material planning (物料计划): the parts below their reorder point (computed live) and the
 consumption report by part and month, for a product model, with its Excel export. The parts
-staff's pages."""
+staff's pages, open to headquarters' people."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from ..models import Warehouse
-from ..permissions import is_parts_staff
+from ..permissions import sees_hq_figures
 from ..selectors.planning import below_reorder_points, consumption
 from ..services.planning import consumption_export
 
@@ -35,7 +35,8 @@ class ConsumptionForm(forms.Form):
 
 
 def _staff(request):
-    if not is_parts_staff(request.user):
+    """Headquarters' people (the parts staff's pages; the figures are headquarters-internal)."""
+    if not sees_hq_figures(request.user):
         raise PermissionDenied
 
 

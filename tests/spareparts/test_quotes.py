@@ -159,3 +159,39 @@ def test_the_quote_list_costs_the_same_queries_whatever_its_length(
         ask(p)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("spareparts:quote_list"))
+
+
+def test_a_dealer_asks_and_accepts_by_api_and_another_dealer_gets_404(stocked):
+    from rest_framework.test import APIClient
+
+    p = stocked
+    DealerDiscount.objects.create(dealer=p.dealer, percent=Decimal("10"))
+    api = APIClient()
+    api.force_authenticate(p.dealer_user)
+    asked = api.post(
+        "/api/v1/parts/quotes/",
+        {"lines": [{"part": p.antenna.number, "quantity": 2}]},
+        format="json",
+    )
+    assert asked.status_code == 201, asked.content
+    body = asked.json()
+    assert body["state"] == "asked" and body["total"] == "81.00"  # 45.00 less 10 %, twice
+    pk = body["id"]
+    assert api.post(f"/api/v1/parts/quotes/{pk}/accept/").status_code == 409  # not quoted yet
+    qs.quote_send(quote_id=pk, actor=p.parts_clerk)
+
+    api.force_authenticate(p.dealer2_user)
+    assert api.get(f"/api/v1/parts/quotes/{pk}/").status_code == 404
+    assert api.post(f"/api/v1/parts/quotes/{pk}/accept/").status_code == 404
+    assert api.get("/api/v1/parts/quotes/").json()["results"] == []
+
+    api.force_authenticate(p.dealer_user)
+    accepted = api.post(f"/api/v1/parts/quotes/{pk}/accept/")
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
+    api.force_authenticate(p.point_user)
+    refused = api.post(
+        "/api/v1/parts/quotes/",
+        {"lines": [{"part": p.antenna.number, "quantity": 1}]},
+        format="json",
+    )
+    assert refused.status_code == 403

@@ -234,3 +234,36 @@ def test_the_request_list_costs_the_same_queries_whatever_its_length(
         ask(p)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("spareparts:request_list"))
+
+
+def test_a_service_point_requests_parts_by_api_and_follows_only_its_own(stocked):
+    from rest_framework.test import APIClient
+
+    p = stocked
+    api = APIClient()
+    api.force_authenticate(p.point_user)
+    created = api.post(
+        "/api/v1/parts/requests/",
+        {"warehouse": p.point_wh.pk, "lines": [{"part": p.cable.number, "quantity": 3}]},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["state"] == "requested"
+    assert created.json()["lines"][0]["part_number"] == p.cable.number
+    bad = api.post(
+        "/api/v1/parts/requests/",
+        {"warehouse": p.point_wh.pk, "lines": [{"part": "NO-SUCH", "quantity": 0}]},
+        format="json",
+    )
+    assert bad.status_code == 400 and "lines" in bad.json()
+    other = api.post(
+        "/api/v1/parts/requests/",
+        {"warehouse": p.dealer_wh.pk, "lines": [{"part": p.cable.number, "quantity": 1}]},
+        format="json",
+    )
+    assert other.status_code == 400  # not a warehouse the caller sees
+    pk = created.json()["id"]
+    assert [r["id"] for r in api.get("/api/v1/parts/requests/").json()["results"]] == [pk]
+    api.force_authenticate(p.dealer_user)
+    assert api.get(f"/api/v1/parts/requests/{pk}/").status_code == 404
+    assert api.get("/api/v1/parts/requests/").json()["results"] == []
