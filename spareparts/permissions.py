@@ -141,3 +141,22 @@ def may_answer_quote(user, quote) -> bool:
 
 def is_dealer_staff(user) -> bool:
     return Role.DEALER_STAFF in held_roles(user)
+
+
+def requestable_warehouses(user):
+    """The active warehouses the user may ask headquarters' parts for, read in one query after
+    the user's acting units (the list page's button and the new request's choices)."""
+    from django.db.models import Q
+
+    from .models import Warehouse
+
+    if not user or not user.is_authenticated:
+        return Warehouse.objects.none()
+    units = acting_units(user)
+    field = {u for role in FIELD_STOCK_ROLES for u in units.get(role, ())}
+    point = {u for role in POINT_STOCK_ROLES for u in units.get(role, ())}
+    return Warehouse.objects.filter(is_active=True).filter(
+        Q(kind=WarehouseKind.FIELD_OFFICE, org_unit_id__in=field)
+        | Q(kind=WarehouseKind.SERVICE_POINT, org_unit_id__in=point)
+        | Q(kind=WarehouseKind.ENGINEER, engineer_id=user.pk)
+    )

@@ -70,8 +70,9 @@ class RequestForm(LinesForm):
     def __init__(self, *args, warehouses, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["warehouse"].queryset = warehouses
-        if len(warehouses) == 1:
-            self.fields["warehouse"].initial = warehouses[0].pk
+        only = list(warehouses[:2])
+        if len(only) == 1:
+            self.fields["warehouse"].initial = only[0].pk
 
 
 class QuoteForm(LinesForm):
@@ -81,8 +82,9 @@ class QuoteForm(LinesForm):
     def __init__(self, *args, dealers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dealer"].queryset = dealers
-        if len(dealers) == 1:
-            self.fields["dealer"].initial = dealers[0].pk
+        only = list(dealers[:2])
+        if len(only) == 1:
+            self.fields["dealer"].initial = only[0].pk
 
 
 class ReasonForm(forms.Form):

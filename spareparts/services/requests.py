@@ -22,7 +22,7 @@ from service_ops.numbering.services import next_document_number
 from service_ops.transitions.models import ActionChannel
 from service_ops.transitions.services import run_transition
 
-from ..choices import MovementKind, RequestState, WarehouseKind
+from ..choices import MovementKind, WarehouseKind
 from ..models import Part, PartRequest, PartRequestLine, Reservation, Warehouse
 from ..permissions import is_parts_staff, may_request_for
 from .stock import InsufficientStock, _post, _tell_arrival, locked_balance, stock_reserve
@@ -286,7 +286,3 @@ def part_request_receive(*, request_id: int, actor) -> PartRequest:
     )
     _tell_requester(request, gettext_noop("配件申请 %(no)s 已收货"))
     return request
-
-
-def in_transit(request: PartRequest) -> bool:
-    return request.state == RequestState.SHIPPED

@@ -18,8 +18,12 @@ from service_ops.transitions.services import log_of
 
 from ..choices import RequestState
 from ..forms.requests import ReasonForm, RequestForm
-from ..models import Warehouse
-from ..permissions import is_parts_staff, may_approve_request, may_operate, may_request_for
+from ..permissions import (
+    is_parts_staff,
+    may_approve_request,
+    may_operate,
+    requestable_warehouses,
+)
 from ..selectors.requests import part_requests
 from ..services import requests as svc
 from .common import show_error
@@ -27,9 +31,8 @@ from .common import show_error
 ACTIONS = ("approve", "reject", "pick", "ship", "receive")
 
 
-def _requestable(user) -> list[Warehouse]:
-    rows = Warehouse.objects.visible_to(user).filter(is_active=True).order_by("code")[:200]
-    return [w for w in rows if may_request_for(user, w)]
+def _requestable(user):
+    return requestable_warehouses(user).order_by("code")
 
 
 @login_required
@@ -45,7 +48,7 @@ def request_list(request):
             "page": page,
             "state": state,
             "states": RequestState.choices,
-            "may_request": not is_parts_staff(request.user) and bool(_requestable(request.user)),
+            "may_request": _requestable(request.user).exists(),
         },
     )
 
@@ -54,10 +57,9 @@ def request_list(request):
 @require_http_methods(["GET", "POST"])
 def request_new(request):
     warehouses = _requestable(request.user)
-    if not warehouses:
+    if not warehouses.exists():
         raise PermissionDenied
-    choices = Warehouse.objects.filter(pk__in=[w.pk for w in warehouses]).order_by("code")
-    form = RequestForm(request.POST or None, warehouses=choices)
+    form = RequestForm(request.POST or None, warehouses=warehouses)
     if request.method == "POST" and form.is_valid():
         try:
             created = svc.part_request_create(
