@@ -65,8 +65,9 @@ PLUGIN = Plugin(
             _("配件申请"),
             "bi-cart-check",
             order=703,
+            # the units that request and the parts staff who serve them; not every
+            # headquarters person's bar (the head of customer service's is full)
             roles=STOCK_ROLES,
-            hq_too=True,
             related=("spareparts:request_new", "spareparts:request_detail"),
         ),
         NavItem(
@@ -75,7 +76,6 @@ PLUGIN = Plugin(
             "bi-receipt",
             order=704,
             roles=PARTS_STAFF | frozenset({Role.DEALER_STAFF}),
-            hq_too=True,
             related=("spareparts:quote_new", "spareparts:quote_detail"),
         ),
         NavItem(
