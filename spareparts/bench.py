@@ -361,6 +361,16 @@ def probes(ctx: Context) -> list[Probe]:
             Probe("faulty parts owed", "dealer", faulty, variant="dealer", row_marker="BF-"),
             Probe("part requests", "dealer", requests, variant="dealer", row_marker="SQ-B-"),
             Probe("dealer quotes", "dealer", quotes, variant="dealer", row_marker="BJ-B-"),
+            Probe("api parts/requests", "dealer", "/api/v1/parts/requests/", api=True, load=1),
+            Probe(
+                "api parts/requests",
+                "dealer",
+                "/api/v1/parts/requests/",
+                api=True,
+                variant="deep",
+                deep=True,
+            ),
+            Probe("api parts/quotes", "dealer", "/api/v1/parts/quotes/", api=True, load=1),
         ]
     return found
 
