@@ -7,8 +7,10 @@ from django.contrib import admin
 from service_ops.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
+    DealerDiscount,
     Part,
     PartFit,
+    ReorderPoint,
     Reservation,
     StockBalance,
     StockCount,
@@ -81,3 +83,16 @@ class StockCountAdmin(ReadOnlyAdmin):
     list_display = ["number", "warehouse", "state", "created_at", "decided_at"]
     list_filter = ["state"]
     inlines = [StockCountLineInline]
+
+
+@admin.register(DealerDiscount)
+class DealerDiscountAdmin(admin.ModelAdmin):
+    list_display = ("dealer", "percent")
+    autocomplete_fields = ()
+
+
+@admin.register(ReorderPoint)
+class ReorderPointAdmin(admin.ModelAdmin):
+    list_display = ("part", "warehouse", "minimum", "reorder_quantity")
+    list_select_related = ("part", "warehouse")
+    raw_id_fields = ("part",)

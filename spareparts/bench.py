@@ -4,7 +4,9 @@ year of ledger movements (500,000 at the full scale) generated in SQL with runni
 balances summed from them. Timed: the catalogue (first, deep, by model), the ledger (first, deep,
 one warehouse), the headquarters warehouse's stock page, the partner API's catalogue and
 availability, and the faulty parts owed back (旧件返还: 40,000 a year at the full scale, spread
-over the dealers, a tenth still owed, some overdue) for headquarters and a dealer."""
+over the dealers, a tenth still owed, some overdue) for headquarters and a dealer; the part
+requests (配件申请: 60,000 a year at the full scale, from the branches' and dealers' warehouses,
+a tenth still open) and the dealer quotes (20,000 a year) for headquarters and a dealer."""
 
 from __future__ import annotations
 
@@ -14,12 +16,25 @@ from service_ops.bench import BenchPart, Context, Probe
 from service_ops.bench.sql import insert_select, temp_table
 
 from .choices import WarehouseKind
-from .models import FaultyPartReturn, Part, PartFit, StockBalance, StockMovement, Warehouse
+from .models import (
+    DealerQuote,
+    DealerQuoteLine,
+    FaultyPartReturn,
+    Part,
+    PartFit,
+    PartRequest,
+    PartRequestLine,
+    StockBalance,
+    StockMovement,
+    Warehouse,
+)
 
 PARTS = 3_000
 MOVEMENTS_A_YEAR = 500_000
 WAREHOUSES = 100
 FAULTY_A_YEAR = 40_000
+REQUESTS_A_YEAR = 60_000
+QUOTES_A_YEAR = 20_000
 
 
 def generate(ctx: Context) -> None:
@@ -146,6 +161,7 @@ def generate(ctx: Context) -> None:
     ctx.count("spareparts.StockBalance", rows)
     ctx.facts["parts_hq_warehouse"] = house_ids[0]
     _faulty_returns(ctx, part_ids, dealers, orders)
+    _requests_and_quotes(ctx, house_ids, dealers, orders, clerk)
 
 
 def _faulty_returns(ctx: Context, part_ids: list[int], dealers: list[int], orders: int) -> None:
@@ -177,6 +193,91 @@ def _faulty_returns(ctx: Context, part_ids: list[int], dealers: list[int], order
     ctx.count("spareparts.FaultyPartReturn", rows)
 
 
+def _requests_and_quotes(ctx, house_ids, dealers, orders, clerk) -> None:
+    """A year of part requests from every warehouse but headquarters' (nine in ten received, the
+    rest spread over the open states), a line or two each; a year of dealer quotes over the
+    dealers (the bench dealer's first), one line each."""
+    n = ctx.scale.get("part_requests", max(1_000, REQUESTS_A_YEAR * orders // 1_000_000))
+    hq_house = house_ids[0]
+    temp_table("bench_req_houses", (("i", "integer"), ("id", "integer")), enumerate(house_ids[1:]))
+    when = "%(now)s - ((%(n)s - g) * interval '1 minute' * 525600 / %(n)s)"
+    rows = insert_select(
+        PartRequest,
+        {
+            "number": "'SQ-B-' || lpad(g::text, 8, '0')",
+            "warehouse_id": "h.id",
+            "source_warehouse_id": "%(hq)s",
+            "state": "CASE WHEN g %% 10 <> 0 THEN 'received' ELSE "
+            "(ARRAY['requested','approved','picked','shipped'])[1 + (g / 10) %% 4] END",
+            "note": "''",
+            "requested_by_id": "%(clerk)s",
+            "created_at": when,
+            "reject_reason": "''",
+            "transfer_id": "gen_random_uuid()",
+        },
+        "generate_series(1, %(n)s) AS g JOIN bench_req_houses h ON h.i = g %% %(nh)s",
+        {"n": n, "nh": len(house_ids) - 1, "hq": hq_house, "clerk": clerk, "now": ctx.now},
+        now=ctx.now,
+    )
+    ctx.count("spareparts.PartRequest", rows)
+    rows = insert_select(
+        PartRequestLine,
+        {"request_id": "r.id", "part_id": "p.id", "quantity": "1 + k", "approved_quantity": "1"},
+        "spareparts_partrequest r CROSS JOIN generate_series(0, 1) AS k "
+        "JOIN bench_parts p ON p.i = (r.id * 31 + k * 7) %% %(np)s "
+        "WHERE r.number LIKE 'SQ-B-%%'",
+        {"np": _count_parts()},
+        now=ctx.now,
+    )
+    ctx.count("spareparts.PartRequestLine", rows)
+
+    nq = ctx.scale.get("dealer_quotes", max(500, QUOTES_A_YEAR * orders // 1_000_000))
+    units = dealers[:50] or []
+    if not units:
+        return
+    temp_table("bench_quote_units", (("i", "integer"), ("id", "integer")), enumerate(units))
+    rows = insert_select(
+        DealerQuote,
+        {
+            "number": "'BJ-B-' || lpad(g::text, 8, '0')",
+            "dealer_id": "u.id",
+            "warehouse_id": "%(hq)s",
+            "state": "(ARRAY['shipped','shipped','shipped','quoted','accepted','paid','expired'])"
+            "[1 + g %% 7]",
+            "note": "''",
+            "total": "(g %% 900) + 10",
+            "asked_by_id": "%(clerk)s",
+            "created_at": when,
+            "settlement_reference": "''",
+            "closed_reason": "''",
+        },
+        "generate_series(1, %(n)s) AS g JOIN bench_quote_units u ON u.i = g %% %(nu)s",
+        {"n": nq, "nu": len(units), "hq": hq_house, "clerk": clerk, "now": ctx.now},
+        now=ctx.now,
+    )
+    ctx.count("spareparts.DealerQuote", rows)
+    rows = insert_select(
+        DealerQuoteLine,
+        {
+            "quote_id": "q.id",
+            "part_id": "p.id",
+            "quantity": "1",
+            "list_price": "q.total",
+            "unit_price": "q.total",
+            "amount": "q.total",
+        },
+        "spareparts_dealerquote q JOIN bench_parts p ON p.i = q.id %% %(np)s "
+        "WHERE q.number LIKE 'BJ-B-%%'",
+        {"np": _count_parts()},
+        now=ctx.now,
+    )
+    ctx.count("spareparts.DealerQuoteLine", rows)
+
+
+def _count_parts() -> int:
+    return Part.objects.filter(number__startswith="BP-").count()
+
+
 def check(ctx: Context) -> list[str]:
     problems = []
     if not StockMovement.objects.filter(warehouse_id=ctx.facts.get("parts_hq_warehouse")).exists():
@@ -194,7 +295,22 @@ def probes(ctx: Context) -> list[Probe]:
     ledger = reverse("spareparts:movement_list")
     faulty = reverse("spareparts:faulty_list")
     hq_house = ctx.facts.get("parts_hq_warehouse")
+    requests = reverse("spareparts:request_list")
+    quotes = reverse("spareparts:quote_list")
     found = [
+        Probe("part requests", "hq", requests, row_marker="SQ-B-", load=1),
+        Probe("part requests", "hq", requests, variant="deep", deep=True, row_marker="SQ-B-"),
+        Probe(
+            "part requests",
+            "hq",
+            f"{requests}?state=requested",
+            variant="requested",
+            row_marker="SQ-B-",
+        ),
+        Probe("dealer quotes", "hq", quotes, row_marker="BJ-B-", load=1),
+        Probe("dealer quotes", "hq", quotes, variant="deep", deep=True, row_marker="BJ-B-"),
+        Probe("below reorder point", "hq", reverse("spareparts:reorder_list"), rows=None),
+        Probe("parts consumption", "hq", reverse("spareparts:consumption"), rows=None),
         Probe("parts catalogue", "hq", catalogue, row_marker="BP-", load=1),
         Probe("parts catalogue", "hq", catalogue, variant="deep", deep=True, row_marker="BP-"),
         Probe(
@@ -243,6 +359,18 @@ def probes(ctx: Context) -> list[Probe]:
             ),
             Probe("stock ledger", "dealer", ledger, variant="dealer", row_marker="BP-"),
             Probe("faulty parts owed", "dealer", faulty, variant="dealer", row_marker="BF-"),
+            Probe("part requests", "dealer", requests, variant="dealer", row_marker="SQ-B-"),
+            Probe("dealer quotes", "dealer", quotes, variant="dealer", row_marker="BJ-B-"),
+            Probe("api parts/requests", "dealer", "/api/v1/parts/requests/", api=True, load=1),
+            Probe(
+                "api parts/requests",
+                "dealer",
+                "/api/v1/parts/requests/",
+                api=True,
+                variant="deep",
+                deep=True,
+            ),
+            Probe("api parts/quotes", "dealer", "/api/v1/parts/quotes/", api=True, load=1),
         ]
     return found
 
@@ -260,6 +388,8 @@ BENCH = BenchPart(
             "spareparts:transfer",
             "spareparts:scrap",
             "spareparts:count_new",
+            "spareparts:request_new",
+            "spareparts:quote_new",
         }
     ),
 )

@@ -116,3 +116,59 @@ FAULTY_COLOURS = {
     FaultyState.RECEIVED: "success",
     FaultyState.WRITTEN_OFF: "secondary",
 }
+
+
+class RequestState(models.TextChoices):
+    """A part request (配件申请) from a field office, a service point or an engineer to the
+    headquarters parts warehouse: requested → approved → picked → shipped → received, or
+    rejected (from requested or approved)."""
+
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("已审批")
+    PICKED = "picked", _("已备货")
+    SHIPPED = "shipped", _("已发货")
+    RECEIVED = "received", _("已收货")
+    REJECTED = "rejected", _("已驳回")
+
+
+REQUEST_COLOURS = {
+    RequestState.REQUESTED: "warning",
+    RequestState.APPROVED: "info",
+    RequestState.PICKED: "primary",
+    RequestState.SHIPPED: "primary",
+    RequestState.RECEIVED: "success",
+    RequestState.REJECTED: "danger",
+}
+REQUEST_OPEN = (
+    RequestState.REQUESTED,
+    RequestState.APPROVED,
+    RequestState.PICKED,
+    RequestState.SHIPPED,
+)
+
+
+class QuoteState(models.TextChoices):
+    """A dealer's purchase of parts (代理商购配件): asked → quoted → accepted → paid | invoiced →
+    shipped; declined (by the dealer, or the parts staff before quoting) or expired (not accepted
+    within its validity)."""
+
+    ASKED = "asked", _("待报价")
+    QUOTED = "quoted", _("已报价")
+    ACCEPTED = "accepted", _("已接受")
+    PAID = "paid", _("已付款")
+    INVOICED = "invoiced", _("已开票")
+    SHIPPED = "shipped", _("已发货")
+    DECLINED = "declined", _("已谢绝")
+    EXPIRED = "expired", _("已过期")
+
+
+QUOTE_COLOURS = {
+    QuoteState.ASKED: "warning",
+    QuoteState.QUOTED: "info",
+    QuoteState.ACCEPTED: "primary",
+    QuoteState.PAID: "primary",
+    QuoteState.INVOICED: "primary",
+    QuoteState.SHIPPED: "success",
+    QuoteState.DECLINED: "secondary",
+    QuoteState.EXPIRED: "secondary",
+}

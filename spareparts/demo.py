@@ -107,6 +107,8 @@ def load_demo(*, units, users, stdout=None) -> None:
     counts.count_enter(count_id=count.pk, counted=found, actor=clerk)
     counts.count_submit(count_id=count.pk, actor=clerk)
     _faulty_demo(parts, point, users, clerk)
+    _requests_demo(parts, point_wh, users, clerk, sup)
+    _quote_demo(parts, units.get("D-CS-01"), users.get("cs_dealer"), clerk)
     if stdout is not None:
         stdout.write(
             f"  spare parts: {len(parts)} parts, stock count {count.number} awaits parts_sup"
@@ -139,3 +141,58 @@ def _faulty_demo(parts, point, users, clerk) -> None:
         actor=clerk,
     )
     faulty.faulty_part_receive(return_id=back.pk, actor=clerk)
+
+
+def _requests_demo(parts, point_wh, users, clerk, sup) -> None:
+    """The service point's part requests (配件申请), one at each state."""
+    from .services import requests as rq
+
+    requester = users.get("gz_point")
+    if point_wh is None or requester is None:
+        return
+    steps = {
+        "requested": (),
+        "approved": ("approve",),
+        "picked": ("approve", "pick"),
+        "shipped": ("approve", "pick", "ship"),
+        "received": ("approve", "pick", "ship", "receive"),
+        "rejected": ("reject",),
+    }
+    for i, (_state, todo) in enumerate(steps.items()):
+        number = ("GPS-ANT-02", "CBL-PWR-06", "GPS-MB-01")[i % 3]
+        request = rq.part_request_create(
+            warehouse=point_wh,
+            lines=[(parts[number], 2)],
+            actor=requester,
+            note="网点月度补货",
+        )
+        for step in todo:
+            if step == "approve":
+                rq.part_request_approve(request_id=request.pk, actor=sup)
+            elif step == "reject":
+                rq.part_request_reject(request_id=request.pk, actor=sup, reason="本月配额已用完")
+            elif step == "pick":
+                rq.part_request_pick(request_id=request.pk, actor=clerk)
+            elif step == "ship":
+                rq.part_request_ship(request_id=request.pk, actor=clerk)
+            else:
+                rq.part_request_receive(request_id=request.pk, actor=requester)
+
+
+def _quote_demo(parts, dealer, dealer_user, clerk) -> None:
+    """A dealer with a 10 % discount asks for parts; the quote is sent and accepted."""
+    from .models import DealerDiscount
+    from .services import quotes
+
+    if dealer is None or dealer_user is None:
+        return
+    DealerDiscount.objects.get_or_create(dealer=dealer, defaults={"percent": Decimal("10")})
+    quote = quotes.quote_ask(
+        dealer=dealer,
+        lines=[(parts["GPS-ANT-02"], 5), (parts["CBL-PWR-06"], 10)],
+        actor=dealer_user,
+        note="门店备件",
+    )
+    quotes.quote_send(quote_id=quote.pk, actor=clerk)
+    quotes.quote_accept(quote_id=quote.pk, actor=dealer_user)
+    quotes.quote_ask(dealer=dealer, lines=[(parts["GPS-MB-01"], 1)], actor=dealer_user)

@@ -104,3 +104,59 @@ def sees_hq_figures(user) -> bool:
         return True
     unit = user_org_unit(user)
     return unit is not None and unit.kind == OrgKind.HEADQUARTERS
+
+
+# --- part requests and dealer quotes (issue 19, third slice) ---------------------------------
+# Who approves a part request is the parts warehouse's supervisor (配件仓主管: seed 000 gives the
+# 物料计划 to that post); a request not approved within the policy's time escalates to the same
+# role (spareparts.plugin, deadline kind parts.request).
+REQUEST_APPROVER_ROLES = frozenset({Role.PARTS_SUPERVISOR})
+
+
+def may_request_for(user, warehouse) -> bool:
+    """Ask headquarters for parts for a warehouse: whoever operates it, never for headquarters'
+    own warehouses (they receive from suppliers)."""
+    if warehouse.kind in (WarehouseKind.HQ, WarehouseKind.FAULTY):
+        return False
+    return may_operate(user, warehouse)
+
+
+def may_approve_request(user) -> bool:
+    return _superuser(user) or bool(REQUEST_APPROVER_ROLES & held_roles(user))
+
+
+def may_ask_quote(user, dealer_unit) -> bool:
+    """A dealer's own staff ask for a quote; the parts staff may enter one for any dealer."""
+    if dealer_unit is None or dealer_unit.kind != OrgKind.DEALER:
+        return False
+    if is_parts_staff(user):
+        return True
+    return _acts_for(user, frozenset({Role.DEALER_STAFF}), dealer_unit.pk)
+
+
+def may_answer_quote(user, quote) -> bool:
+    """Accept or decline: the dealer's own staff (and the parts staff, on the dealer's word)."""
+    return may_ask_quote(user, quote.dealer)
+
+
+def is_dealer_staff(user) -> bool:
+    return Role.DEALER_STAFF in held_roles(user)
+
+
+def requestable_warehouses(user):
+    """The active warehouses the user may ask headquarters' parts for, read in one query after
+    the user's acting units (the list page's button and the new request's choices)."""
+    from django.db.models import Q
+
+    from .models import Warehouse
+
+    if not user or not user.is_authenticated:
+        return Warehouse.objects.none()
+    units = acting_units(user)
+    field = {u for role in FIELD_STOCK_ROLES for u in units.get(role, ())}
+    point = {u for role in POINT_STOCK_ROLES for u in units.get(role, ())}
+    return Warehouse.objects.filter(is_active=True).filter(
+        Q(kind=WarehouseKind.FIELD_OFFICE, org_unit_id__in=field)
+        | Q(kind=WarehouseKind.SERVICE_POINT, org_unit_id__in=point)
+        | Q(kind=WarehouseKind.ENGINEER, engineer_id=user.pk)
+    )

@@ -12,10 +12,19 @@ its part lines waiting for that part.
 Faulty parts owed back (旧件返还) run on the deadline engine: policy `faulty-part-return`, 15
 working days by default (no seed gives a number; an admin edits the policy row)."""
 
+from datetime import time
+
 from django.utils.translation import gettext_lazy as _
 
 from network.choices import Role
-from service_ops.plugins import Audited, DeadlineKind, DefaultPolicy, NavItem, Plugin
+from service_ops.plugins import (
+    Audited,
+    DeadlineKind,
+    DefaultPolicy,
+    NavItem,
+    PeriodicJob,
+    Plugin,
+)
 
 PARTS_STAFF = frozenset({Role.PARTS_SUPERVISOR, Role.PARTS_CLERK})
 # who works a warehouse's stock besides the parts warehouse: field offices, service points
@@ -37,7 +46,47 @@ STOCK_PAGES = (
 )
 
 PLUGIN = Plugin(
+    periodic_jobs=(
+        # 物料计划: every morning the parts supervisor hears what is below its reorder point
+        PeriodicJob(
+            name="spareparts-reorder-check",
+            task="spareparts.tasks.check_reorder_points",
+            run="spareparts.services.planning.planning_check_reorder",
+            at=time(7, 30),
+        ),
+    ),
+    inbox_providers=(
+        "spareparts.selectors.requests.PartRequestProvider",
+        "spareparts.selectors.requests.DealerQuoteProvider",
+    ),
     nav_items=(
+        NavItem(
+            "spareparts:request_list",
+            _("配件申请"),
+            "bi-cart-check",
+            order=703,
+            # the units that request and the parts staff who serve them; not every
+            # headquarters person's bar (the head of customer service's is full)
+            roles=STOCK_ROLES,
+            related=("spareparts:request_new", "spareparts:request_detail"),
+        ),
+        NavItem(
+            "spareparts:quote_list",
+            _("配件报价"),
+            "bi-receipt",
+            order=704,
+            roles=PARTS_STAFF | frozenset({Role.DEALER_STAFF}),
+            related=("spareparts:quote_new", "spareparts:quote_detail"),
+        ),
+        NavItem(
+            "spareparts:reorder_list",
+            _("物料计划"),
+            "bi-graph-down-arrow",
+            order=709,
+            roles=PARTS_STAFF,
+            related=("spareparts:consumption",),
+            more=True,
+        ),
         NavItem(
             "spareparts:part_list",
             _("配件目录"),
@@ -102,6 +151,45 @@ PLUGIN = Plugin(
                     escalation_chain=("assignee", Role.PARTS_SUPERVISOR.value),
                 ),
             ),
+        ),
+        # 配件申请 (配件发放流程): no seed gives a number. Defaults: approval within 1 working day
+        # (seed 000's own answer time for a quote question, "在一天内给出处理意见", taken as the
+        # model), picking and shipping within 2 working days; both escalate to the parts
+        # supervisor. An admin edits the policy rows.
+        DeadlineKind(
+            "parts.request",
+            _("配件申请"),
+            policies=(
+                DefaultPolicy(
+                    code="parts-request-approval",
+                    name="配件申请审批（默认 1 个工作日）",
+                    limit=1,
+                    escalation_chain=("assignee", Role.PARTS_SUPERVISOR.value),
+                ),
+                DefaultPolicy(
+                    code="parts-request-dispatch",
+                    name="配件申请备货发货（默认 2 个工作日）",
+                    limit=2,
+                    escalation_chain=("assignee", Role.PARTS_SUPERVISOR.value),
+                ),
+            ),
+        ),
+        # 代理商购配件的报价: a quote is valid 7 days by default (no seed number); the sweep's
+        # breach expires it (handler).
+        DeadlineKind(
+            "parts.quote",
+            _("配件报价有效期"),
+            policies=(
+                DefaultPolicy(
+                    code="parts-quote-validity",
+                    name="配件报价有效期（默认 7 天 = 168 自然小时）",
+                    limit=168,
+                    unit="calendar_hours",
+                    escalation_chain=("assignee",),
+                ),
+            ),
+            handler="spareparts.services.quotes.QUOTE_EXPIRY_HANDLER",
+            in_timer_inbox=False,
         ),
     ),
     api_urls="spareparts.api.urls",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, counts, faulty, stock
+from .views import catalogue, counts, faulty, planning, quotes, requests, stock
 
 app_name = "spareparts"
 
@@ -25,4 +25,14 @@ urlpatterns = [
     path("counts/new/", counts.count_new, name="count_new"),
     path("counts/<int:pk>/", counts.count_detail, name="count_detail"),
     path("counts/<int:pk>/<str:action>/", counts.count_act, name="count_act"),
+    path("requests/", requests.request_list, name="request_list"),
+    path("requests/new/", requests.request_new, name="request_new"),
+    path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
+    path("requests/<int:pk>/<str:action>/", requests.request_act, name="request_act"),
+    path("quotes/", quotes.quote_list, name="quote_list"),
+    path("quotes/new/", quotes.quote_new, name="quote_new"),
+    path("quotes/<int:pk>/", quotes.quote_detail, name="quote_detail"),
+    path("quotes/<int:pk>/<str:action>/", quotes.quote_act, name="quote_act"),
+    path("planning/", planning.reorder_list, name="reorder_list"),
+    path("planning/consumption/", planning.consumption_report, name="consumption"),
 ]

@@ -1,12 +1,21 @@
 from .catalogue import Part, PartFit
 from .counts import StockCount, StockCountLine
 from .faulty import FaultyPartReturn
+from .planning import ReorderPoint
+from .quotes import DealerDiscount, DealerQuote, DealerQuoteLine
+from .requests import PartRequest, PartRequestLine
 from .stock import Reservation, StockBalance, StockMovement, Warehouse
 
 __all__ = [
+    "DealerDiscount",
+    "DealerQuote",
+    "DealerQuoteLine",
     "FaultyPartReturn",
     "Part",
     "PartFit",
+    "PartRequest",
+    "PartRequestLine",
+    "ReorderPoint",
     "Reservation",
     "StockBalance",
     "StockCount",

@@ -171,3 +171,68 @@ def test_the_technician_draws_a_warranty_part_and_the_faulty_part_owed_is_follow
     visit(desk, "/parts/faulty/?state=owed")
     follow(desk, desk.get_by_role("button", name="收到旧件"))
     assert FaultyPartReturn.objects.get(faulty_serial="SP-OLD-01").state == FaultyState.RECEIVED
+
+
+def test_a_service_point_requests_parts_and_a_dealer_accepts_a_quote(page_as, net):
+    """Issue 19 (items 5 and 7): the service point asks for parts on a phone; the parts supervisor
+    approves, the clerk picks and ships, the service point receives them; a dealer asks for a
+    quote, the clerk sends it, the dealer accepts, the clerk records the payment and ships."""
+    from spareparts.choices import QuoteState, RequestState
+    from spareparts.models import DealerQuote, PartRequest
+    from spareparts.services import stock
+
+    clerk = make_user("parts_clerk", net.hq, Role.PARTS_CLERK, first_name="苏敏")
+    supervisor = make_user("parts_sup", net.hq, Role.PARTS_SUPERVISOR, first_name="梁振勇")
+    point_user = make_user("point_user", net.point, Role.SERVICE_POINT_STAFF)
+    hq = Warehouse.objects.create(
+        code="W-HQ", name="总部配件仓", kind=WarehouseKind.HQ, org_unit=net.hq
+    )
+    point = Warehouse.objects.create(
+        code="W-SP-1", name="天河网点仓", kind=WarehouseKind.SERVICE_POINT, org_unit=net.point
+    )
+    antenna = Part.objects.create(number="GPS-ANT-02", name_zh="GPS 天线", list_price=45)
+    stock.stock_receive(part=antenna, warehouse=hq, quantity=10, actor=clerk)
+
+    # 1. The service point asks for 3 antennas on a phone.
+    phone = page_as(point_user, PHONE)
+    visit(phone, "/parts/requests/")
+    follow(phone, phone.get_by_role("link", name="申请配件"))
+    phone.get_by_label("配件编号 1").fill("GPS-ANT-02")
+    phone.get_by_label("数量 1").fill("3")
+    follow(phone, phone.get_by_role("button", name="提交申请"))
+    request = PartRequest.objects.get()
+    request_url = request.get_absolute_url()
+
+    # 2. The supervisor approves, the clerk picks and ships.
+    boss = page_as(supervisor, DESKTOP)
+    visit(boss, request_url)
+    follow(boss, boss.get_by_role("button", name="审批通过"))
+    desk = page_as(clerk, DESKTOP)
+    visit(desk, request_url)
+    follow(desk, desk.get_by_role("button", name="备货（预留库存）"))
+    follow(desk, desk.get_by_role("button", name="发货"))
+
+    # 3. The service point receives them into its own warehouse.
+    visit(phone, request_url)
+    follow(phone, phone.get_by_role("button", name="确认收货"))
+    request.refresh_from_db()
+    assert request.state == RequestState.RECEIVED
+    assert StockBalance.objects.get(warehouse=point, part=antenna).on_hand == 3
+
+    # 4. A dealer asks for a quote; the clerk sends it; the dealer accepts; paid and shipped.
+    dealer = page_as(net.dealer_user, DESKTOP)
+    visit(dealer, "/parts/quotes/new/")
+    dealer.get_by_label("配件编号 1").fill("GPS-ANT-02")
+    dealer.get_by_label("数量 1").fill("2")
+    follow(dealer, dealer.get_by_role("button", name="提交询价"))
+    quote_url = DealerQuote.objects.get().get_absolute_url()
+    visit(desk, quote_url)
+    follow(desk, desk.get_by_role("button", name="确认报价并发送"))
+    visit(dealer, quote_url)
+    follow(dealer, dealer.get_by_role("button", name="接受报价"))
+    visit(desk, quote_url)
+    desk.get_by_label("付款凭证号或发票号").fill("TT-2026-01")
+    follow(desk, desk.get_by_role("button", name="登记收款/开票"))
+    follow(desk, desk.get_by_role("button", name="发货"))
+    assert DealerQuote.objects.get().state == QuoteState.SHIPPED
+    assert StockBalance.objects.get(warehouse=hq, part=antenna).on_hand == 5

@@ -246,6 +246,19 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     # a faulty part dealer A owes back (旧件返还): the parts warehouse's receipt and write-off
     "spareparts:faulty_receive": _pk("faulty_return"),
     "spareparts:faulty_write_off": _pk("faulty_return"),
+    # dealer A's part request for its own warehouse, and the quote it asked for (配件报价)
+    "spareparts:request_detail": _pk("part_request"),
+    "spareparts:request_act": _with_action(
+        ("part_request",), ("approve", "reject", "pick", "ship", "receive")
+    ),
+    "spareparts:quote_detail": _pk("parts_quote"),
+    "api-part-request-detail": _pk("part_request"),
+    "api-part-quote-detail": _pk("parts_quote"),
+    "api-part-quote-accept": _pk("parts_quote"),
+    "api-part-quote-decline": _pk("parts_quote"),
+    "spareparts:quote_act": _with_action(
+        ("parts_quote",), ("send", "accept", "decline", "settle", "ship")
+    ),
     "complaints:act": _with_action(("complaint",), sorted(COMPLAINT_ACTIONS)),
     "complaints:attachment": lambda w: [
         {"pk": w.complaint.pk, "attachment_pk": w.complaint_attachment.pk}
@@ -338,6 +351,10 @@ SEEN_BY_HEADQUARTERS = (
     "callcenter:code_import_status",
     "spareparts:warehouse_detail",
     "spareparts:count_detail",
+    "spareparts:request_detail",
+    "spareparts:quote_detail",
+    "api-part-request-detail",
+    "api-part-quote-detail",
 )
 
 
@@ -403,6 +420,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
     w.call = _dealer_call(w)
     w.part, w.parts_warehouse, w.parts_count = _parts_records(w)
     w.faulty_return = _faulty_return(w)
+    w.part_request, w.parts_quote = _part_request_and_quote(w)
     w.follow_up = w.call.follow_up
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -431,6 +449,8 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.parts_warehouse.name,
         w.parts_warehouse.code,
         w.faulty_return.faulty_serial,
+        w.part_request.number,
+        w.parts_quote.number,
     }
     w.records = [
         w.app,
@@ -467,6 +487,8 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.parts_warehouse,
         w.parts_count,
         w.faulty_return,
+        w.part_request,
+        w.parts_quote,
         w.follow_up,
     ]
     return w
@@ -599,6 +621,24 @@ def _faulty_return(w):
         owed_by=w.dealer_user,
         actor=w.dealer_user,
     )
+
+
+def _part_request_and_quote(w):
+    """Dealer A asks headquarters for parts for its own warehouse (配件申请) and for a quote."""
+    from spareparts.choices import WarehouseKind
+    from spareparts.models import Warehouse
+    from spareparts.services.quotes import quote_ask
+    from spareparts.services.requests import part_request_create
+
+    Warehouse.objects.get_or_create(
+        code="W-LEAK-HQ",
+        defaults={"name": "总部配件仓", "kind": WarehouseKind.HQ, "org_unit": w.hq},
+    )
+    request = part_request_create(
+        warehouse=w.parts_warehouse, lines=[(w.part, 2)], actor=w.dealer_user
+    )
+    quote = quote_ask(dealer=w.dealer, lines=[(w.part, 1)], actor=w.dealer_user)
+    return request, quote
 
 
 def _dealer_call(w):
