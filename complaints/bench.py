@@ -84,7 +84,7 @@ def generate(ctx: Context) -> None:
             "severity_suggested": "CASE WHEN g %% 25 = 0 THEN 'major' ELSE 'ordinary' END",
             "org_unit_id": "u.unit_id",
             "handler_id": "CASE WHEN g %% 2 = 0 THEN %(h0)s ELSE %(h1)s END",
-            "accepted_at": "%(now)s - ((%(n)s - g) * interval '1 minute' * 525600 / %(n)s)",
+            "accepted_at": "%(now)s - (interval '1 minute' * ((%(n)s - g) * 525600.0 / %(n)s))",
             "escalation_level": "CASE WHEN g %% 50 = 0 THEN 1 ELSE 0 END",
             # the partner API's rows: the benchmark's dealer files one complaint in 25
             "complainant_unit_id": "CASE WHEN g %% 25 = 7 THEN %(dealer)s END",
@@ -166,7 +166,7 @@ def _penalties_and_feedback(ctx: Context, network, proposer: int) -> None:
                 "CASE WHEN g > %(n)s * 0.75 THEN (ARRAY['open','answered','tracking'])[1 + g %% 3]"
                 " ELSE 'closed' END"
             ),
-            "created_at": "%(now)s - ((%(n)s - g) * interval '1 minute' * 525600 / %(n)s)",
+            "created_at": "%(now)s - (interval '1 minute' * ((%(n)s - g) * 525600.0 / %(n)s))",
         },
         "generate_series(1, %(n)s) AS g",
         {"n": n, "hq": network["hq"], "now": ctx.now},

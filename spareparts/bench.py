@@ -139,7 +139,7 @@ def generate(ctx: Context) -> None:
             "reserved_after": "0",
             "actor_id": "%(clerk)s",
             "reason": "'bench'",
-            "created_at": "%(now)s - ((%(n)s - m.g) * interval '1 minute' * 525600 / %(n)s)",
+            "created_at": "%(now)s - (interval '1 minute' * ((%(n)s - m.g) * 525600.0 / %(n)s))",
         },
         source,
         {"n": n_moves, "np": len(part_ids), "nw": len(house_ids), "clerk": clerk, "now": ctx.now},
@@ -178,11 +178,13 @@ def _faulty_returns(ctx: Context, part_ids: list[int], dealers: list[int], order
             "new_serial": "'BN-' || lpad(g::text, 8, '0')",
             "unit_cost": "(g %% 300) + 5",
             "owed_by_unit_id": "u.id",
-            "due_on": "(%(now)s - ((%(n)s - g) * interval '1 minute' * 525600 / %(n)s))::date + 21",
+            "due_on": (
+                "(%(now)s - (interval '1 minute' * ((%(n)s - g) * 525600.0 / %(n)s)))::date + 21"
+            ),
             "state": "CASE WHEN g %% 10 = 0 THEN 'owed' ELSE 'received' END",
             "source_label": "'RO-BENCH-' || g",
             "write_off_reason": "''",
-            "created_at": "%(now)s - ((%(n)s - g) * interval '1 minute' * 525600 / %(n)s)",
+            "created_at": "%(now)s - (interval '1 minute' * ((%(n)s - g) * 525600.0 / %(n)s))",
         },
         "generate_series(1, %(n)s::bigint) AS g "
         "JOIN bench_parts p ON p.i = (g * 7919) %% %(np)s "
@@ -200,7 +202,7 @@ def _requests_and_quotes(ctx, house_ids, dealers, orders, clerk) -> None:
     n = ctx.scale.get("part_requests", max(1_000, REQUESTS_A_YEAR * orders // 1_000_000))
     hq_house = house_ids[0]
     temp_table("bench_req_houses", (("i", "integer"), ("id", "integer")), enumerate(house_ids[1:]))
-    when = "%(now)s - ((%(n)s - g) * interval '1 minute' * 525600 / %(n)s)"
+    when = "%(now)s - (interval '1 minute' * ((%(n)s - g) * 525600.0 / %(n)s))"
     rows = insert_select(
         PartRequest,
         {
