@@ -312,7 +312,16 @@ def probes(ctx: Context) -> list[Probe]:
         Probe("dealer quotes", "hq", quotes, row_marker="BJ-B-", load=1),
         Probe("dealer quotes", "hq", quotes, variant="deep", deep=True, row_marker="BJ-B-"),
         Probe("below reorder point", "hq", reverse("spareparts:reorder_list"), rows=None),
-        Probe("parts consumption", "hq", reverse("spareparts:consumption"), rows=None),
+        # A report (a year of issues and sales by part and month, every part: 390 KB at 3,000
+        # parts, ~210 ms), held to a report's bar as the complaint statistics are; paging it or
+        # showing the top parts first is issue 19's next step.
+        Probe(
+            "parts consumption",
+            "hq",
+            reverse("spareparts:consumption"),
+            rows=None,
+            limit_ms=500.0,
+        ),
         Probe("parts catalogue", "hq", catalogue, row_marker="BP-", load=1),
         Probe("parts catalogue", "hq", catalogue, variant="deep", deep=True, row_marker="BP-"),
         Probe(
