@@ -56,8 +56,8 @@ def caller_history(*, phone: str = "", serial: str = "", limit: int = 8, user=No
             .order_by("-id")
             .values_list("application_id", flat=True)[:CANDIDATES]
         )
-    apps = ReturnApplication.objects.visible_to(user) if user is not None else None
-    apps = apps if apps is not None else ReturnApplication.objects.all()
+    apps = ReturnApplication.objects.all()
+    apps = apps.visible_to(user) if user is not None else apps
     items = [
         {
             "kind": _("返厂申请"),
