@@ -56,6 +56,9 @@ class Role(models.TextChoices):
     # stock counts and keeps the catalogue; the clerk receives, transfers and scraps parts.
     PARTS_SUPERVISOR = "parts_supervisor", _("配件仓主管")
     PARTS_CLERK = "parts_clerk", _("配件仓管员")
+    # 派单员 (seed 001: 报修 → 派单): turns a service request into a dispatch to a field engineer
+    # or a service point, by the dispatch rules or by hand.
+    SERVICE_DISPATCHER = "service_dispatcher", _("派单员")
     DEALER_STAFF = "dealer_staff", _("代理商人员")
     SERVICE_POINT_STAFF = "service_point_staff", _("网点人员")
 
@@ -72,3 +75,22 @@ LEDGER_SIGN = {LedgerEntryKind.TOP_UP: 1, LedgerEntryKind.CHARGE: -1, LedgerEntr
 
 # The people of partners (dealers, service points): they see their own records only.
 PARTNER_ROLES = frozenset({Role.DEALER_STAFF.value, Role.SERVICE_POINT_STAFF.value})
+
+
+class PointGrade(models.TextChoices):
+    """A service point's grade (网点等级), set at onboarding and by the periodic evaluation; the
+    dispatch rules and the settlement fee rules read it."""
+
+    A = "A", _("A级")
+    B = "B", _("B级")
+    C = "C", _("C级")
+    D = "D", _("D级")
+
+
+class PointStatus(models.TextChoices):
+    """Where a service point stands in the network's life (网点流程)."""
+
+    ONBOARDING = "onboarding", _("入网审核中")
+    ACTIVE = "active", _("合作中")
+    SUSPENDED = "suspended", _("已暂停")
+    TERMINATED = "terminated", _("已终止")

@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from service_ops.i18n import choice_label
 
-from .choices import PARTNER_KINDS, BranchKind, LedgerEntryKind, OrgKind, Role
+from .choices import (
+    PARTNER_KINDS,
+    BranchKind,
+    LedgerEntryKind,
+    OrgKind,
+    PointGrade,
+    PointStatus,
+    Role,
+)
 
 
 class OrgUnitQuerySet(models.QuerySet):
@@ -294,3 +302,76 @@ class PartnerToken(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class ServicePointProfile(models.Model):
+    """What the network knows of a service point (特约维修网点) or a field office as a service
+    provider: its grade, its standing, its skills and product lines, its contract and how much
+    open work it takes at once. The dispatch rules read it; the network's life (onboarding,
+    evaluation, suspension) changes it through network.services only."""
+
+    org_unit = models.OneToOneField(
+        OrgUnit,
+        verbose_name=_("网点"),
+        on_delete=models.PROTECT,
+        related_name="service_profile",
+    )
+    grade = models.CharField(
+        _("网点等级"), max_length=2, choices=PointGrade.choices, default=PointGrade.C
+    )
+    status = models.CharField(
+        _("合作状态"),
+        max_length=12,
+        choices=PointStatus.choices,
+        default=PointStatus.ACTIVE,
+        editable=False,
+    )
+    skills = models.JSONField(
+        _("服务技能"), default=list, blank=True, help_text=_("如 安装、维修、保养、巡检、GPS升级")
+    )
+    product_models = models.JSONField(
+        _("可服务型号"), default=list, blank=True, help_text=_("留空表示全部型号")
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("同时在办上限"), default=10, help_text=_("派单时超过此数量的网点排在后面")
+    )
+    contract_start = models.DateField(_("合同开始"), null=True, blank=True)
+    contract_end = models.DateField(_("合同结束"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("网点档案")
+        verbose_name_plural = _("网点档案")
+        indexes = [models.Index(fields=["status", "grade"], name="servicepoint_status_grade")]
+
+    def __str__(self):
+        return f"{self.org_unit} {choice_label(self, 'grade')}"
+
+
+class ServiceArea(models.Model):
+    """An area a field office or a service point covers (服务区域): a province, a city, or a
+    district of it. A service request's address is matched against these, the most specific
+    first (district, then city, then province)."""
+
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("服务单位"), on_delete=models.CASCADE, related_name="service_areas"
+    )
+    province = models.CharField(_("省"), max_length=20)
+    city = models.CharField(_("市"), max_length=30, blank=True)
+    district = models.CharField(_("区县"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("服务区域")
+        verbose_name_plural = _("服务区域")
+        ordering = ["province", "city", "district"]
+        indexes = [
+            models.Index(fields=["province", "city", "district"], name="servicearea_place"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_unit", "province", "city", "district"], name="servicearea_unique"
+            )
+        ]
+
+    def __str__(self):
+        return "".join(p for p in (self.province, self.city, self.district) if p)

@@ -313,3 +313,108 @@ PartLineState.colours = {
     PartLineState.ISSUED: "success",
     PartLineState.RELEASED: "secondary",
 }
+
+
+# --- field service (驻外工程师服务流程, seed 001) ---------------------------------------------
+
+
+class ServiceCategory(models.TextChoices):
+    INSTALL = "install", _("安装")
+    REPAIR = "repair", _("维修")
+    MAINTENANCE = "maintenance", _("保养")
+    INSPECTION = "inspection", _("巡检")
+
+
+class RequestChannel(models.TextChoices):
+    CALL = "call", _("来电")
+    DEALER = "dealer", _("代理商")
+    QR = "qr", _("扫码报修")
+    STAFF = "staff", _("员工录入")
+
+
+class ServiceRequestState(StateChoices):
+    """A service event (服务事件): reported → dispatched (offered to an engineer or a point) →
+    accepted → on site → solved → closed after a callback not dissatisfied; not solved →
+    escalated (the fault confirmed) → dispatched again. A dissatisfied callback reopens it."""
+
+    NEW = "new", _("待派单")
+    DISPATCHED = "dispatched", _("已派单待接单")
+    ACCEPTED = "accepted", _("已接单")
+    ON_SITE = "on_site", _("服务中")
+    ESCALATED = "escalated", _("未解决已升级")
+    SOLVED = "solved", _("已解决待回访")
+    CLOSED = "closed", _("已关闭")
+    CANCELLED = "cancelled", _("已取消")
+
+
+ServiceRequestState.colours = {
+    ServiceRequestState.NEW: "warning",
+    ServiceRequestState.DISPATCHED: "info",
+    ServiceRequestState.ACCEPTED: "primary",
+    ServiceRequestState.ON_SITE: "primary",
+    ServiceRequestState.ESCALATED: "danger",
+    ServiceRequestState.SOLVED: "success",
+    ServiceRequestState.CLOSED: "light",
+    ServiceRequestState.CANCELLED: "dark",
+}
+OPEN_SERVICE_REQUEST_STATES = (
+    ServiceRequestState.NEW,
+    ServiceRequestState.DISPATCHED,
+    ServiceRequestState.ACCEPTED,
+    ServiceRequestState.ON_SITE,
+    ServiceRequestState.ESCALATED,
+)
+
+
+class DispatchState(StateChoices):
+    """One offer of a service request to an engineer or a service point (派单)."""
+
+    OFFERED = "offered", _("待接单")
+    ACCEPTED = "accepted", _("已接单")
+    DECLINED = "declined", _("已拒单")
+    EXPIRED = "expired", _("超时未接单")
+    WITHDRAWN = "withdrawn", _("已改派")
+
+
+DispatchState.colours = {
+    DispatchState.OFFERED: "warning",
+    DispatchState.ACCEPTED: "success",
+    DispatchState.DECLINED: "danger",
+    DispatchState.EXPIRED: "danger",
+    DispatchState.WITHDRAWN: "secondary",
+}
+
+
+class VisitState(StateChoices):
+    """One visit on site (上门服务): planned (an appointment window) → checked in → finished,
+    solved or not; or cancelled (re-dispatched, the customer cancelled)."""
+
+    PLANNED = "planned", _("已预约")
+    CHECKED_IN = "checked_in", _("已到达")
+    SOLVED = "solved", _("已解决")
+    INCOMPLETE = "incomplete", _("未解决")
+    CANCELLED = "cancelled", _("已取消")
+
+
+VisitState.colours = {
+    VisitState.PLANNED: "info",
+    VisitState.CHECKED_IN: "primary",
+    VisitState.SOLVED: "success",
+    VisitState.INCOMPLETE: "danger",
+    VisitState.CANCELLED: "secondary",
+}
+
+
+class PhotoKind(models.TextChoices):
+    BEFORE = "before", _("服务前")
+    AFTER = "after", _("服务后")
+    OTHER = "other", _("其他")
+
+
+class CallbackVerdict(models.TextChoices):
+    """What the call centre's callback after a solved visit found (the settlement's last gate)."""
+
+    PENDING = "pending", _("待回访")
+    SATISFIED = "satisfied", _("满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+    UNREACHED = "unreached", _("未回访成功")

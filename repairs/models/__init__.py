@@ -4,6 +4,7 @@ from .arrivals import (
     ReturnPolicy,
     UnauthorisedArrival,
 )
+from .field import Dispatch, InstalledUnit, ServiceRequest, Visit, VisitPhoto
 from .orders import (
     CustomerContact,
     DelayNotice,
@@ -39,7 +40,9 @@ __all__ = [
     "CustomerContact",
     "DelayNotice",
     "Discrepancy",
+    "Dispatch",
     "HappyFundEntry",
+    "InstalledUnit",
     "Loan",
     "LoanerUnit",
     "LotLimitRule",
@@ -59,7 +62,10 @@ __all__ = [
     "ReturnedStockLine",
     "ReviewItem",
     "ReviewMeeting",
+    "ServiceRequest",
     "StatementLine",
     "StatementPartLine",
     "UnauthorisedArrival",
+    "Visit",
+    "VisitPhoto",
 ]
