@@ -4,7 +4,7 @@ from .arrivals import (
     ReturnPolicy,
     UnauthorisedArrival,
 )
-from .field import Dispatch, InstalledUnit, ServiceRequest, Visit, VisitPhoto
+from .field import Dispatch, FieldServicePolicy, InstalledUnit, ServiceRequest, Visit, VisitPhoto
 from .orders import (
     CustomerContact,
     DelayNotice,
@@ -41,6 +41,7 @@ __all__ = [
     "DelayNotice",
     "Discrepancy",
     "Dispatch",
+    "FieldServicePolicy",
     "HappyFundEntry",
     "InstalledUnit",
     "Loan",

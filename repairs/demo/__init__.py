@@ -10,10 +10,10 @@ from network.selectors import role_holders
 from service_ops.deadlines.sweep import sweep_deadlines
 from service_ops.workcalendar import clock
 
-from .models import LoanerUnit, RepairOrder, ReturnApplication, ReturnPolicy
-from .services import arrivals
-from .services import orders as ro
-from .services import returns as rma
+from ..models import LoanerUnit, RepairOrder, ReturnApplication, ReturnPolicy
+from ..services import arrivals
+from ..services import orders as ro
+from ..services import returns as rma
 
 
 def _application(applicant, units, *, contact="胡军"):
@@ -265,3 +265,8 @@ def load_demo(*, units, users, stdout=None) -> None:
             "演示业务数据：返厂申请 11 份（1 份被驳回），维修单 10 张（1 张超期），"
             "拒收到货 1 批，对账单 2 份（1 份待签，1 份待划账），备用机 3 台\n"
         )
+    # Field service: requests and dispatch, then visits on site, then the points' settlement.
+    from . import requests, settlement, visits
+
+    for part in (requests, visits, settlement):
+        part.load(units=units, users=users, stdout=stdout)

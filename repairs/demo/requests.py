@@ -1,0 +1,5 @@
+"""Field service demo data: requests (called by repairs.demo.load_demo)."""
+
+
+def load(*, units, users, stdout=None) -> None:
+    """Nothing yet."""
