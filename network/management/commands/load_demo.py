@@ -148,6 +148,8 @@ PEOPLE: list[Person] = [
     # the parts warehouse (配件仓): its supervisor approves counts, the clerk moves the stock
     Person("parts_sup", "梁振勇", R.PARTS_SUPERVISOR, HQ_CODE, "配件仓主管", "13800138015"),
     Person("parts_clerk", "苏敏", R.PARTS_CLERK, HQ_CODE, "配件仓管员", "13800138016"),
+    # field service (seed 001): the dispatcher turns service requests into dispatches
+    Person("field_dispatch", "韩雪", R.SERVICE_DISPATCHER, HQ_CODE, "派单员", "13800138017"),
     # provincial managers (省区经理)
     Person("gd_manager", "黄志强", R.PROVINCIAL_MANAGER, "P-GD", "广东省区经理", "13900139001"),
     Person("hn_manager", "谭伟", R.PROVINCIAL_MANAGER, "P-HN", "湖南省区经理", "13900139002"),
