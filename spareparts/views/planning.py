@@ -26,6 +26,7 @@ from ..forms.planning import (
     NewReorderPointForm,
     ReorderFilterForm,
     ReorderPointForm,
+    default_period,
 )
 from ..models import ReorderPoint, StockBalance, Warehouse
 from ..permissions import is_parts_staff, requestable_warehouses, sees_hq_figures
@@ -199,7 +200,10 @@ def reorder_edit(request, pk: int):
 @require_GET
 def consumption_report_view(request):
     _staff(request)
-    form = ConsumptionForm(request.GET or None)
+    since, until = default_period()
+    form = ConsumptionForm(
+        request.GET or None, initial={"since": since, "until": until, "group": GROUP_PART}
+    )
     values = form.values()
     report = consumption_report(**values, after=request.GET.get("after", ""))
     if request.GET.get("format") == "xlsx":
@@ -225,5 +229,12 @@ def consumption_report_view(request):
     return render(
         request,
         "spareparts/consumption.html",
-        {"report": report, "form": form, "chart": chart, "by_part": report.group == GROUP_PART},
+        {
+            "report": report,
+            "form": form,
+            "chart": chart,
+            "by_part": report.group == GROUP_PART,
+            "rolled_count": len(report.rolled),
+            "live_count": len(report.months) - len(report.rolled),
+        },
     )

@@ -224,6 +224,7 @@ def test_the_parts_supervisor_edits_reorder_points_on_the_planning_screen(
     assert client.post(edit, {"minimum": 2, "reorder_quantity": 6, "next": url}).status_code == 302
     point.refresh_from_db()
     assert (point.minimum, point.reorder_quantity) == (2, 6)
+
     # available 2 is no longer below 2: off the list, still under "all"
     def listed(**params):
         return {r["point"].part.number for r in client.get(url, params).context["rows"]}
