@@ -299,12 +299,14 @@ StatementState.colours = {
 
 class PartLineState(StateChoices):
     """A repair order's part line (配件明细): reserved from the workshop's warehouse, or waiting
-    for stock; issued when the repair starts; released when the unit goes back unrepaired."""
+    for stock; issued when the repair starts; released when the unit goes back unrepaired, or
+    returned to stock (退回入库) when it goes back unrepaired after the part was issued."""
 
     WAITING = "waiting", _("等待到货")
     RESERVED = "reserved", _("已预留")
     ISSUED = "issued", _("已领用")
     RELEASED = "released", _("已释放")
+    RETURNED = "returned", _("已退库")
 
 
 PartLineState.colours = {
@@ -312,6 +314,7 @@ PartLineState.colours = {
     PartLineState.RESERVED: "warning",
     PartLineState.ISSUED: "success",
     PartLineState.RELEASED: "secondary",
+    PartLineState.RETURNED: "secondary",
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import arrivals, orders, ranking, returns, stock
+from .views import arrivals, orders, parts, ranking, returns, stock
 
 app_name = "repairs"
 
@@ -67,6 +67,7 @@ urlpatterns = [
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/label/", orders.order_packing_label, name="order_packing_label"),
     path("orders/<int:pk>/do/<slug:action>/", orders.order_act, name="order_act"),
+    path("orders/<int:pk>/replacement/", parts.order_replacement, name="order_replacement"),
     path(
         "orders/<int:pk>/form/<slug:action>/",
         orders.order_action_form,

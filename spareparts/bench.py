@@ -6,7 +6,9 @@ one warehouse), the headquarters warehouse's stock page, the partner API's catal
 availability, and the faulty parts owed back (旧件返还: 40,000 a year at the full scale, spread
 over the dealers, a tenth still owed, some overdue) for headquarters and a dealer; the part
 requests (配件申请: 60,000 a year at the full scale, from the branches' and dealers' warehouses,
-a tenth still open) and the dealer quotes (20,000 a year) for headquarters and a dealer."""
+a tenth still open) and the dealer quotes (20,000 a year) for headquarters and a dealer; the
+reorder points (every part at headquarters and in one field office) and the consumption report
+(by part, by model, one model; its ended months rolled up as the daily job leaves them)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from service_ops.bench.sql import insert_select, temp_table
 
 from .choices import WarehouseKind
 from .models import (
+    ConsumptionMonth,
     DealerQuote,
     DealerQuoteLine,
     FaultyPartReturn,
@@ -24,6 +27,7 @@ from .models import (
     PartFit,
     PartRequest,
     PartRequestLine,
+    ReorderPoint,
     StockBalance,
     StockMovement,
     Warehouse,
@@ -160,6 +164,26 @@ def generate(ctx: Context) -> None:
     )
     ctx.count("spareparts.StockBalance", rows)
     ctx.facts["parts_hq_warehouse"] = house_ids[0]
+    # the consumption report's monthly roll-up, as the daily job leaves it: every ended month
+    from .services.planning import planning_rollup_consumption
+
+    planning_rollup_consumption(now=ctx.now)
+    ctx.count("spareparts.ConsumptionMonth", ConsumptionMonth.objects.count())
+    # reorder points: every part at headquarters, and each in one field office's warehouse
+    rows = insert_select(
+        ReorderPoint,
+        {
+            "part_id": "p.id",
+            "warehouse_id": "h.id",
+            "minimum": "1 + (p.i * 13 + k) %% 40",
+            "reorder_quantity": "5 + p.i %% 20",
+        },
+        "bench_parts p CROSS JOIN generate_series(0, 1) AS k "
+        "JOIN bench_houses h ON h.i = CASE WHEN k = 0 THEN 0 ELSE 1 + p.i %% %(nb)s END",
+        {"nb": max(1, min(len(house_ids) - 1, WAREHOUSES // 2))},
+        now=ctx.now,
+    )
+    ctx.count("spareparts.ReorderPoint", rows)
     _faulty_returns(ctx, part_ids, dealers, orders)
     _requests_and_quotes(ctx, house_ids, dealers, orders, clerk)
 
@@ -299,6 +323,8 @@ def probes(ctx: Context) -> list[Probe]:
     hq_house = ctx.facts.get("parts_hq_warehouse")
     requests = reverse("spareparts:request_list")
     quotes = reverse("spareparts:quote_list")
+    reorder = reverse("spareparts:reorder_list")
+    consumption = reverse("spareparts:consumption")
     found = [
         Probe("part requests", "hq", requests, row_marker="SQ-B-", load=1),
         Probe("part requests", "hq", requests, variant="deep", deep=True, row_marker="SQ-B-"),
@@ -311,16 +337,47 @@ def probes(ctx: Context) -> list[Probe]:
         ),
         Probe("dealer quotes", "hq", quotes, row_marker="BJ-B-", load=1),
         Probe("dealer quotes", "hq", quotes, variant="deep", deep=True, row_marker="BJ-B-"),
-        Probe("below reorder point", "hq", reverse("spareparts:reorder_list"), rows=None),
-        # A report (a year of issues and sales by part and month, every part: 390 KB at 3,000
-        # parts, ~210 ms), held to a report's bar as the complaint statistics are; paging it or
-        # showing the top parts first is issue 19's next step.
+        # the parts supervisor's reorder points: below first (live availability), every
+        # point, a deep page, one warehouse
+        Probe("reorder points", "hq", reorder, variant="below", row_marker="BP-", rows=None),
+        Probe("reorder points", "hq", f"{reorder}?show=all", variant="all", row_marker="BP-"),
+        Probe(
+            "reorder points",
+            "hq",
+            f"{reorder}?show=all",
+            variant="deep",
+            deep=True,
+            row_marker="BP-",
+        ),
+        Probe(
+            "reorder points",
+            "hq",
+            f"{reorder}?show=all&warehouse={hq_house}",
+            variant="headquarters",
+            row_marker="BP-",
+        ),
+        # The consumption report: the default period (twelve months to this one), the biggest
+        # 50 parts (or product models) with month columns, closed months from the monthly
+        # roll-up and the current one live from the consumption index: held to a list's bar.
+        Probe("parts consumption", "hq", consumption, variant="by part", row_marker="BP-"),
         Probe(
             "parts consumption",
             "hq",
-            reverse("spareparts:consumption"),
-            rows=None,
-            limit_ms=500.0,
+            consumption,
+            variant="by part, more",
+            deep=True,
+            hops=2,
+            row_marker="BP-",
+        ),
+        Probe(
+            "parts consumption", "hq", f"{consumption}?group=model", variant="by model", rows=None
+        ),
+        Probe(
+            "parts consumption",
+            "hq",
+            f"{consumption}?product_model=BM-7",
+            variant="one model",
+            row_marker="BP-",
         ),
         Probe("parts catalogue", "hq", catalogue, row_marker="BP-", load=1),
         Probe("parts catalogue", "hq", catalogue, variant="deep", deep=True, row_marker="BP-"),
@@ -401,6 +458,7 @@ BENCH = BenchPart(
             "spareparts:count_new",
             "spareparts:request_new",
             "spareparts:quote_new",
+            "spareparts:reorder_edit",
         }
     ),
 )

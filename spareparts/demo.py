@@ -50,6 +50,7 @@ def load_demo(*, units, users, stdout=None) -> None:
     hq_wh = Warehouse.objects.create(
         code="W-HQ", name="总部配件仓", kind=WarehouseKind.HQ, org_unit=hq
     )
+    _consumption_history(parts, hq_wh, clerk)
     office = units.get("O-GZ-TH")
     point = units.get("S-GZ-01")
     office_wh = point_wh = None
@@ -106,12 +107,102 @@ def load_demo(*, units, users, stdout=None) -> None:
         found[first.pk] = first.expected - 2
     counts.count_enter(count_id=count.pk, counted=found, actor=clerk)
     counts.count_submit(count_id=count.pk, actor=clerk)
+    _reorder_demo(parts, hq_wh, office_wh, sup)
     _faulty_demo(parts, point, users, clerk)
     _requests_demo(parts, point_wh, users, clerk, sup)
     _quote_demo(parts, units.get("D-CS-01"), users.get("cs_dealer"), clerk)
     if stdout is not None:
         stdout.write(
             f"  spare parts: {len(parts)} parts, stock count {count.number} awaits parts_sup"
+        )
+
+
+def _consumption_history(parts, hq_wh, clerk) -> None:
+    """Six months of issues to repairs and sales to dealers at headquarters, so the consumption
+    report's default period shows months, a chart and the biggest consumers; the ended months
+    rolled up as the daily job would. Dated in the past through the ledger's own writer (a
+    demo's history; the services date every movement now)."""
+    from datetime import datetime, time, timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from .choices import MovementKind
+    from .services.planning import planning_rollup_consumption
+    from .services.stock import _post, locked_balance
+
+    today = timezone.localdate()
+    # (part, issued a month, sold a month): the board and the cable move most
+    pattern = [
+        ("GPS-MB-01", 6, 2),
+        ("CBL-PWR-06", 9, 14),
+        ("GPS-ANT-02", 4, 6),
+        ("GPS-PWR-03", 3, 0),
+        ("DVR-HDD-05", 1, 1),
+        ("KEY-PAD-08", 2, 1),
+    ]
+    zone = timezone.get_current_timezone()
+    with transaction.atomic():
+        for back in range(5, -1, -1):
+            year, month = today.year, today.month - back
+            if month < 1:
+                year, month = year - 1, month + 12
+            first = today.replace(year=year, month=month, day=1)
+            day = min(first + timedelta(days=9), today)
+            when = datetime.combine(day, time(10), tzinfo=zone)
+            for k, (number, issued, sold) in enumerate(pattern):
+                part = parts[number]
+                grow = back % 3  # a little variation month to month
+                issued, sold = issued + grow, sold + (grow if sold else 0)
+                balance = locked_balance(part.pk, hq_wh.pk)
+                _post(
+                    balance,
+                    kind=MovementKind.RECEIVE,
+                    on_hand_change=issued + sold,
+                    actor=clerk,
+                    reason="供应商到货",
+                    now=when - timedelta(days=2),
+                )
+                if issued:
+                    _post(
+                        balance,
+                        kind=MovementKind.ISSUE,
+                        on_hand_change=-issued,
+                        actor=clerk,
+                        reason="维修领用",
+                        now=when + timedelta(hours=k),
+                    )
+                if sold:
+                    _post(
+                        balance,
+                        kind=MovementKind.SALE,
+                        on_hand_change=-sold,
+                        actor=clerk,
+                        reason="代理商购配件",
+                        now=when + timedelta(days=3, hours=k),
+                    )
+    planning_rollup_consumption()
+
+
+def _reorder_demo(parts, hq_wh, office_wh, sup) -> None:
+    """Reorder points: three below their minimum (two at headquarters, one at the field office),
+    one comfortably above."""
+    from .services.planning import reorder_point_set
+
+    points = [
+        (hq_wh, "SCR-LCD-07", 3, 10),
+        (hq_wh, "GPS-PWR-03", 8, 10),
+        (hq_wh, "CBL-PWR-06", 20, 100),
+    ]
+    if office_wh is not None:
+        points.append((office_wh, "GPS-MB-01", 5, 5))
+    for warehouse, number, minimum, quantity in points:
+        reorder_point_set(
+            part=parts[number],
+            warehouse=warehouse,
+            minimum=minimum,
+            reorder_quantity=quantity,
+            actor=sup,
         )
 
 

@@ -54,6 +54,13 @@ PLUGIN = Plugin(
             run="spareparts.services.planning.planning_check_reorder",
             at=time(7, 30),
         ),
+        # the consumption report's monthly roll-up: every ended month not rolled up yet
+        PeriodicJob(
+            name="spareparts-consumption-rollup",
+            task="spareparts.tasks.rollup_consumption",
+            run="spareparts.services.planning.planning_rollup_consumption",
+            at=time(1, 10),
+        ),
     ),
     inbox_providers=(
         "spareparts.selectors.requests.PartRequestProvider",
@@ -78,13 +85,14 @@ PLUGIN = Plugin(
             roles=PARTS_STAFF | frozenset({Role.DEALER_STAFF}),
             related=("spareparts:quote_new", "spareparts:quote_detail"),
         ),
+        # 物料计划: the parts supervisor's reorder points (below first) and the consumption report
         NavItem(
             "spareparts:reorder_list",
             _("物料计划"),
             "bi-graph-down-arrow",
             order=709,
             roles=PARTS_STAFF,
-            related=("spareparts:consumption",),
+            related=("spareparts:consumption", "spareparts:reorder_edit"),
             more=True,
         ),
         NavItem(

@@ -8,3 +8,10 @@ def check_reorder_points() -> int:
     from .services.planning import planning_check_reorder
 
     return planning_check_reorder()
+
+
+@shared_task(name="spareparts.tasks.rollup_consumption")
+def rollup_consumption() -> int:
+    from .services.planning import planning_rollup_consumption
+
+    return planning_rollup_consumption()

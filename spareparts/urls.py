@@ -34,5 +34,6 @@ urlpatterns = [
     path("quotes/<int:pk>/", quotes.quote_detail, name="quote_detail"),
     path("quotes/<int:pk>/<str:action>/", quotes.quote_act, name="quote_act"),
     path("planning/", planning.reorder_list, name="reorder_list"),
-    path("planning/consumption/", planning.consumption_report, name="consumption"),
+    path("planning/<int:pk>/", planning.reorder_edit, name="reorder_edit"),
+    path("planning/consumption/", planning.consumption_report_view, name="consumption"),
 ]

@@ -54,7 +54,9 @@ class AddPartForm(OrderActionForm):
             in_warranty=None if choice == "" else choice == "1",
             warranty_note=self._text("warranty_note"),
         )
-        if line.state == "waiting":
+        if not line.in_warranty and self.order.state != "diagnosing":
+            self.done = _("已添加收费配件：请提出补充报价，客户同意后领用")
+        elif line.state == "waiting":
             self.done = _("已添加配件：库存不足，等待到货")
 
 
@@ -107,6 +109,40 @@ class RemovePartForm(_LineForm):
 
     def submit(self):
         rp.part_line_remove(line_id=self.cleaned_data["line"], actor=self.user)
+
+
+class ReplacementForm(forms.Form):
+    """The field form (手机登记保修更换): which issued warranty line, the faulty part's serial, the
+    new part's serial, and whether the faulty part is handed in now or owed back."""
+
+    line = forms.TypedChoiceField(label=_("更换的配件"), coerce=int)
+    faulty_serial = forms.CharField(
+        label=_("旧件序列号"),
+        max_length=60,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    new_serial = forms.CharField(
+        label=_("新件序列号"),
+        max_length=60,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    handed_in = forms.BooleanField(
+        label=_("旧件已当场交回总部旧件仓"),
+        required=False,
+        help_text=_("不勾选：旧件由您在期限内返还，逾期提醒配件仓主管"),
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = [
+            (ln.pk, f"{ln.part.number} {ln.part.name} ×{ln.quantity}") for ln in lines
+        ]
+        if len(lines) == 1:
+            self.fields["line"].initial = lines[0].pk
 
 
 PART_ACTIONS = {

@@ -250,9 +250,11 @@ class RepairOrder(FSMModelMixin, models.Model):
         self.technician = technician
         self.picked_up_at = timezone.now()
 
+    # from repairing: a supplementary quote (补充报价) for paid parts found during the repair
+    # (issue 19); the consent sends the unit back to repairing, a refusal back unrepaired
     @transition(
         field=state,
-        source=OrderState.DIAGNOSING,
+        source=[OrderState.DIAGNOSING, OrderState.REPAIRING],
         target=OrderState.QUOTING,
         permission=_is_own_technician,
     )

@@ -1,12 +1,18 @@
 """A repair order's parts (配件明细, issue 19): each line names a part of the catalogue, its
-quantity, the price and cost at the time it was added, whether it is replaced under warranty (per
-line: the order's decision by default, changed by the technician with a reason), its reservation
-in the workshop's warehouse (spareparts.Reservation) and, for a serialised part replaced under
-warranty, the faulty part's and the new part's serials.
+quantity, the price and cost at the time it was added, whether it is replaced under
+warranty (per line: the order's decision by default, changed by the technician with a
+reason), its reservation in the workshop's warehouse (spareparts.Reservation) and, for a
+serialised part replaced under warranty, the faulty part's and the new part's serials.
 
-waiting (no stock) → reserved → issued (the repair started); reserved | waiting → released (the
-unit goes back unrepaired, or the line is removed). Changed only by repairs.services.parts through
-run_transition. The month-end statement copies each issued line (StatementPartLine)."""
+waiting (no stock) → reserved → issued (the repair started); reserved | waiting → released
+(the unit goes back unrepaired, or the line is removed); issued → returned (the unit goes back
+unrepaired after the part was issued: it goes back into the warehouse through the ledger).
+
+A paid line is charged through a quote the customer consents to: `quote` is the quote that
+carried it (the first one raised while diagnosing, or a supplementary one raised while
+repairing); a paid line is issued only once its quote is consented. Changed only by
+repairs.services.parts through run_transition. The month-end statement copies each issued line
+(StatementPartLine)."""
 
 from decimal import Decimal
 
@@ -19,7 +25,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from ..choices import PartLineState
 from ..permissions import system_only
-from .orders import MonthlyStatement, RepairOrder, ThroughOrderQuerySet
+from .orders import MonthlyStatement, Quote, RepairOrder, ThroughOrderQuerySet
 
 
 def _is_repair_person(instance, user) -> bool:
@@ -57,11 +63,20 @@ class RepairPartLine(FSMModelMixin, models.Model):
     )
     faulty_serial = models.CharField(_("旧件序列号"), max_length=60, blank=True)
     new_serial = models.CharField(_("新件序列号"), max_length=60, blank=True)
+    quote = models.ForeignKey(
+        Quote,
+        verbose_name=_("报价"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="part_lines",
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     added_at = models.DateTimeField(_("添加时间"), default=timezone.now)
     issued_at = models.DateTimeField(_("领用时间"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("退库时间"), null=True, blank=True)
 
     objects = ThroughOrderQuerySet.as_manager()
 
@@ -149,6 +164,15 @@ class RepairPartLine(FSMModelMixin, models.Model):
     )
     def release(self):
         pass
+
+    @transition(
+        field=state,
+        source=PartLineState.ISSUED,
+        target=PartLineState.RETURNED,
+        permission=system_only,
+    )
+    def return_to_stock(self):
+        self.returned_at = timezone.now()
 
 
 class StatementPartLine(models.Model):

@@ -102,6 +102,10 @@ def order_actions(order: RepairOrder, user) -> set[str]:
         "ship",
         "close",
     }
+    if order.state == OrderState.REPAIRING:
+        # a supplementary quote (issue 19) is offered on the order page only, when a paid part
+        # waits for the customer's consent (views/orders.py): never on a card of the queue
+        actions.discard("raise_quote")
     if {"pass_qc", "fail_qc"} & transitions:
         actions.add("qc")
     if "send_quote" in transitions:
@@ -125,8 +129,24 @@ def order_actions(order: RepairOrder, user) -> set[str]:
     return actions
 
 
-# issue 19: a part line is added while diagnosing, or (a warranty one) while repairing
+# issue 19: a part line is added while diagnosing, repairing or waiting for parts (a paid one
+# after the repair started through a supplementary quote)
 PART_ADD_STATES = (OrderState.DIAGNOSING, OrderState.REPAIRING, OrderState.WAITING_PARTS)
+
+
+def offers_supplementary_quote(order: RepairOrder, user, part_lines) -> bool:
+    """While repairing, the order page offers a supplementary quote (补充报价) when a paid part
+    line waits for the customer's consent (no quote carries it yet)."""
+    from ..choices import PartLineState
+
+    if order.state != OrderState.REPAIRING or "raise_quote" not in available_actions(order, user):
+        return False
+    return any(
+        not line.in_warranty
+        and line.quote_id is None
+        and line.state in (PartLineState.WAITING, PartLineState.RESERVED)
+        for line in part_lines
+    )
 
 
 def order_part_lines(order: RepairOrder) -> tuple[list, dict]:

@@ -314,8 +314,14 @@ def order_finish_repair(
     *, order_id: int, actor, notes: str = "", channel=ActionChannel.WEB
 ) -> RepairOrder:
     # issue 19: a serialised part replaced under warranty records both serials first
-    from .parts import missing_serials
+    from .parts import missing_serials, paid_lines_without_quote
 
+    unconsented = paid_lines_without_quote(RepairOrder.objects.get(pk=order_id))
+    if unconsented:
+        raise ValidationError(
+            _("有未经客户同意的收费配件：%(p)s。请提出补充报价，或移除这些配件")
+            % {"p": "、".join(ln.part.number for ln in unconsented)}
+        )
     missing = missing_serials(order_id)
     if missing:
         raise ValidationError(
@@ -400,12 +406,13 @@ def order_raise_quote(
 ) -> Quote:
     """The technician raises the charges; the clerk must send them within 1 working day. The
     order's paid part lines are added at their price (issue 19)."""
-    from .parts import quote_lines_for
+    from .parts import quote_attach_lines, quote_lines_for, unquoted_paid_lines
 
-    lines = list(lines) + quote_lines_for(order_id)
+    manual = list(lines)
+    errors = duplicate_quote_lines(manual, [ln.part.number for ln in unquoted_paid_lines(order_id)])
+    lines = manual + quote_lines_for(order_id)
     if not lines:
         raise ValidationError({"lines": _("请至少填写一项费用")})
-    errors = []
     for i, line in enumerate(lines, start=1):
         if line.kind not in QuoteLineKind.values:
             errors.append(_("第 %(n)d 项费用类型无效") % {"n": i})
@@ -434,6 +441,7 @@ def order_raise_quote(
             for x in lines
         ]
     )
+    quote_attach_lines(order_id, quote)  # issue 19: the paid lines it charges
     clerks = _clerks(order)
     deadline_start(
         policy=QUOTE_SEND_POLICY,
@@ -451,6 +459,30 @@ def order_raise_quote(
         action=True,
     )
     return quote
+
+
+def duplicate_quote_lines(lines: list[QuoteLineInput], part_numbers: list[str]) -> list[str]:
+    """The technician's own lines twice (same kind and description), or a parts line naming a
+    part the order's paid part lines already put on the quote at its price: each would be
+    charged twice."""
+    errors, seen = [], {}
+    for i, line in enumerate(lines, start=1):
+        text = " ".join((line.description or "").split()).casefold()
+        if text:
+            first = seen.setdefault((line.kind, text), i)
+            if first != i:
+                errors.append(
+                    _("第 %(n)d 项与第 %(m)d 项重复：同一费用请合并为一项") % {"n": i, "m": first}
+                )
+                continue
+        if line.kind == QuoteLineKind.PARTS:
+            named = [p for p in part_numbers if p.casefold() in text]
+            if named:
+                errors.append(
+                    _("第 %(n)d 项：%(p)s 已作为收费配件按单价计入报价，请勿重复填写")
+                    % {"n": i, "p": "、".join(named)}
+                )
+    return errors
 
 
 @transaction.atomic

@@ -1,21 +1,26 @@
 """A repair order's parts (issue 19, items 3 and 4): the technician names the parts while
-diagnosing; each line is reserved in the workshop's warehouse (the headquarters parts warehouse)
-or waits for stock. When the repair starts the reserved lines are issued; a line still waiting
-puts the order on the waiting-for-parts hold (等配件) naming the part, and the part's arrival
-(spareparts' hook `parts_stock_arrived`) reserves the waiting lines first come first served and,
-once an order has all its parts, takes it off the hold and tells its technician. A unit sent back
-unrepaired releases its reservations.
+diagnosing; each line is reserved in the workshop's warehouse (the headquarters parts
+warehouse) or waits for stock. When the repair starts the reserved lines are issued; a line
+still waiting puts the order on the waiting-for-parts hold (等配件) naming the part, and the
+part's arrival (spareparts' hook `parts_stock_arrived`) reserves the waiting lines first
+come first served and, once an order has all its parts, takes it off the hold and tells its
+technician. A unit sent back unrepaired releases its reservations.
 
-Prices: a paid line is charged at the catalogue's list price of the day it was added, through the
-quote (its lines are added to the quote the technician raises); a warranty line is free and its
-cost is the warranty claim's parts cost. Warranty is decided per line (the order's decision by
-default; another decision needs a reason). A serialised part replaced under warranty records the
-faulty and the new serial, and the faulty part is handed in to the faulty stock
-(spareparts.services.faulty: the workshop hands it in at once).
+Prices: a paid line is charged at the catalogue's list price of the day it was added, through
+the quote (its lines are added to the quote the technician raises); a warranty line is free
+and its cost is the warranty claim's parts cost. A paid part found during the repair is added
+then and charged by a supplementary quote (补充报价: the order goes repairing → quoting → waiting
+for consent → repairing, the same steps and clocks as the first quote); a paid line is issued
+only once the quote that carries it is consented. A unit given up after its parts were issued
+returns them to the warehouse (退回入库, a ledger movement naming the order) unless a warranty
+replacement was recorded on the line (that part stays fitted in the unit). Warranty is decided
+per line (the order's decision by default; another decision needs a reason). A serialised part
+replaced under warranty records the faulty and the new serial, and the faulty part is handed
+in to the faulty stock (spareparts.services.faulty: the workshop hands it in at once).
 
-Spareparts is called through its services; it never imports repairs. Every state change of a line
-goes through run_transition, under the order's lock first, then the line's, then the stock
-balance's (the same order everywhere, so no two of these deadlock)."""
+Spareparts is called through its services; it never imports repairs. Every state change of a
+line goes through run_transition, under the order's lock first, then the line's, then the
+stock balance's (the same order everywhere, so no two of these deadlock)."""
 
 from __future__ import annotations
 
@@ -33,7 +38,13 @@ from service_ops.transitions.models import ActionChannel
 from service_ops.transitions.services import run_transition
 from spareparts.models import Part
 from spareparts.services.faulty import faulty_part_record, workshop_warehouse
-from spareparts.services.stock import InsufficientStock, stock_issue, stock_release, stock_reserve
+from spareparts.services.stock import (
+    InsufficientStock,
+    stock_issue,
+    stock_release,
+    stock_reserve,
+    stock_return,
+)
 
 from ..choices import OrderState, PartLineState, QuoteLineKind, QuoteState
 from ..models import RepairOrder, RepairPartLine
@@ -41,8 +52,8 @@ from ..permissions import is_technician
 
 SYSTEM = ActionChannel.SYSTEM
 OPEN_LINE_STATES = (PartLineState.WAITING, PartLineState.RESERVED)
-# A line may be added while diagnosing (paid or free); once repairing only a warranty line (a paid
-# part needs the customer's consent, which only a quote before the repair gives).
+# A line may be added while diagnosing, repairing or waiting for parts; a paid one added once the
+# repair started waits for a supplementary quote's consent before it is issued.
 ADD_STATES = (OrderState.DIAGNOSING, OrderState.REPAIRING, OrderState.WAITING_PARTS)
 MAX_QUANTITY = 99
 
@@ -127,10 +138,18 @@ def part_line_add(
             "no": order.number,
             "s": order.get_state_display(),
         }
-    elif order.state != OrderState.DIAGNOSING and not in_warranty:
-        errors["in_warranty"] = _("维修已开始：收费配件须在报价前添加（客户须先同意）")
-    elif order.state == OrderState.DIAGNOSING and not in_warranty and _has_open_quote(order):
-        errors["in_warranty"] = _("已有报价：收费配件须在报价前添加")
+    elif "part" not in errors and "quantity" not in errors:
+        twin = (
+            _lines(order.pk, *OPEN_LINE_STATES)
+            .filter(part=part, in_warranty=in_warranty, quote__isnull=True)
+            .first()
+        )
+        if twin is not None:
+            # the same part twice on one order is one line with its quantity: say so rather
+            # than draw (and charge) it twice
+            errors["part"] = _(
+                "%(p)s 已在本单配件中（数量 %(q)s）：如需更多，请移除该行后按总数量重新添加"
+            ) % {"p": part.number, "q": twin.quantity}
     warehouse = workshop_warehouse()
     if warehouse is None:
         errors["part"] = _("没有可用的总部配件仓")
@@ -189,10 +208,10 @@ def part_line_set_warranty(*, line_id: int, actor, in_warranty: bool, note: str)
     line = RepairPartLine.objects.select_for_update().get(pk=line_id)
     if line.state == PartLineState.RELEASED:
         raise ValidationError({"in_warranty": _("该配件已释放")})
-    if _has_open_quote(order):
+    if _has_open_quote(order) or line.quote_id:
         raise ValidationError({"in_warranty": _("已有报价，不能再更改配件的保修判定")})
-    if not in_warranty and order.state != OrderState.DIAGNOSING:
-        raise ValidationError({"in_warranty": _("维修已开始：收费配件须在报价前确定")})
+    if not in_warranty and line.state == PartLineState.ISSUED:
+        raise ValidationError({"in_warranty": _("配件已领用，不能再改为收费")})
     line.in_warranty = bool(in_warranty)
     line.warranty_note = note
     line.save(update_fields=["in_warranty", "warranty_note"])
@@ -201,10 +220,13 @@ def part_line_set_warranty(*, line_id: int, actor, in_warranty: bool, note: str)
 
 @transaction.atomic
 def part_line_record_serials(
-    *, line_id: int, actor, faulty_serial: str, new_serial: str
+    *, line_id: int, actor, faulty_serial: str, new_serial: str, handed_in: bool = True
 ) -> RepairPartLine:
-    """The part replaced under warranty: the faulty part's serial and the new one's, once. The
-    workshop hands the faulty part in to the headquarters' faulty stock at once (received)."""
+    """The part replaced under warranty: the faulty part's serial and the new one's, once, and
+    the faulty part owed back (旧件返还, spareparts' FaultyPartReturn). `handed_in`: the faulty
+    part is handed in to the headquarters' faulty stock at once (the workshop's order page);
+    otherwise (the field form, the part still in the engineer's hands) it is owed by the one who
+    replaced it within the policy's working days."""
     if not is_technician(actor):
         raise PermissionDenied(_("只有技术员可以登记更换的序列号"))
     line = RepairPartLine.objects.get(pk=line_id)
@@ -229,7 +251,7 @@ def part_line_record_serials(
         owed_by=actor,
         actor=actor,
         source=line,
-        received_now=True,  # the workshop sits at headquarters: handed in at once
+        received_now=handed_in,
     )
     line.faulty_serial = record.faulty_serial
     line.new_serial = record.new_serial
@@ -243,7 +265,7 @@ def follow_order(order: RepairOrder, *, actor, channel=ActionChannel.WEB) -> Non
     order locked: repairing → the reserved lines are issued and a line still waiting puts the
     order on the hold; back unrepaired → the open lines are released."""
     if order.state == OrderState.REPAIRING:
-        for line in _lines(order.pk, PartLineState.RESERVED):
+        for line in _lines(order.pk, PartLineState.RESERVED).filter(_MAY_ISSUE):
             locked = RepairPartLine.objects.select_for_update().get(pk=line.pk)
             if locked.state != PartLineState.RESERVED:
                 continue
@@ -254,7 +276,7 @@ def follow_order(order: RepairOrder, *, actor, channel=ActionChannel.WEB) -> Non
                 channel=SYSTEM,
             )
             _line_step(locked.pk, "issue", actor)
-        waiting = list(_lines(order.pk, PartLineState.WAITING))
+        waiting = list(_lines(order.pk, PartLineState.WAITING).filter(_MAY_ISSUE))
         if waiting:
             from .orders import order_wait_for_parts
 
@@ -265,8 +287,33 @@ def follow_order(order: RepairOrder, *, actor, channel=ActionChannel.WEB) -> Non
                 channel=SYSTEM,
             )
     elif order.state == OrderState.RETURN_UNREPAIRED:
+        reason = _("维修单 %(no)s 不修退回") % {"no": order.number}
         for line in _lines(order.pk, *OPEN_LINE_STATES):
-            _release(line.pk, actor, reason=_("维修单 %(no)s 不修退回") % {"no": order.number})
+            _release(line.pk, actor, reason=reason)
+        for line in _lines(order.pk, PartLineState.ISSUED).filter(faulty_serial=""):
+            _return_to_stock(line.pk, actor, reason=reason)
+
+
+def _return_to_stock(line_id: int, actor, *, reason: str) -> RepairPartLine:
+    """An issued line of a unit going back unrepaired: the part goes back into the warehouse it
+    came from (退回入库, naming the order and why) and the line is no longer billed."""
+    line = (
+        RepairPartLine.objects.select_for_update()
+        .select_related("part", "warehouse")
+        .get(pk=line_id)
+    )
+    if line.state != PartLineState.ISSUED:
+        return line
+    stock_return(
+        part=line.part,
+        warehouse=line.warehouse,
+        quantity=line.quantity,
+        actor=actor,
+        reason=reason,
+        source=line,
+        channel=SYSTEM,
+    )
+    return _line_step(line.pk, "return_to_stock", actor)
 
 
 def waiting_reason(lines) -> str:
@@ -330,14 +377,28 @@ def _release_hold_if_complete(order: RepairOrder, actor) -> None:
 
 
 # --- what the other steps ask -------------------------------------------------------------------
+# a line that may be issued: free, or paid and consented through its quote
+_MAY_ISSUE = Q(in_warranty=True) | Q(quote__state=QuoteState.CONSENTED)
+
+
 def paid_lines_without_quote(order: RepairOrder) -> list[RepairPartLine]:
-    """Paid lines of a free repair: the customer must consent to them through a quote first."""
-    return list(_lines(order.pk, *OPEN_LINE_STATES).filter(in_warranty=False))
+    """Open paid lines no consented quote carries: the customer must consent to them first."""
+    return list(
+        _lines(order.pk, *OPEN_LINE_STATES)
+        .filter(in_warranty=False)
+        .exclude(quote__state=QuoteState.CONSENTED)
+    )
+
+
+def unquoted_paid_lines(order_id: int):
+    """Open paid lines not on any quote yet: the next quote (or a supplementary one) carries
+    them."""
+    return _lines(order_id, *OPEN_LINE_STATES).filter(in_warranty=False, quote__isnull=True)
 
 
 def quote_lines_for(order_id: int) -> list:
-    """The paid part lines as quote lines (增补配件费) at their price: what the customer consents
-    to and the month-end statement bills."""
+    """The paid part lines not quoted yet as quote lines (增补配件费) at their price: what the
+    customer consents to and the month-end statement bills."""
     from .orders import QuoteLineInput
 
     return [
@@ -346,8 +407,18 @@ def quote_lines_for(order_id: int) -> list:
             amount=line.amount,
             description=f"{line.part.number} {line.part.name_zh} ×{line.quantity}"[:120],
         )
-        for line in _lines(order_id, *OPEN_LINE_STATES).filter(in_warranty=False)
+        for line in unquoted_paid_lines(order_id)
     ]
+
+
+def quote_attach_lines(order_id: int, quote) -> int:
+    """The quote just raised carries the paid lines not quoted yet."""
+    return unquoted_paid_lines(order_id).update(quote=quote)
+
+
+def replacement_lines(order_id: int) -> list[RepairPartLine]:
+    """The order's issued warranty lines (where a replacement is recorded), with their part."""
+    return list(_lines(order_id, PartLineState.ISSUED).filter(in_warranty=True))
 
 
 def missing_serials(order_id: int) -> list[RepairPartLine]:
@@ -360,8 +431,10 @@ def missing_serials(order_id: int) -> list[RepairPartLine]:
 
 
 def parts_summary(lines) -> dict:
-    """Totals of an order's lines (not released): charged, warranty claim's cost, all costs."""
-    live = [ln for ln in lines if ln.state != PartLineState.RELEASED]
+    """Totals of an order's lines (not released nor returned): charged, warranty claim's cost,
+    all costs."""
+    gone = (PartLineState.RELEASED, PartLineState.RETURNED)
+    live = [ln for ln in lines if ln.state not in gone]
     return {
         "charged": sum((ln.charged for ln in live), Decimal(0)),
         "warranty_cost": sum((ln.cost for ln in live if ln.in_warranty), Decimal(0)),

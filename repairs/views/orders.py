@@ -128,6 +128,8 @@ def _render_order(request, order, *, bound=None, status=200):
     actions = sel.order_actions(order, user)
     page = sel.order_page(order)
     part_lines, parts_total = sel.order_part_lines(order)  # issue 19
+    if sel.offers_supplementary_quote(order, user, part_lines):
+        actions.add("raise_quote")
     return render(
         request,
         "repairs/orders/order_detail.html",

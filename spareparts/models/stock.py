@@ -207,6 +207,14 @@ class StockMovement(models.Model):
             models.Index(fields=["warehouse", "-id"], name="stockmovement_warehouse"),
             models.Index(fields=["part", "-id"], name="stockmovement_part"),
             models.Index(fields=["source_type", "source_id"], name="stockmovement_source"),
+            # the consumption report's live months (those not rolled up yet): the issues and
+            # sales of a period read from the index alone
+            models.Index(
+                fields=["created_at"],
+                include=["part", "kind", "on_hand_change"],
+                condition=Q(kind__in=["issue", "sale"]),
+                name="stockmovement_consumed",
+            ),
         ]
 
     def __str__(self):

@@ -386,10 +386,14 @@ def stock_return(
     actor,
     reason: str = "",
     source: Model | None = None,
+    channel: str = ActionChannel.WEB,
 ) -> StockMovement:
-    """退回入库: parts come back (issued and not used, a sale returned)."""
+    """退回入库: parts come back (issued and not used, a sale returned). `channel=SYSTEM` when it
+    follows from another service's step the actor was allowed (a repair given up after its parts
+    were issued): the drawing permission is then not asked."""
     quantity = _positive(quantity)
-    _check(may_draw(actor, warehouse), _("您不能向该仓库退回配件"))
+    if channel != ActionChannel.SYSTEM:
+        _check(may_draw(actor, warehouse), _("您不能向该仓库退回配件"))
     with transaction.atomic():
         movement = _post(
             locked_balance(part.pk, warehouse.pk),

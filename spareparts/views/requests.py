@@ -59,7 +59,14 @@ def request_new(request):
     warehouses = _requestable(request.user)
     if not warehouses.exists():
         raise PermissionDenied
-    form = RequestForm(request.POST or None, warehouses=warehouses)
+    initial = {}  # the reorder screen's link: a warehouse, a part and how many
+    if request.GET.get("warehouse", "").isdigit():
+        initial["warehouse"] = int(request.GET["warehouse"][:12])
+    if request.GET.get("part"):
+        initial["part_1"] = request.GET["part"][:40]
+    if request.GET.get("quantity", "").isdigit():
+        initial["quantity_1"] = int(request.GET["quantity"][:4])
+    form = RequestForm(request.POST or None, warehouses=warehouses, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             created = svc.part_request_create(

@@ -82,6 +82,11 @@ def _stock_form(request, form_class, template, act, **extra):
         initial["warehouse"] = request.GET["warehouse"][:12]
     if request.GET.get("part"):
         initial["part"] = request.GET["part"][:40]
+    # the reorder screen's links: how many, and for a transfer where to
+    if request.GET.get("quantity", "").isdigit():
+        initial["quantity"] = int(request.GET["quantity"][:7])
+    if request.GET.get("to"):
+        initial["to_warehouse"] = request.GET["to"][:12]
     form = form_class(
         request.POST or None, initial=initial, warehouses=_ids_queryset(operable), **extra
     )
