@@ -19,7 +19,7 @@ def link_quoted_paid_lines(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('repairs', '0024_repair_parts'),
+        ('repairs', '0025_field_service'),
     ]
 
     operations = [
