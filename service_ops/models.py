@@ -1,5 +1,6 @@
 """The shared core's models, gathered so Django finds them in the `service_ops` app."""
 
+from .dashboards.models import SlaDailyCount, SlaOpenCount, SlaRefresh  # noqa: F401
 from .deadlines.models import (  # noqa: F401
     Deadline,
     DeadlineAction,
