@@ -39,20 +39,17 @@ class SlaOpenCount(models.Model):
         indexes = [models.Index(fields=["org_unit", "kind"], name="slaopen_org_kind")]
 
 
-class SlaDailyCount(models.Model):
-    """Per local day, kind, org unit and assignee: timers closed that day on time (`met`) and
-    late (`late`) — the engine's own verdict, measured in working time with pauses credited —
-    and (`is_open` rows) timers still open whose due time passed on that day (`missed_open`).
+class DailyCounts(models.Model):
+    """Per local day, kind and org unit: timers closed that day on time (`met`) and late
+    (`late`) — the engine's own verdict, measured in working time with pauses credited — and
+    (`is_open` rows) timers still open whose due time passed on that day (`missed_open`).
     Closed rows are refreshed incrementally (the days since the previous refresh), open rows in
     full."""
 
     day = models.DateField()
     kind = models.CharField(max_length=64)
     org_unit = models.ForeignKey(
-        "network.OrgUnit", null=True, on_delete=models.DO_NOTHING, db_constraint=False
-    )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+        "network.OrgUnit",
         null=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
@@ -64,9 +61,33 @@ class SlaDailyCount(models.Model):
     missed_open = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
+        abstract = True
+
+
+class SlaDailyCount(DailyCounts):
+    """The day's counts of every timer (the page without a person cut reads these: a few rows
+    per kind, unit and day)."""
+
+    class Meta:
         verbose_name = _("SLA 每日汇总")
         verbose_name_plural = _("SLA 每日汇总")
         indexes = [models.Index(fields=["day", "org_unit"], name="sladaily_day_org")]
+
+
+class SlaDailyPersonCount(DailyCounts):
+    """The same counts of the timers that have an assignee, per person (the person cut)."""
+
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("SLA 每日个人汇总")
+        verbose_name_plural = _("SLA 每日个人汇总")
+        indexes = [models.Index(fields=["assignee", "day"], name="sladailyperson_who_day")]
 
 
 class SlaRefresh(models.Model):

@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
 from service_ops.workcalendar import clock
 
-from .models import SlaDailyCount, SlaOpenCount, SlaRefresh
+from .models import SlaDailyCount, SlaDailyPersonCount, SlaOpenCount, SlaRefresh
 
 RATE_DAYS = 30  # the on-time rate's window
 TREND_WEEKS = 12  # the weekly trend's length
@@ -135,53 +135,45 @@ def _day(field: str):
     return TruncDate(field, tzinfo=clock.ZONE)
 
 
-def _closed_rows(b: Bounds, first_day: date) -> int:
+def _closed_rows(model, first_day: date, *, person: bool) -> int:
+    keys = ["d", "kind", "org_unit_id"] + (["assignee_id"] if person else [])
+    qs = Deadline.objects.filter(
+        status__in=CLOSED, closed_at__gte=clock.at_local(first_day, time(0))
+    )
+    if person:
+        qs = qs.filter(assignee__isnull=False)
     qs = (
-        Deadline.objects.filter(
-            status__in=CLOSED, closed_at__gte=clock.at_local(first_day, time(0))
-        )
-        .order_by()
+        qs.order_by()
         .annotate(d=_day("closed_at"))
-        .values("d", "kind", "org_unit_id", "assignee_id")
+        .values(*keys)
         .annotate(
             n_met=Count("pk", filter=Q(status=DeadlineStatus.MET)),
             n_late=Count("pk", filter=Q(status=DeadlineStatus.LATE)),
         )
     )
-    SlaDailyCount.objects.filter(is_open=False, day__gte=first_day).delete()
-    columns = {
-        "d": "day",
-        "kind": "kind",
-        "org_unit_id": "org_unit_id",
-        "assignee_id": "assignee_id",
-        "n_met": "met",
-        "n_late": "late",
-    }
-    return _insert_select(SlaDailyCount, qs, columns)
+    model.objects.filter(is_open=False, day__gte=first_day).delete()
+    columns = {key: key for key in keys} | {"d": "day", "n_met": "met", "n_late": "late"}
+    return _insert_select(model, qs, columns)
 
 
-def _missed_open_rows(b: Bounds) -> int:
-    from django.db.models import Value
-
+def _missed_open_rows(model, b: Bounds, *, person: bool) -> int:
+    keys = ["d", "flag", "kind", "org_unit_id"] + (["assignee_id"] if person else [])
     qs = (
         Deadline.objects.filter(status__in=OPEN_STATUSES)
         .filter(bucket_q("missed_open", b))
         .filter(due_at__gte=clock.at_local(b.window_start, time(0)))
-        .order_by()
+    )
+    if person:
+        qs = qs.filter(assignee__isnull=False)
+    qs = (
+        qs.order_by()
         .annotate(d=_day("due_at"), flag=Value(True))
-        .values("d", "flag", "kind", "org_unit_id", "assignee_id")
+        .values(*keys)
         .annotate(n=Count("pk"))
     )
-    SlaDailyCount.objects.filter(is_open=True).delete()
-    columns = {
-        "d": "day",
-        "flag": "is_open",
-        "kind": "kind",
-        "org_unit_id": "org_unit_id",
-        "assignee_id": "assignee_id",
-        "n": "missed_open",
-    }
-    return _insert_select(SlaDailyCount, qs, columns)
+    model.objects.filter(is_open=True).delete()
+    columns = {key: key for key in keys} | {"d": "day", "flag": "is_open", "n": "missed_open"}
+    return _insert_select(model, qs, columns)
 
 
 def refresh_sla_summary(*, now: datetime | None = None, full: bool = False) -> SlaRefresh:
@@ -198,9 +190,11 @@ def refresh_sla_summary(*, now: datetime | None = None, full: bool = False) -> S
         if not full and state.as_of is not None and state.closed_from is not None:
             first_day = max(first_day, min(clock.local_date(state.as_of), b.today) - timedelta(1))
         open_rows = _open_rows(b)
-        daily = _closed_rows(b, first_day)
-        daily += _missed_open_rows(b)
-        SlaDailyCount.objects.filter(day__lt=b.window_start).delete()
+        daily = 0
+        for model, person in ((SlaDailyCount, False), (SlaDailyPersonCount, True)):
+            daily += _closed_rows(model, first_day, person=person)
+            daily += _missed_open_rows(model, b, person=person)
+            model.objects.filter(day__lt=b.window_start).delete()
         state.as_of = now
         state.closed_from = first_day
         if full or first_day == b.window_start:

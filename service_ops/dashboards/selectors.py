@@ -15,11 +15,13 @@ from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet, Sum, Value
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from network.choices import OrgKind
 from network.selectors import roles_of
@@ -30,7 +32,7 @@ from service_ops.plugin import DASHBOARD_ROLES
 from service_ops.workcalendar import clock
 from service_ops.workcalendar.models import CalendarYear
 
-from .models import SlaDailyCount, SlaOpenCount, SlaRefresh
+from .models import SlaDailyCount, SlaDailyPersonCount, SlaOpenCount, SlaRefresh
 from .refresh import (
     OPEN_BUCKETS,
     RATE_BUCKETS,
@@ -152,7 +154,9 @@ def _int(value) -> int | None:
 # --- links ------------------------------------------------------------------------------------
 
 
-def timers_url(*, bucket: str, kind: str = "", app: str = "", unit=None, person=None) -> str:
+def timers_url(
+    *, bucket: str, kind: str = "", app: str = "", unit=None, person=None, base: str = ""
+) -> str:
     params = {"bucket": bucket}
     if kind:
         params["kind"] = kind
@@ -162,7 +166,7 @@ def timers_url(*, bucket: str, kind: str = "", app: str = "", unit=None, person=
         params["unit"] = unit
     if person:
         params["person"] = person
-    return f"{reverse('sla_timers')}?{urlencode(params)}"
+    return f"{base or reverse('sla_timers')}?{urlencode(params)}"
 
 
 def kind_list_url(kind: plugins.DeadlineKind, bucket: str = "open") -> str:
@@ -217,6 +221,16 @@ class Numbers:
         return self.met + self.late + self.missed_open
 
 
+CELLS = (  # a tile's six cells: bucket, label, colour when not zero
+    ("open", gettext_lazy("未结"), ""),
+    ("overdue", gettext_lazy("已超期"), "danger"),
+    ("due_today", gettext_lazy("今日到期"), "warning"),
+    ("due_next_day", gettext_lazy("下一工作日"), ""),
+    ("paused", gettext_lazy("暂停中"), ""),
+    ("late", gettext_lazy("30天超期完成"), ""),
+)
+
+
 @dataclass
 class Tile:
     kind: str
@@ -226,6 +240,14 @@ class Tile:
     links: dict[str, str] = field(default_factory=dict)
     balls: list[tuple[str, int]] = field(default_factory=list)
     trend: list[float | None] = field(default_factory=list)
+
+    @property
+    def cells(self) -> list[tuple[str, str, int, str, str]]:
+        """(bucket, label, number, link, colour) of the tile's cells."""
+        return [
+            (name, label, n := getattr(self.numbers, name), self.links[name], tone if n else "")
+            for name, label, tone in CELLS
+        ]
 
 
 @dataclass
@@ -301,9 +323,11 @@ def dashboard(user, *, unit_id=None, person_id=None) -> Dashboard:
     unit_arg = scope.root.id if (unit_id and scope.root) else None
     person_arg = scope.person_id
 
+    timers_base = reverse("sla_timers")
+
     def links(**kw) -> dict[str, str]:
         return {b: timers_url(bucket=b, unit=kw.get("unit", unit_arg), person=person_arg,
-                              kind=kw.get("kind", ""), app=kw.get("app", ""))
+                              kind=kw.get("kind", ""), app=kw.get("app", ""), base=timers_base)
                 for b in ALL_BUCKETS}  # fmt: skip
 
     open_rows = list(
@@ -312,7 +336,8 @@ def dashboard(user, *, unit_id=None, person_id=None) -> Dashboard:
         .annotate(**{name: Sum(name) for name in OPEN_BUCKETS})
         .order_by()
     )
-    daily = scope.filter(SlaDailyCount.objects.filter(day__gte=bounds.window_start))
+    daily_model = SlaDailyPersonCount if scope.person_id else SlaDailyCount
+    daily = scope.filter(daily_model.objects.filter(day__gte=bounds.window_start))
     by_day = list(
         daily.values("day", "kind")
         .annotate(**{name: Sum(name) for name in RATE_BUCKETS})
@@ -499,10 +524,15 @@ def timers(user, *, bucket: str, kind: str = "", app: str = "", unit_id=None, pe
         qs = qs.filter(closed_at__gte=clock.at_local(b.rate_start, time(0)))
     elif bucket == "missed_open":
         qs = qs.filter(due_at__gte=clock.at_local(b.rate_start, time(0)))
-    if kind:
-        qs = qs.filter(kind=kind)
-    elif app:
-        qs = qs.filter(kind__in=kinds_of_app(app))
+    kinds = [kind] if kind else kinds_of_app(app) if app else None
+    if kinds is not None:
+        if bucket in OPEN_BUCKETS or bucket == "missed_open":
+            # Open timers are found through their partial indexes; the kind is then a filter on
+            # those few thousand rows. Read as an expression, so the planner never ANDs in the
+            # kind's index (a million closed repair limits: 72 of the list's 98 ms).
+            qs = qs.alias(kind_text=Concat("kind", Value(""))).filter(kind_text__in=kinds)
+        else:
+            qs = qs.filter(kind__in=kinds)
     return qs
 
 

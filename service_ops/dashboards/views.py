@@ -14,11 +14,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from service_ops import plugins
-from service_ops.paging import keyset_page
 from service_ops.selectors import annotate_time_left
 from service_ops.workcalendar import clock
 
 from . import selectors
+from .paging import ordered_page
 from .selectors import ALL_BUCKETS
 
 POLL_SECONDS = 60
@@ -75,8 +75,15 @@ def timer_list(request):
         unit_id=request.GET.get("unit"),
         person_id=request.GET.get("person"),
         now=now,
-    ).select_related("org_unit", "assignee")
-    page = keyset_page(qs, request.GET)
+    )
+    closed = bucket in ("met", "late")
+    page = ordered_page(
+        qs,
+        request.GET,
+        field="closed_at" if closed else "due_at",
+        descending=closed,
+        related=("org_unit", "assignee"),
+    )
     with clock.pinned():
         for deadline in page.object_list:
             annotate_time_left(deadline, now)

@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from service_ops.dashboards import selectors
-from service_ops.dashboards.models import SlaDailyCount, SlaOpenCount
+from service_ops.dashboards.models import SlaDailyCount, SlaDailyPersonCount, SlaOpenCount
 from service_ops.dashboards.refresh import refresh_sla_summary
 from service_ops.deadlines.models import BallHolder, Deadline, DeadlinePolicy
 from service_ops.deadlines.services import (
@@ -241,12 +241,13 @@ def _open():
 
 def _daily():
     rows = {}
-    for row in SlaDailyCount.objects.values_list(
-        "day", "kind", "org_unit", "assignee", "met", "late", "missed_open"
-    ):
-        key = row[:4]
-        old = rows.get(key, (0, 0, 0))
-        rows[key] = (old[0] + row[4], old[1] + row[5], old[2] + row[6])
+    for model, person in ((SlaDailyCount, ()), (SlaDailyPersonCount, ("assignee",))):
+        for row in model.objects.values_list(
+            "day", "kind", "org_unit", *person, "met", "late", "missed_open"
+        ):
+            key = (model.__name__, *row[:-3])
+            old = rows.get(key, (0, 0, 0))
+            rows[key] = tuple(a + b for a, b in zip(old, row[-3:], strict=True))
     return rows
 
 
