@@ -39,7 +39,6 @@ from .refresh import (
     TREND_WEEKS,
     Bounds,
     bucket_q,
-    refresh_sla_summary,
 )
 
 PEOPLE_LIMIT = 200  # the person select: the people with the most open items
@@ -310,16 +309,16 @@ def _group_trend(group: AppGroup, weeks: int) -> list[float | None]:
 
 
 def refresh_state() -> SlaRefresh:
-    """The refresh row; the first sight of an empty dashboard refreshes once, here."""
-    state = SlaRefresh.objects.filter(pk=1, as_of__isnull=False).first()
-    return state or refresh_sla_summary()
+    """The refresh row (an unsaved empty one before the periodic job's first run: a page never
+    writes, the job fills the tables within DASHBOARD_REFRESH_SECONDS)."""
+    return SlaRefresh.objects.filter(pk=1).first() or SlaRefresh(pk=1)
 
 
 def dashboard(user, *, unit_id=None, person_id=None) -> Dashboard:
     scope = scope_for(user, unit_id=unit_id, person_id=person_id)
     state = refresh_state()
     with clock.pinned():
-        bounds = Bounds.at(state.as_of)
+        bounds = Bounds.at(state.as_of or timezone.now())
     unit_arg = scope.root.id if (unit_id and scope.root) else None
     person_arg = scope.person_id
 

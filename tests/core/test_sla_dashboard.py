@@ -325,3 +325,11 @@ def test_the_menu_offers_the_dashboard_to_supervisors_only(world, client):
     assert reverse("sla_dashboard") in client.get(reverse("my_work")).content.decode()
     client.force_login(world.tech)
     assert reverse("sla_dashboard") not in client.get(reverse("my_work")).content.decode()
+
+
+def test_the_page_never_writes_and_shows_nothing_before_the_first_refresh(net, client):
+    build_timers(net, n=10)
+    client.force_login(net.head)
+    html = client.get(reverse("sla_dashboard")).content.decode()
+    assert 'id="sla-not-yet"' in html
+    assert not SlaOpenCount.objects.exists()
