@@ -223,6 +223,7 @@ PLUGIN = Plugin(
         DeadlineKind(
             CALLBACK_KIND,
             _("回访"),
+            list_url="callcenter:callback_list",
             policies=(
                 # DESIGN §2.3: every completed repair and closed complaint is called back within
                 # 3 working days; unresolved work escalates to the head of customer service.
@@ -247,6 +248,7 @@ PLUGIN = Plugin(
         DeadlineKind(
             FOLLOW_UP_KIND,
             _("跟进回复"),
+            list_url="callcenter:follow_up_list",
             policies=(
                 DefaultPolicy(
                     code=FOLLOW_UP_POLICY,
@@ -261,6 +263,7 @@ PLUGIN = Plugin(
         DeadlineKind(
             FOLLOW_UP_CALLBACK_KIND,
             _("跟进回电"),
+            list_url="callcenter:follow_up_list",
             policies=(
                 DefaultPolicy(
                     code=FOLLOW_UP_CALLBACK_POLICY,

@@ -115,12 +115,14 @@ PLUGIN = Plugin(
         DeadlineKind(
             STAGE_KIND,
             _("客诉阶段"),
+            list_url="complaints:desk",
             policies=tuple(_policies()),
             handler="complaints.services.stages.STAGE_HANDLER",
         ),
         DeadlineKind(
             FEEDBACK_KIND,
             _("信息反馈回复"),
+            list_url="complaints:feedback_list",
             policies=(
                 DefaultPolicy(
                     code=FEEDBACK_REPLY_POLICY,

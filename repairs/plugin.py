@@ -202,22 +202,34 @@ PLUGIN = Plugin(
         # Default policies of these kinds are seeded by repairs' migrations (0002, 0004) and
         # put back by `seed_defaults`; all of them are data, editable in the admin.
         # A step's timer shows in 我的工作 with its step (SignatureProvider), for deputies too.
-        DeadlineKind("rma.approval_step", _("返厂申请审批步骤"), in_timer_inbox=False),
         DeadlineKind(
-            "repair.limit", _("维修时限"), handler="repairs.services.orders.REPAIR_LIMIT_HANDLER"
+            "rma.approval_step",
+            _("返厂申请审批步骤"),
+            in_timer_inbox=False,
+            list_url="repairs:return_list",
+            list_params=(("overdue", "overdue=true"),),
         ),
-        DeadlineKind("repair.quote_send", _("报价发送")),
+        DeadlineKind(
+            "repair.limit",
+            _("维修时限"),
+            handler="repairs.services.orders.REPAIR_LIMIT_HANDLER",
+            list_url="repairs:order_list",
+            list_params=(("overdue", "overdue=true"),),
+        ),
+        DeadlineKind("repair.quote_send", _("报价发送"), list_url="repairs:order_board"),
         DeadlineKind(
             "repair.quote_consent",
             _("报价确认"),
             handler="repairs.services.orders.QUOTE_CONSENT_HANDLER",
+            list_url="repairs:order_board",
         ),
-        DeadlineKind("repair.loaner_return", _("备用机归还")),
+        DeadlineKind("repair.loaner_return", _("备用机归还"), list_url="repairs:loaner_list"),
         # 给出等待时限: the date promised at a review, its own timer (the limit's amount is set
         # per timer from the promised date; the repair limit keeps its breach for the statistics)
         DeadlineKind(
             "repair.waiting_limit",
             _("等待时限"),
+            list_url="repairs:review_list",
             policies=(
                 DefaultPolicy(
                     code="repair-waiting-limit",
@@ -233,6 +245,7 @@ PLUGIN = Plugin(
         DeadlineKind(
             "repair.returned_stock",
             _("领机维修期限"),
+            list_url="repairs:returned_stock_list",
             policies=tuple(
                 DefaultPolicy(
                     code=f"returned-stock-{days}d",

@@ -24,6 +24,7 @@ app.autodiscover_tasks(
         "service_ops.notifications",
         "service_ops.idempotency",
         "service_ops.webhooks",
+        "service_ops.dashboards",
     ]
 )
 

@@ -1,5 +1,11 @@
 """The shared core's models, gathered so Django finds them in the `service_ops` app."""
 
+from .dashboards.models import (  # noqa: F401
+    SlaDailyCount,
+    SlaDailyPersonCount,
+    SlaOpenCount,
+    SlaRefresh,
+)
 from .deadlines.models import (  # noqa: F401
     Deadline,
     DeadlineAction,

@@ -2,6 +2,8 @@
 
 Business apps declare theirs the same way in their own `plugin.py` (see service_ops/plugins.py)."""
 
+from datetime import time
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,26 @@ def _workday_start():
     from service_ops.workcalendar import clock
 
     return clock.workday_start()
+
+
+def _dashboard_refresh_interval() -> float:
+    return float(settings.SERVICE_OPS["DASHBOARD_REFRESH_SECONDS"])
+
+
+# Who finds the SLA dashboard in the menu (service_ops.dashboards.selectors.DASHBOARD_ROLES).
+DASHBOARD_ROLES = frozenset(
+    {
+        Role.HEAD_OF_CS,
+        Role.SENIOR_MANAGEMENT,
+        Role.SUPERVISOR,
+        Role.BRANCH_MANAGER,
+        Role.PROVINCIAL_MANAGER,
+        Role.REPAIR_SUPERVISOR,
+        Role.CALL_CENTRE_LEAD,
+        Role.NETWORK_SPECIALIST,
+        Role.PARTS_SUPERVISOR,
+    }
+)
 
 
 PLUGIN = Plugin(
@@ -51,6 +73,20 @@ PLUGIN = Plugin(
             run="service_ops.idempotency.middleware.purge_expired",
             every=3600.0,
         ),
+        # The SLA dashboard's summary tables: the open timers in full and the days' closed ones
+        # since the previous run (a few seconds at a million timers); the whole window at night.
+        PeriodicJob(
+            name="refresh-sla-dashboard",
+            task="service_ops.dashboards.tasks.refresh_sla_dashboard",
+            run="service_ops.dashboards.refresh.refresh_sla_summary",
+            every=_dashboard_refresh_interval,
+        ),
+        PeriodicJob(
+            name="rebuild-sla-dashboard",
+            task="service_ops.dashboards.tasks.rebuild_sla_dashboard",
+            run="service_ops.dashboards.refresh.refresh_sla_summary_full",
+            at=time(2, 30),
+        ),
         PeriodicJob(
             name="send-daily-digests",
             task="service_ops.notifications.tasks.send_daily_digests",
@@ -61,6 +97,15 @@ PLUGIN = Plugin(
     nav_items=(
         NavItem("my_work", _("我的工作"), "bi-list-check", order=10, related=("deadline_detail",)),
         NavItem("inbox", _("通知"), "bi-envelope", order=20, related=("inbox_open",)),
+        NavItem(
+            "sla_dashboard",
+            _("SLA 看板"),
+            "bi-speedometer2",
+            order=25,
+            audience="internal",
+            roles=DASHBOARD_ROLES,
+            related=("sla_timers",),
+        ),
         NavItem(
             "webhooks:endpoint_list",
             _("Webhook"),

@@ -107,6 +107,13 @@ class DeadlineKind:
     policies: tuple[DefaultPolicy, ...] = ()
     handler: str | None = None
     in_timer_inbox: bool = True
+    # The SLA dashboard (service_ops.dashboards) shows every kind as a tile of its app; its title
+    # links to the app's own list of these items: `list_url` (a URL name) with, per dashboard
+    # bucket ("open", "overdue", "paused", …), the query string that filters that list alike
+    # (`list_params`, pairs). Every number links to the platform's timer list, which counts
+    # exactly what the tile counts.
+    list_url: str = ""
+    list_params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,7 @@ class Plugin:
     demo: str | None = None  # dotted path of fn(*, units, users, stdout): its demo business data
     web_urls: tuple[str, str] | None = None  # (prefix, urlconf module) of its browser pages
     api_urls: str | None = None  # urlconf module mounted under /api/v1/
+    # Not read yet: the SLA dashboard makes a tile of every declared deadline kind by itself.
     dashboard_tiles: tuple[str, ...] = ()
     bench: str | None = None  # dotted path of a service_ops.bench.BenchPart: volume data + lists
     webhook_events: tuple[WebhookSource, ...] = ()  # what partners hear of by webhook
@@ -207,6 +215,11 @@ def nav_items() -> list[NavItem]:
 
 def deadline_kinds() -> dict[str, DeadlineKind]:
     return {k.kind: k for _label, p in plugins() for k in p.deadline_kinds}
+
+
+def deadline_kinds_by_app() -> list[tuple[str, list[DeadlineKind]]]:
+    """(app label, its declared deadline kinds) of every app that declares some, in app order."""
+    return [(label, list(p.deadline_kinds)) for label, p in plugins() if p.deadline_kinds]
 
 
 def kinds_outside_timer_inbox() -> set[str]:

@@ -239,6 +239,8 @@ SERVICE_OPS = {
     "CALENDAR_VERSION_TTL": float(os.environ.get("CALENDAR_VERSION_TTL", "2")),
     "SWEEP_BATCH_SIZE": int(os.environ.get("SWEEP_BATCH_SIZE", "1000")),
     "SWEEP_INTERVAL_SECONDS": int(os.environ.get("SWEEP_INTERVAL_SECONDS", "30")),
+    # The SLA dashboard's summary tables are refreshed this often (service_ops.dashboards).
+    "DASHBOARD_REFRESH_SECONDS": int(os.environ.get("DASHBOARD_REFRESH_SECONDS", "60")),
     # Webhooks (service_ops/webhooks): whether endpoints may be http:// or on private and
     # loopback addresses (development and the embedded shape only: in production a partner must
     # not make this server call into the intranet), and the timeout of one POST.

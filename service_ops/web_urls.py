@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from service_ops import views
+from service_ops.dashboards import views as dashboards
 from service_ops.forms import LoginForm, PasswordChangeBootstrapForm
 
 urlpatterns = [
@@ -30,6 +31,8 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read-all/", views.inbox_mark_all_read, name="inbox_mark_all_read"),
     path("inbox/<int:pk>/", views.inbox_open, name="inbox_open"),
+    path("dashboard/", dashboards.dashboard, name="sla_dashboard"),
+    path("dashboard/timers/", dashboards.timer_list, name="sla_timers"),
     path("calendar/", views.calendar_page, name="calendar"),
     path("calendar/day/", views.calendar_set_day, name="calendar_set_day"),
     path("calendar/confirm/", views.calendar_confirm, name="calendar_confirm"),

@@ -151,6 +151,8 @@ PLUGIN = Plugin(
         DeadlineKind(
             "parts.faulty_return",
             _("旧件返还"),
+            list_url="spareparts:faulty_list",
+            list_params=(("overdue", "overdue=on"),),
             policies=(
                 DefaultPolicy(
                     code="faulty-part-return",
@@ -167,6 +169,7 @@ PLUGIN = Plugin(
         DeadlineKind(
             "parts.request",
             _("配件申请"),
+            list_url="spareparts:request_list",
             policies=(
                 DefaultPolicy(
                     code="parts-request-approval",
@@ -187,6 +190,7 @@ PLUGIN = Plugin(
         DeadlineKind(
             "parts.quote",
             _("配件报价有效期"),
+            list_url="spareparts:quote_list",
             policies=(
                 DefaultPolicy(
                     code="parts-quote-validity",

@@ -3,6 +3,10 @@ apps' timers and notifications), for every kind of caller."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
+from django.db import connection
 from django.urls import reverse
 
 from .base import BenchPart, Context, Probe
@@ -30,6 +34,89 @@ def probes(ctx: Context) -> list[Probe]:
         # webhooks: a partner's few endpoints; the staff list of every partner's
         Probe("webhooks", "hq", reverse("webhooks:endpoint_list"), rows=None),
         Probe("api webhooks", "dealer", reverse("api-webhook-list"), api=True, rows=None),
+    ]
+    out += dashboard_probes(ctx)
+    return out
+
+
+# --- the SLA dashboard (service_ops.dashboards) ------------------------------------------------
+
+
+RAW_OPEN = """
+    SELECT kind, org_unit_id, ball_holder, SUM(open), SUM(overdue), SUM(due_today),
+           SUM(due_next_day), SUM(paused)
+    FROM service_ops_slaopencount
+    WHERE (%(ids)s::bigint[] IS NULL OR org_unit_id = ANY(%(ids)s))
+    GROUP BY 1, 2, 3"""
+RAW_DAYS = """
+    SELECT day, kind, SUM(met), SUM(late), SUM(missed_open)
+    FROM service_ops_sladailycount
+    WHERE (%(ids)s::bigint[] IS NULL OR org_unit_id = ANY(%(ids)s)) AND day >= %(day)s
+    GROUP BY 1, 2"""
+RAW_UNITS = """
+    SELECT org_unit_id, SUM(met), SUM(late), SUM(missed_open)
+    FROM service_ops_sladailycount
+    WHERE (%(ids)s::bigint[] IS NULL OR org_unit_id = ANY(%(ids)s)) AND day >= %(day)s
+    GROUP BY 1"""
+
+
+def _raw_dashboard(caller) -> callable:
+    """The dashboard's numbers by hand-written SQL over the same summary tables, with the same
+    scope (the caller's subtree as a list of unit ids), plus json.dumps: the page's floor."""
+    from network.visibility import sees_everything, subtree_ids, user_org_unit
+
+    ids = None if sees_everything(caller.user) else subtree_ids(user_org_unit(caller.user))
+
+    def raw():
+        with connection.cursor() as c:
+            c.execute(RAW_OPEN, {"ids": ids})
+            rows = c.fetchall()
+            c.execute("SELECT min(day), max(day) FROM service_ops_sladailycount")
+            first, last = c.fetchone()
+            c.execute(RAW_DAYS, {"ids": ids, "day": first})
+            days = c.fetchall()
+            c.execute(RAW_UNITS, {"ids": ids, "day": last - timedelta(days=29)})
+            units = c.fetchall()
+        return json.dumps([rows, days, units], default=str)
+
+    return raw
+
+
+def dashboard_probes(ctx: Context) -> list[Probe]:
+    """The dashboard for headquarters, a province and a branch (its summary tables are filled by
+    the first request's refresh when the run has not refreshed them), against its raw SQL; and
+    the list behind its numbers."""
+    from service_ops.dashboards.refresh import refresh_sla_summary
+
+    refresh_sla_summary(full=True)
+    board, timers = reverse("sla_dashboard"), reverse("sla_timers")
+    out = []
+    for caller in ("hq", "province", "branch_manager"):
+        raw = _raw_dashboard(ctx.callers[caller])
+        out.append(Probe("SLA dashboard", caller, board, row_marker="sla-tile", raw=raw,
+                         limit_ms=300.0, load=1 if caller == "hq" else 0))  # fmt: skip
+    out += [
+        Probe(
+            "SLA dashboard",
+            "hq",
+            f"{board}?person={ctx.callers['technician'].user.pk}",
+            variant="person=",
+            row_marker="sla-tile",
+            limit_ms=300.0,
+        ),
+        Probe("SLA timers", "hq", f"{timers}?bucket=overdue", variant="overdue", rows=None),
+        Probe(
+            "SLA timers",
+            "hq",
+            f"{timers}?bucket=open&kind=repair.limit",
+            variant="open kind",
+            rows=None,
+        ),
+        Probe("SLA timers", "hq", f"{timers}?bucket=met", variant="met 30 days", rows=None),
+        Probe(
+            "SLA timers", "branch_manager", f"{timers}?bucket=overdue", variant="overdue", rows=None
+        ),
+        Probe("SLA timers", "hq", f"{timers}?bucket=open", variant="deep", deep=True, rows=None),
     ]
     return out
 

@@ -219,6 +219,13 @@ class Deadline(models.Model):
                 name="deadline_breached_kind",
                 condition=Q(status="breached"),
             ),
+            # The SLA dashboard's refresh (service_ops.dashboards) reads the days' closed timers
+            # with a verdict: only closed rows enter it, so the sweep's updates never touch it.
+            models.Index(
+                fields=["closed_at"],
+                name="deadline_closed_verdict",
+                condition=Q(status__in=["met", "late"]),
+            ),
         ]
 
     def __str__(self):

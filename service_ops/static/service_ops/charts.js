@@ -4,6 +4,7 @@
 window.serviceOpsCharts = (function () {
   var charts = [];
   window.addEventListener("resize", function () {
+    charts = charts.filter(function (c) { return !c.isDisposed(); });  // redrawn pages dispose
     charts.forEach(function (c) { c.resize(); });
   });
   return {
