@@ -117,3 +117,27 @@ def caller_history(*, serial: str = "", limit: int = 8, user=None, **_ignored):
         at = item.pop("at")
         items.append({**item, "date": timezone.localdate(at).isoformat()})
     return items
+
+
+def service_point_facts(*, unit_ids, start, end, **_ignored):
+    """The network's evaluation (考核) asks how many complaints were held against some service
+    points in [start, end): {unit_id: {"complaints_against": n}}. A complaint is against a point
+    when its investigation named the point the responsible unit (责任部门); one judged invalid
+    (不成立) does not count. Complaints a point filed itself (complainant_unit) are not against
+    it."""
+    from django.db.models import Count
+
+    from .choices import ComplaintState
+
+    ids = [int(pk) for pk in unit_ids]
+    if not ids:
+        return {}
+    rows = (
+        Complaint.objects.filter(
+            responsible_unit_id__in=ids, accepted_at__gte=start, accepted_at__lt=end
+        )
+        .exclude(state=ComplaintState.INVALID)
+        .values("responsible_unit_id")
+        .annotate(n=Count("pk"))
+    )
+    return {r["responsible_unit_id"]: {"complaints_against": r["n"]} for r in rows}

@@ -138,6 +138,7 @@ PLUGIN = Plugin(
         # the per-serial timeline: each app answers with its own records of the serial
         "serial_timeline": "complaints.hooks.serial_timeline",
         "caller_history": "complaints.hooks.caller_history",
+        "service_point_facts": "complaints.hooks.service_point_facts",
     },
     web_urls=("complaints/", "complaints.urls"),
     api_urls="complaints.api.urls",

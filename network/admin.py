@@ -21,12 +21,18 @@ from service_ops.audit.admin import AuditHistoryAdminMixin
 from .choices import PARTNER_KINDS, LedgerEntryKind
 from .models import (
     Delegation,
+    LifeRules,
     OrgUnit,
     PartnerToken,
+    PointApplication,
+    PointEvaluation,
     PrepaidAccount,
     PrepaidEntry,
     RoleAssignment,
+    ServiceArea,
+    ServicePointProfile,
     StaffProfile,
+    TrainingSession,
 )
 from .selectors import unit_changes, user_changes
 from .services import (
@@ -53,7 +59,8 @@ class OrgUnitAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
     list_select_related = ["parent"]
     search_fields = ["code", "name", "contact_name", "phone"]
     autocomplete_fields = ["parent"]
-    readonly_fields = ["path"]
+    # GPS-upgrade qualification is a recorded decision with evidence (the point's page)
+    readonly_fields = ["path", "gps_upgrade"]
     ordering = ["path"]
     fieldsets = [
         (None, {"fields": ["code", "name", "kind", "branch_kind", "parent", "path", "is_active"]}),
@@ -435,3 +442,64 @@ class PartnerTokenAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead: the row is the audit trail of who could call the API
+
+
+# --- the network's life (网点流程) --------------------------------------------------------------
+# State fields are read-only everywhere: applications, evaluations, trainings and a point's
+# standing change through network.life.services only (the points' pages).
+
+
+@admin.register(LifeRules)
+class LifeRulesAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "grade_a", "grade_b", "grade_c", "document_warning_days"]
+
+
+@admin.register(ServicePointProfile)
+class ServicePointProfileAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
+    list_display = ["org_unit", "grade", "status", "capacity", "contract_end"]
+    list_filter = ["grade", "status"]
+    search_fields = ["org_unit__code", "org_unit__name"]
+    autocomplete_fields = ["org_unit"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # once set, the grade changes by an evaluation's confirmation (recorded)
+        return ["status", "grade"] if obj is not None else ["status"]
+
+
+@admin.register(ServiceArea)
+class ServiceAreaAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
+    list_display = ["org_unit", "province", "city", "district"]
+    search_fields = ["org_unit__code", "org_unit__name", "province", "city"]
+    autocomplete_fields = ["org_unit"]
+
+
+@admin.register(PointApplication)
+class PointApplicationAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "parent", "state", "submitted_at"]
+    list_filter = ["state"]
+    search_fields = ["number", "name"]
+    readonly_fields = [f.name for f in PointApplication._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PointEvaluation)
+class PointEvaluationAdmin(admin.ModelAdmin):
+    list_display = ["org_unit", "period", "score", "suggested_grade", "confirmed_grade", "state"]
+    list_filter = ["period", "state"]
+    readonly_fields = [f.name for f in PointEvaluation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(admin.ModelAdmin):
+    list_display = ["number", "topic", "starts_at", "mode", "state"]
+    list_filter = ["state", "mode"]
+    search_fields = ["number", "topic"]
+    readonly_fields = ["number", "state"]
+
+    def has_add_permission(self, request):
+        return False

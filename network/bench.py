@@ -241,6 +241,10 @@ def generate(ctx: Context) -> None:
         )
         ctx.callers[key].token = plaintext
     ctx.facts["network_search"] = CITIES[0]
+    # the network's life: point profiles, areas, evaluations; the network specialist
+    from .life.bench import generate as generate_life
+
+    generate_life(ctx, hq=hq, password_hash=password, password=PASSWORD)
 
 
 def check(ctx: Context) -> list[str]:
@@ -276,7 +280,15 @@ def probes(ctx: Context) -> list[Probe]:
         Probe("api org-units", "dealer", api, api=True, load=1),
         Probe("api org-units", "dealer_empty", api, api=True),
     ]
-    return out
+    from .life.bench import probes as life_probes
+
+    return out + life_probes(ctx)
 
 
-BENCH = BenchPart(generate=generate, check=check, probes=probes)
+def _not_lists() -> frozenset[str]:
+    from .life.bench import NOT_LISTS
+
+    return NOT_LISTS
+
+
+BENCH = BenchPart(generate=generate, check=check, probes=probes, not_lists=_not_lists())

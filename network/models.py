@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from service_ops.i18n import choice_label
 
@@ -304,7 +305,17 @@ class PartnerToken(models.Model):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
-class ServicePointProfile(models.Model):
+def _standing_perm(instance, user) -> bool:
+    from .life.permissions import may_manage_points
+
+    return may_manage_points(user)
+
+
+def _system_only(instance, user) -> bool:
+    return False
+
+
+class ServicePointProfile(FSMModelMixin, models.Model):
     """What the network knows of a service point (特约维修网点) or a field office as a service
     provider: its grade, its standing, its skills and product lines, its contract and how much
     open work it takes at once. The dispatch rules read it; the network's life (onboarding,
@@ -319,12 +330,14 @@ class ServicePointProfile(models.Model):
     grade = models.CharField(
         _("网点等级"), max_length=2, choices=PointGrade.choices, default=PointGrade.C
     )
-    status = models.CharField(
+    # Changed only by network.life.services (run_transition: locked row, log with the reason).
+    status = FSMField(
         _("合作状态"),
         max_length=12,
         choices=PointStatus.choices,
         default=PointStatus.ACTIVE,
         editable=False,
+        protected=True,
     )
     skills = models.JSONField(
         _("服务技能"), default=list, blank=True, help_text=_("如 安装、维修、保养、巡检、GPS升级")
@@ -346,6 +359,55 @@ class ServicePointProfile(models.Model):
 
     def __str__(self):
         return f"{self.org_unit} {choice_label(self, 'grade')}"
+
+    @property
+    def state_colour(self) -> str:
+        from .life.choices import POINT_STATUS_COLOURS
+
+        return POINT_STATUS_COLOURS.get(self.status, "secondary")
+
+    @property
+    def grade_colour(self) -> str:
+        from .life.choices import GRADE_COLOURS
+
+        return GRADE_COLOURS.get(self.grade, "secondary")
+
+    # -- the point's standing (网点流程): services only, each change logged with its reason --
+    @transition(
+        field=status,
+        source=PointStatus.ONBOARDING,
+        target=PointStatus.ACTIVE,
+        permission=_system_only,
+    )
+    def activate(self):
+        """Its application to join was approved."""
+
+    @transition(
+        field=status,
+        source=PointStatus.ACTIVE,
+        target=PointStatus.SUSPENDED,
+        permission=_standing_perm,
+    )
+    def suspend(self):
+        """No dispatches while suspended (the dispatch rules read status=active)."""
+
+    @transition(
+        field=status,
+        source=PointStatus.SUSPENDED,
+        target=PointStatus.ACTIVE,
+        permission=_standing_perm,
+    )
+    def reinstate(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[PointStatus.ACTIVE, PointStatus.SUSPENDED],
+        target=PointStatus.TERMINATED,
+        permission=_standing_perm,
+    )
+    def terminate(self):
+        """The contract ends; the org unit is switched off by the service."""
 
 
 class ServiceArea(models.Model):
@@ -375,3 +437,16 @@ class ServiceArea(models.Model):
 
     def __str__(self):
         return "".join(p for p in (self.province, self.city, self.district) if p)
+
+
+# The network's life (网点流程): applications, documents, evaluations, trainings.
+from .life.models import (  # noqa: E402, F401
+    GpsQualificationDecision,
+    GradeChange,
+    LifeRules,
+    PointApplication,
+    PointEvaluation,
+    QualificationDocument,
+    TrainingAttendee,
+    TrainingSession,
+)

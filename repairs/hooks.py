@@ -159,3 +159,68 @@ def parts_stock_arrived(*, part_id: int, warehouse_id: int, actor=None, **_ignor
     from .services.parts import parts_stock_arrived as arrived
 
     return arrived(part_id=part_id, warehouse_id=warehouse_id, actor=actor)
+
+
+def service_point_facts(*, unit_ids, start, end, **_ignored):
+    """The network's evaluation (考核) asks what field service knows of some service points in
+    [start, end): {unit_id: {fact: count}}, each fact a plain count the network scores.
+
+    - dispatches: offers made to the point in the period (withdrawn ones and those still open
+      left out); dispatches_accepted_in_time: of them, accepted by respond_by;
+    - visits_due: the point's visits whose appointment window ended in the period (cancelled
+      ones left out); visits_on_time: of them, checked in by the window's end;
+    - callbacks: the requests the point solved in the period whose callback reached the
+      customer (satisfied or dissatisfied); callbacks_satisfied: of them, satisfied."""
+    from django.db.models import Count, F, Q
+
+    from .choices import CallbackVerdict, DispatchState, VisitState
+    from .models import Dispatch, ServiceRequest, Visit
+
+    ids = [int(pk) for pk in unit_ids]
+    if not ids:
+        return {}
+    facts: dict[int, dict[str, int]] = {pk: {} for pk in ids}
+    for row in (
+        Dispatch.objects.filter(to_unit_id__in=ids, offered_at__gte=start, offered_at__lt=end)
+        .exclude(state__in=[DispatchState.WITHDRAWN, DispatchState.OFFERED])
+        .values("to_unit_id")
+        .annotate(
+            n=Count("pk"),
+            in_time=Count(
+                "pk",
+                filter=Q(state=DispatchState.ACCEPTED)
+                & (Q(respond_by__isnull=True) | Q(answered_at__lte=F("respond_by"))),
+            ),
+        )
+    ):
+        facts[row["to_unit_id"]].update(
+            dispatches=row["n"], dispatches_accepted_in_time=row["in_time"]
+        )
+    for row in (
+        Visit.objects.filter(service_unit_id__in=ids, window_end__gte=start, window_end__lt=end)
+        .exclude(state=VisitState.CANCELLED)
+        .values("service_unit_id")
+        .annotate(
+            n=Count("pk"),
+            on_time=Count("pk", filter=Q(checked_in_at__lte=F("window_end"))),
+        )
+    ):
+        facts[row["service_unit_id"]].update(visits_due=row["n"], visits_on_time=row["on_time"])
+    reached = [CallbackVerdict.SATISFIED, CallbackVerdict.DISSATISFIED]
+    for row in (
+        ServiceRequest.objects.filter(
+            assigned_unit_id__in=ids,
+            solved_at__gte=start,
+            solved_at__lt=end,
+            callback_verdict__in=reached,
+        )
+        .values("assigned_unit_id")
+        .annotate(
+            n=Count("pk"),
+            satisfied=Count("pk", filter=Q(callback_verdict=CallbackVerdict.SATISFIED)),
+        )
+    ):
+        facts[row["assigned_unit_id"]].update(
+            callbacks=row["n"], callbacks_satisfied=row["satisfied"]
+        )
+    return {pk: f for pk, f in facts.items() if f}

@@ -275,6 +275,8 @@ PLUGIN = Plugin(
         "serial_timeline": "repairs.hooks.serial_timeline",
         # issue 19: stock arrived in a warehouse → the part lines waiting for it are reserved
         "parts_stock_arrived": "repairs.hooks.parts_stock_arrived",
+        # issue 20: the network's quarterly evaluation of service points
+        "service_point_facts": "repairs.hooks.service_point_facts",
     },
     seed_defaults="repairs.defaults.seed_defaults",
     demo="repairs.demo.load_demo",
