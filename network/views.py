@@ -4,11 +4,11 @@ Every page is scoped by the one visibility rule (`OrgUnit.objects.visible_to(use
 the user's scope is a 404."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from service_ops.audit.services import display_rows
+from service_ops.paging import keyset_page
 from service_ops.selectors import is_internal
 
 from .choices import PARTNER_KINDS
@@ -23,6 +23,10 @@ from .selectors import (
 )
 
 PAGE_SIZE = 25
+# keyset pages in the lists' own order (service_ops.paging): the tree's order for units, the
+# unit's place in the tree then the account for people
+DIRECTORY_ORDER = ("profile__org_unit__path", "username")
+UNIT_ORDER = ("path",)
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -33,7 +37,7 @@ PAGE_SIZE = 25
 def staff_directory_page(request):
     form = StaffDirectoryFilterForm(request.GET or None, user=request.user)
     people = form.apply(staff_directory(request.user, search=form.search))
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(people, request.GET, size=PAGE_SIZE, order=DIRECTORY_ORDER)
     return render(request, "network/staff_directory.html", {"form": form, "page": page})
 
 
@@ -43,7 +47,7 @@ def org_unit_list(request):
     filterset = OrgUnitFilterSet(
         request.GET or None, queryset=visible_org_units(request.user), request=request
     )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(filterset.qs, request.GET, size=PAGE_SIZE, order=UNIT_ORDER)
     return render(request, "network/org_unit_list.html", {"filter": filterset, "page": page})
 
 

@@ -1222,6 +1222,7 @@ def probes(ctx: Context) -> list[Probe]:
         Probe("review meetings", "supervisor", r["review_list"], variant="deep", deep=True,
               rows=None),
         Probe("statements", "hq", r["statement_list"], rows=None),
+        Probe("statements", "hq", r["statement_list"], variant="deep", deep=True, rows=None),
         Probe("statements", "branch_manager", r["statement_list"], rows=None),
     ]  # fmt: skip
     # Partner API (token) and the same lists for staff (session)

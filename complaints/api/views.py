@@ -10,7 +10,6 @@ idempotency): a retried POST with the same key files nothing twice."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -21,6 +20,7 @@ from drf_spectacular.utils import (
 from rest_framework import permissions, status, viewsets
 from rest_framework.response import Response
 
+from service_ops.api.filters import FilterBackend
 from service_ops.api.pagination import KeysetPagination
 
 from ..filtersets import ComplaintFilterSet
@@ -92,7 +92,7 @@ class MayFileAsPartner(permissions.BasePermission):
 @extend_schema(tags=["complaints"])
 class ComplaintViewSet(viewsets.GenericViewSet):
     serializer_class = ComplaintSerializer
-    filter_backends = [DjangoFilterBackend]  # the cursor fixes the order: no OrderingFilter
+    filter_backends = [FilterBackend]  # the cursor fixes the order: no OrderingFilter
     filterset_class = ComplaintFilterSet
     pagination_class = KeysetPagination
     permission_classes = [permissions.IsAuthenticated, MayFileAsPartner]

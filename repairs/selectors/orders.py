@@ -598,11 +598,19 @@ def open_loans(units) -> list:
 # --- the Wednesday / Saturday review ---------------------------------------------------------
 
 
+REVIEW_MEETING_ORDER = ("-held_on",)
+
+
 def review_meetings() -> QuerySet:
-    return ReviewMeeting.objects.annotate(
+    """The meetings, newest first; a page's rows get their counts from with_review_counts."""
+    return ReviewMeeting.objects.order_by(*REVIEW_MEETING_ORDER)
+
+
+def with_review_counts(qs: QuerySet) -> QuerySet:
+    return qs.annotate(
         item_count=Count("items"),
         decided_count=Count("items", filter=~Q(items__decision="")),
-    ).order_by("-held_on")
+    )
 
 
 def review_items(meeting: ReviewMeeting, user) -> list:
@@ -638,13 +646,22 @@ def review_items(meeting: ReviewMeeting, user) -> list:
 # --- month-end statements --------------------------------------------------------------------
 
 
+STATEMENT_ORDER = ("-month", "branch__code")
+
+
 def statements(user, *, month: date | None = None, branch_id: int | None = None) -> QuerySet:
+    """The statements the user may see, newest month first; a page's rows get their line counts
+    from with_line_counts (counting a year's lines for every statement only to show 25)."""
     qs = MonthlyStatement.objects.visible_to(user).select_related("branch", "confirmed_by")
     if month is not None:
         qs = qs.filter(month=month.replace(day=1))
     if branch_id:
         qs = qs.filter(branch_id=branch_id)
-    return qs.annotate(line_count=Count("lines")).order_by("-month", "branch__code")
+    return qs.order_by(*STATEMENT_ORDER)
+
+
+def with_line_counts(qs: QuerySet) -> QuerySet:
+    return qs.annotate(line_count=Count("lines"))
 
 
 def statement_lines(statement: MonthlyStatement) -> list:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -336,7 +335,13 @@ def _require_review(user):
 @require_GET
 def review_list(request):
     _require_review(request.user)
-    page = Paginator(sel.review_meetings(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        sel.review_meetings(),
+        request.GET,
+        size=PAGE_SIZE,
+        order=sel.REVIEW_MEETING_ORDER,
+        rows=sel.with_review_counts,
+    )
     return render(
         request,
         "repairs/orders/review_list.html",
@@ -414,8 +419,12 @@ def review_decide(request, pk: int):
 def _render_statements(request, *, build_form=None, status=200):
     user = request.user
     filters = of.StatementFilterForm(request.GET or None, user=user)
-    page = Paginator(sel.statements(user, **filters.filters()), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = keyset_page(
+        sel.statements(user, **filters.filters()),
+        request.GET,
+        size=PAGE_SIZE,
+        order=sel.STATEMENT_ORDER,
+        rows=sel.with_line_counts,
     )
     can_build = perm.may_build_statement(user)
     return render(

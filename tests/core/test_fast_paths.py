@@ -104,3 +104,50 @@ urlpatterns = [
         include(([path("<int:pk>/", _view, name="return_detail")], "repairs"), namespace="repairs"),
     )
 ]
+
+
+def _url_names():
+    """Every named web URL with no argument or one integer argument."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(resolver, ns=""):
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry, f"{ns}{entry.namespace}:" if entry.namespace else ns)
+            elif isinstance(entry, URLPattern) and entry.name and "(?P<" not in str(entry.pattern):
+                converters = entry.pattern.converters
+                if len(converters) <= 1 and all(
+                    type(c).__name__ == "IntConverter" for c in converters.values()
+                ):
+                    yield f"{ns}{entry.name}", len(converters)
+
+    return sorted(set(walk(get_resolver())))
+
+
+def test_the_url_tag_writes_what_djangos_wrote_for_every_page():
+    """{% url %} is service_ops.templatetags.fast_url (a builtin): the same strings as reverse()."""
+    names = _url_names()
+    assert len(names) > 100
+    for name, nargs in names:
+        if nargs:
+            for pk in (1, 42, 10**12):
+                html = Template("{% url name pk %}").render(Context({"name": name, "pk": pk}))
+                assert html == reverse(name, args=[pk]), name
+        else:
+            html = Template("{% url name %}").render(Context({"name": name}))
+            assert html == reverse(name), name
+
+
+def test_the_url_tag_keeps_as_var_kwargs_and_errors():
+    from django.urls import NoReverseMatch
+
+    t = Template("{% url 'repairs:order_detail' pk as u %}[{{ u }}]")
+    assert t.render(Context({"pk": 9})) == f"[{reverse('repairs:order_detail', args=[9])}]"
+    t = Template("{% url 'repairs:order_detail' pk=pk %}")
+    assert t.render(Context({"pk": 9})) == reverse("repairs:order_detail", kwargs={"pk": 9})
+    t = Template("{% url 'no-such-page' as u %}[{{ u }}]")
+    assert t.render(Context({})) == "[]"
+    with pytest.raises(NoReverseMatch):
+        Template("{% url 'no-such-page' %}").render(Context({}))
+    with pytest.raises(NoReverseMatch):
+        Template("{% url 'repairs:order_detail' 'abc' %}").render(Context({}))

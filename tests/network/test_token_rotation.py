@@ -109,3 +109,58 @@ def test_the_token_lookup_reads_what_the_orm_reads_and_a_revoked_token_stops_at_
     assert api.get("/api/v1/me").status_code == 200
     token_revoke(token=token)
     assert api.get("/api/v1/me").status_code == 401
+
+
+def _budget_walk(net):
+    """3 a minute: three calls, the fourth refused with Retry-After; 24 s into the next minute
+    the last minute's three weigh 60 % (1.8), so one more fits and the next does not."""
+    token, plain = issue_token(net.dealer, user=net.dealer_user, name="ERP")
+    PartnerToken.objects.filter(pk=token.pk).update(throttle_rate="3/min")
+    api = client_for(plain)
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, 10, tzinfo=Z), tick=False):
+        assert [api.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 200]
+        refused = api.get("/api/v1/me")
+        assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 60
+        assert api.get("/api/v1/me").status_code == 429  # refusals are not counted …
+    with time_machine.travel(datetime(2026, 12, 1, 9, 1, 24, tzinfo=Z), tick=False):
+        assert api.get("/api/v1/me").status_code == 200  # … so the window moves on
+        assert api.get("/api/v1/me").status_code == 429
+    with time_machine.travel(datetime(2026, 12, 1, 9, 3, 0, tzinfo=Z), tick=False):
+        assert [api.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_the_throttle_counts_a_sliding_minute(net):
+    _budget_walk(net)
+
+
+def test_the_throttle_in_redis_takes_one_round_trip(net, settings, monkeypatch):
+    """The production cache: INCR, EXPIRE and GET pipelined (one round trip a request)."""
+    import pytest
+    from django.conf import settings as django_settings
+    from django.core.cache import caches
+    from redis.client import Pipeline
+
+    if not django_settings.REDIS_AVAILABLE:
+        pytest.skip("needs Redis")
+    from rest_framework.throttling import SimpleRateThrottle
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": django_settings.TEST_REDIS_URL,
+            "KEY_PREFIX": "throttle-test",
+        }
+    }
+    redis_cache = caches["default"]
+    redis_cache.clear()
+    monkeypatch.setattr(SimpleRateThrottle, "cache", redis_cache)
+    trips = []
+    execute = Pipeline.execute
+    monkeypatch.setattr(
+        Pipeline, "execute", lambda self, *a, **k: trips.append(1) or execute(self, *a, **k)
+    )
+    try:
+        _budget_walk(net)
+    finally:
+        redis_cache.clear()
+    assert len(trips) == 10  # one for each of the ten calls

@@ -1,8 +1,11 @@
 """Network pages: staff directory, org unit list and detail, all scoped by visibility."""
 
+import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,6 +16,7 @@ from network.models import OrgUnit, PrepaidAccount, PrepaidEntry
 from tests.factories import make_user, org_tree
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 
 @pytest.fixture
@@ -79,14 +83,48 @@ def test_a_dealer_cannot_filter_by_a_unit_outside_its_scope(client, people, tree
     assert "总部</option>" not in response.text
 
 
-def test_the_directory_paginates_by_25(client, people, tree):
+def _next_link(html):
+    """The href of the page's "下一页" link (keyset: ?after=<id>)."""
+    match = re.search(r'<a class="page-link" href="([^"]+)" rel="next">', html)
+    return unescape(match.group(1)) if match else None
+
+
+def _shown(html):
+    return re.findall(r'<span class="fw-semibold">[^<]*</span>\s*<span[^>]*>([^<]+)</span>', html)
+
+
+def test_the_directory_pages_by_25_in_unit_then_account_order(client, people, tree):
     for i in range(30):
         make_user(f"tech{i:02d}", tree["branch2"], Role.TECHNICIAN)
     client.force_login(people["head"])
-    html = client.get(reverse("network:staff_directory")).text
+    url = reverse("network:staff_directory")
+    html = client.get(url).text
     assert html.count('class="list-group-item"') == 25
-    html = client.get(reverse("network:staff_directory"), {"page": 2}).text
+    assert "共 36 条" in html
+    first = _shown(html)
+    nxt = _next_link(html)
+    assert nxt.startswith("?after=")
+    html = client.get(url + nxt).text
     assert html.count('class="list-group-item"') == 36 - 25
+    assert _next_link(html) is None
+    second = _shown(html)
+    users = User.objects.filter(username__in=first + second)
+    expected = [
+        u.username for u in sorted(users, key=lambda u: (u.profile.org_unit.path, u.username))
+    ]
+    assert first + second == expected  # the tree's order, as before, with nobody twice
+
+
+def test_the_directory_keeps_its_filters_across_pages(client, people, tree):
+    for i in range(30):
+        make_user(f"tech{i:02d}", tree["branch2"], Role.TECHNICIAN)
+    client.force_login(people["head"])
+    url = reverse("network:staff_directory")
+    html = client.get(url, {"role": Role.TECHNICIAN}).text
+    nxt = _next_link(html)
+    assert "role=technician" in nxt and "after=" in nxt
+    html = client.get(url + nxt).text
+    assert set(_shown(html)) == {f"tech{i:02d}" for i in range(25, 30)}
 
 
 def test_the_directory_runs_the_same_queries_for_5_or_50_people(
@@ -102,8 +140,9 @@ def test_the_directory_runs_the_same_queries_for_5_or_50_people(
     five = len(captured)  # read now: the next request clears the connection's query log
     for i in range(4, 49):
         make_user(f"p{i:02d}", tree["branch"], Role.TECHNICIAN, Role.REPAIR_SUPERVISOR)
-    with django_assert_max_num_queries(five):
-        html = client.get(url, {"page": 2}).text
+    html = client.get(url).text
+    with django_assert_max_num_queries(five + 1):  # + the cursor row's sort values
+        html = client.get(url + _next_link(html)).text
     assert "p48" in html
 
 
@@ -125,6 +164,31 @@ def test_the_org_unit_list_is_scoped_and_filters_by_kind(client, people, tree):
     assert _unit_links(html, tree) == {"dealer", "dealer2"}
     html = client.get(reverse("network:org_units"), {"q": tree["point"].code}).text
     assert _unit_links(html, tree) == {"point"}
+
+
+def test_the_org_unit_list_pages_in_tree_order_keeping_its_filter(
+    client, people, tree, django_assert_max_num_queries
+):
+    for i in range(30):
+        OrgUnit.objects.create(
+            code=f"D{i:02d}", name=f"代理商{i:02d}", kind=OrgKind.DEALER, parent=tree["branch2"]
+        )
+    client.force_login(people["head"])
+    url = reverse("network:org_units")
+    client.get(url, {"kind": OrgKind.DEALER})  # warm: what a process reads once is not counted
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(url, {"kind": OrgKind.DEALER}).text
+    first_queries = len(captured)
+    shown = re.findall(r'href="/network/units/(\d+)/"', html)
+    nxt = _next_link(html)
+    assert "kind=dealer" in nxt
+    with django_assert_max_num_queries(first_queries + 1):
+        html = client.get(url + nxt).text
+    shown += re.findall(r'href="/network/units/(\d+)/"', html)
+    assert _next_link(html) is None
+    dealers = OrgUnit.objects.filter(kind=OrgKind.DEALER).order_by("path")
+    assert [int(pk) for pk in shown] == list(dealers.values_list("pk", flat=True))
+    assert len(shown) == 32  # the tree's two dealers and the 30 new ones, each once
 
 
 def test_the_filterset_is_generic_and_limits_parent_choices_to_the_scope(people, tree, rf):

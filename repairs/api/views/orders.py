@@ -18,7 +18,6 @@ from datetime import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -30,6 +29,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from service_ops.api.filters import FilterBackend
 from service_ops.api.pagination import KeysetPagination
 from service_ops.deadlines.models import OPEN_STATUSES, Deadline
 from service_ops.selectors import annotate_time_left
@@ -131,7 +131,7 @@ CONFLICT = _error("报价不在待确认状态；allowed_actions 为现在可执
 @extend_schema(tags=["repair-orders"])
 class RepairOrderViewSet(viewsets.GenericViewSet):
     serializer_class = RepairOrderSerializer
-    filter_backends = [DjangoFilterBackend]  # the cursor fixes the order: no OrderingFilter
+    filter_backends = [FilterBackend]  # the cursor fixes the order: no OrderingFilter
     filterset_class = RepairOrderFilterSet
     pagination_class = KeysetPagination
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -23,6 +22,7 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from service_ops.api.filters import FilterBackend
 from service_ops.api.pagination import KeysetPagination
 from service_ops.transitions.models import ActionChannel, TransitionLog
 from service_ops.transitions.services import log_of
@@ -148,7 +148,7 @@ def application_history(application: ReturnApplication) -> list[TransitionLog]:
 @extend_schema(tags=["return-applications"])
 class ReturnApplicationViewSet(viewsets.GenericViewSet):
     serializer_class = ReturnApplicationSerializer
-    filter_backends = [DjangoFilterBackend]  # the cursor fixes the order: no OrderingFilter
+    filter_backends = [FilterBackend]  # the cursor fixes the order: no OrderingFilter
     filterset_class = ApiReturnApplicationFilterSet
     pagination_class = KeysetPagination
     permission_classes = [permissions.IsAuthenticated, MayCreateApplication]
@@ -313,7 +313,7 @@ class StepQueuePagination(KeysetPagination):
 @extend_schema(tags=["approval-steps"])
 class ApprovalStepViewSet(viewsets.GenericViewSet):
     serializer_class = ApprovalStepSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = ApprovalStepFilterSet
     pagination_class = StepQueuePagination
 

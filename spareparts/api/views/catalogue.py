@@ -12,7 +12,6 @@ levels — three queries whatever its size)."""
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -24,6 +23,7 @@ from rest_framework import generics, viewsets
 from rest_framework.response import Response
 
 from network.visibility import user_org_unit
+from service_ops.api.filters import FilterBackend
 from service_ops.api.pagination import KeysetPagination
 
 from ...filtersets import AvailabilityFilterSet, PartFilterSet
@@ -81,7 +81,7 @@ def _partner(user) -> bool:
 @extend_schema(tags=["parts"])
 class PartViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PartSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = PartFilterSet
     pagination_class = KeysetPagination
 
@@ -110,7 +110,7 @@ class PartViewSet(viewsets.ReadOnlyModelViewSet):
 @extend_schema(tags=["parts"])
 class AvailabilityView(generics.ListAPIView):
     serializer_class = AvailabilitySerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = AvailabilityFilterSet
     pagination_class = KeysetPagination
 

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import django_filters
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics
 
+from service_ops.api.filters import FilterBackend
 from service_ops.api.pagination import KeysetPagination
 
 from ...choices import FaultyState
@@ -26,7 +26,7 @@ class FaultyFilterSet(django_filters.FilterSet):
 @extend_schema(tags=["parts"])
 class FaultyReturnListView(generics.ListAPIView):
     serializer_class = FaultyReturnSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = FaultyFilterSet
     pagination_class = KeysetPagination
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -22,6 +21,7 @@ from rest_framework.response import Response
 
 from network.choices import OrgKind
 from network.visibility import user_org_unit
+from service_ops.api.filters import FilterBackend
 from service_ops.api.pagination import KeysetPagination
 from service_ops.transitions.models import ActionChannel
 
@@ -92,7 +92,7 @@ class PartRequestViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = PartRequestSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = RequestFilterSet
     pagination_class = KeysetPagination
 
@@ -149,7 +149,7 @@ class DealerQuoteViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = DealerQuoteSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = QuoteFilterSet
     pagination_class = KeysetPagination
 
