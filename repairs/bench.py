@@ -1403,7 +1403,7 @@ def field_generate(ctx: Context) -> None:
             "[1 + g %% 5]",
             "channel": "CASE WHEN g %% 3 = 0 THEN 'dealer' ELSE "
             "(ARRAY['call','qr','staff'])[1 + g %% 3] END",
-            "unit_id": "%(u0)s + (g %% %(nu)s)",
+            "unit_id": "%(u0)s + 1 + (g %% %(nu)s)",
             "serial_number": "'FU-' || lpad((1 + g %% %(nu)s)::text, 8, '0')",
             "product_model": "'BM-' || ((1 + g %% %(nu)s) %% 40)",
             "contact_name": "'联系人' || g",
@@ -1481,6 +1481,7 @@ def field_probes(ctx: Context) -> list[Probe]:
             Probe("api service-requests", "dealer", "/api/v1/service-requests/", api=True,
                   variant="deep", deep=True),
             Probe("api installed-units", "dealer", "/api/v1/installed-units/", api=True),
+            Probe("api service-offers", "hq", "/api/v1/service-offers/", api=True),
             Probe("api service-requests", "dealer_empty", "/api/v1/service-requests/", api=True,
                   rows=False),
         ]  # fmt: skip

@@ -55,7 +55,7 @@ def _int(value) -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         return None
-    return number if number > 0 else None
+    return number if 0 < number < 2**31 else None
 
 
 # --- the installed base ------------------------------------------------------------------------

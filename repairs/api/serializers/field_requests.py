@@ -116,7 +116,12 @@ class OfferSerializer(serializers.ModelSerializer):
 
 class OfferAcceptSerializer(StrictFieldsMixin, serializers.Serializer):
     engineer = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="上门工程师（本单位人员 id，可空）"
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="上门工程师（本单位人员 id，可空）",
     )
 
 
