@@ -39,7 +39,9 @@ from .choices import OrderState
 from .models import (
     ApprovalChainTemplate,
     ApprovalStep,
+    Dispatch,
     HappyFundEntry,
+    InstalledUnit,
     Loan,
     LoanerUnit,
     MonthlyStatement,
@@ -55,6 +57,7 @@ from .models import (
     ReturnLine,
     ReviewItem,
     ReviewMeeting,
+    ServiceRequest,
     UnauthorisedArrival,
 )
 from .services.orders import LIMIT_KIND, QUOTE_CONSENT_KIND, QUOTE_CONSENT_POLICY
@@ -141,6 +144,8 @@ def generate(ctx: Context) -> None:
         ReturnApplication, ReturnLine, ReceivedUnit, RepairLot, RepairOrder, ApprovalStep
     )
     _facts(ctx)
+    with Phase(ctx, "field service: units, service requests, offers"):
+        field_generate(ctx)
 
 
 def _lookup_tables(ctx, net) -> None:
@@ -1331,10 +1336,172 @@ PARTNER_WRITE = PartnerWrite(
     unfinished=_drill_still_drafts,
 )
 
+
+# --- field service (issue 20): installed base, service requests, dispatch offers ------------------
+
+SERVICE_REQUESTS_A_YEAR = 200_000  # at the full scale (1,000,000 repair orders)
+
+
+def field_generate(ctx: Context) -> None:
+    """A year of service requests (200,000 at the full scale) over half as many installed units,
+    spread over the branches, every third filed by a dealer (the bench dealer's first); nine in
+    ten closed, the rest over the open states; one offer per request (the open ones offered, the
+    others accepted)."""
+    net = ctx.shared["network"]
+    n = ctx.scale.get(
+        "service_requests", max(1_000, SERVICE_REQUESTS_A_YEAR * ctx.scale["orders"] // 1_000_000)
+    )
+    n_units = max(500, n // 2)
+    dealers = [d["id"] for d in net["dealers"] if not d["empty"]]
+    bench_dealer = ctx.facts.get("dealer_id")
+    if bench_dealer in dealers:
+        dealers.remove(bench_dealer)
+        dealers.insert(0, bench_dealer)
+    temp_table("bench_field_dealers", (("i", "integer"), ("id", "bigint")), enumerate(dealers))
+    temp_table(
+        "bench_field_branches",
+        (("i", "integer"), ("id", "bigint")),
+        enumerate(b["id"] for b in net["branches"]),
+    )
+    when = "%(now)s - (interval '1 minute' * ((%(n)s - g) * 525600.0 / %(n)s))"
+    p = {"n": n_units, "nd": len(dealers), "nb": len(net["branches"]), "now": ctx.now}
+    rows = insert_select(
+        InstalledUnit,
+        {
+            "serial_number": "'FU-' || lpad(g::text, 8, '0')",
+            "product_model": "'BM-' || (g %% 40)",
+            "owner_name": "'用户' || g",
+            "owner_phone": "'139' || lpad(g::text, 8, '0')",
+            "province": "'湖南省'",
+            "city": "'长沙市'",
+            "district": "'岳麓区'",
+            "address": "'麓谷大道 ' || g || ' 号'",
+            "purchase_date": "(%(now)s)::date - (g %% 700)::int",
+            "dealer_id": "d.id",
+            "seller_name": "''",
+            "warranty_card_number": "''",
+            "warranty_months": "12",
+            "org_unit_id": "b.id",
+            "qr_token": "md5('bench-unit-' || g)",
+            "created_at": when,
+        },
+        "generate_series(1, %(n)s) AS g JOIN bench_field_dealers d ON d.i = g %% %(nd)s "
+        "JOIN bench_field_branches b ON b.i = g %% %(nb)s",
+        p,
+        now=ctx.now,
+    )
+    ctx.count("repairs.InstalledUnit", rows)
+    first_unit = InstalledUnit.objects.filter(serial_number="FU-00000001").values_list(
+        "pk", flat=True
+    )[0]
+    states = "(ARRAY['new','dispatched','accepted','on_site','escalated','solved'])"
+    rows = insert_select(
+        ServiceRequest,
+        {
+            "number": "'BX-B-' || lpad(g::text, 8, '0')",
+            "state": f"CASE WHEN g %% 10 <> 0 THEN 'closed' ELSE {states}[1 + (g / 10) %% 6] END",
+            "category": "(ARRAY['repair','repair','install','maintenance','inspection'])"
+            "[1 + g %% 5]",
+            "channel": "CASE WHEN g %% 3 = 0 THEN 'dealer' ELSE "
+            "(ARRAY['call','qr','staff'])[1 + g %% 3] END",
+            "unit_id": "%(u0)s + 1 + (g %% %(nu)s)",
+            "serial_number": "'FU-' || lpad((1 + g %% %(nu)s)::text, 8, '0')",
+            "product_model": "'BM-' || ((1 + g %% %(nu)s) %% 40)",
+            "contact_name": "'联系人' || g",
+            "contact_phone": "'138' || lpad(g::text, 8, '0')",
+            "province": "'湖南省'",
+            "city": "'长沙市'",
+            "district": "'岳麓区'",
+            "address": "'麓谷大道 ' || g || ' 号'",
+            "preferred_time": "''",
+            "description": "'bench'",
+            "in_warranty": "g %% 4 <> 0",
+            "org_unit_id": "b.id",
+            "dealer_id": "CASE WHEN g %% 3 = 0 THEN d.id END",
+            "escalation_reason": "''",
+            "escalation_count": "0",
+            "fault_confirmed": "''",
+            "callback_verdict": "'pending'",
+            "created_at": when,
+        },
+        "generate_series(1, %(n)s) AS g JOIN bench_field_dealers d ON d.i = (g / 3) %% %(nd)s "
+        "JOIN bench_field_branches b ON b.i = g %% %(nb)s",
+        {**p, "n": n, "nu": n_units, "u0": first_unit - 1},
+        now=ctx.now,
+    )
+    ctx.count("repairs.ServiceRequest", rows)
+    rows = insert_select(
+        Dispatch,
+        {
+            "request_id": "r.id",
+            "state": "CASE WHEN r.state IN ('new','dispatched') THEN 'offered' ELSE 'accepted' END",
+            "to_unit_id": "r.org_unit_id",
+            "rule": "'bench'",
+            "manual": "false",
+            "offered_at": "r.created_at",
+            "respond_by": "r.created_at + interval '2 hours'",
+            "decline_reason": "''",
+        },
+        "repairs_servicerequest r WHERE r.number LIKE 'BX-B-%%' AND r.state <> 'new'",
+        now=ctx.now,
+    )
+    ctx.count("repairs.Dispatch", rows)
+    ctx.facts["field_serial"] = "FU-00000007"
+
+
+def field_probes(ctx: Context) -> list[Probe]:
+    requests = reverse("repairs:service_request_list")
+    units = reverse("repairs:installed_unit_list")
+    offers = reverse("repairs:offer_list")
+    serial = ctx.facts.get("field_serial", "FU-00000007")
+    found = [
+        Probe("service requests", "hq", requests, row_marker="BX-B-", load=1),
+        Probe("service requests", "hq", requests, variant="deep", deep=True, row_marker="BX-B-"),
+        Probe("service requests", "hq", f"{requests}?state=new", variant="new",
+              row_marker="BX-B-"),
+        Probe("service requests", "hq", f"{requests}?category=install&state=closed",
+              variant="install, closed", row_marker="BX-B-"),
+        Probe("service requests", "hq", f"{requests}?serial={serial}", variant="serial",
+              row_marker="BX-B-"),
+        Probe("installed units", "hq", units, row_marker="FU-", load=1),
+        Probe("installed units", "hq", units, variant="deep", deep=True, row_marker="FU-"),
+        Probe("installed units", "hq", f"{units}?warranty=in&model=BM-7", variant="in warranty",
+              row_marker="FU-"),
+        Probe("installed units", "hq", f"{units}?serial=FU-0000001", variant="serial",
+              row_marker="FU-"),
+        Probe("service offers", "hq", offers, row_marker="BX-B-"),
+        Probe("service offers", "hq", f"{offers}?state=all", variant="all", deep=True,
+              row_marker="BX-B-"),
+    ]  # fmt: skip
+    if "dealer" in ctx.callers:
+        found += [
+            Probe("service requests", "dealer", requests, variant="dealer", row_marker="BX-B-"),
+            Probe("installed units", "dealer", units, variant="dealer", row_marker="FU-"),
+            Probe("api service-requests", "dealer", "/api/v1/service-requests/", api=True,
+                  load=1),
+            Probe("api service-requests", "dealer", "/api/v1/service-requests/", api=True,
+                  variant="deep", deep=True),
+            Probe("api installed-units", "dealer", "/api/v1/installed-units/", api=True),
+            Probe("api service-offers", "hq", "/api/v1/service-offers/", api=True),
+            Probe("api service-requests", "dealer_empty", "/api/v1/service-requests/", api=True,
+                  rows=False),
+        ]  # fmt: skip
+    return found
+
+
+FIELD_NOT_LISTS = frozenset(
+    {"repairs:installed_unit_new", "repairs:service_request_new"}  # forms
+)
+
+
+def _all_probes(ctx: Context) -> list[Probe]:
+    return probes(ctx) + field_probes(ctx)
+
+
 BENCH = BenchPart(
     generate=generate,
     check=check,
-    probes=probes,
-    not_lists=NOT_LISTS,
+    probes=_all_probes,
+    not_lists=NOT_LISTS | FIELD_NOT_LISTS,
     partner_write=PARTNER_WRITE,
 )

@@ -99,6 +99,13 @@ def caller_history(*, phone: str = "", serial: str = "", limit: int = 8, user=No
 
 
 def serial_timeline(*, serial: str, user, limit: int = 20, **_ignored):
+    """Return applications, repair orders, service requests and visits of one serial."""
+    return _returns_timeline(serial=serial, user=user, limit=limit) + field_serial_timeline(
+        serial=serial, user=user, limit=limit
+    )
+
+
+def _returns_timeline(*, serial: str, user, limit: int = 20):
     """What repairs knows of one serial number, for the per-serial timeline (the `serial_timeline`
     hook): the return applications with a line of that serial and the repair orders of it, as
     the caller may see them, newest first, `limit` of each. `serial` comes upper-cased; each
@@ -224,3 +231,84 @@ def service_point_facts(*, unit_ids, start, end, **_ignored):
             callbacks=row["n"], callbacks_satisfied=row["satisfied"]
         )
     return {pk: f for pk, f in facts.items() if f}
+
+
+def call_actions(*, call, user, **_ignored):
+    """The call centre's call page asks what may be done from a call: repairs offers "create a
+    service request" (报修), the form prefilled from the call (caller, number, model, serial,
+    summary). Only for people who may file one."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from .permissions import may_file_service_request
+
+    if user is None or not may_file_service_request(user):
+        return []
+    params = {
+        "contact_name": getattr(call, "caller_name", "") or "",
+        "contact_phone": getattr(call, "caller_phone", "") or "",
+        "product_model": getattr(call, "product_model", "") or "",
+        "serial_number": getattr(call, "serial_number", "") or "",
+        "description": (getattr(call, "summary", "") or "")[:1000],
+        "channel": "call",
+        "call": getattr(call, "number", "") or "",
+    }
+    url = (
+        reverse("repairs:service_request_new")
+        + "?"
+        + urlencode({k: v for k, v in params.items() if v})
+    )
+    return [{"label": _("创建报修单"), "url": url, "icon": "bi-telephone-inbound"}]
+
+
+def field_serial_timeline(*, serial: str, user, limit: int = 20, **_ignored):
+    """The service requests (报修) and the visits on site of one serial, as the caller may see
+    them, for the `serial_timeline` hook (answered from serial_timeline below it)."""
+    from django.db.models.functions import Upper
+    from django.utils.translation import gettext as _
+
+    from .models import ServiceRequest, Visit
+
+    if not serial or user is None:
+        return []
+    ids = list(
+        ServiceRequest.objects.annotate(s=Upper("serial_number"))
+        .filter(s=serial)
+        .order_by("-id")
+        .values_list("pk", flat=True)[:CANDIDATES]
+    )
+    if not ids:
+        return []
+    requests = list(
+        ServiceRequest.objects.visible_to(user).filter(pk__in=ids).order_by("-id")[:limit]
+    )
+    items = [
+        {
+            "kind": _("报修单"),
+            "at": r.created_at,
+            "number": r.number,
+            "label": f"{r.get_category_display()} {r.get_channel_display()}",
+            "state": r.get_state_display(),
+            "url": r.get_absolute_url(),
+        }
+        for r in requests
+    ]
+    visits = (
+        Visit.objects.filter(request_id__in=[r.pk for r in requests])
+        .select_related("request", "engineer", "service_unit")
+        .order_by("-id")[:limit]
+    )
+    items += [
+        {
+            "kind": _("上门服务"),
+            "at": v.checked_in_at or v.window_start or v.created_at,
+            "number": f"{v.request.number}-{v.sequence}",
+            "label": str(v.engineer or v.service_unit or ""),
+            "state": v.get_state_display(),
+            "url": v.request.get_absolute_url(),
+        }
+        for v in visits
+    ]
+    return items

@@ -194,3 +194,80 @@ def system_only(instance, user) -> bool:
     """A transition the services run on behalf of the process (the chain's last signature, a
     quote answer, a timeout): never offered to a person as an action of their own."""
     return False
+
+
+# --- field service: installed base, service requests, dispatch (issue 20) -------------------------
+
+# Who answers an offer made to their unit (a service point's staff, a field office's engineers).
+FIELD_ANSWER_ROLES = frozenset(
+    {Role.SERVICE_POINT_STAFF, Role.LOCAL_ENGINEER, Role.BRANCH_ENGINEER}
+)
+# Who files a service request on the web (a customer's call, a dealer's phone call, a visit).
+REQUEST_FILER_ROLES = frozenset(
+    {
+        Role.SERVICE_DISPATCHER,
+        Role.CALL_AGENT,
+        Role.EXPERT_AGENT,
+        Role.CALL_CENTRE_LEAD,
+        Role.HEAD_OF_CS,
+        Role.FIELD_CS_SUPERVISOR,
+        Role.BRANCH_ENGINEER,
+        Role.LOCAL_ENGINEER,
+        Role.NETWORK_SPECIALIST,
+        Role.DEALER_STAFF,
+    }
+)
+# Who keeps the installed base (装机档案).
+UNIT_KEEPER_ROLES = frozenset(
+    {
+        Role.SERVICE_DISPATCHER,
+        Role.HEAD_OF_CS,
+        Role.FIELD_CS_SUPERVISOR,
+        Role.BRANCH_ENGINEER,
+        Role.LOCAL_ENGINEER,
+        Role.NETWORK_SPECIALIST,
+        Role.CALL_AGENT,
+        Role.EXPERT_AGENT,
+    }
+)
+
+
+def may_dispatch(user) -> bool:
+    """派单员 (and the head of customer service above them) dispatch, override and cancel."""
+    return has_role(user, Role.SERVICE_DISPATCHER) or has_role(user, Role.HEAD_OF_CS)
+
+
+def may_file_service_request(user) -> bool:
+    return any(has_role(user, r) for r in REQUEST_FILER_ROLES)
+
+
+def may_keep_units(user) -> bool:
+    return any(has_role(user, r) for r in UNIT_KEEPER_ROLES)
+
+
+def may_answer_offer(user, offer) -> bool:
+    """The engineer an offer names, or a person of the unit it was made to who answers for it."""
+    if not user or not user.is_authenticated:
+        return False
+    if offer.to_engineer_id:
+        return offer.to_engineer_id == user.pk
+    unit = user_org_unit(user)
+    return (
+        unit is not None
+        and unit.pk == offer.to_unit_id
+        and any(has_role(user, r) for r in FIELD_ANSWER_ROLES)
+    )
+
+
+def may_schedule_visit(user, visit) -> bool:
+    """The appointment is agreed by the visit's engineer, its unit's people or a dispatcher."""
+    if not user or not user.is_authenticated:
+        return False
+    if visit.engineer_id == user.pk or may_dispatch(user):
+        return True
+    unit = user_org_unit(user)
+    return (
+        unit is not None
+        and unit.pk == visit.service_unit_id
+        and any(has_role(user, r) for r in FIELD_ANSWER_ROLES)
+    )

@@ -45,6 +45,24 @@ STOCK_ROLES = frozenset(
     {R.LOGISTICS_CLERK, R.WAREHOUSE_KEEPER, R.REPAIR_SUPERVISOR, R.PMC, R.HEAD_OF_CS}
 )
 ORDER_PAGES = ("repairs:order_detail", "repairs:lot_detail")
+# field service (issue 20): who follows service requests, who answers offers, who keeps units
+FIELD_REQUEST_ROLES = frozenset(
+    {
+        R.SERVICE_DISPATCHER,
+        R.HEAD_OF_CS,
+        R.CALL_AGENT,
+        R.EXPERT_AGENT,
+        R.CALL_CENTRE_LEAD,
+        R.FIELD_CS_SUPERVISOR,
+        R.BRANCH_ENGINEER,
+        R.LOCAL_ENGINEER,
+        R.NETWORK_SPECIALIST,
+        R.DEALER_STAFF,
+        R.SERVICE_POINT_STAFF,
+    }
+)
+FIELD_OFFER_ROLES = frozenset({R.SERVICE_POINT_STAFF, R.LOCAL_ENGINEER, R.BRANCH_ENGINEER})
+FIELD_UNIT_ROLES = FIELD_REQUEST_ROLES - {R.SERVICE_POINT_STAFF}
 
 
 def _workday_start():
@@ -62,6 +80,15 @@ PLUGIN = Plugin(
             run="repairs.tasks.review_list_build_and_tell",
             at=_workday_start,
             weekdays=(2, 5),
+        ),
+        # 预约提醒: from the policy's reminder hour, each visit of tomorrow is reminded once
+        # (engineer by notification, customer by SMS); the job looks every quarter of an hour so
+        # an edited reminder hour needs no restart.
+        PeriodicJob(
+            name="field-visit-reminders",
+            task="repairs.tasks.send_visit_reminders",
+            run="repairs.services.field_requests.send_visit_reminders",
+            every=900,
         ),
     ),
     nav_items=(
@@ -197,6 +224,41 @@ PLUGIN = Plugin(
             hq_too=True,
             more=True,
         ),
+        # field service, issue 20: requests and dispatch (派单), offers to answer, installed base
+        NavItem(
+            "repairs:service_request_list",
+            _("报修单"),
+            "bi-telephone-inbound",
+            order=180,
+            roles=FIELD_REQUEST_ROLES,
+            related=(
+                "repairs:service_request_detail",
+                "repairs:service_request_new",
+                "repairs:visit_appointment",
+            ),
+        ),
+        NavItem(
+            "repairs:offer_list",
+            _("待接派单"),
+            "bi-inboxes",
+            order=182,
+            roles=FIELD_OFFER_ROLES,
+            related=("repairs:offer_detail",),
+        ),
+        NavItem(
+            "repairs:installed_unit_list",
+            _("装机档案"),
+            "bi-qr-code",
+            order=184,
+            roles=FIELD_UNIT_ROLES,
+            related=(
+                "repairs:installed_unit_detail",
+                "repairs:installed_unit_new",
+                "repairs:installed_unit_edit",
+                "repairs:installed_unit_label",
+            ),
+            more=True,
+        ),
     ),
     deadline_kinds=(
         # Default policies of these kinds are seeded by repairs' migrations (0002, 0004) and
@@ -257,6 +319,24 @@ PLUGIN = Plugin(
                 for days in (5, 10, 15, 30)
             ),
         ),
+        # 接单时限: an offer (派单) is answered within FieldServicePolicy.accept_minutes of working
+        # time (each timer's own amount; the policy row below is its unit and chain); the breach
+        # expires the offer and re-dispatches (repairs.services.field_requests).
+        DeadlineKind(
+            "field.dispatch_accept",
+            _("派单接单时限"),
+            policies=(
+                DefaultPolicy(
+                    code="field-dispatch-accept",
+                    name="派单接单时限（默认 2 个工作小时，以上门服务规则参数为准）",
+                    limit=2,
+                    unit="working_hours",
+                    escalation_chain=("assignee",),
+                ),
+            ),
+            handler="repairs.services.field_requests.OFFER_EXPIRY_HANDLER",
+            in_timer_inbox=False,
+        ),
     ),
     inbox_providers=(
         "repairs.selectors.work.SignatureProvider",
@@ -268,6 +348,8 @@ PLUGIN = Plugin(
         "repairs.selectors.work.StatementSettlementProvider",
         "repairs.selectors.work.ReviewDecisionProvider",
         "repairs.selectors.work.OverdueWorkshopProvider",
+        "repairs.selectors.field_requests.DispatcherProvider",
+        "repairs.selectors.field_requests.OfferProvider",
     ),
     hooks={
         "callback_responsible": "repairs.hooks.callback_responsible",
@@ -277,10 +359,14 @@ PLUGIN = Plugin(
         "parts_stock_arrived": "repairs.hooks.parts_stock_arrived",
         # issue 20: the network's quarterly evaluation of service points
         "service_point_facts": "repairs.hooks.service_point_facts",
+        # issue 20: the call centre's call page offers "create a service request" from the call
+        "call_actions": "repairs.hooks.call_actions",
     },
     seed_defaults="repairs.defaults.seed_defaults",
     demo="repairs.demo.load_demo",
     web_urls=("repairs/", "repairs.urls"),
+    # the unit's QR code opens /u/<token>/ (short, printed on the warranty card; no login)
+    extra_web_urls=(("u/", "repairs.public_urls"),),
     api_urls="repairs.api.urls",
     bench="repairs.bench.BENCH",
     # Partners (the dealer that shipped) hear of these by signed webhook (repairs/webhooks.py).
@@ -306,6 +392,22 @@ PLUGIN = Plugin(
             partners="repairs.webhooks.partners_of_quote",
             payload="repairs.webhooks.quote_payload",
             label=_("维修报价状态变化"),
+        ),
+        # field service: the dealer that filed a request and the point that took it hear of its
+        # states; a point hears of its offers (offered, accepted, declined, expired, withdrawn).
+        WebhookSource(
+            model="repairs.ServiceRequest",
+            event="service_request.state_changed",
+            partners="repairs.webhooks.partners_of_service_request",
+            payload="repairs.webhooks.service_request_payload",
+            label=_("报修单状态变化"),
+        ),
+        WebhookSource(
+            model="repairs.Dispatch",
+            event="service_offer.state_changed",
+            partners="repairs.webhooks.partners_of_offer",
+            payload="repairs.webhooks.offer_payload",
+            label=_("派单状态变化"),
         ),
     ),
     # The rule tables: approval chains and their steps, lot limits, the return policy (its fines

@@ -33,3 +33,11 @@ def review_list_build_and_tell(now=None) -> int:
 @shared_task(name="repairs.tasks.build_review_list")
 def build_review_list() -> int:
     return review_list_build_and_tell()
+
+
+@shared_task(name="repairs.tasks.send_visit_reminders")
+def send_visit_reminders() -> int:
+    """The day-before appointment reminders (repairs.services.field_requests)."""
+    from .services.field_requests import send_visit_reminders as run
+
+    return run()

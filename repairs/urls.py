@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import arrivals, orders, parts, ranking, returns, stock
+from .views import arrivals, field_requests, orders, parts, ranking, returns, stock
 
 app_name = "repairs"
 
@@ -97,5 +97,39 @@ urlpatterns = [
         orders.statement_export,
         {"fmt": "pdf"},
         name="statement_pdf",
+    ),
+    # field service (issue 20): installed base, service requests, dispatch offers, appointments
+    path("field/units/", field_requests.installed_unit_list, name="installed_unit_list"),
+    path("field/units/new/", field_requests.installed_unit_edit, name="installed_unit_new"),
+    path(
+        "field/units/<int:pk>/", field_requests.installed_unit_detail, name="installed_unit_detail"
+    ),
+    path(
+        "field/units/<int:pk>/edit/", field_requests.installed_unit_edit, name="installed_unit_edit"
+    ),
+    path(
+        "field/units/<int:pk>/label/",
+        field_requests.installed_unit_label,
+        name="installed_unit_label",
+    ),
+    path("field/requests/", field_requests.service_request_list, name="service_request_list"),
+    path("field/requests/new/", field_requests.service_request_new, name="service_request_new"),
+    path(
+        "field/requests/<int:pk>/",
+        field_requests.service_request_detail,
+        name="service_request_detail",
+    ),
+    path(
+        "field/requests/<int:pk>/do/<slug:action>/",
+        field_requests.service_request_act,
+        name="service_request_act",
+    ),
+    path("field/offers/", field_requests.offer_list, name="offer_list"),
+    path("field/offers/<int:pk>/", field_requests.offer_detail, name="offer_detail"),
+    path("field/offers/<int:pk>/do/<slug:action>/", field_requests.offer_act, name="offer_act"),
+    path(
+        "field/visits/<int:pk>/appointment/",
+        field_requests.visit_appointment,
+        name="visit_appointment",
     ),
 ]

@@ -104,3 +104,47 @@ def quote_payload(quote) -> dict:
         "order": {"id": order.pk, "number": order.number, "state": order.state},
         "api_path": f"/api/v1/quotes/{quote.pk}/",
     }
+
+
+# --- field service: service requests and offers (issue 20) ----------------------------------------
+
+
+def partners_of_service_request(request) -> list[int]:
+    """The dealer that filed it and the point that took it."""
+    return [pk for pk in (request.dealer_id, request.assigned_unit_id) if pk]
+
+
+def service_request_payload(request) -> dict:
+    from .choices import ServiceRequestState
+
+    return {
+        "number": request.number,
+        "state": request.state,
+        "state_display": _label(ServiceRequestState, request.state),
+        "category": request.category,
+        "channel": request.channel,
+        "serial_number": request.serial_number,
+        "assigned_unit": request.assigned_unit_id,
+        "dealer": request.dealer_id,
+        "solved_at": _iso(request.solved_at),
+        "closed_at": _iso(request.closed_at),
+        "path": f"/api/v1/service-requests/{request.pk}/",
+    }
+
+
+def partners_of_offer(offer) -> list[int]:
+    return [offer.to_unit_id] if offer.to_unit_id else []
+
+
+def offer_payload(offer) -> dict:
+    from .choices import DispatchState
+
+    return {
+        "request": offer.request_id,
+        "state": offer.state,
+        "state_display": _label(DispatchState, offer.state),
+        "respond_by": _iso(offer.respond_by),
+        "answered_at": _iso(offer.answered_at),
+        "decline_reason": offer.decline_reason,
+        "path": f"/api/v1/service-offers/{offer.pk}/",
+    }

@@ -154,6 +154,8 @@ class Plugin:
     seed_defaults: str | None = None  # dotted path of fn(), idempotent: the app's rule rows
     demo: str | None = None  # dotted path of fn(*, units, users, stdout): its demo business data
     web_urls: tuple[str, str] | None = None  # (prefix, urlconf module) of its browser pages
+    # more (prefix, urlconf module) pairs, e.g. a short public page at the site's root ("u/")
+    extra_web_urls: tuple[tuple[str, str], ...] = ()
     api_urls: str | None = None  # urlconf module mounted under /api/v1/
     # Not read yet: the SLA dashboard makes a tile of every declared deadline kind by itself.
     dashboard_tiles: tuple[str, ...] = ()
@@ -301,7 +303,9 @@ def audited() -> list[Audited]:
 
 
 def web_urls() -> list[tuple[str, str]]:
-    return [p.web_urls for _label, p in plugins() if p.web_urls]
+    return [p.web_urls for _label, p in plugins() if p.web_urls] + [
+        pair for _label, p in plugins() for pair in p.extra_web_urls
+    ]
 
 
 def api_urls() -> list[str]:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from service_ops import plugins
 from service_ops.actions import not_allowed, run_action
 from service_ops.paging import keyset_page
 from service_ops.selectors import annotate_time_left
@@ -248,6 +249,13 @@ def call_detail(request, pk: int):
             and call.outcome in (CallOutcome.EXPERT, CallOutcome.COMPLAINT_TEAM,
                                  CallOutcome.TRANSFERRED)
             and may_take_over(request.user, call),
+            # what other apps offer to do from this call (repairs: create a service request)
+            "call_actions": [
+                action
+                for answer in plugins.call_hook("call_actions", call=call, user=request.user)
+                for action in (answer or ())
+                if isinstance(action, dict) and action.get("url")
+            ],
         },
     )  # fmt: skip
 

@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from .views.field_requests import InstalledUnitViewSet, OfferViewSet, ServiceRequestViewSet
 from .views.orders import QuoteViewSet, RepairOrderViewSet
 from .views.returns import ApprovalStepViewSet, ReturnApplicationViewSet
 
@@ -10,5 +11,9 @@ router.register("return-applications", ReturnApplicationViewSet, basename="api-r
 router.register("approval-steps", ApprovalStepViewSet, basename="api-approval-step")
 router.register("repair-orders", RepairOrderViewSet, basename="api-repair-order")
 router.register("quotes", QuoteViewSet, basename="api-quote")
+# field service (issue 20)
+router.register("installed-units", InstalledUnitViewSet, basename="api-installed-unit")
+router.register("service-requests", ServiceRequestViewSet, basename="api-service-request")
+router.register("service-offers", OfferViewSet, basename="api-service-offer")
 
 urlpatterns = router.urls

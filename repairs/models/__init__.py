@@ -5,6 +5,7 @@ from .arrivals import (
     UnauthorisedArrival,
 )
 from .field import Dispatch, FieldServicePolicy, InstalledUnit, ServiceRequest, Visit, VisitPhoto
+from .field_requests import VisitReschedule
 from .orders import (
     CustomerContact,
     DelayNotice,
@@ -69,4 +70,5 @@ __all__ = [
     "UnauthorisedArrival",
     "Visit",
     "VisitPhoto",
+    "VisitReschedule",
 ]
