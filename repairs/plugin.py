@@ -262,6 +262,8 @@ PLUGIN = Plugin(
         "serial_timeline": "repairs.hooks.serial_timeline",
         # issue 19: stock arrived in a warehouse → the part lines waiting for it are reserved
         "parts_stock_arrived": "repairs.hooks.parts_stock_arrived",
+        # issue 20 (field-visit): a field visit's callback closed in the call centre
+        "callback_verdict": "repairs.hooks.callback_verdict",
     },
     seed_defaults="repairs.defaults.seed_defaults",
     demo="repairs.demo.load_demo",

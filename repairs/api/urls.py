@@ -2,6 +2,7 @@ from rest_framework.routers import SimpleRouter
 
 from .views.orders import QuoteViewSet, RepairOrderViewSet
 from .views.returns import ApprovalStepViewSet, ReturnApplicationViewSet
+from .views.visits import VisitViewSet
 
 # The trailing slash is optional: partners' HTTP clients rarely follow a redirect on a POST.
 router = SimpleRouter()
@@ -10,5 +11,6 @@ router.register("return-applications", ReturnApplicationViewSet, basename="api-r
 router.register("approval-steps", ApprovalStepViewSet, basename="api-approval-step")
 router.register("repair-orders", RepairOrderViewSet, basename="api-repair-order")
 router.register("quotes", QuoteViewSet, basename="api-quote")
+router.register("visits", VisitViewSet, basename="api-visit")  # issue 20: field visits
 
 urlpatterns = router.urls

@@ -32,6 +32,7 @@ from .returns import (
     ReturnLine,
 )
 from .stock import ReturnedStockApplication, ReturnedStockLine
+from .visits import VisitPart
 
 __all__ = [
     "ApprovalChainTemplate",
@@ -68,5 +69,6 @@ __all__ = [
     "StatementPartLine",
     "UnauthorisedArrival",
     "Visit",
+    "VisitPart",
     "VisitPhoto",
 ]
