@@ -45,6 +45,16 @@ STOCK_ROLES = frozenset(
     {R.LOGISTICS_CLERK, R.WAREHOUSE_KEEPER, R.REPAIR_SUPERVISOR, R.PMC, R.HEAD_OF_CS}
 )
 ORDER_PAGES = ("repairs:order_detail", "repairs:lot_detail")
+# issue 20 (field-visit): who works visits on site, and who follows them
+FIELD_VISIT_ROLES = frozenset(
+    {
+        R.BRANCH_ENGINEER,
+        R.LOCAL_ENGINEER,
+        R.SERVICE_POINT_STAFF,
+        R.SERVICE_DISPATCHER,
+        R.FIELD_CS_SUPERVISOR,
+    }
+)
 
 
 def _workday_start():
@@ -189,6 +199,14 @@ PLUGIN = Plugin(
             more=True,
         ),
         NavItem(
+            "repairs:visit_list",
+            _("我的上门"),
+            "bi-geo-alt",
+            order=145,
+            roles=FIELD_VISIT_ROLES,
+            related=("repairs:visit_detail",),
+        ),
+        NavItem(
             "repairs:ranking",
             _("年度排名"),
             "bi-bar-chart",
@@ -255,6 +273,9 @@ PLUGIN = Plugin(
         "repairs.selectors.work.StatementSettlementProvider",
         "repairs.selectors.work.ReviewDecisionProvider",
         "repairs.selectors.work.OverdueWorkshopProvider",
+        # issue 20 (field-visit): today's and overdue visits; faults to confirm
+        "repairs.selectors.visits.VisitWorkProvider",
+        "repairs.selectors.visits.FaultConfirmationProvider",
     ),
     hooks={
         "callback_responsible": "repairs.hooks.callback_responsible",

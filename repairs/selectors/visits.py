@@ -9,18 +9,23 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from network.choices import Role
 from network.selectors import held_roles
 from network.visibility import user_org_unit
+from service_ops.i18n import choice_label
 from service_ops.paging import keyset_page
 from service_ops.transitions.services import log_of
+from service_ops.work import WorkItem
 from spareparts.models import StockBalance
 
 from ..choices import ServiceRequestState, VisitState
 from ..models import FieldServicePolicy, ServiceRequest, Visit, VisitPart
-from ..permissions import may_confirm_fault, works_visit
+from ..permissions import FAULT_CONFIRMER_ROLES, may_confirm_fault, works_visit
 from ..services.visits import finish_problems, visit_warehouse
 
 V = VisitState
@@ -150,3 +155,78 @@ def awaiting_fault_confirmation(user, *, limit: int = 50) -> list[ServiceRequest
         .select_related("org_unit")
         .order_by("id")[:limit]
     )
+
+
+# --- 我的工作 providers (repairs/plugin.py) ----------------------------------------------
+class VisitWorkProvider:
+    """An engineer's or a service point's visits planned for today or overdue (open, due by the
+    end of today): what to go to, due at the end of its appointment window."""
+
+    name = "repairs.visits"
+    label = gettext_lazy("今日上门")
+
+    def items(self, user, *, now: datetime, limit: int) -> list[WorkItem]:
+        mine = worker_q(user)
+        if mine is None:
+            return []
+        visits = list(
+            Visit.objects.visible_to(user)
+            .filter(mine, state__in=OPEN, window_start__lt=end_of_today(now))
+            .select_related("request")
+            .order_by("window_start", "pk")[:limit]
+        )
+        return [
+            WorkItem(
+                key=f"repairs.visit:{v.pk}",
+                kind=self.name,
+                kind_label=self.label,
+                what=_("上门服务 %(no)s-%(n)s：%(who)s %(where)s")
+                % {
+                    "no": v.request.number,
+                    "n": v.sequence,
+                    "who": v.request.contact_name,
+                    "where": f"{v.request.district}{v.request.address}",
+                },
+                url=v.get_absolute_url(),
+                since=v.window_start or v.created_at,
+                due_at=v.window_end or v.window_start,
+                where=choice_label(v, "state"),
+            )
+            for v in visits
+        ]
+
+
+class FaultConfirmationProvider:
+    """Escalated service requests whose fault is not confirmed yet, for their dispatchers and
+    field CS supervisors (故障确认, before the request is dispatched again)."""
+
+    name = "repairs.fault_confirmation"
+    label = gettext_lazy("待确认故障")
+
+    def items(self, user, *, now: datetime, limit: int) -> list[WorkItem]:
+        from network.selectors import acting_units
+
+        units = acting_units(user)
+        unit_ids = {u for role in FAULT_CONFIRMER_ROLES for u in units.get(role, ())}
+        if not unit_ids:
+            return []
+        requests = list(
+            ServiceRequest.objects.filter(
+                state=ServiceRequestState.ESCALATED, fault_confirmed="", org_unit_id__in=unit_ids
+            )
+            .select_related("org_unit")
+            .order_by("pk")[:limit]
+        )
+        return [
+            WorkItem(
+                key=f"repairs.service_request:{r.pk}",
+                kind=self.name,
+                kind_label=self.label,
+                what=_("报修单 %(no)s 未解决已升级，请确认故障") % {"no": r.number},
+                url=reverse("repairs:request_fault", args=[r.pk]),
+                since=r.created_at,
+                where=str(r.org_unit),
+                note=r.escalation_reason,
+            )
+            for r in requests
+        ]

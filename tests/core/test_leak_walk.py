@@ -272,6 +272,40 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "complaints:feedback_act": _with_action(("product_feedback",), sorted(FEEDBACK_ACTIONS)),
     "complaints:serial_timeline": lambda w: [{"serial": w.complaint.serial_number}],
     "api-complaint-detail": _pk("complaint"),
+    # field visits (issue 20): branch A's visit of a request dealer A filed, on site
+    **{
+        f"repairs:{name}": _pk("field_visit")
+        for name in (
+            "visit_detail",
+            "visit_check_in",
+            "visit_photo_upload",
+            "visit_report",
+            "visit_part_add",
+            "visit_sign",
+            "visit_signature",
+            "visit_finish",
+            "visit_record_pdf",
+        )
+    },
+    "repairs:visit_photo": lambda w: [{"pk": w.field_visit.pk, "photo_pk": w.visit_photo.pk}],
+    "repairs:visit_photo_delete": lambda w: [
+        {"pk": w.field_visit.pk, "photo_pk": w.visit_photo.pk}
+    ],
+    "repairs:visit_part_remove": lambda w: [{"pk": w.field_visit.pk, "line_pk": w.visit_part.pk}],
+    "repairs:request_fault": _pk("field_request"),
+    **{
+        f"api-visit-{name}": _pk("field_visit")
+        for name in (
+            "detail",
+            "check-in",
+            "photos",
+            "parts",
+            "report",
+            "signature",
+            "finish",
+            "record",
+        )
+    },
 }
 
 
@@ -355,6 +389,8 @@ SEEN_BY_HEADQUARTERS = (
     "spareparts:quote_detail",
     "api-part-request-detail",
     "api-part-quote-detail",
+    "repairs:visit_detail",
+    "api-visit-detail",
 )
 
 
@@ -422,6 +458,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
     w.faulty_return = _faulty_return(w)
     w.part_request, w.parts_quote = _part_request_and_quote(w)
     w.follow_up = w.call.follow_up
+    w.field_request, w.field_visit, w.visit_photo, w.visit_part = _field_visit(w)
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
     w.markers = {
@@ -451,6 +488,8 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.faulty_return.faulty_serial,
         w.part_request.number,
         w.parts_quote.number,
+        w.field_request.number,
+        w.field_request.contact_name,
     }
     w.records = [
         w.app,
@@ -490,8 +529,52 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.part_request,
         w.parts_quote,
         w.follow_up,
+        w.field_request,
+        w.field_visit,
+        w.visit_photo,
+        w.visit_part,
     ]
     return w
+
+
+def _field_visit(w):
+    """A service request dealer A filed for branch A, its visit by 长沙's engineer on site: a
+    photo, a part from the engineer's own stock, the customer's signature."""
+    from repairs.models import ServiceRequest, Visit
+    from repairs.services import visits as vs
+    from spareparts.choices import WarehouseKind
+    from spareparts.models import Warehouse
+    from spareparts.services import stock
+    from tests.repairs.field.visit_factory import picture, signature_png
+
+    request = ServiceRequest.objects.create(
+        number="BX-LEAK-0001",
+        state="accepted",
+        category="repair",
+        channel="dealer",
+        contact_name="上门客户-泄露检查",
+        contact_phone="13900001111",
+        address="湘江路 1 号",
+        org_unit=w.cs,
+        dealer=w.dealer,
+        engineer=w.cs_engineer,
+    )
+    visit = Visit.objects.create(request=request, engineer=w.cs_engineer)
+    vs.visit_check_in(visit_id=visit.pk, actor=w.cs_engineer, latitude=28.2, longitude=112.9)
+    photo, _created = vs.visit_add_photo(
+        visit_id=visit.pk, actor=w.cs_engineer, kind="before", file=picture()
+    )
+    own = Warehouse.objects.create(
+        code="W-LEAK-ENG",
+        name="长沙工程师库存",
+        kind=WarehouseKind.ENGINEER,
+        org_unit=w.cs,
+        engineer=w.cs_engineer,
+    )
+    stock.stock_receive(part=w.part, warehouse=own, quantity=2, actor=w.cs_engineer)
+    line = vs.visit_add_part(visit_id=visit.pk, actor=w.cs_engineer, part=w.part, quantity=1)
+    vs.visit_sign(visit_id=visit.pk, actor=w.cs_engineer, signature=signature_png())
+    return request, Visit.objects.get(pk=visit.pk), photo, line
 
 
 def _complaint_records(w):
