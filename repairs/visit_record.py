@@ -69,6 +69,14 @@ def _signature_image(field_file) -> io.BytesIO | None:
     return out
 
 
+KIND_ORDER = {PhotoKind.BEFORE: 0, PhotoKind.AFTER: 1, PhotoKind.OTHER: 2}
+
+
+def ordered_photos(visit: Visit) -> list:
+    """Before, after, other; each kind in upload order."""
+    return sorted(visit.photos.all(), key=lambda p: (KIND_ORDER.get(p.kind, 9), p.pk))
+
+
 def _address(request) -> str:
     region = " ".join(x for x in (request.province, request.city, request.district) if x)
     return f"{region} {request.address}".strip()
@@ -199,6 +207,7 @@ def visit_record_pdf(visit: Visit) -> bytes:
         table.setStyle(
             TableStyle(
                 [
+                    ("FONTNAME", (0, 0), (-1, -1), font),
                     ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                 ]
@@ -208,7 +217,7 @@ def visit_record_pdf(visit: Visit) -> bytes:
     else:
         story.append(p("无"))
 
-    photos = list(visit.photos.order_by("kind", "id"))
+    photos = ordered_photos(visit)
     story.append(p("现场照片", head))
     if photos:
         cells = []
@@ -225,10 +234,12 @@ def visit_record_pdf(visit: Visit) -> bytes:
         rows = [cells[i : i + 3] for i in range(0, len(cells), 3)]
         rows[-1] += [""] * (3 - len(rows[-1]))
         table = Table(
-            [[_stack(cell) if cell else "" for cell in row] for row in rows],
+            [[_stack(cell, font) if cell else "" for cell in row] for row in rows],
             colWidths=[5.7 * cm] * 3,
         )
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        table.setStyle(
+            TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), font)])
+        )
         story.append(table)
     else:
         story.append(p("无"))
@@ -264,7 +275,7 @@ def visit_record_pdf(visit: Visit) -> bytes:
     return out.getvalue()
 
 
-def _stack(cell):
+def _stack(cell, font):
     """A photo above its caption, as one table cell."""
     from reportlab.platypus import Table, TableStyle
 
@@ -272,6 +283,7 @@ def _stack(cell):
     inner.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), font),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
             ]

@@ -9,13 +9,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from service_ops.forms import BootstrapMixin
 from spareparts.models import Part
 
 from ..choices import PhotoKind
 from ..services import visits as vs
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(BootstrapMixin, forms.Form):
     """Filled by the page's script from the browser's Geolocation API; where the browser gives
     no location the engineer says why."""
 
@@ -34,7 +35,7 @@ class CheckInForm(forms.Form):
     )
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("照片类型"), choices=PhotoKind.choices)
     file = forms.FileField(
         label=_("照片"),
@@ -43,7 +44,7 @@ class PhotoForm(forms.Form):
     upload_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
 
-class ReportForm(forms.Form):
+class ReportForm(BootstrapMixin, forms.Form):
     diagnosis = forms.CharField(
         label=_("故障诊断"),
         required=False,
@@ -68,8 +69,8 @@ class ReportForm(forms.Form):
     )
 
 
-class PartForm(forms.Form):
-    part_number = forms.CharField(label=_("配件"), max_length=40)
+class PartForm(BootstrapMixin, forms.Form):
+    part_number = forms.CharField(label=_("配件"), max_length=40, widget=forms.Select)
     quantity = forms.IntegerField(
         label=_("数量"),
         min_value=1,
@@ -87,7 +88,7 @@ class PartForm(forms.Form):
             )
             for b in balances
         ]
-        self.fields["part_number"].widget = forms.Select(choices=choices)
+        self.fields["part_number"].widget.choices = choices
 
     def clean_part_number(self):
         number = self.cleaned_data["part_number"].strip()
@@ -98,7 +99,7 @@ class PartForm(forms.Form):
         return number
 
 
-class SignatureForm(forms.Form):
+class SignatureForm(BootstrapMixin, forms.Form):
     signature = forms.CharField(widget=forms.HiddenInput, required=False)
     stand_in = forms.TypedChoiceField(
         label=_("签字人"),
@@ -110,11 +111,11 @@ class SignatureForm(forms.Form):
     signer_name = forms.CharField(label=_("代签人姓名"), max_length=60, required=False)
 
 
-class FinishSolvedForm(forms.Form):
+class FinishSolvedForm(BootstrapMixin, forms.Form):
     solved = forms.BooleanField(initial=True, required=False, widget=forms.HiddenInput)
 
 
-class FinishIncompleteForm(forms.Form):
+class FinishIncompleteForm(BootstrapMixin, forms.Form):
     incomplete_reason = forms.CharField(
         label=_("未解决原因"),
         max_length=2000,
@@ -123,7 +124,7 @@ class FinishIncompleteForm(forms.Form):
     )
 
 
-class ConfirmFaultForm(forms.Form):
+class ConfirmFaultForm(BootstrapMixin, forms.Form):
     fault_confirmed = forms.CharField(
         label=_("确认的故障"),
         max_length=2000,

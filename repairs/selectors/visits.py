@@ -122,7 +122,9 @@ class VisitPage:
 
 def visit_page(visit: Visit, user) -> VisitPage:
     policy = FieldServicePolicy.current()
-    photos = list(visit.photos.order_by("kind", "id"))
+    from ..visit_record import ordered_photos
+
+    photos = ordered_photos(visit)
     return VisitPage(
         visit=visit,
         photos=photos,
