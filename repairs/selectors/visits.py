@@ -46,7 +46,7 @@ def worker_q(user) -> Q | None:
     unit = user_org_unit(user)
     if unit is not None and unit.is_partner:
         return Q(service_unit_id=unit.pk)
-    if ENGINEER_ROLES & held_roles(user) or Visit.objects.filter(engineer_id=user.pk).exists():
+    if ENGINEER_ROLES & held_roles(user):
         return Q(engineer_id=user.pk)
     return None
 
@@ -208,6 +208,8 @@ class FaultConfirmationProvider:
     def items(self, user, *, now: datetime, limit: int) -> list[WorkItem]:
         from network.selectors import acting_units
 
+        if not set(FAULT_CONFIRMER_ROLES) & held_roles(user):
+            return []  # no query for everyone else
         units = acting_units(user)
         unit_ids = {u for role in FAULT_CONFIRMER_ROLES for u in units.get(role, ())}
         if not unit_ids:

@@ -458,7 +458,6 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
     w.faulty_return = _faulty_return(w)
     w.part_request, w.parts_quote = _part_request_and_quote(w)
     w.follow_up = w.call.follow_up
-    w.field_request, w.field_visit, w.visit_photo, w.visit_part = _field_visit(w)
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
     w.markers = {
@@ -535,46 +534,6 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.visit_part,
     ]
     return w
-
-
-def _field_visit(w):
-    """A service request dealer A filed for branch A, its visit by 长沙's engineer on site: a
-    photo, a part from the engineer's own stock, the customer's signature."""
-    from repairs.models import ServiceRequest, Visit
-    from repairs.services import visits as vs
-    from spareparts.choices import WarehouseKind
-    from spareparts.models import Warehouse
-    from spareparts.services import stock
-    from tests.repairs.field.visit_factory import picture, signature_png
-
-    request = ServiceRequest.objects.create(
-        number="BX-LEAK-0001",
-        state="accepted",
-        category="repair",
-        channel="dealer",
-        contact_name="上门客户-泄露检查",
-        contact_phone="13900001111",
-        address="湘江路 1 号",
-        org_unit=w.cs,
-        dealer=w.dealer,
-        engineer=w.cs_engineer,
-    )
-    visit = Visit.objects.create(request=request, engineer=w.cs_engineer)
-    vs.visit_check_in(visit_id=visit.pk, actor=w.cs_engineer, latitude=28.2, longitude=112.9)
-    photo, _created = vs.visit_add_photo(
-        visit_id=visit.pk, actor=w.cs_engineer, kind="before", file=picture()
-    )
-    own = Warehouse.objects.create(
-        code="W-LEAK-ENG",
-        name="长沙工程师库存",
-        kind=WarehouseKind.ENGINEER,
-        org_unit=w.cs,
-        engineer=w.cs_engineer,
-    )
-    stock.stock_receive(part=w.part, warehouse=own, quantity=2, actor=w.cs_engineer)
-    line = vs.visit_add_part(visit_id=visit.pk, actor=w.cs_engineer, part=w.part, quantity=1)
-    vs.visit_sign(visit_id=visit.pk, actor=w.cs_engineer, signature=signature_png())
-    return request, Visit.objects.get(pk=visit.pk), photo, line
 
 
 def _complaint_records(w):

@@ -144,3 +144,40 @@ def signature_png(*, blank=False, width=300, height=120) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def visit_on_site(net):
+    """Branch 长沙's visit (a request its dealer 湘江 filed) by its local engineer, on site with a
+    photo, a part from the engineer's own stock and the customer's signature: the record the
+    visibility tests and the leak walk open as others. Returns (visit, photo, part line)."""
+    from repairs.services import visits as vs
+
+    part = Part.objects.create(number="LEAK-FP-01", name_zh="天线", list_price=Decimal("30"))
+    own = Warehouse.objects.create(
+        code="W-LEAK-ENG",
+        name="长沙工程师库存",
+        kind=WarehouseKind.ENGINEER,
+        org_unit=net.cs,
+        engineer=net.cs_engineer,
+    )
+    stock_receive(part=part, warehouse=own, quantity=2, actor=net.cs_engineer)
+    request = ServiceRequest.objects.create(
+        number="BX-LEAK-0001",
+        state=ServiceRequestState.ACCEPTED,
+        category=ServiceCategory.REPAIR,
+        channel="dealer",
+        contact_name="上门客户-泄露检查",
+        contact_phone="13900001111",
+        address="湘江路 1 号",
+        org_unit=net.cs,
+        dealer=net.dealer,
+        engineer=net.cs_engineer,
+    )
+    visit = Visit.objects.create(request=request, engineer=net.cs_engineer)
+    vs.visit_check_in(visit_id=visit.pk, actor=net.cs_engineer, latitude=28.2, longitude=112.9)
+    photo, _created = vs.visit_add_photo(
+        visit_id=visit.pk, actor=net.cs_engineer, kind="before", file=picture()
+    )
+    line = vs.visit_add_part(visit_id=visit.pk, actor=net.cs_engineer, part=part, quantity=1)
+    vs.visit_sign(visit_id=visit.pk, actor=net.cs_engineer, signature=signature_png())
+    return Visit.objects.get(pk=visit.pk), photo, line
