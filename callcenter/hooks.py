@@ -21,11 +21,17 @@ def request_callback(
     org_unit=None,
     preferred_from: time | None = None,
     preferred_to: time | None = None,
+    limit_working_days: int | None = None,
 ) -> CallbackRequest:
     """Idempotent per (subject, purpose): the second call returns the first request and starts
     no second timer. The timer belongs to the call centre (the root org unit) unless `org_unit`
     says otherwise; the task counts for the subject's department (its branch) in the reports.
-    `preferred_from`/`preferred_to`: the time of day the customer said suits them, if asked."""
+    `preferred_from`/`preferred_to`: the time of day the customer said suits them, if asked.
+    `limit_working_days`: the asking process's own callback limit (else the policy's 3).
+
+    When the task closes, the asking app hears the verdict through the hook
+    `callback_verdict(subject=…, verdict="satisfied" | "dissatisfied" | "unreached", task=…)`
+    (callcenter.services.callbacks.tell_verdict)."""
     from .services.callbacks import callback_create
 
     task, _created = callback_create(
@@ -38,6 +44,7 @@ def request_callback(
         org_unit=None,
         preferred_from=preferred_from,
         preferred_to=preferred_to,
+        limit_working_days=limit_working_days,
     )
     return task
 

@@ -1272,6 +1272,17 @@ def probes(ctx: Context) -> list[Probe]:
         Probe("api approval-steps", "hq", f"{api['steps']}?mine=true", api=True,
               variant="mine=true", rows=None),
     ]  # fmt: skip
+    # issue 20 (field-visit): the worker's visits and the points' API list. The generator makes
+    # no visits yet: these time the scoped, keyset-paged queries on an empty table.
+    visits, api_visits = reverse("repairs:visit_list"), reverse("api-visit-list")
+    out += [
+        Probe("my visits", "local_engineer", visits, rows=None),
+        Probe("my visits", "local_engineer", f"{visits}?tab=finished", variant="tab=finished",
+              rows=None),
+        Probe("my visits", "hq", f"{visits}?tab=upcoming", variant="tab=upcoming", rows=None),
+        Probe("api visits", "dealer", api_visits, api=True, rows=False),
+        Probe("api visits", "hq", api_visits, api=True, rows=None),
+    ]  # fmt: skip
     return out
 
 

@@ -13,8 +13,14 @@ def callback_responsible(*, subject):
     from network.choices import Role
     from network.models import OrgUnit
 
-    from .models import RepairOrder
+    from .models import RepairOrder, Visit
 
+    if isinstance(subject, Visit):  # a field visit: its engineer and the request's dispatchers
+        from .services.visits import fault_confirmers
+
+        return ([subject.engineer_id] if subject.engineer_id else []) + fault_confirmers(
+            subject.request
+        )
     if not isinstance(subject, RepairOrder):
         return []
     root = OrgUnit.objects.filter(parent__isnull=True).order_by("pk").first()
@@ -312,3 +318,16 @@ def field_serial_timeline(*, serial: str, user, limit: int = 20, **_ignored):
         for v in visits
     ]
     return items
+
+
+def callback_verdict(*, subject, verdict: str, task=None, **_ignored):
+    """The call centre closed a callback (hook `callback_verdict`): for a field visit's callback
+    the verdict goes to the visit and its request (repairs.services.visits): satisfied closes
+    the request, dissatisfied reopens it, unreached is recorded. Other subjects are not ours."""
+    from .models import Visit
+    from .services.visits import visit_callback_verdict
+
+    if not isinstance(subject, Visit):
+        return None
+    comments = getattr(task, "comments", "") or ""
+    return visit_callback_verdict(visit=subject, verdict=verdict, comments=comments)

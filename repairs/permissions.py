@@ -271,3 +271,28 @@ def may_schedule_visit(user, visit) -> bool:
         and unit.pk == visit.service_unit_id
         and any(has_role(user, r) for r in FIELD_ANSWER_ROLES)
     )
+
+
+# --- field visits (上门服务, issue 20) ------------------------------------------------------------
+# Who confirms the fault of an escalated service request (故障确认) and hears of escalations: the
+# dispatcher and the field CS supervisor of the request's office (or above it).
+FAULT_CONFIRMER_ROLES = (Role.SERVICE_DISPATCHER, Role.FIELD_CS_SUPERVISOR)
+
+
+def works_visit(user, visit) -> bool:
+    """The visit's own engineer, or anyone of the service point it was given to (its staff on
+    the web, its system's service account through the API)."""
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_superuser or (visit.engineer_id and visit.engineer_id == user.pk):
+        return True
+    unit = user_org_unit(user)
+    return bool(visit.service_unit_id and unit is not None and unit.pk == visit.service_unit_id)
+
+
+def may_confirm_fault(user, service_request) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_superuser or has_role(user, Role.HEAD_OF_CS):
+        return True
+    return any(acts_as(user, role, service_request.org_unit) for role in FAULT_CONFIRMER_ROLES)

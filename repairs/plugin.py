@@ -63,6 +63,16 @@ FIELD_REQUEST_ROLES = frozenset(
 )
 FIELD_OFFER_ROLES = frozenset({R.SERVICE_POINT_STAFF, R.LOCAL_ENGINEER, R.BRANCH_ENGINEER})
 FIELD_UNIT_ROLES = FIELD_REQUEST_ROLES - {R.SERVICE_POINT_STAFF}
+# issue 20 (field-visit): who works visits on site, and who follows them
+FIELD_VISIT_ROLES = frozenset(
+    {
+        R.BRANCH_ENGINEER,
+        R.LOCAL_ENGINEER,
+        R.SERVICE_POINT_STAFF,
+        R.SERVICE_DISPATCHER,
+        R.FIELD_CS_SUPERVISOR,
+    }
+)
 
 
 def _workday_start():
@@ -216,6 +226,14 @@ PLUGIN = Plugin(
             more=True,
         ),
         NavItem(
+            "repairs:visit_list",
+            _("我的上门"),
+            "bi-geo-alt",
+            order=145,
+            roles=FIELD_VISIT_ROLES,
+            related=("repairs:visit_detail",),
+        ),
+        NavItem(
             "repairs:ranking",
             _("年度排名"),
             "bi-bar-chart",
@@ -350,6 +368,9 @@ PLUGIN = Plugin(
         "repairs.selectors.work.OverdueWorkshopProvider",
         "repairs.selectors.field_requests.DispatcherProvider",
         "repairs.selectors.field_requests.OfferProvider",
+        # issue 20 (field-visit): today's and overdue visits; faults to confirm
+        "repairs.selectors.visits.VisitWorkProvider",
+        "repairs.selectors.visits.FaultConfirmationProvider",
     ),
     hooks={
         "callback_responsible": "repairs.hooks.callback_responsible",
@@ -361,6 +382,8 @@ PLUGIN = Plugin(
         "service_point_facts": "repairs.hooks.service_point_facts",
         # issue 20: the call centre's call page offers "create a service request" from the call
         "call_actions": "repairs.hooks.call_actions",
+        # issue 20 (field-visit): a field visit's callback closed in the call centre
+        "callback_verdict": "repairs.hooks.callback_verdict",
     },
     seed_defaults="repairs.defaults.seed_defaults",
     demo="repairs.demo.load_demo",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import arrivals, field_requests, orders, parts, ranking, returns, stock
+from .views import arrivals, field_requests, orders, parts, ranking, returns, stock, visits
 
 app_name = "repairs"
 
@@ -132,4 +132,27 @@ urlpatterns = [
         field_requests.visit_appointment,
         name="visit_appointment",
     ),
+    # field service: visits on site (issue 20, field-visit)
+    path("field/visits/", visits.visit_list, name="visit_list"),
+    path("field/visits/<int:pk>/", visits.visit_detail, name="visit_detail"),
+    path("field/visits/<int:pk>/check-in/", visits.visit_check_in, name="visit_check_in"),
+    path("field/visits/<int:pk>/photos/", visits.visit_photo_upload, name="visit_photo_upload"),
+    path("field/visits/<int:pk>/photos/<int:photo_pk>/", visits.visit_photo, name="visit_photo"),
+    path(
+        "field/visits/<int:pk>/photos/<int:photo_pk>/delete/",
+        visits.visit_photo_delete,
+        name="visit_photo_delete",
+    ),
+    path("field/visits/<int:pk>/report/", visits.visit_report, name="visit_report"),
+    path("field/visits/<int:pk>/parts/", visits.visit_part_add, name="visit_part_add"),
+    path(
+        "field/visits/<int:pk>/parts/<int:line_pk>/remove/",
+        visits.visit_part_remove,
+        name="visit_part_remove",
+    ),
+    path("field/visits/<int:pk>/sign/", visits.visit_sign, name="visit_sign"),
+    path("field/visits/<int:pk>/signature.png", visits.visit_signature, name="visit_signature"),
+    path("field/visits/<int:pk>/finish/", visits.visit_finish, name="visit_finish"),
+    path("field/visits/<int:pk>/record.pdf", visits.visit_record, name="visit_record_pdf"),
+    path("field/requests/<int:pk>/fault/", visits.request_fault, name="request_fault"),
 ]

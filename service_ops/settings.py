@@ -304,6 +304,13 @@ SPECTACULAR_SETTINGS = {
         "RepairOrderStateEnum": "repairs.choices.OrderState",
         "QuoteStateEnum": "repairs.choices.QuoteState",
         "DeadlineStatusEnum": "service_ops.deadlines.models.DeadlineStatus",
+        # field service (issue 20)
+        "VisitStateEnum": "repairs.choices.VisitState",
+        "ServiceRequestStateEnum": "repairs.choices.ServiceRequestState",
+        "ServiceCategoryEnum": "repairs.choices.ServiceCategory",
+        "PhotoKindEnum": "repairs.choices.PhotoKind",
+        "CallbackVerdictEnum": "repairs.choices.CallbackVerdict",
+        "CategoryEnum": "complaints.choices.Category",  # its name before field service came
     },
 }
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -225,12 +226,15 @@ def callback_create(
     not_before: datetime | None = None,
     policy: str = CALLBACK_POLICY,
     batch=None,
+    limit_working_days: int | None = None,
 ) -> tuple[CallbackRequest, bool]:
     """The task for (subject, purpose), created once: the second call returns the first task and
     starts no second timer. A supervisor's list task (专项回访) is once per (list, subject)
     instead: `batch` is required for it (see callcenter.services.lists for whole lists). Its
     timer belongs to the call centre (the root unit) unless told; the task's unit (for
-    statistics and visibility) is the subject's department."""
+    statistics and visibility) is the subject's department. `limit_working_days` replaces the
+    policy's amount for this task's timer (the asking process's own rule, e.g. field service's
+    callback days)."""
     at = at or timezone.now()
     if (purpose == CallbackPurpose.SUPERVISOR_LIST) != (batch is not None):
         raise ValueError("a supervisor_list task belongs to a CallbackList, and only it does")
@@ -265,6 +269,7 @@ def callback_create(
         org_unit=timer_org_unit or _root(),
         started_at=at,
         label=_label(task),
+        limit=Decimal(limit_working_days) if limit_working_days else None,
     )
     task.due_at = deadline.due_at
     CallbackRequest.objects.filter(pk=task.pk).update(due_at=deadline.due_at)
@@ -281,7 +286,7 @@ def _close_timer(task: CallbackRequest, *, actor, at: datetime) -> None:
 
 
 def _skip(task: CallbackRequest, *, reason: str, at: datetime) -> None:
-    run_transition(
+    task = run_transition(
         task,
         transition="skip",
         channel=ActionChannel.SYSTEM,
@@ -290,6 +295,26 @@ def _skip(task: CallbackRequest, *, reason: str, at: datetime) -> None:
     )
     for deadline in open_deadlines_of(task, kind=CALLBACK_KIND):
         deadline_cancel(deadline=deadline, reason=CloseReason(reason).label, at=at)
+    tell_verdict(task, VERDICT_UNREACHED)
+
+
+# What a closed callback tells the process that asked for it (hook `callback_verdict`).
+VERDICT_SATISFIED = "satisfied"
+VERDICT_DISSATISFIED = "dissatisfied"
+VERDICT_UNREACHED = "unreached"
+
+
+def tell_verdict(task: CallbackRequest, verdict: str) -> None:
+    """A callback task closed: the app whose subject it is hears the verdict through the hook
+    `callback_verdict(subject=…, verdict=…, task=…)`, in this transaction (the verdict and the
+    callback commit together): "satisfied" or "dissatisfied" (reached, a valid answer, by the
+    rules' threshold), "unreached" (not reached, refused, an invalid answer, skipped or
+    cancelled). A second callback after dissatisfaction answers for its first task (a
+    CallbackRequest subject, which no app claims); apps ignore subjects not theirs."""
+    subject = task.subject
+    if subject is None or isinstance(subject, CallbackRequest):
+        return
+    plugins.call_hook("callback_verdict", subject=subject, verdict=verdict, task=task)
 
 
 # --- handing tasks to agents ---------------------------------------------------------------------
@@ -440,6 +465,7 @@ def callback_cancel(*, task_id: int, actor, reason: str = "") -> CallbackRequest
     )
     for deadline in open_deadlines_of(task, kind=CALLBACK_KIND):
         deadline_cancel(deadline=deadline, reason=reason.strip()[:200], actor=actor, at=now)
+    tell_verdict(task, VERDICT_UNREACHED)
     return task
 
 
@@ -597,6 +623,16 @@ def callback_record_call(
             _close_timer(task, actor=actor, at=now)
         if dissatisfied:
             _on_dissatisfied(task, actor=actor, now=now, r=r)
+        if task.state == CallbackState.DONE:
+            valid = call.is_valid and task.satisfaction is not None
+            tell_verdict(
+                task,
+                (VERDICT_DISSATISFIED if dissatisfied else VERDICT_SATISFIED)
+                if valid
+                else VERDICT_UNREACHED,
+            )
+        elif task.state == CallbackState.UNREACHED:
+            tell_verdict(task, VERDICT_UNREACHED)
     task.refresh_from_db()
     return task
 

@@ -33,6 +33,7 @@ from .returns import (
     ReturnLine,
 )
 from .stock import ReturnedStockApplication, ReturnedStockLine
+from .visits import VisitPart
 
 __all__ = [
     "ApprovalChainTemplate",
@@ -69,6 +70,7 @@ __all__ = [
     "StatementPartLine",
     "UnauthorisedArrival",
     "Visit",
+    "VisitPart",
     "VisitPhoto",
     "VisitReschedule",
 ]

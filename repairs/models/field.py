@@ -503,6 +503,10 @@ class Visit(FSMModelMixin, models.Model):
     check_in_accuracy_m = models.PositiveIntegerField(
         _("定位精度（米）"), null=True, blank=True, editable=False
     )
+    # field-visit: the browser refused or could not give a location; why, as the engineer said
+    check_in_location_note = models.CharField(
+        _("未能定位原因"), max_length=200, blank=True, editable=False
+    )
     diagnosis = models.TextField(_("故障诊断"), blank=True)
     work_report = models.TextField(_("处理情况"), blank=True)
     incomplete_reason = models.TextField(_("未解决原因"), blank=True)
@@ -522,6 +526,15 @@ class Visit(FSMModelMixin, models.Model):
     signed_at = models.DateTimeField(_("签字时间"), null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # field-visit: the call centre's verdict on this visit's callback (the request keeps the
+    # latest; a settlement gate reads the visit's own)
+    callback_verdict = models.CharField(
+        _("回访结果"),
+        max_length=12,
+        choices=CallbackVerdict.choices,
+        default=CallbackVerdict.PENDING,
+        editable=False,
+    )
 
     objects = VisitQuerySet.as_manager()
 
@@ -541,9 +554,18 @@ class Visit(FSMModelMixin, models.Model):
     def __str__(self):
         return f"{self.request}-{self.sequence}"
 
+    def get_absolute_url(self):
+        return reverse_id("repairs:visit_detail", self.pk)
+
     @property
     def state_colour(self) -> str:
         return VisitState.colour_of(self.state)
+
+    @property
+    def org_unit(self):
+        """The owning office of the visit's request (the call centre counts a visit's callback
+        for that department)."""
+        return self.request.org_unit
 
     def missing_photo_kinds(self, policy: FieldServicePolicy | None = None) -> list[str]:
         """The photo kinds this visit's category requires that it has none of (a proof gate
@@ -580,11 +602,20 @@ class VisitPhoto(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    # field-visit: the client's key of one upload, so a retry after a lost answer stores it once
+    upload_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("上门照片")
         verbose_name_plural = _("上门照片")
         ordering = ["visit", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "upload_key"],
+                condition=~Q(upload_key=""),
+                name="visitphoto_upload_once",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.visit} {choice_label(self, 'kind')}"

@@ -272,6 +272,40 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "complaints:feedback_act": _with_action(("product_feedback",), sorted(FEEDBACK_ACTIONS)),
     "complaints:serial_timeline": lambda w: [{"serial": w.complaint.serial_number}],
     "api-complaint-detail": _pk("complaint"),
+    # field visits (issue 20): branch A's visit of a request dealer A filed, on site
+    **{
+        f"repairs:{name}": _pk("field_visit")
+        for name in (
+            "visit_detail",
+            "visit_check_in",
+            "visit_photo_upload",
+            "visit_report",
+            "visit_part_add",
+            "visit_sign",
+            "visit_signature",
+            "visit_finish",
+            "visit_record_pdf",
+        )
+    },
+    "repairs:visit_photo": lambda w: [{"pk": w.field_visit.pk, "photo_pk": w.visit_photo.pk}],
+    "repairs:visit_photo_delete": lambda w: [
+        {"pk": w.field_visit.pk, "photo_pk": w.visit_photo.pk}
+    ],
+    "repairs:visit_part_remove": lambda w: [{"pk": w.field_visit.pk, "line_pk": w.visit_part.pk}],
+    "repairs:request_fault": _pk("field_request"),
+    **{
+        f"api-visit-{name}": _pk("field_visit")
+        for name in (
+            "detail",
+            "check-in",
+            "photos",
+            "parts",
+            "report",
+            "signature",
+            "finish",
+            "record",
+        )
+    },
 }
 
 
@@ -355,6 +389,8 @@ SEEN_BY_HEADQUARTERS = (
     "spareparts:quote_detail",
     "api-part-request-detail",
     "api-part-quote-detail",
+    "repairs:visit_detail",
+    "api-visit-detail",
 )
 
 
@@ -451,6 +487,8 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.faulty_return.faulty_serial,
         w.part_request.number,
         w.parts_quote.number,
+        w.field_request.number,
+        w.field_request.contact_name,
     }
     w.records = [
         w.app,
@@ -490,6 +528,10 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.part_request,
         w.parts_quote,
         w.follow_up,
+        w.field_request,
+        w.field_visit,
+        w.visit_photo,
+        w.visit_part,
     ]
     return w
 

@@ -35,7 +35,9 @@ from repairs.models import (
     ReturnedStockApplication,
     ReviewItem,
     ReviewMeeting,
+    ServiceRequest,
     UnauthorisedArrival,
+    Visit,
 )
 from repairs.selectors.returns import signature_queue
 from repairs.services import arrivals as pen
@@ -44,6 +46,7 @@ from repairs.services import returns as rma
 from repairs.services import stock
 from service_ops.deadlines.sweep import sweep_deadlines
 from tests.factories import header, lines, make_user, pending_step
+from tests.repairs.field.visit_factory import visit_on_site
 from tests.repairs.test_orders import _picked_and_quoted, _ship_with_quote, receive_lot
 
 Z = ZoneInfo("Asia/Shanghai")
@@ -97,6 +100,25 @@ PAGES = {
     "statement_settle": Page(MonthlyStatement, ("statement",)),
     "statement_xlsx": Page(MonthlyStatement, ("statement",)),
     "statement_pdf": Page(MonthlyStatement, ("statement",)),
+    # field visits (issue 20)
+    **{
+        name: Page(Visit, ("field_visit",))
+        for name in (
+            "visit_detail",
+            "visit_check_in",
+            "visit_photo_upload",
+            "visit_report",
+            "visit_part_add",
+            "visit_sign",
+            "visit_signature",
+            "visit_finish",
+            "visit_record_pdf",
+            "visit_photo",
+            "visit_photo_delete",
+            "visit_part_remove",
+        )
+    },
+    "request_fault": Page(ServiceRequest, ("field_request",)),
 }
 SKIPPED: dict[str, str] = {  # route name -> why it is not opened here
     "quote_signed_copy": "needs a stored file; test_web_orders.py::"
@@ -113,6 +135,7 @@ API_MODELS = {
     "api-approval-step": (ApprovalStep, ("gz_step", "signed_step")),
     "api-repair-order": (RepairOrder, ("order", "loan_order")),
     "api-quote": (Quote, ("quote",)),
+    "api-visit": (Visit, ("field_visit",)),
 }
 # The same record seen through a page and through the API: both must give the same answer.
 SAME_RECORD = {
@@ -205,6 +228,9 @@ def world(net, settings, tmp_path):
         application_id=w.stock.pk, actor=net.keeper, counts={line.pk: stock.LineCount(2)}
     )
     stock.returned_stock_issue(application_id=w.stock.pk, actor=net.clerk, limit_days=10)
+    # field service (issue 20): 长沙's visit on site, of a request dealer A filed
+    w.field_visit, w.visit_photo, w.visit_part = visit_on_site(net)
+    w.field_request = w.field_visit.request
     return w
 
 
@@ -215,6 +241,10 @@ def visible(model, user, obj) -> bool:
 def html_args(name: str, page: Page, obj) -> list:
     if name == "attachment_download":
         return [obj.application_id, obj.pk]
+    if name in ("visit_photo", "visit_photo_delete"):
+        return [obj.pk, obj.photos.get().pk]
+    if name == "visit_part_remove":
+        return [obj.pk, obj.part_lines.get().pk]
     return [obj.pk, *page.extra]
 
 
