@@ -31,6 +31,7 @@ from .returns import (
     ReturnAttachment,
     ReturnLine,
 )
+from .settlement import FeeRule, SettlementLine, SettlementStatement
 from .stock import ReturnedStockApplication, ReturnedStockLine
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "DelayNotice",
     "Discrepancy",
     "Dispatch",
+    "FeeRule",
     "FieldServicePolicy",
     "HappyFundEntry",
     "InstalledUnit",
@@ -64,6 +66,8 @@ __all__ = [
     "ReviewItem",
     "ReviewMeeting",
     "ServiceRequest",
+    "SettlementLine",
+    "SettlementStatement",
     "StatementLine",
     "StatementPartLine",
     "UnauthorisedArrival",
