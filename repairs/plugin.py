@@ -44,6 +44,8 @@ REPAIR_FOLLOWER_ROLES = PARTNER_ROLES | frozenset(
 STOCK_ROLES = frozenset(
     {R.LOGISTICS_CLERK, R.WAREHOUSE_KEEPER, R.REPAIR_SUPERVISOR, R.PMC, R.HEAD_OF_CS}
 )
+# 网点结算: the point's staff, the network specialist, the head of CS who approves, finance
+SETTLEMENT_ROLES = frozenset({R.SERVICE_POINT_STAFF, R.NETWORK_SPECIALIST, R.HEAD_OF_CS, R.FINANCE})
 ORDER_PAGES = ("repairs:order_detail", "repairs:lot_detail")
 
 
@@ -62,6 +64,14 @@ PLUGIN = Plugin(
             run="repairs.tasks.review_list_build_and_tell",
             at=_workday_start,
             weekdays=(2, 5),
+        ),
+        # 网点结算 (issue 20 item 7): every morning last month's statements of the service points
+        # are built or, while still drafts, refreshed; nothing is ever duplicated.
+        PeriodicJob(
+            name="settlement-monthly-batch",
+            task="repairs.tasks.settlement_monthly_batch",
+            run="repairs.services.settlement.settlement_monthly_run",
+            at=_workday_start,
         ),
     ),
     nav_items=(
@@ -197,6 +207,24 @@ PLUGIN = Plugin(
             hq_too=True,
             more=True,
         ),
+        # 网点结算 (issue 20 item 7)
+        NavItem(
+            "repairs:settlement_list",
+            _("网点结算"),
+            "bi-cash-coin",
+            order=172,
+            roles=SETTLEMENT_ROLES,
+            related=("repairs:settlement_detail",),
+        ),
+        NavItem(
+            "repairs:fee_rule_list",
+            _("网点服务费规则"),
+            "bi-sliders",
+            order=174,
+            roles=frozenset({R.NETWORK_SPECIALIST, R.FINANCE, R.HEAD_OF_CS}),
+            related=("repairs:fee_rule_new", "repairs:fee_rule_end"),
+            more=True,
+        ),
     ),
     deadline_kinds=(
         # Default policies of these kinds are seeded by repairs' migrations (0002, 0004) and
@@ -255,6 +283,8 @@ PLUGIN = Plugin(
         "repairs.selectors.work.StatementSettlementProvider",
         "repairs.selectors.work.ReviewDecisionProvider",
         "repairs.selectors.work.OverdueWorkshopProvider",
+        "repairs.selectors.settlement.PointStatementProvider",
+        "repairs.selectors.settlement.SettlementStaffProvider",
     ),
     hooks={
         "callback_responsible": "repairs.hooks.callback_responsible",
@@ -301,5 +331,6 @@ PLUGIN = Plugin(
         Audited("repairs.LotLimitRule"),
         Audited("repairs.ReturnPolicy"),
         Audited("repairs.LoanerUnit", exclude=("is_available",)),
+        Audited("repairs.FeeRule"),  # 网点服务费规则: ended, never edited after use
     ),
 )

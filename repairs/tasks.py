@@ -33,3 +33,11 @@ def review_list_build_and_tell(now=None) -> int:
 @shared_task(name="repairs.tasks.build_review_list")
 def build_review_list() -> int:
     return review_list_build_and_tell()
+
+
+@shared_task(name="repairs.tasks.settlement_monthly_batch")
+def settlement_monthly_batch() -> int:
+    """Issue 20 item 7: last month's statements of the service points (idempotent)."""
+    from .services.settlement import settlement_monthly_run
+
+    return settlement_monthly_run()

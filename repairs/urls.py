@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import arrivals, orders, ranking, returns, stock
+from .views import arrivals, orders, ranking, returns, settlement, stock
 
 app_name = "repairs"
 
@@ -97,4 +97,33 @@ urlpatterns = [
         {"fmt": "pdf"},
         name="statement_pdf",
     ),
+    # settlement with service points (网点结算, issue 20 item 7)
+    path("settlement/", settlement.settlement_list, name="settlement_list"),
+    path("settlement/build/", settlement.settlement_build, name="settlement_build"),
+    path("settlement/<int:pk>/", settlement.settlement_detail, name="settlement_detail"),
+    path(
+        "settlement/<int:pk>/do/<slug:action>/",
+        settlement.settlement_act,
+        name="settlement_act",
+    ),
+    path(
+        "settlement/lines/<int:pk>/<slug:action>/",
+        settlement.settlement_line_act,
+        name="settlement_line_act",
+    ),
+    path(
+        "settlement/<int:pk>/xlsx/",
+        settlement.settlement_export,
+        {"fmt": "xlsx"},
+        name="settlement_xlsx",
+    ),
+    path(
+        "settlement/<int:pk>/pdf/",
+        settlement.settlement_export,
+        {"fmt": "pdf"},
+        name="settlement_pdf",
+    ),
+    path("settlement/rules/", settlement.fee_rule_list, name="fee_rule_list"),
+    path("settlement/rules/new/", settlement.fee_rule_new, name="fee_rule_new"),
+    path("settlement/rules/<int:pk>/end/", settlement.fee_rule_end, name="fee_rule_end"),
 ]

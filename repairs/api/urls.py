@@ -2,6 +2,7 @@ from rest_framework.routers import SimpleRouter
 
 from .views.orders import QuoteViewSet, RepairOrderViewSet
 from .views.returns import ApprovalStepViewSet, ReturnApplicationViewSet
+from .views.settlement import SettlementLineViewSet, SettlementStatementViewSet
 
 # The trailing slash is optional: partners' HTTP clients rarely follow a redirect on a POST.
 router = SimpleRouter()
@@ -10,5 +11,10 @@ router.register("return-applications", ReturnApplicationViewSet, basename="api-r
 router.register("approval-steps", ApprovalStepViewSet, basename="api-approval-step")
 router.register("repair-orders", RepairOrderViewSet, basename="api-repair-order")
 router.register("quotes", QuoteViewSet, basename="api-quote")
+# 网点结算 (issue 20 item 7/9): a service point's statements and lines
+router.register(
+    "settlement/statements", SettlementStatementViewSet, basename="api-settlement-statement"
+)
+router.register("settlement/lines", SettlementLineViewSet, basename="api-settlement-line")
 
 urlpatterns = router.urls

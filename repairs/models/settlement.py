@@ -100,18 +100,26 @@ class FeeRule(models.Model):
         verbose_name_plural = _("网点服务费规则")
         ordering = ["-id"]
         constraints = [
-            models.CheckConstraint(name="feerule_amount_not_negative", condition=Q(amount__gte=0)),
             models.CheckConstraint(
-                name="feerule_km_from_not_negative", condition=Q(km_from__gte=0)
+                name="feerule_amount_not_negative",
+                condition=Q(amount__gte=0),
+                violation_error_message=_("金额不能为负数"),
+            ),
+            models.CheckConstraint(
+                name="feerule_km_from_not_negative",
+                condition=Q(km_from__gte=0),
+                violation_error_message=_("距离不能为负数"),
             ),
             models.CheckConstraint(
                 name="feerule_band_not_empty",
                 condition=Q(km_to__isnull=True) | Q(km_to__gt=models.F("km_from")),
+                violation_error_message=_("距离止必须大于距离起"),
             ),
             models.CheckConstraint(
                 name="feerule_dates_in_order",
                 condition=Q(effective_to__isnull=True)
                 | Q(effective_to__gte=models.F("effective_from")),
+                violation_error_message=_("失效日期不能早于生效日期"),
             ),
         ]
 
@@ -206,11 +214,20 @@ def _may_export(instance, user) -> bool:
     return may_export_settlement(user)
 
 
+def _is_partner(user) -> bool:
+    from network.choices import PARTNER_KINDS
+    from network.visibility import user_org_unit
+
+    unit = user_org_unit(user)
+    return unit is not None and unit.kind in PARTNER_KINDS
+
+
 class SettlementStatementQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Headquarters sees every statement; a service point its own; a branch those of the
-        points under it."""
-        return scope_by_org(self, user, "point")
+        """Headquarters sees every statement; a branch those of the points under it; a service
+        point its own once issued to it (a draft is headquarters' work in progress)."""
+        qs = scope_by_org(self, user, "point")
+        return qs.exclude(state=S.DRAFT) if _is_partner(user) else qs
 
 
 class SettlementStatement(FSMModelMixin, models.Model):
@@ -319,7 +336,8 @@ def _may_answer_line(instance, user) -> bool:
 
 class SettlementLineQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return scope_by_org(self, user, "statement__point")
+        qs = scope_by_org(self, user, "statement__point")
+        return qs.exclude(statement__state=S.DRAFT) if _is_partner(user) else qs
 
 
 class SettlementLine(FSMModelMixin, models.Model):

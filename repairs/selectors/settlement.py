@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -284,11 +284,19 @@ class SettlementStaffProvider:
         if not what:
             return []
         this_month = clock.local_date(now).replace(day=1)
+        wanted = Q(state__in=list(what))
+        if may_manage_settlement(user):
+            # a line disputed while others still wait for the point: resolvable already
+            disputed = SettlementLine.objects.filter(
+                statement=OuterRef("pk"), state=SettlementLineState.DISPUTED
+            )
+            wanted |= Q(state=SettlementState.ISSUED) & Q(Exists(disputed))
         rows = (
             SettlementStatement.objects.visible_to(user)
-            .filter(state__in=list(what))
+            .filter(wanted)
             .exclude(state=SettlementState.DRAFT, month__gte=this_month)
             .select_related("point")
             .order_by("id")[:limit]
         )
-        return [_item(self, s, what[s.state], s.generated_at) for s in rows]
+        issued = _("%(m)s 网点结算单 %(no)s 有异议明细待处理")
+        return [_item(self, s, what.get(s.state, issued), s.generated_at) for s in rows]

@@ -118,6 +118,13 @@ def month_has_ended(month: date, *, now: datetime | None = None) -> bool:
     return (now or timezone.now()) >= month_bounds(month)[1]
 
 
+def _ensure_ended(month: date, now: datetime | None) -> None:
+    if not month_has_ended(month, now=now):
+        raise ValidationError(
+            {"month": _("%(m)s 尚未结束，月末之后才能生成结算单") % {"m": f"{month:%Y-%m}"}}
+        )
+
+
 def _visit_line(statement: SettlementStatement, a: sel.Assessment, grade: str) -> SettlementLine:
     visit, request = a.visit, a.visit.request
     return SettlementLine(
@@ -177,10 +184,7 @@ def settlement_build(
         _require_specialist(actor)
     now = now or timezone.now()
     month = month.replace(day=1)
-    if not month_has_ended(month, now=now):
-        raise ValidationError(
-            {"month": _("%(m)s 尚未结束，月末之后才能生成结算单") % {"m": f"{month:%Y-%m}"}}
-        )
+    _ensure_ended(month, now)
     _start, end = month_bounds(month)
     grade = sel.point_grades([point.pk]).get(point.pk, "")
     candidates = sel.assess(
@@ -219,6 +223,7 @@ def settlement_batch(
     if actor is not None:
         _require_specialist(actor)
     month = month.replace(day=1)
+    _ensure_ended(month, now)
     _start, end = month_bounds(month)
     ids = set(sel.points_with_unpaid_visits(before=end))
     ids |= set(
