@@ -1435,7 +1435,7 @@ def _settlement(ctx: Context, p: dict) -> None:
             "visit_id": "v.id",
             "rule_id": "%(rule)s",
             "fee_date": "(v.finished_at AT TIME ZONE 'Asia/Shanghai')::date",
-            "description": "r.number || ' 第1次上门'",
+            "description": "r.number",
             "category": "'repair'",
             "distance_km": "v.distance_km",
             "product_model": "r.product_model",

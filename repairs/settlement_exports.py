@@ -27,12 +27,15 @@ def _name(user) -> str:
 
 
 def _rows(statement: SettlementStatement):
-    lines = statement.lines.order_by("id")
+    lines = statement.lines.select_related("visit").order_by("id")
     for n, line in enumerate(lines, start=1):
+        description = line.description
+        if line.visit_id:
+            description += f" 第{line.visit.sequence}次上门"
         yield [
             n,
             line.get_kind_display(),
-            line.description,
+            description,
             line.fee_date,
             line.get_category_display() if line.category else "",
             line.distance_km,

@@ -133,7 +133,7 @@ def _visit_line(statement: SettlementStatement, a: sel.Assessment, grade: str) -
         visit=visit,
         rule=a.rule,
         fee_date=a.day,
-        description=f"{request.number} 第{visit.sequence}次上门 {visit.get_state_display()}",
+        description=request.number,  # the visit's words are the reader's: see the template
         category=request.category,
         grade=grade,
         distance_km=visit.distance_km,
