@@ -57,7 +57,7 @@ def _rules(first_of_last_month: date, actor) -> None:
     svc.fee_rule_add(
         actor=actor,
         rule=FeeRule(category="repair", amount=Decimal("130"), effective_from=mid,
-                     note="维修上门费（年中调价）"),
+                     note="维修上门费（调价）"),
         replaces=old,
     )  # fmt: skip
     for category, amount, note in (
