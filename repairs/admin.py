@@ -13,6 +13,7 @@ from service_ops.audit.services import related_changes
 from .models import (
     ApprovalChainTemplate,
     ApprovalStepTemplate,
+    FeeRule,
     HappyFundEntry,
     Loan,
     LoanerUnit,
@@ -25,6 +26,7 @@ from .models import (
     ReturnedStockApplication,
     ReturnPolicy,
     ReviewMeeting,
+    SettlementStatement,
     UnauthorisedArrival,
 )
 
@@ -172,3 +174,49 @@ class MonthlyStatementAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["state"]
     list_select_related = ["branch"]
+
+
+# --- settlement with service points (网点结算, issue 20 item 7) ---------------------------------
+
+
+@admin.register(FeeRule)
+class FeeRuleAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
+    """Fee rules are data. A rule that priced a line is never edited (what was paid must stay
+    explained by it): only its end date may be set, to make way for a new rule; the staff
+    screen (网点服务费规则) does the same through the services."""
+
+    list_display = [
+        "id",
+        "category",
+        "grade",
+        "km_from",
+        "km_to",
+        "product_model",
+        "warranty",
+        "amount",
+        "effective_from",
+        "effective_to",
+    ]
+    list_filter = ["category", "grade", "warranty"]
+    search_fields = ["product_model", "note"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.lines.exists():
+            return [f.name for f in obj._meta.fields if f.name != "effective_to"]
+        return ["created_by", "created_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.lines.exists()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SettlementStatement)
+class SettlementStatementAdmin(ReadOnlyAdmin):
+    list_display = ["number", "point", "month", "state", "total"]
+    list_filter = ["state", "month"]
+    list_select_related = ["point"]
+    search_fields = ["number", "point__name", "point__code"]

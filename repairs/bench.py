@@ -146,6 +146,8 @@ def generate(ctx: Context) -> None:
     _facts(ctx)
     with Phase(ctx, "field service: units, service requests, offers"):
         field_generate(ctx)
+    with Phase(ctx, "field settlement (网点结算)"):
+        _settlement(ctx, params)
 
 
 def _lookup_tables(ctx, net) -> None:
@@ -1230,6 +1232,7 @@ def probes(ctx: Context) -> list[Probe]:
         Probe("statements", "hq", r["statement_list"], variant="deep", deep=True, rows=None),
         Probe("statements", "branch_manager", r["statement_list"], rows=None),
     ]  # fmt: skip
+    out += _settlement_probes(ctx)
     # Partner API (token) and the same lists for staff (session)
     raw = _raw_partner_orders(f["dealer_id"], KeysetPagination.page_size)
     out += [
@@ -1298,6 +1301,8 @@ NOT_LISTS = frozenset(
         "repairs:ranking_export",
         "repairs:review_build",
         "repairs:statement_build",
+        "repairs:settlement_build",  # an action (POST)
+        "repairs:fee_rule_new",  # a form
     }
 )
 
@@ -1507,6 +1512,150 @@ FIELD_NOT_LISTS = frozenset(
 
 def _all_probes(ctx: Context) -> list[Probe]:
     return probes(ctx) + field_probes(ctx)
+
+
+# --- field settlement (网点结算, issue 20 item 7) ---
+
+SETTLEMENT_MONTHS, SETTLEMENT_LINES = 12, 8  # per service point: a year, 8 paid visits a month
+
+
+def _settlement(ctx: Context, p: dict) -> None:
+    """Every service point's statements of the last twelve months (the newest issued, the one
+    before approved, the rest exported), each with its paid visits: a solved service request
+    and its visit per line, priced by one fee rule. Requests are numbered "BX-B-<statement>-<n>"
+    so the visits and lines find their statement without a lookup table."""
+    from network.choices import OrgKind
+    from network.models import OrgUnit
+
+    from .models import FeeRule, ServiceRequest, SettlementLine, SettlementStatement, Visit
+
+    points = list(
+        OrgUnit.objects.filter(kind=OrgKind.SERVICE_POINT)
+        .order_by("pk")
+        .values_list("pk", "parent_id")
+    )
+    if not points:
+        raise BenchError("the field settlement's bench data needs service points")
+    temp_table(
+        "bench_point",
+        [("id", "bigint"), ("branch", "bigint"), ("idx", "int")],
+        [(pk, parent, i) for i, (pk, parent) in enumerate(points)],
+    )
+    rule = FeeRule.objects.create(
+        category="repair", amount=100, effective_from=ctx.now.date().replace(year=2000)
+    )
+    ctx.count("repairs.FeeRule", 1)
+    q = {**p, "months": SETTLEMENT_MONTHS, "lines": SETTLEMENT_LINES, "rule": rule.pk}
+    month = "date_trunc('month', %(now)s - m * interval '1 month')::date"
+    rows = insert_select(
+        SettlementStatement,
+        {
+            "number": f"'JS-' || to_char({month}, 'YYYYMM') || '-' || lpad(b.idx::text, 5, '0')",
+            "point_id": "b.id",
+            "month": month,
+            "state": "CASE m WHEN 1 THEN 'issued' WHEN 2 THEN 'approved' ELSE 'exported' END",
+            "visits_total": "%(lines)s * 100",
+            "total": "%(lines)s * 100",
+            "generated_at": f"{month} + interval '1 month 6 hours'",
+            "issued_at": f"{month} + interval '1 month 1 day'",
+        },
+        "bench_point b CROSS JOIN generate_series(1, %(months)s) AS m",
+        q,
+    )
+    ctx.count("repairs.SettlementStatement", rows)
+    statements = SettlementStatement._meta.db_table
+    rows = insert_select(
+        ServiceRequest,
+        {
+            "number": "'BX-B-' || s.id || '-' || x",
+            "state": "'closed'",
+            "category": "'repair'",
+            "channel": "'call'",
+            "product_model": "'GPS-X1'",
+            "contact_name": "'客户'",
+            "contact_phone": "'13800000000'",
+            "address": "'地址'",
+            "in_warranty": "x %% 3 <> 0",
+            "org_unit_id": "b.branch",
+            "assigned_unit_id": "s.point_id",
+            "callback_verdict": "'satisfied'",
+            "created_at": "s.month + x * interval '3 days'",
+        },
+        f"{statements} s JOIN bench_point b ON b.id = s.point_id "
+        "CROSS JOIN generate_series(1, %(lines)s) AS x",
+        q,
+    )
+    ctx.count("repairs.ServiceRequest", rows)
+    requests = ServiceRequest._meta.db_table
+    rows = insert_select(
+        Visit,
+        {
+            "request_id": "r.id",
+            "sequence": "1",
+            "state": "'solved'",
+            "service_unit_id": "r.assigned_unit_id",
+            "checked_in_at": "r.created_at + interval '10 hours'",
+            "distance_km": "12.5",
+            "signed_by": "'客户'",
+            "signed_at": "r.created_at + interval '12 hours'",
+            "finished_at": "r.created_at + interval '12 hours'",
+            "created_at": "r.created_at",
+        },
+        f"{requests} r WHERE r.number LIKE 'BX-B-%%'",
+        q,
+    )
+    ctx.count("repairs.Visit", rows)
+    rows = insert_select(
+        SettlementLine,
+        {
+            "statement_id": "split_part(r.number, '-', 3)::bigint",
+            "kind": "'visit'",
+            "state": "CASE WHEN s.state = 'issued' THEN 'pending' ELSE 'confirmed' END",
+            "visit_id": "v.id",
+            "rule_id": "%(rule)s",
+            "fee_date": "(v.finished_at AT TIME ZONE 'Asia/Shanghai')::date",
+            "description": "r.number",
+            "category": "'repair'",
+            "distance_km": "v.distance_km",
+            "product_model": "r.product_model",
+            "in_warranty": "r.in_warranty",
+            "amount": "100",
+            "created_at": "s.generated_at",
+        },
+        f"{Visit._meta.db_table} v JOIN {requests} r ON r.id = v.request_id "
+        f"JOIN {statements} s ON s.id = split_part(r.number, '-', 3)::bigint "
+        "WHERE r.number LIKE 'BX-B-%%'",
+        q,
+    )
+    ctx.count("repairs.SettlementLine", rows)
+    ctx.facts["settlement_point"] = points[0][0]
+
+
+def _settlement_probes(ctx: Context) -> list[Probe]:
+    lst = reverse("repairs:settlement_list")
+    rules = reverse("repairs:fee_rule_list")
+    api_statements = reverse("api-settlement-statement-list")
+    api_lines = reverse("api-settlement-line-list")
+    point = ctx.facts["settlement_point"]
+    out = [
+        Probe("settlement", "hq", lst, row_marker="JS-", load=1),
+        Probe("settlement", "hq", lst, variant="deep", deep=True, row_marker="JS-"),
+        Probe("settlement", "hq", f"{lst}?state=issued", variant="state=issued",
+              row_marker="JS-"),
+        Probe("settlement", "hq", f"{lst}?point={point}", variant="point=", row_marker="JS-"),
+        Probe("fee rules", "hq", rules, rows=None),
+        Probe("api settlement statements", "hq", api_statements, api=True),
+        Probe("api settlement lines", "hq", api_lines, api=True),
+        Probe("api settlement lines", "hq", api_lines, api=True, variant="deep", deep=True),
+    ]  # fmt: skip
+    if "service_point" in ctx.callers:
+        out += [
+            Probe("settlement", "service_point", lst, rows=None),
+            Probe("api settlement statements", "service_point", api_statements, api=True,
+                  rows=None),
+            Probe("api settlement lines", "service_point", api_lines, api=True, rows=None),
+        ]  # fmt: skip
+    return out
 
 
 BENCH = BenchPart(

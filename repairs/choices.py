@@ -421,3 +421,75 @@ class CallbackVerdict(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     DISSATISFIED = "dissatisfied", _("不满意")
     UNREACHED = "unreached", _("未回访成功")
+
+
+# --- settlement with service points (网点结算, issue 20 item 7) ---------------------------------
+
+
+class WarrantyMatch(models.TextChoices):
+    """Which visits a fee rule prices by the request's warranty reading."""
+
+    ANY = "any", _("不限")
+    IN = "in", _("保修期内")
+    OUT = "out", _("保修期外")
+
+
+class SettlementState(StateChoices):
+    """A service point's monthly statement (网点月结算单): built by the monthly batch (draft) →
+    issued to the point → the point confirms or disputes each line → disputed lines resolved by
+    the network specialist → approved → exported for payment."""
+
+    DRAFT = "draft", _("草稿")
+    ISSUED = "issued", _("待网点确认")
+    DISPUTED = "disputed", _("有异议待处理")
+    CONFIRMED = "confirmed", _("网点已确认")
+    APPROVED = "approved", _("已审批")
+    EXPORTED = "exported", _("已导出付款")
+
+
+SettlementState.colours = {
+    SettlementState.DRAFT: "secondary",
+    SettlementState.ISSUED: "warning",
+    SettlementState.DISPUTED: "danger",
+    SettlementState.CONFIRMED: "primary",
+    SettlementState.APPROVED: "info",
+    SettlementState.EXPORTED: "success",
+}
+
+
+class SettlementLineKind(models.TextChoices):
+    VISIT = "visit", _("上门服务费")
+    REWARD = "reward", _("奖励")
+    PENALTY = "penalty", _("扣罚")
+
+
+class SettlementLineState(StateChoices):
+    """One line of a statement as the point answers it: confirmed, or disputed with a reason and
+    then adjusted or upheld by the network specialist."""
+
+    PENDING = "pending", _("待确认")
+    CONFIRMED = "confirmed", _("已确认")
+    DISPUTED = "disputed", _("有异议")
+    ADJUSTED = "adjusted", _("已调整")
+    UPHELD = "upheld", _("维持原额")
+
+
+SettlementLineState.colours = {
+    SettlementLineState.PENDING: "warning",
+    SettlementLineState.CONFIRMED: "success",
+    SettlementLineState.DISPUTED: "danger",
+    SettlementLineState.ADJUSTED: "info",
+    SettlementLineState.UPHELD: "secondary",
+}
+
+
+class PaymentGate(models.TextChoices):
+    """The proof gates a finished visit passes before it is a payable line (DESIGN §2.6)."""
+
+    CHECK_IN = "check_in", _("未到场签到")
+    PHOTOS = "photos", _("缺必传照片")
+    SIGNATURE = "signature", _("客户未签字")
+    CALLBACK_PENDING = "callback_pending", _("待回访")
+    CALLBACK_WAITING = "callback_waiting", _("回访未接通，回访期限未到")
+    CALLBACK_DISSATISFIED = "callback_dissatisfied", _("回访不满意")
+    NO_RULE = "no_rule", _("没有适用的费用规则")

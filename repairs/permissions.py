@@ -296,3 +296,35 @@ def may_confirm_fault(user, service_request) -> bool:
     if user.is_superuser or has_role(user, Role.HEAD_OF_CS):
         return True
     return any(acts_as(user, role, service_request.org_unit) for role in FAULT_CONFIRMER_ROLES)
+
+
+# --- settlement with service points (网点结算, issue 20 item 7) ---------------------------------
+
+
+def may_manage_settlement(user) -> bool:
+    """The network specialist (网点专员) keeps the fee rules, builds and issues the points'
+    statements, adds rewards and penalties and resolves disputed lines."""
+    return has_role(user, Role.NETWORK_SPECIALIST)
+
+
+def may_read_fee_rules(user) -> bool:
+    """The fee rules: the network specialist, finance and the head of customer service."""
+    return may_manage_settlement(user) or any(
+        has_role(user, r) for r in (Role.FINANCE, Role.HEAD_OF_CS)
+    )
+
+
+def may_approve_settlement(user) -> bool:
+    """A statement the point confirmed is approved for payment by the head of customer service
+    (not by the specialist who made it)."""
+    return has_role(user, Role.HEAD_OF_CS)
+
+
+def may_export_settlement(user) -> bool:
+    """Finance exports approved statements for payment."""
+    return has_role(user, Role.FINANCE)
+
+
+def may_answer_settlement(user, statement) -> bool:
+    """The point's own staff confirm or dispute its statement's lines."""
+    return acts_as(user, Role.SERVICE_POINT_STAFF, statement.point)

@@ -63,6 +63,8 @@ FIELD_REQUEST_ROLES = frozenset(
 )
 FIELD_OFFER_ROLES = frozenset({R.SERVICE_POINT_STAFF, R.LOCAL_ENGINEER, R.BRANCH_ENGINEER})
 FIELD_UNIT_ROLES = FIELD_REQUEST_ROLES - {R.SERVICE_POINT_STAFF}
+# 网点结算: the point's staff, the network specialist, the head of CS who approves, finance
+SETTLEMENT_ROLES = frozenset({R.SERVICE_POINT_STAFF, R.NETWORK_SPECIALIST, R.HEAD_OF_CS, R.FINANCE})
 # issue 20 (field-visit): who works visits on site, and who follows them
 FIELD_VISIT_ROLES = frozenset(
     {
@@ -99,6 +101,14 @@ PLUGIN = Plugin(
             task="repairs.tasks.send_visit_reminders",
             run="repairs.services.field_requests.send_visit_reminders",
             every=900,
+        ),
+        # 网点结算 (issue 20 item 7): every morning last month's statements of the service points
+        # are built or, while still drafts, refreshed; nothing is ever duplicated.
+        PeriodicJob(
+            name="settlement-monthly-batch",
+            task="repairs.tasks.settlement_monthly_batch",
+            run="repairs.services.settlement.settlement_monthly_run",
+            at=_workday_start,
         ),
     ),
     nav_items=(
@@ -277,6 +287,24 @@ PLUGIN = Plugin(
             ),
             more=True,
         ),
+        # 网点结算 (issue 20 item 7)
+        NavItem(
+            "repairs:settlement_list",
+            _("网点结算"),
+            "bi-cash-coin",
+            order=172,
+            roles=SETTLEMENT_ROLES,
+            related=("repairs:settlement_detail",),
+        ),
+        NavItem(
+            "repairs:fee_rule_list",
+            _("网点服务费规则"),
+            "bi-sliders",
+            order=174,
+            roles=frozenset({R.NETWORK_SPECIALIST, R.FINANCE, R.HEAD_OF_CS}),
+            related=("repairs:fee_rule_new", "repairs:fee_rule_end"),
+            more=True,
+        ),
     ),
     deadline_kinds=(
         # Default policies of these kinds are seeded by repairs' migrations (0002, 0004) and
@@ -371,6 +399,8 @@ PLUGIN = Plugin(
         # issue 20 (field-visit): today's and overdue visits; faults to confirm
         "repairs.selectors.visits.VisitWorkProvider",
         "repairs.selectors.visits.FaultConfirmationProvider",
+        "repairs.selectors.settlement.PointStatementProvider",
+        "repairs.selectors.settlement.SettlementStaffProvider",
     ),
     hooks={
         "callback_responsible": "repairs.hooks.callback_responsible",
@@ -441,5 +471,6 @@ PLUGIN = Plugin(
         Audited("repairs.LotLimitRule"),
         Audited("repairs.ReturnPolicy"),
         Audited("repairs.LoanerUnit", exclude=("is_available",)),
+        Audited("repairs.FeeRule"),  # 网点服务费规则: ended, never edited after use
     ),
 )

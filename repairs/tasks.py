@@ -41,3 +41,11 @@ def send_visit_reminders() -> int:
     from .services.field_requests import send_visit_reminders as run
 
     return run()
+
+
+@shared_task(name="repairs.tasks.settlement_monthly_batch")
+def settlement_monthly_batch() -> int:
+    """Issue 20 item 7: last month's statements of the service points (idempotent)."""
+    from .services.settlement import settlement_monthly_run
+
+    return settlement_monthly_run()

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import arrivals, field_requests, orders, parts, ranking, returns, stock, visits
+from .views import (
+    arrivals,
+    field_requests,
+    orders,
+    parts,
+    ranking,
+    returns,
+    settlement,
+    stock,
+    visits,
+)
 
 app_name = "repairs"
 
@@ -155,4 +165,33 @@ urlpatterns = [
     path("field/visits/<int:pk>/finish/", visits.visit_finish, name="visit_finish"),
     path("field/visits/<int:pk>/record.pdf", visits.visit_record, name="visit_record_pdf"),
     path("field/requests/<int:pk>/fault/", visits.request_fault, name="request_fault"),
+    # settlement with service points (网点结算, issue 20 item 7)
+    path("settlement/", settlement.settlement_list, name="settlement_list"),
+    path("settlement/build/", settlement.settlement_build, name="settlement_build"),
+    path("settlement/<int:pk>/", settlement.settlement_detail, name="settlement_detail"),
+    path(
+        "settlement/<int:pk>/do/<slug:action>/",
+        settlement.settlement_act,
+        name="settlement_act",
+    ),
+    path(
+        "settlement/lines/<int:pk>/<slug:action>/",
+        settlement.settlement_line_act,
+        name="settlement_line_act",
+    ),
+    path(
+        "settlement/<int:pk>/xlsx/",
+        settlement.settlement_export,
+        {"fmt": "xlsx"},
+        name="settlement_xlsx",
+    ),
+    path(
+        "settlement/<int:pk>/pdf/",
+        settlement.settlement_export,
+        {"fmt": "pdf"},
+        name="settlement_pdf",
+    ),
+    path("settlement/rules/", settlement.fee_rule_list, name="fee_rule_list"),
+    path("settlement/rules/new/", settlement.fee_rule_new, name="fee_rule_new"),
+    path("settlement/rules/<int:pk>/end/", settlement.fee_rule_end, name="fee_rule_end"),
 ]

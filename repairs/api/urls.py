@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 from .views.field_requests import InstalledUnitViewSet, OfferViewSet, ServiceRequestViewSet
 from .views.orders import QuoteViewSet, RepairOrderViewSet
 from .views.returns import ApprovalStepViewSet, ReturnApplicationViewSet
+from .views.settlement import SettlementLineViewSet, SettlementStatementViewSet
 from .views.visits import VisitViewSet
 
 # The trailing slash is optional: partners' HTTP clients rarely follow a redirect on a POST.
@@ -17,5 +18,10 @@ router.register("installed-units", InstalledUnitViewSet, basename="api-installed
 router.register("service-requests", ServiceRequestViewSet, basename="api-service-request")
 router.register("service-offers", OfferViewSet, basename="api-service-offer")
 router.register("visits", VisitViewSet, basename="api-visit")  # issue 20: field visits
+# 网点结算 (issue 20 item 7/9): a service point's statements and lines
+router.register(
+    "settlement/statements", SettlementStatementViewSet, basename="api-settlement-statement"
+)
+router.register("settlement/lines", SettlementLineViewSet, basename="api-settlement-line")
 
 urlpatterns = router.urls

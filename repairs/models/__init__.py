@@ -32,6 +32,7 @@ from .returns import (
     ReturnAttachment,
     ReturnLine,
 )
+from .settlement import FeeRule, SettlementLine, SettlementStatement
 from .stock import ReturnedStockApplication, ReturnedStockLine
 from .visits import VisitPart
 
@@ -43,6 +44,7 @@ __all__ = [
     "DelayNotice",
     "Discrepancy",
     "Dispatch",
+    "FeeRule",
     "FieldServicePolicy",
     "HappyFundEntry",
     "InstalledUnit",
@@ -66,6 +68,8 @@ __all__ = [
     "ReviewItem",
     "ReviewMeeting",
     "ServiceRequest",
+    "SettlementLine",
+    "SettlementStatement",
     "StatementLine",
     "StatementPartLine",
     "UnauthorisedArrival",

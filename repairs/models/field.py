@@ -332,7 +332,9 @@ class ServiceRequest(FSMModelMixin, models.Model):
 
     @transition(field=state, source=R.ON_SITE, target=R.ESCALATED)
     def escalate(self):
+        # each escalation asks for the fault to be confirmed anew (the last one is in the log)
         self.escalation_count += 1
+        self.fault_confirmed = ""
 
     @transition(field=state, source=R.SOLVED, target=R.CLOSED)
     def close(self):
@@ -343,6 +345,7 @@ class ServiceRequest(FSMModelMixin, models.Model):
         """A dissatisfied callback: the event goes back to be confirmed and sent again."""
         self.closed_at = None
         self.escalation_count += 1
+        self.fault_confirmed = ""
 
     @transition(
         field=state, source=[R.NEW, R.DISPATCHED, R.ACCEPTED, R.ESCALATED], target=R.CANCELLED

@@ -336,13 +336,15 @@ class DispatcherProvider:
             return []
         rows = list(
             ServiceRequest.objects.visible_to(user)
-            .filter(state__in=[R.NEW, R.ESCALATED])
+            # an escalated request comes back here once its fault is confirmed (until then it
+            # waits in FaultConfirmationProvider)
+            .filter(Q(state=R.NEW) | (Q(state=R.ESCALATED) & ~Q(fault_confirmed="")))
             .select_related("org_unit")
             .order_by("id")[:limit]
         )
         what = {
             R.NEW: _("报修单 %(no)s 待派单"),
-            R.ESCALATED: _("报修单 %(no)s 未解决已升级，待确认故障再派"),
+            R.ESCALATED: _("报修单 %(no)s 故障已确认，待再次派单"),
         }
         items = [
             WorkItem(

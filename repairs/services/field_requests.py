@@ -315,7 +315,17 @@ def request_auto_dispatch(*, request_id: int, actor) -> Dispatch | None:
             object=request,
             method=request.dispatch,
         )
+    _require_fault_confirmed(request)
     return _dispatch_by_rules(request, actor=actor, channel=ActionChannel.WEB)
+
+
+def _require_fault_confirmed(request: ServiceRequest) -> None:
+    """Seed 001: a visit that did not solve the fault escalates the event; the fault is
+    confirmed (repairs.services.visits.request_confirm_fault) before an engineer goes again."""
+    if request.state == R.ESCALATED and not request.fault_confirmed.strip():
+        raise ValidationError(
+            {"fault_confirmed": [_("升级的报修单须先确认故障，再派单")]}, code="fault_unconfirmed"
+        )
 
 
 def _withdraw_open(request: ServiceRequest, *, actor, channel: str, reason: str) -> None:
@@ -362,6 +372,7 @@ def request_override(
         raise TransitionNotAllowed(
             "the request is past dispatch", object=request, method=request.dispatch
         )
+    _require_fault_confirmed(request)
     _withdraw_open(request, actor=actor, channel=channel, reason=reason)
     if to_engineer is not None and to_unit is None:
         to_unit = user_org_unit(to_engineer)

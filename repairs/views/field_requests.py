@@ -297,7 +297,11 @@ def service_request_act(request, pk: int, action: str):
         raise PermissionDenied
     try:
         if action == "dispatch":
-            offer = svc.request_auto_dispatch(request_id=obj.pk, actor=user)
+            try:
+                offer = svc.request_auto_dispatch(request_id=obj.pk, actor=user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return _request_page(request, obj, status=400)
             if offer is None:
                 messages.warning(request, _("派单规则未找到可派的网点，请人工派单"))
             else:

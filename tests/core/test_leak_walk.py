@@ -37,6 +37,8 @@ from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
 from repairs.models import RepairOrder
 from repairs.views.orders import LAZY_FORMS
+from repairs.views.settlement import LINE_ACTIONS
+from repairs.views.settlement import STATEMENT_ACTIONS as SETTLEMENT_ACTIONS
 from repairs.views.stock import STEPS as STOCK_STEPS
 from service_ops.deadlines.models import Deadline
 from service_ops.notifications.models import Channel, Notification
@@ -306,6 +308,17 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
             "record",
         )
     },
+    # field settlement (网点结算): the statement of a service point under branch A, its line
+    "repairs:settlement_detail": _pk("settlement"),
+    "repairs:settlement_act": _with_action(("settlement",), sorted(SETTLEMENT_ACTIONS)),
+    "repairs:settlement_line_act": _with_action(("settlement_line",), sorted(LINE_ACTIONS)),
+    "repairs:settlement_xlsx": _pk("settlement"),
+    "repairs:settlement_pdf": _pk("settlement"),
+    "repairs:fee_rule_end": _pk("fee_rule"),
+    "api-settlement-statement-detail": _pk("settlement"),
+    "api-settlement-line-detail": _pk("settlement_line"),
+    "api-settlement-line-confirm": _pk("settlement_line"),
+    "api-settlement-line-dispute": _pk("settlement_line"),
 }
 
 
@@ -391,6 +404,9 @@ SEEN_BY_HEADQUARTERS = (
     "api-part-quote-detail",
     "repairs:visit_detail",
     "api-visit-detail",
+    "repairs:settlement_detail",
+    "api-settlement-statement-detail",
+    "api-settlement-line-detail",
 )
 
 
@@ -457,6 +473,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
     w.part, w.parts_warehouse, w.parts_count = _parts_records(w)
     w.faulty_return = _faulty_return(w)
     w.part_request, w.parts_quote = _part_request_and_quote(w)
+    w.settlement, w.settlement_line, w.fee_rule = _settlement_records(w)
     w.follow_up = w.call.follow_up
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
@@ -489,6 +506,8 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.parts_quote.number,
         w.field_request.number,
         w.field_request.contact_name,
+        w.settlement.number,
+        w.settlement_line.description,
     }
     w.records = [
         w.app,
@@ -532,8 +551,30 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.field_visit,
         w.visit_photo,
         w.visit_part,
+        w.settlement,
+        w.settlement_line,
+        w.fee_rule,
     ]
     return w
+
+
+def _settlement_records(w):
+    """A service point under branch A with its statement issued to it, a line, a fee rule."""
+    from datetime import date
+
+    from repairs.models import FeeRule, SettlementLine, SettlementStatement
+
+    point = OrgUnit.objects.create(
+        code="SP-LEAK", name="长沙泄露检查网点", kind=OrgKind.SERVICE_POINT, parent=w.cs
+    )
+    statement = SettlementStatement.objects.create(
+        number="JS-LEAK-0001", point=point, month=date(2026, 10, 1), state="issued", total=10
+    )
+    line = SettlementLine.objects.create(
+        statement=statement, kind="reward", amount=10, description="结算标记-泄露检查"
+    )
+    rule = FeeRule.objects.create(amount=1, effective_from=date(2026, 1, 1))
+    return statement, line, rule
 
 
 def _complaint_records(w):

@@ -18,6 +18,7 @@ from repairs.choices import DispatchState, RequestChannel, ServiceRequestState, 
 from repairs.models import Dispatch, InstalledUnit, ServiceRequest, Visit
 from repairs.selectors.field_requests import DispatcherProvider, OfferProvider
 from repairs.services import field_requests as svc
+from repairs.services.visits import request_confirm_fault
 from service_ops.deadlines.models import Deadline, DeadlineStatus
 from service_ops.deadlines.sweep import sweep_deadlines
 from service_ops.notifications.models import Notification, OutboundSms
@@ -225,6 +226,11 @@ def test_after_an_escalation_the_next_visit_follows_the_first(field):
     run_transition(ServiceRequest, request.pk, transition="escalate", **system)
     with pytest.raises(PermissionDenied):
         svc.request_auto_dispatch(request_id=request.pk, actor=field.tianhe_staff)
+    # seed 001: the fault is confirmed before an engineer goes again
+    with pytest.raises(ValidationError) as unconfirmed:
+        svc.request_auto_dispatch(request_id=request.pk, actor=field.dispatcher)
+    assert "fault_confirmed" in unconfirmed.value.message_dict
+    request_confirm_fault(request_id=request.pk, actor=field.dispatcher, text="主板故障，带主板")
     offer = svc.request_auto_dispatch(request_id=request.pk, actor=field.dispatcher)
     assert offer.to_unit == field.tianhe  # the district point again: it has not declined
     second = svc.offer_accept(offer_id=offer.pk, actor=field.tianhe_staff)
