@@ -88,7 +88,7 @@ BOTH = (PhotoKind.BEFORE, PhotoKind.AFTER)
 def _visit(point, branch, finished: datetime, n: int, *, category="repair", km="12.0",
            photos=BOTH, verdict=CallbackVerdict.SATISFIED):  # fmt: skip
     request = ServiceRequest.objects.create(
-        number=next_document_number("BX", at=finished),
+        number=next_document_number("BX", at=finished, width=5),
         state="closed" if verdict == CallbackVerdict.SATISFIED else "solved",
         category=category,
         channel="call",

@@ -15,11 +15,12 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from service_ops.numbering.services import next_document_number
+
 from ..choices import ServiceCategory, ServiceRequestState
 from ..models import ServiceRequest, Visit
 from ..services import visits as vs
-
-PREFIX = "BX-DEMO-"
+from ..services.field_requests import NUMBER_PREFIX
 
 
 def _picture(text: str, colour: tuple[int, int, int]) -> SimpleUploadedFile:
@@ -56,7 +57,7 @@ def _signature() -> bytes:
 
 def _accepted(number: str, *, org_unit, point=None, engineer=None, start, **fields) -> Visit:
     request = ServiceRequest.objects.create(
-        number=PREFIX + number,
+        number=next_document_number(NUMBER_PREFIX, width=5),
         state=ServiceRequestState.ACCEPTED,
         channel="call",
         org_unit=org_unit,
@@ -79,7 +80,7 @@ def load(*, units, users, stdout=None) -> None:
     point_user, engineer = users.get("gz_point"), users.get("gz_engineer")
     if not (branch and point and point_user and engineer):
         return
-    if ServiceRequest.objects.filter(number__startswith=PREFIX).exists():
+    if Visit.objects.filter(photos__isnull=False).exists():
         return
     now = timezone.localtime().replace(minute=0, second=0, microsecond=0)
     customer = {
