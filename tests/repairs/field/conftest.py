@@ -9,32 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from network.choices import OrgKind, PointGrade, PointStatus, Role
-from network.models import OrgUnit, ServiceArea, ServicePointProfile
+from network.models import OrgUnit
 from repairs.models import FieldServicePolicy, InstalledUnit
 from tests.factories import make_user
 
+from .points import point
+
 Z = ZoneInfo("Asia/Shanghai")
-
-
-def point(code, name, parent, *, grade, areas, skills=(), models=(), capacity=10, kind=None):
-    unit = OrgUnit.objects.create(
-        code=code, name=name, kind=kind or OrgKind.SERVICE_POINT, parent=parent
-    )
-    ServicePointProfile.objects.create(
-        org_unit=unit,
-        grade=grade,
-        skills=list(skills),
-        product_models=list(models),
-        capacity=capacity,
-    )
-    for province, city, district in areas:
-        ServiceArea.objects.create(org_unit=unit, province=province, city=city, district=district)
-    return unit
-
-
-def set_status(unit, status):
-    # the network's own services change a point's standing; here a plain update stands in
-    ServicePointProfile.objects.filter(org_unit=unit).update(status=status)
 
 
 @pytest.fixture

@@ -25,7 +25,8 @@ from service_ops.notifications.models import Notification, OutboundSms
 from service_ops.transitions.models import ActionChannel
 from service_ops.transitions.services import run_transition
 
-from .conftest import Z, point, set_status
+from .conftest import Z
+from .points import point, set_status
 
 pytestmark = pytest.mark.django_db
 MONDAY = datetime(2026, 11, 9, 10, tzinfo=Z)  # a working day
