@@ -192,3 +192,27 @@ def system_only(instance, user) -> bool:
     """A transition the services run on behalf of the process (the chain's last signature, a
     quote answer, a timeout): never offered to a person as an action of their own."""
     return False
+
+
+# Supervisors who read the repairs reports (issue 21); each sees the units of their own scope.
+REPORT_ROLES = frozenset(
+    {
+        Role.HEAD_OF_CS,
+        Role.SENIOR_MANAGEMENT,
+        Role.SUPERVISOR,
+        Role.BRANCH_MANAGER,
+        Role.PROVINCIAL_MANAGER,
+        Role.REPAIR_SUPERVISOR,
+    }
+)
+
+
+def may_read_reports(user) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    unit = user_org_unit(user)
+    if unit is None or unit.is_partner:
+        return False
+    return bool(REPORT_ROLES & held_roles(user))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import arrivals, orders, parts, ranking, returns, stock
+from .views import arrivals, orders, parts, ranking, reports, returns, stock
 
 app_name = "repairs"
 
@@ -53,6 +53,8 @@ urlpatterns = [
     path("task-orders/", stock.task_order_list, name="task_order_list"),
     # year-end ranking
     path("ranking/", ranking.ranking, name="ranking"),
+    # issue 21: the repairs reports
+    path("reports/<slug:kind>/", reports.report, name="report"),
     path("ranking/export/", ranking.ranking_export, name="ranking_export"),
     # repair orders (orders.py)
     path("orders/", orders.order_list, name="order_list"),
