@@ -31,6 +31,7 @@ from service_ops.workcalendar import clock
 from ..models import RepairOrder
 
 MAX_MONTHS = 24
+DEFAULT_MONTHS = 3
 TOP_MODELS = 20
 TOP_FAULTS = 30
 TIERS = (("1", _("单台批次")), ("2-3", _("2–3 台批次")), ("4+", _("4 台及以上批次")))
@@ -104,7 +105,7 @@ def branch_choices(user) -> list[OrgUnit]:
 def filters_from(params, user, today: date) -> Filters:
     this_month = today.replace(day=1)
     end = _month(params.get("end")) or this_month
-    start = _month(params.get("start")) or _add_months(end, -5)
+    start = _month(params.get("start")) or _add_months(end, -(DEFAULT_MONTHS - 1))
     if end < start:
         start, end = end, start
     if (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
