@@ -1233,7 +1233,7 @@ def probes(ctx: Context) -> list[Probe]:
     # issue 21: the repairs reports over their default period (the last three months), for
     # headquarters (every unit shipped) and a branch manager (their branch's)
     for kind in ("turnaround", "qc", "warranty", "faults"):
-        url = reverse("repairs:report", args=[kind])
+        url = f"{reverse('repairs:report')}?report={kind}"
         for caller in ("hq", "branch_manager"):
             out.append(Probe(f"report {kind}", caller, url, rows=None, limit_ms=500.0,
                              load=1 if caller == "hq" else 0))  # fmt: skip

@@ -54,7 +54,7 @@ urlpatterns = [
     # year-end ranking
     path("ranking/", ranking.ranking, name="ranking"),
     # issue 21: the repairs reports
-    path("reports/<slug:kind>/", reports.report, name="report"),
+    path("reports/", reports.report, name="report"),
     path("ranking/export/", ranking.ranking_export, name="ranking_export"),
     # repair orders (orders.py)
     path("orders/", orders.order_list, name="order_list"),

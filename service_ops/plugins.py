@@ -175,7 +175,7 @@ class Report:
     name: Any
     url_name: str
     description: Any = ""
-    url_args: tuple[str, ...] = ()
+    query: str = ""  # appended to the page's URL ("report=qc"): one page may serve several
     icon: str = "bi-graph-up"
     roles: frozenset[str] = frozenset()
     hq_too: bool = False

@@ -1,4 +1,4 @@
-"""The repairs reports (/repairs/reports/<kind>/): filters (months, a branch of the caller's
+"""The repairs reports (/repairs/reports/?report=<kind>): filters (months, a branch of the caller's
 scope), a chart, the table, and Excel through the platform's background export."""
 
 from __future__ import annotations
@@ -78,9 +78,10 @@ def report_data(kind: str, user, f: r.Filters) -> tuple[list, dict]:
 
 @login_required
 @require_GET
-def report(request, kind: str):
+def report(request):
+    kind = request.GET.get("report", "turnaround")
     if kind not in r.REPORTS:
-        raise Http404
+        kind = "turnaround"
     f = _filters(request)
     rows, chart = report_data(kind, request.user, f)
     return render(

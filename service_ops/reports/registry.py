@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 
 from network.selectors import roles_of
 from network.visibility import sees_everything
@@ -35,13 +35,11 @@ def open_to(user) -> list[tuple[str, list[dict]]]:
             if not may_open(user, entry):
                 continue
             try:
-                url = (
-                    reverse(entry.url_name, args=entry.url_args)
-                    if entry.url_args
-                    else reverse_plain(entry.url_name)
-                )
+                url = reverse_plain(entry.url_name)
             except NoReverseMatch:
                 continue
+            if entry.query:
+                url = f"{url}?{entry.query}"
             rows.append({"entry": entry, "url": url})
         if rows:
             groups.append((apps.get_app_config(label).verbose_name, rows))

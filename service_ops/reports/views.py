@@ -42,13 +42,17 @@ def report_index(request):
 
 @login_required
 @require_POST
-def export_create(request, key: str):
+def export_create(request):
+    """POST report=<key> and the report page's filters."""
+    params = request.POST.dict()
+    params.pop("csrfmiddlewaretoken", None)
+    key = params.pop("report_key", "")
     entry = plugins.report(key)
     if entry is None or not entry.export:
         raise Http404
     if not registry.may_open(request.user, entry):
         raise PermissionDenied
-    job = export_request(user=request.user, report_key=key, params=request.POST.dict())
+    job = export_request(user=request.user, report_key=key, params=params)
     return redirect("report_export", job.pk)
 
 

@@ -103,7 +103,9 @@ def test_an_export_runs_through_its_states_to_100_percent_and_a_file(
 ):
     client.force_login(net.cs_manager)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/reports/export/repairs.warranty/", {"start": "2026-11"})
+        response = client.post(
+            "/reports/export/", {"report_key": "repairs.warranty", "start": "2026-11"}
+        )
     job = ExportJob.objects.get()
     assert response.url == f"/reports/exports/{job.pk}/"
     assert (job.state, job.progress, job.requester) == ("done", 100, net.cs_manager)
@@ -150,9 +152,13 @@ def test_only_the_requester_and_headquarters_may_download(net, client):
 
 def test_a_report_the_caller_may_not_open_cannot_be_exported(net, client):
     client.force_login(net.cs_manager)
-    assert client.post("/reports/export/repairs.ranking/").status_code == 404  # no export
-    assert client.post("/reports/export/complaints.statistics/").status_code == 403
-    assert client.post("/reports/export/nope/").status_code == 404
+    assert (
+        client.post("/reports/export/", {"report_key": "repairs.ranking"}).status_code == 404
+    )  # no export
+    assert (
+        client.post("/reports/export/", {"report_key": "complaints.statistics"}).status_code == 403
+    )
+    assert client.post("/reports/export/", {"report_key": "nope"}).status_code == 404
     assert not ExportJob.objects.exists()
 
 
