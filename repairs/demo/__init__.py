@@ -113,7 +113,15 @@ def _paid_repair_shipped_last_month(applicant, manager, clerk, tech, serial, lab
     ro.order_qc(order_id=order.pk, actor=tech, passed=True)
     ro.order_pack(order_id=order.pk, actor=tech, packing_list="GPS-X1 主机 ×1", parcels=1)
     ro.order_ship(order_id=order.pk, actor=clerk, carrier="顺丰", tracking_number=f"SF{serial}")
-    RepairOrder.objects.filter(pk=order.pk).update(shipped_at=shipped, shipped_on=mid_last_month)
+    from ..models.orders import turnaround_hours
+
+    picked = shipped - timedelta(days=6, hours=3)
+    RepairOrder.objects.filter(pk=order.pk).update(
+        picked_up_at=picked,
+        shipped_at=shipped,
+        shipped_on=mid_last_month,
+        turnaround_hours=turnaround_hours(picked, shipped),
+    )
 
 
 def _shipped_history(applicant, clerk, tech, *, tag: str, lines, months_ago: int, days: int):
@@ -126,7 +134,7 @@ def _shipped_history(applicant, clerk, tech, *, tag: str, lines, months_ago: int
     first = today.replace(day=1)
     for _ in range(months_ago):
         first = (first - timedelta(days=1)).replace(day=1)
-    shipped = clock.at_local(first + timedelta(days=min(20, 3 + days)), time(15))
+    shipped = clock.at_local(first + timedelta(days=min(25, 12 + days)), time(15))
     shipped = min(shipped, timezone.now() - timedelta(hours=6))  # this month: never ahead
     picked = shipped - timedelta(days=days, hours=5)
     purchase = today - timedelta(days=120)

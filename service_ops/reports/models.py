@@ -65,6 +65,12 @@ class ExportJob(models.Model):
         verbose_name = _("报表导出")
         verbose_name_plural = _("报表导出")
         ordering = ["-id"]
+        constraints = [
+            # a mailing ("name@day") is queued once, however many sweepers run that morning
+            models.UniqueConstraint(
+                fields=["mailing"], condition=~Q(mailing=""), name="exportjob_mailing_once"
+            ),
+        ]
         indexes = [
             models.Index(fields=["requester", "-id"], name="exportjob_requester"),
             models.Index(fields=["id"], name="exportjob_queued", condition=Q(state="queued")),

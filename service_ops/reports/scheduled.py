@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from network.models import OrgUnit
@@ -55,12 +55,15 @@ def mail_due(*, now: datetime | None = None) -> int:
                 if not people:
                     continue
                 params = plugins._import(mailing.params)(today=today)
-                with transaction.atomic():
-                    job = ExportJob.objects.create(
-                        requester=None, report=entry.key, params=params, mailing=key
-                    )
-                    job.shared_with.set(list(people))
-                    _send_on_commit(job.pk)
+                try:
+                    with transaction.atomic():
+                        job = ExportJob.objects.create(
+                            requester=None, report=entry.key, params=params, mailing=key
+                        )
+                        job.shared_with.set(list(people))
+                        _send_on_commit(job.pk)
+                except IntegrityError:  # another sweeper queued it a moment ago
+                    continue
                 queued += 1
                 logger.info("mailed report %s queued for %d people", key, len(people))
     return queued

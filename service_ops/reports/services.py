@@ -117,7 +117,7 @@ def _tell_recipients(job: ExportJob) -> None:
     people = list(job.shared_with.values_list("pk", flat=True))
     if not people:
         return
-    period = " – ".join(v for k, v in sorted(job.params.items()) if k in ("end", "start"))
+    period = " – ".join(v for v in (job.params.get("start"), job.params.get("end")) if v)
     notify(
         recipients=people,
         subject=deferred(
@@ -126,8 +126,7 @@ def _tell_recipients(job: ExportJob) -> None:
             period=period,
         ),
         body=deferred(
-            gettext_noop("报表已生成（%(rows)d 行），点击链接下载 Excel；文件保留 %(days)d 天。"),
-            rows=job.rows,
+            gettext_noop("报表已生成，点击链接下载 Excel；文件保留 %(days)d 天。"),
             days=keep_days(),
         ),
         url=reverse("report_export", args=[job.pk]),

@@ -212,6 +212,7 @@ def test_the_weekly_callback_report_and_the_month_end_summary_are_mailed_once(
     assert job.state == "done" and list(job.shared_with.all()) == [net.head]
     note = Notification.objects.filter(recipient=net.head, category="report").get(channel="in_app")
     assert note.url == f"/reports/exports/{job.pk}/"
+    assert "2026-11-30 – 2026-12-06" in note.subject
     assert Notification.objects.filter(recipient=net.head, channel="email").exists()
     first = datetime(2027, 2, 1, 8, 45, tzinfo=Z)  # the 1st, a Monday
     with time_machine.travel(first, tick=False), django_capture_on_commit_callbacks(execute=True):
