@@ -81,3 +81,24 @@ def callback_report_workbook(report) -> bytes:
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+# --- the platform's background export and the weekly mailing (service_ops.reports) ------------
+
+
+def export_callback_report(*, user, params, out) -> bytes:
+    from django.utils import timezone
+
+    from .selectors.callbacks import callbacks_visible_to
+    from .selectors.reports import callback_report, period_from
+
+    start, end = period_from(params, timezone.localdate())
+    return callback_report_workbook(callback_report(start, end, callbacks_visible_to(user)))
+
+
+def last_week_params(*, today) -> dict:
+    """Seed 002's weekly satisfaction report: last week, Monday to Sunday."""
+    from datetime import timedelta
+
+    monday = today - timedelta(days=today.weekday() + 7)
+    return {"start": monday.isoformat(), "end": (monday + timedelta(days=6)).isoformat()}

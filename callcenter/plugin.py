@@ -14,7 +14,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from network.choices import Role
-from service_ops.plugins import Audited, DeadlineKind, DefaultPolicy, NavItem, PeriodicJob, Plugin
+from service_ops.plugins import (
+    Audited,
+    DeadlineKind,
+    DefaultPolicy,
+    NavItem,
+    PeriodicJob,
+    Plugin,
+    Report,
+    ReportMailing,
+)
 
 CALLBACK_KIND = "callcenter.callback"
 CALLBACK_POLICY = "callback-3wd"
@@ -289,6 +298,36 @@ PLUGIN = Plugin(
     web_urls=("callcenter/", "callcenter.urls"),
     demo="callcenter.demo.load_demo",
     bench="callcenter.bench.BENCH",  # codes, callbacks, shifts: data, pages and partner API
+    # The platform's /reports/ index (issue 21); seed 002's weekly satisfaction report also goes
+    # out as Excel on Monday morning (the summary notice above links to the page).
+    reports=(
+        Report(
+            "callcenter.callbacks",
+            _("回访统计"),
+            "callcenter:callback_report",
+            description=_("接通率、有效率与满意度，按部门和月份"),
+            icon="bi-graph-up",
+            allowed="callcenter.plugin.may_read_callback_report",
+            export="callcenter.exports.export_callback_report",
+            mailings=(
+                ReportMailing(
+                    "callcenter-weekly-satisfaction",
+                    params="callcenter.exports.last_week_params",
+                    roles=frozenset({Role.HEAD_OF_CS}),
+                    weekdays=(0,),
+                    label=_("回访满意度周报"),
+                ),
+            ),
+        ),
+        Report(
+            "callcenter.overview",
+            _("呼叫中心概览"),
+            "callcenter:overview",
+            description=_("来电、回访与坐席的当日和近期数字"),
+            icon="bi-speedometer2",
+            roles=SUPERVISORS,
+        ),
+    ),
     audited=(
         Audited("callcenter.CallbackRules", exclude=("updated_at",)),
         # the numbers activation-code queries are accepted from: who registered, moved or
@@ -296,3 +335,10 @@ PLUGIN = Plugin(
         Audited("callcenter.RegisteredNumber"),
     ),
 )
+
+
+def may_read_callback_report(user) -> bool:
+    """Who opens the callback report (callcenter.views.reports)."""
+    from .permissions import may_assign_callbacks, may_read_callbacks
+
+    return may_assign_callbacks(user=user) or may_read_callbacks(user)

@@ -147,3 +147,13 @@ def statistics_workbook(stats: Statistics) -> bytes:
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def export_statistics(*, user, params, out) -> bytes:
+    """The platform's background export of the complaint statistics (service_ops.reports)."""
+    from django.utils import timezone
+
+    from .statistics import complaint_statistics, period_from
+
+    start, end = period_from(params, timezone.localdate())
+    return statistics_workbook(complaint_statistics(user, start, end))

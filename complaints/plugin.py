@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from network.choices import Role
-from service_ops.plugins import DeadlineKind, DefaultPolicy, NavItem, PeriodicJob, Plugin
+from service_ops.plugins import (
+    DeadlineKind,
+    DefaultPolicy,
+    NavItem,
+    PeriodicJob,
+    Plugin,
+    Report,
+)
 
 from . import permissions as perms
 from .choices import Severity, Stage
@@ -144,4 +151,15 @@ PLUGIN = Plugin(
     api_urls="complaints.api.urls",
     demo="complaints.demo.load_demo",
     bench="complaints.bench.BENCH",
+    reports=(
+        Report(
+            "complaints.statistics",
+            _("客诉统计"),
+            "complaints:statistics",
+            description=_("按类别、渠道、责任部门和月份，含处理时效"),
+            icon="bi-bar-chart-line",
+            allowed="complaints.permissions.may_read_statistics",
+            export="complaints.exports.export_statistics",
+        ),
+    ),
 )

@@ -492,7 +492,13 @@ def _lots_and_orders(ctx, p, rng) -> None:
                 "warranty_reasons": "CASE WHEN o.i %% 3 <> 0 THEN '[\"购买一年内，无除外情形\"]' "
                 "ELSE '[\"已过保修期\"]' END::jsonb",
                 "service_type": "CASE WHEN o.i %% 3 <> 0 THEN 'free' ELSE 'paid' END",
-                "repair_count": f"CASE WHEN {done} THEN 1 ELSE 0 END",
+                # one shipped unit in 23 failed QC once and was repaired twice (the reports)
+                "repair_count": f"CASE WHEN {done} THEN (CASE WHEN o.i %% 23 = 0 THEN 2 ELSE 1 "
+                "END) ELSE 0 END",
+                "qc_failures": f"CASE WHEN {done} AND o.i %% 23 = 0 THEN 1 ELSE 0 END",
+                # working hours pickup → shipment, near what the 6–14 calendar days above give
+                "turnaround_hours": f"CASE WHEN {done} THEN ((4 + o.i %% 7) * 9.5 "
+                "+ (o.i %% 5))::float END",
                 "carrier": f"CASE WHEN {done} THEN '顺丰速运' ELSE '' END",
                 "tracking_number": f"CASE WHEN {done} THEN 'SF' || lpad(o.i::text, 12, '0') "
                 "ELSE '' END",
@@ -1233,6 +1239,13 @@ def probes(ctx: Context) -> list[Probe]:
         Probe("statements", "branch_manager", r["statement_list"], rows=None),
     ]  # fmt: skip
     out += _settlement_probes(ctx)
+    # issue 21: the repairs reports over their default period (the last three months), for
+    # headquarters (every unit shipped) and a branch manager (their branch's)
+    for kind in ("turnaround", "qc", "warranty", "faults"):
+        url = f"{reverse('repairs:report')}?report={kind}"
+        for caller in ("hq", "branch_manager"):
+            out.append(Probe(f"report {kind}", caller, url, rows=None, limit_ms=500.0,
+                             load=1 if caller == "hq" else 0))  # fmt: skip
     # Partner API (token) and the same lists for staff (session)
     raw = _raw_partner_orders(f["dealer_id"], KeysetPagination.page_size)
     out += [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import BytesIO
 
 from django.utils.translation import gettext as _
@@ -62,3 +63,117 @@ def ranking_workbook(year: int, ranking: dict[str, list[RankingRow]]) -> bytes:
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+# --- the repairs reports, written by the platform's background export (issue 21) ---------------
+# fn(*, user, params, out): `params` are the report page's query parameters, `out` the export's
+# workbook (service_ops.reports.export.Workbook); scoped by `user` as the page is.
+
+
+def _report_filters(user, params):
+    from django.utils import timezone as tz
+
+    from .selectors import reports as r
+
+    return r.filters_from(params, user, tz.localdate())
+
+
+def _write_turnaround(user, f, out, share=(0, 95)):
+    from .selectors import reports as r
+
+    rows = [row for row in r.turnaround(user, f) if row.units]
+    out.sheet(
+        _("维修周转时间"),
+        [_("月份"), _("批次"), _("台数"), _("中位数（工时）"), _("90 分位（工时）")],
+        total=len(rows),
+        share=share,
+    )
+    for row in rows:
+        out.row([f"{row.month:%Y-%m}", row.tier_label, row.units, row.median, row.p90])
+
+
+def _write_qc(user, f, out, share=(0, 95)):
+    from .selectors import reports as r
+
+    rows = r.qc_by_model(user, f, limit=None)
+    out.sheet(
+        _("质检合格率"),
+        [
+            _("型号"),
+            _("发货台数"),
+            _("维修台数"),
+            _("一次质检合格台数"),
+            _("一次质检合格率（%）"),
+            _("二次维修台数"),
+            _("二次维修率（%）"),
+        ],
+        total=len(rows),
+        share=share,
+    )
+    for row in rows:
+        out.row(
+            [
+                row.model,
+                row.shipped,
+                row.repaired,
+                row.first_pass,
+                row.yield_pct,
+                row.second_repair,
+                row.second_repair_pct,
+            ]
+        )
+
+
+def _write_warranty(user, f, out, share=(0, 95)):
+    from .selectors import reports as r
+
+    rows = r.warranty_share(user, f)
+    header = [_("月份")]
+    for _k, label in r.SERVICE_TYPES:
+        header += [label, f"{label} %"]
+    out.sheet(_("保修与收费"), [*header, _("合计")], total=len(rows), share=share)
+    for row in rows:
+        cells = [f"{row.month:%Y-%m}"]
+        for n, pct in row.cells:
+            cells += [n, pct]
+        out.row([*cells, row.total])
+
+
+def _write_faults(user, f, out, share=(0, 95)):
+    from .selectors import reports as r
+
+    rows = r.top_faults(user, f, limit=None)
+    out.sheet(_("型号故障"), [_("型号"), _("故障"), _("台数")], total=len(rows), share=share)
+    for row in rows:
+        out.row([row.model, row.fault, row.units])
+
+
+def export_turnaround(*, user, params, out):
+    _write_turnaround(user, _report_filters(user, params), out)
+
+
+def export_qc(*, user, params, out):
+    _write_qc(user, _report_filters(user, params), out)
+
+
+def export_warranty(*, user, params, out):
+    _write_warranty(user, _report_filters(user, params), out)
+
+
+def export_faults(*, user, params, out):
+    _write_faults(user, _report_filters(user, params), out)
+
+
+def export_month_summary(*, user, params, out):
+    """The month-end summary: the four repairs reports of the period, one sheet each."""
+    f = _report_filters(user, params)
+    _write_turnaround(user, f, out, share=(0, 25))
+    _write_qc(user, f, out, share=(25, 50))
+    _write_warranty(user, f, out, share=(50, 75))
+    _write_faults(user, f, out, share=(75, 95))
+
+
+def last_month_params(*, today):
+    """The month-end summary's period: the month before `today`."""
+    last = today.replace(day=1) - timedelta(days=1)
+    return {"start": f"{last:%Y-%m}", "end": f"{last:%Y-%m}"}

@@ -328,3 +328,27 @@ def may_export_settlement(user) -> bool:
 def may_answer_settlement(user, statement) -> bool:
     """The point's own staff confirm or dispute its statement's lines."""
     return acts_as(user, Role.SERVICE_POINT_STAFF, statement.point)
+
+
+# Supervisors who read the repairs reports (issue 21); each sees the units of their own scope.
+REPORT_ROLES = frozenset(
+    {
+        Role.HEAD_OF_CS,
+        Role.SENIOR_MANAGEMENT,
+        Role.SUPERVISOR,
+        Role.BRANCH_MANAGER,
+        Role.PROVINCIAL_MANAGER,
+        Role.REPAIR_SUPERVISOR,
+    }
+)
+
+
+def may_read_reports(user) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    unit = user_org_unit(user)
+    if unit is None or unit.is_partner:
+        return False
+    return bool(REPORT_ROLES & held_roles(user))

@@ -14,6 +14,8 @@ from service_ops.plugins import (
     NavItem,
     PeriodicJob,
     Plugin,
+    Report,
+    ReportMailing,
     WebhookSource,
 )
 
@@ -422,6 +424,77 @@ PLUGIN = Plugin(
     extra_web_urls=(("u/", "repairs.public_urls"),),
     api_urls="repairs.api.urls",
     bench="repairs.bench.BENCH",
+    # issue 21: the repairs reports (and the year-end ranking) on the platform's /reports/ index;
+    # the month-end summary (the four reports of last month) mailed on the 1st.
+    reports=(
+        Report(
+            "repairs.turnaround",
+            _("维修周转时间"),
+            "repairs:report",
+            query="report=turnaround",
+            description=_("领机到发货的工作时间，按批次台数和月份的中位数与 90 分位"),
+            icon="bi-stopwatch",
+            allowed="repairs.permissions.may_read_reports",
+            export="repairs.exports.export_turnaround",
+        ),
+        Report(
+            "repairs.qc",
+            _("一次质检合格率与二次维修率"),
+            "repairs:report",
+            query="report=qc",
+            description=_("按型号"),
+            icon="bi-patch-check",
+            allowed="repairs.permissions.may_read_reports",
+            export="repairs.exports.export_qc",
+        ),
+        Report(
+            "repairs.warranty",
+            _("保修与收费占比"),
+            "repairs:report",
+            query="report=warranty",
+            description=_("按月份"),
+            icon="bi-pie-chart",
+            allowed="repairs.permissions.may_read_reports",
+            export="repairs.exports.export_warranty",
+        ),
+        Report(
+            "repairs.faults",
+            _("型号常见故障"),
+            "repairs:report",
+            query="report=faults",
+            description=_("维修单登记的故障，按型号"),
+            icon="bi-bug",
+            allowed="repairs.permissions.may_read_reports",
+            export="repairs.exports.export_faults",
+        ),
+        Report(
+            "repairs.month_summary",
+            _("月度维修汇总"),
+            "repairs:report",
+            query="report=turnaround",
+            description=_("以上四张报表合在一个 Excel 里，每月 1 日发给客服部部长"),
+            icon="bi-calendar-month",
+            allowed="repairs.permissions.may_read_reports",
+            export="repairs.exports.export_month_summary",
+            mailings=(
+                ReportMailing(
+                    "repairs-month-end-summary",
+                    params="repairs.exports.last_month_params",
+                    roles=frozenset({R.HEAD_OF_CS}),
+                    monthday=1,
+                    label=_("月度维修汇总"),
+                ),
+            ),
+        ),
+        Report(
+            "repairs.ranking",
+            _("年度返修排名"),
+            "repairs:ranking",
+            description=_("省区与分公司返修台数排名（含 Excel）"),
+            icon="bi-bar-chart",
+            allowed="repairs.permissions.may_see_ranking",
+        ),
+    ),
     # Partners (the dealer that shipped) hear of these by signed webhook (repairs/webhooks.py).
     # Month-end statements are not here: they belong to a branch, which is not a partner.
     webhook_events=(

@@ -6,6 +6,7 @@ from .views import (
     orders,
     parts,
     ranking,
+    reports,
     returns,
     settlement,
     stock,
@@ -63,6 +64,8 @@ urlpatterns = [
     path("task-orders/", stock.task_order_list, name="task_order_list"),
     # year-end ranking
     path("ranking/", ranking.ranking, name="ranking"),
+    # issue 21: the repairs reports
+    path("reports/", reports.report, name="report"),
     path("ranking/export/", ranking.ranking_export, name="ranking_export"),
     # repair orders (orders.py)
     path("orders/", orders.order_list, name="order_list"),

@@ -16,6 +16,7 @@ from .deadlines.models import (  # noqa: F401
 from .idempotency.models import IdempotentRequest  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .numbering.models import DocumentSequence  # noqa: F401
+from .reports.models import ExportJob  # noqa: F401
 from .transitions.models import TransitionLog  # noqa: F401
 from .webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: F401
 from .workcalendar.models import (  # noqa: F401

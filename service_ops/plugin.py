@@ -87,6 +87,20 @@ PLUGIN = Plugin(
             run="service_ops.dashboards.refresh.refresh_sla_summary_full",
             at=time(2, 30),
         ),
+        # Background report exports: files past EXPORT_KEEP_DAYS removed, lost ones re-sent.
+        PeriodicJob(
+            name="tidy-report-exports",
+            task="service_ops.reports.tasks.tidy_exports",
+            run="service_ops.reports.services.exports_tidy",
+            every=600.0,
+        ),
+        # Reports mailed on a schedule (each app's `Report.mailings`), every morning.
+        PeriodicJob(
+            name="mail-scheduled-reports",
+            task="service_ops.reports.tasks.mail_scheduled_reports",
+            run="service_ops.reports.scheduled.mail_due",
+            at=_workday_start,
+        ),
         PeriodicJob(
             name="send-daily-digests",
             task="service_ops.notifications.tasks.send_daily_digests",
@@ -105,6 +119,15 @@ PLUGIN = Plugin(
             audience="internal",
             roles=DASHBOARD_ROLES,
             related=("sla_timers",),
+        ),
+        NavItem(
+            "report_index",
+            _("报表"),
+            "bi-file-earmark-bar-graph",
+            order=27,
+            audience="internal",
+            roles=DASHBOARD_ROLES | {Role.COMPLAINT_TEAM},
+            related=("report_export",),
         ),
         NavItem(
             "webhooks:endpoint_list",

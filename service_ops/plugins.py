@@ -145,6 +145,46 @@ class Audited:
 
 
 @dataclass(frozen=True)
+class ReportMailing:
+    """A report mailed on a schedule (service_ops.reports.scheduled): on `weekdays` (0 = Monday)
+    or on day `monthday` of the month, the periodic job exports the report with `params(today=)`
+    (dotted path of a function giving the query parameters of the period it covers, e.g. last
+    week) and tells the holders of `roles` at headquarters, with the file's download link."""
+
+    name: str
+    params: str
+    roles: frozenset[str]
+    weekdays: tuple[int, ...] = ()
+    monthday: int | None = None
+    label: Any = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report listed on the platform's /reports/ index (service_ops.reports).
+
+    `key` is unique across apps ("app.name"); `url_name` its page. Who may open it: `allowed`
+    (dotted path of fn(user) -> bool, the app's own permission check) when given, otherwise the
+    holders of `roles` (and anyone at headquarters with `hq_too`). `export` (dotted path of
+    fn(*, user, params, out)) writes the report's rows into a background export job's workbook
+    (service_ops.reports.export.Workbook); `params` are the page's query parameters, the export
+    scopes by `user` as the page does. An app whose report already builds its workbook in one go
+    may instead return the file's bytes (then progress jumps from 0 to 100)."""
+
+    key: str
+    name: Any
+    url_name: str
+    description: Any = ""
+    query: str = ""  # appended to the page's URL ("report=qc"): one page may serve several
+    icon: str = "bi-graph-up"
+    roles: frozenset[str] = frozenset()
+    hq_too: bool = False
+    allowed: str | None = None
+    export: str | None = None
+    mailings: tuple[ReportMailing, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plugin:
     periodic_jobs: tuple[PeriodicJob, ...] = ()
     nav_items: tuple[NavItem, ...] = ()
@@ -162,6 +202,7 @@ class Plugin:
     bench: str | None = None  # dotted path of a service_ops.bench.BenchPart: volume data + lists
     webhook_events: tuple[WebhookSource, ...] = ()  # what partners hear of by webhook
     audited: tuple[Audited, ...] = ()  # master data whose changes are audited
+    reports: tuple[Report, ...] = ()  # its reports on the /reports/ index (service_ops.reports)
 
 
 class PluginConfig(AppConfig):
@@ -300,6 +341,19 @@ def bench_parts() -> list[tuple[str, Any]]:
 
 def audited() -> list[Audited]:
     return [item for _label, p in plugins() for item in p.audited]
+
+
+def reports_by_app() -> list[tuple[str, list[Report]]]:
+    """(app label, its declared reports) of every app that declares some, in app order."""
+    return [(label, list(p.reports)) for label, p in plugins() if p.reports]
+
+
+def report(key: str) -> Report | None:
+    for _label, p in plugins():
+        for entry in p.reports:
+            if entry.key == key:
+                return entry
+    return None
 
 
 def web_urls() -> list[tuple[str, str]]:

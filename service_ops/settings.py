@@ -243,6 +243,8 @@ SERVICE_OPS = {
     "SWEEP_INTERVAL_SECONDS": int(os.environ.get("SWEEP_INTERVAL_SECONDS", "30")),
     # The SLA dashboard's summary tables are refreshed this often (service_ops.dashboards).
     "DASHBOARD_REFRESH_SECONDS": int(os.environ.get("DASHBOARD_REFRESH_SECONDS", "60")),
+    # Background report exports (service_ops/reports): files are kept this many days.
+    "EXPORT_KEEP_DAYS": int(os.environ.get("EXPORT_KEEP_DAYS", "7")),
     # Webhooks (service_ops/webhooks): whether endpoints may be http:// or on private and
     # loopback addresses (development and the embedded shape only: in production a partner must
     # not make this server call into the intranet), and the timeout of one POST.

@@ -6,6 +6,7 @@ from django.urls import path
 from service_ops import views
 from service_ops.dashboards import views as dashboards
 from service_ops.forms import LoginForm, PasswordChangeBootstrapForm
+from service_ops.reports import views as reports
 
 urlpatterns = [
     path("", views.my_work, name="my_work"),
@@ -33,6 +34,10 @@ urlpatterns = [
     path("inbox/<int:pk>/", views.inbox_open, name="inbox_open"),
     path("dashboard/", dashboards.dashboard, name="sla_dashboard"),
     path("dashboard/timers/", dashboards.timer_list, name="sla_timers"),
+    path("reports/", reports.report_index, name="report_index"),
+    path("reports/export/", reports.export_create, name="report_export_create"),
+    path("reports/exports/<int:pk>/", reports.export_detail, name="report_export"),
+    path("reports/exports/<int:pk>/download/", reports.export_download, name="report_download"),
     path("calendar/", views.calendar_page, name="calendar"),
     path("calendar/day/", views.calendar_set_day, name="calendar_set_day"),
     path("calendar/confirm/", views.calendar_confirm, name="calendar_confirm"),

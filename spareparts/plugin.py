@@ -24,6 +24,7 @@ from service_ops.plugins import (
     NavItem,
     PeriodicJob,
     Plugin,
+    Report,
 )
 
 PARTS_STAFF = frozenset({Role.PARTS_SUPERVISOR, Role.PARTS_CLERK})
@@ -208,6 +209,16 @@ PLUGIN = Plugin(
     web_urls=("parts/", "spareparts.urls"),
     demo="spareparts.demo.load_demo",
     bench="spareparts.bench.BENCH",
+    reports=(
+        Report(
+            "spareparts.consumption",
+            _("配件消耗"),
+            "spareparts:consumption",
+            description=_("一段时间内消耗最多的配件或型号，按月（页面上可导出 Excel）"),
+            icon="bi-graph-down-arrow",
+            allowed="spareparts.permissions.sees_hq_figures",
+        ),
+    ),
     audited=(
         Audited("spareparts.Part", exclude=("updated_at",)),
         Audited("spareparts.Warehouse"),

@@ -113,7 +113,58 @@ def _paid_repair_shipped_last_month(applicant, manager, clerk, tech, serial, lab
     ro.order_qc(order_id=order.pk, actor=tech, passed=True)
     ro.order_pack(order_id=order.pk, actor=tech, packing_list="GPS-X1 主机 ×1", parcels=1)
     ro.order_ship(order_id=order.pk, actor=clerk, carrier="顺丰", tracking_number=f"SF{serial}")
-    RepairOrder.objects.filter(pk=order.pk).update(shipped_at=shipped, shipped_on=mid_last_month)
+    from ..models.orders import turnaround_hours
+
+    picked = shipped - timedelta(days=6, hours=3)
+    RepairOrder.objects.filter(pk=order.pk).update(
+        picked_up_at=picked,
+        shipped_at=shipped,
+        shipped_on=mid_last_month,
+        turnaround_hours=turnaround_hours(picked, shipped),
+    )
+
+
+def _shipped_history(applicant, clerk, tech, *, tag: str, lines, months_ago: int, days: int):
+    """Demo history for the repairs reports (/repairs/reports/…): one lot of in-warranty units
+    repaired and shipped `months_ago` months back, `days` calendar days after pickup; the first
+    unit failed QC once (a second repair)."""
+    from ..models.orders import turnaround_hours
+
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    for _ in range(months_ago):
+        first = (first - timedelta(days=1)).replace(day=1)
+    shipped = clock.at_local(first + timedelta(days=min(25, 12 + days)), time(15))
+    shipped = min(shipped, timezone.now() - timedelta(hours=6))  # this month: never ahead
+    picked = shipped - timedelta(days=days, hours=5)
+    purchase = today - timedelta(days=120)
+    app = _application(
+        applicant,
+        [(model, f"{tag}-{i:02d}", fault, purchase) for i, (model, fault) in enumerate(lines)],
+    )
+    rma.rma_submit(application_id=app.pk, actor=applicant)
+    _sign(app)
+    for k, order in enumerate(_receive(app, clerk, received_at=picked - timedelta(hours=20))):
+        ro.order_pick_up(order_id=order.pk, actor=tech)
+        ro.order_start_repair(order_id=order.pk, actor=tech, diagnosis=lines[k][1])
+        ro.order_finish_repair(order_id=order.pk, actor=tech)
+        _burnt_in(order)
+        ro.order_finish_burn_in(order_id=order.pk, actor=tech)
+        if k == 0:
+            ro.order_qc(order_id=order.pk, actor=tech, passed=False, note="老化后死机")
+            ro.order_finish_repair(order_id=order.pk, actor=tech)
+            _burnt_in(order)
+            ro.order_finish_burn_in(order_id=order.pk, actor=tech)
+        ro.order_qc(order_id=order.pk, actor=tech, passed=True)
+        ro.order_pack(order_id=order.pk, actor=tech, packing_list=f"{lines[k][0]} 主机 ×1")
+        ro.order_ship(order_id=order.pk, actor=clerk, carrier="顺丰", tracking_number=f"SF{tag}{k}")
+        at = shipped + timedelta(hours=k)
+        RepairOrder.objects.filter(pk=order.pk).update(
+            picked_up_at=picked,
+            shipped_at=at,
+            shipped_on=clock.local_date(at),
+            turnaround_hours=turnaround_hours(picked, at),
+        )
 
 
 def load_demo(*, units, users, stdout=None) -> None:
@@ -251,6 +302,17 @@ def load_demo(*, units, users, stdout=None) -> None:
     _paid_repair_shipped_last_month(
         users["hz_engineer"], users["hz_manager"], clerk, tech, "X1-261102", 60, 310
     )
+
+    # Shipped history for the repairs reports: lots of 1, 3 and 5 units over three months.
+    for tag, lines, months_ago, days in (
+        ("H1", [("GPS-X1", "不定位")], 2, 3),
+        ("H2", [("GPS-X1", "不定位"), ("GPS-Z3", "屏幕花屏"), ("GPS-X1", "无法开机")], 2, 8),
+        ("H3", [("GPS-Z3", "反复重启"), ("GPS-X1", "不定位"), ("GPS-Z3", "屏幕花屏"),
+                ("GPS-X1", "进水"), ("GPS-X1", "不定位")], 1, 12),
+        ("H4", [("GPS-X1", "无法开机"), ("GPS-Z3", "反复重启"), ("GPS-X1", "不定位")], 0, 5),
+    ):  # fmt: skip
+        _shipped_history(dealer, clerk, tech, tag=tag, lines=lines, months_ago=months_ago,
+                         days=days)  # fmt: skip
 
     # Last month's statement of Guangzhou, waiting for the branch manager's signature.
     first_of_month = timezone.localdate().replace(day=1)

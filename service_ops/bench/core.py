@@ -117,6 +117,9 @@ def dashboard_probes(ctx: Context) -> list[Probe]:
             "SLA timers", "branch_manager", f"{timers}?bucket=overdue", variant="overdue", rows=None
         ),
         Probe("SLA timers", "hq", f"{timers}?bucket=open", variant="deep", deep=True, rows=None),
+        # issue 21: the reports index (the apps' declared reports and the caller's exports)
+        Probe("reports index", "hq", reverse("report_index"), rows=None, limit_ms=150.0),
+        Probe("reports index", "branch_manager", reverse("report_index"), rows=None),
     ]
     return out
 

@@ -57,6 +57,8 @@ NOT_WALKED: dict[str, str] = {
     "spareparts:part_detail": "the parts catalogue is the same for everyone signed in (a part is "
     "nobody's record); the stock it shows is scoped, as tests/spareparts/test_catalogue.py checks",
     "spareparts:part_picture": "a catalogue part's picture: the same for everyone signed in",
+    "spareparts:reorder_edit": "headquarters' reorder point of a catalogue part (the parts "
+    "supervisor's planning): nobody's record, refused outside headquarters (sees_hq_figures)",
     "api-part-detail": "the parts catalogue is the same for every partner (without the cost); "
     "tests/spareparts/test_api.py covers it",
     "api-token-rotate": "not object-scoped: it replaces the caller's own token (a new row, which "
@@ -319,6 +321,9 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "api-settlement-line-detail": _pk("settlement_line"),
     "api-settlement-line-confirm": _pk("settlement_line"),
     "api-settlement-line-dispute": _pk("settlement_line"),
+    "repairs:order_replacement": _pk("order"),
+    "report_export": _pk("export_job"),
+    "report_download": _pk("export_job"),
 }
 
 
@@ -431,6 +436,24 @@ def test_the_judge_flags_an_answer_about_a_record_and_a_list_showing_a_marker():
 # --- the data and the attackers -----------------------------------------------------------------
 
 
+def _export_of_branch_a(w):
+    """A finished background export asked for by branch A's manager (issue 21)."""
+    from django.core.files.base import ContentFile
+
+    from service_ops.reports.models import ExportJob
+    from service_ops.transitions.models import ActionChannel
+    from service_ops.transitions.services import run_transition
+
+    job = ExportJob.objects.create(requester=w.cs_manager, report="repairs.qc")
+    run_transition(job, transition="start", channel=ActionChannel.SYSTEM)
+    return run_transition(
+        job,
+        transition="finish",
+        channel=ActionChannel.SYSTEM,
+        kwargs={"name": "xj.xlsx", "content": ContentFile(b"xlsx"), "rows": 1},
+    )
+
+
 @pytest.fixture
 def leak_world(world):  # noqa: F811  (the fixture imported above)
     w = world
@@ -469,6 +492,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
     w.complaint, w.complaint_attachment = _complaint_records(w)
     w.complaint_penalty, w.product_feedback = _complaint_penalty_and_feedback(w)
     w.token_a, _plaintext = issue_token(w.dealer, "xj-erp")
+    w.export_job = _export_of_branch_a(w)
     w.call = _dealer_call(w)
     w.part, w.parts_warehouse, w.parts_count = _parts_records(w)
     w.faulty_return = _faulty_return(w)
