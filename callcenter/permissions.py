@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from network.choices import OrgKind, Role
-from network.selectors import held_roles, roles_of
+from network.selectors import held_roles
 from network.visibility import user_org_unit
 
 # The agent desk: call agents, their lead, the expert seat, and the heads who stand in; who reads
@@ -66,7 +66,7 @@ ACTIVATION_STAFF_ROLES = frozenset({Role.NETWORK_SPECIALIST, Role.HEAD_OF_CS})
 def is_activation_staff(user) -> bool:
     if not user or not user.is_authenticated:
         return False
-    return user.is_superuser or bool(ACTIVATION_STAFF_ROLES & roles_of(user))
+    return user.is_superuser or bool(ACTIVATION_STAFF_ROLES & held_roles(user))
 
 
 def service_point_of(user):

@@ -3,7 +3,7 @@ def shell(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    from network.selectors import roles_of
+    from network.selectors import held_roles
     from service_ops.notifications.services import unread_count
 
-    return {"unread_count": unread_count(user), "my_roles": roles_of(user)}
+    return {"unread_count": unread_count(user), "my_roles": held_roles(user)}

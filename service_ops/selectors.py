@@ -42,9 +42,9 @@ def can_edit_calendar(user, roles=None) -> bool:
     if user.is_staff or user.is_superuser:
         return True
     if roles is None:
-        from network.selectors import roles_of
+        from network.selectors import held_roles
 
-        roles = roles_of(user)
+        roles = held_roles(user)
     return Role.HEAD_OF_CS in roles
 
 

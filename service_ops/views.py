@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from network.selectors import roles_of
+from network.selectors import held_roles
 from service_ops import selectors, work
 from service_ops.api.robust import api_error_response, is_api
 from service_ops.forms import CalendarDayForm, ConfirmYearForm
@@ -145,7 +145,7 @@ def _render_calendar(request, year: int, *, day_form=None, confirm_form=None, st
     if not selectors.is_internal(request.user):
         raise PermissionDenied
     calendar_seed_year(year)  # idempotent: a year is seeded on first sight, as the clock does
-    can_edit = selectors.can_edit_calendar(request.user, roles_of(request.user))
+    can_edit = selectors.can_edit_calendar(request.user, held_roles(request.user))
     view = selectors.calendar_year_view(year)
     if can_edit:
         day_form = day_form or CalendarDayForm()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from network.choices import Role
-from network.selectors import roles_of
+from network.selectors import held_roles
 from service_ops.i18n import choice_label
 from service_ops.memo import per_request
 
@@ -54,23 +54,23 @@ def _authenticated(user) -> bool:
 def is_call_centre(user) -> bool:
     if not _authenticated(user):
         return False
-    return user.is_superuser or bool(CALL_CENTRE_ROLES & roles_of(user))
+    return user.is_superuser or bool(CALL_CENTRE_ROLES & held_roles(user))
 
 
 def is_manager(user) -> bool:
     if not _authenticated(user):
         return False
-    return user.is_superuser or bool(MANAGER_ROLES & roles_of(user))
+    return user.is_superuser or bool(MANAGER_ROLES & held_roles(user))
 
 
 def is_lead(user) -> bool:
-    return _authenticated(user) and Role.CALL_CENTRE_LEAD in roles_of(user)
+    return _authenticated(user) and Role.CALL_CENTRE_LEAD in held_roles(user)
 
 
 def may_edit_roster(user) -> bool:
     if not _authenticated(user):
         return False
-    return user.is_superuser or bool(ROSTER_EDITORS & roles_of(user))
+    return user.is_superuser or bool(ROSTER_EDITORS & held_roles(user))
 
 
 @per_request
@@ -377,7 +377,7 @@ class HandOverProvider:
         from service_ops.work import WorkItem
 
         if not _authenticated(user) or not (
-            {Role.CALL_AGENT, Role.CALL_CENTRE_LEAD} & roles_of(user)
+            {Role.CALL_AGENT, Role.CALL_CENTRE_LEAD} & held_roles(user)
         ):
             return []
         handovers = (

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from network.choices import OrgKind
-from network.selectors import roles_of
+from network.selectors import held_roles
 from network.visibility import sees_everything, user_org_unit
 from service_ops import plugins
 from service_ops.deadlines.models import BallHolder, Deadline
@@ -53,7 +53,7 @@ def can_view(user) -> bool:
     unit = user_org_unit(user)
     if unit is None or unit.is_partner:
         return False
-    return bool(roles_of(user) & DASHBOARD_ROLES)
+    return bool(held_roles(user) & DASHBOARD_ROLES)
 
 
 # --- the scope ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import NoReverseMatch
 
-from network.selectors import roles_of
+from network.selectors import held_roles
 from network.visibility import sees_everything
 from service_ops import plugins
 from service_ops.plugins import Report
@@ -18,7 +18,7 @@ def may_open(user, entry: Report) -> bool:
         return bool(plugins._import(entry.allowed)(user))
     if user.is_superuser:
         return True
-    if entry.roles and roles_of(user) & entry.roles:
+    if entry.roles and held_roles(user) & entry.roles:
         return True
     return entry.hq_too and sees_everything(user)
 

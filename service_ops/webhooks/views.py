@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from network.choices import Role
-from network.selectors import roles_of
+from network.selectors import held_roles
 from network.visibility import scope_by_org
 from service_ops.paging import keyset_page
 
@@ -26,7 +26,7 @@ STAFF_ROLES = frozenset({Role.NETWORK_SPECIALIST, Role.HEAD_OF_CS})
 def may_manage_webhooks(user) -> bool:
     if not user or not user.is_authenticated:
         return False
-    return user.is_superuser or bool(STAFF_ROLES & roles_of(user))
+    return user.is_superuser or bool(STAFF_ROLES & held_roles(user))
 
 
 def _require(request) -> None:
