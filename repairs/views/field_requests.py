@@ -114,9 +114,9 @@ def installed_unit_detail(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def installed_unit_edit(request, pk: int | None = None):
+    unit = _visible_unit(request, pk) if pk else InstalledUnit()  # out of scope: 404 first
     if not may_keep_units(request.user):
         raise PermissionDenied
-    unit = _visible_unit(request, pk) if pk else InstalledUnit()
     form = f.InstalledUnitForm(request.POST or None, instance=unit, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -343,11 +343,9 @@ def service_request_act(request, pk: int, action: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_appointment(request, pk: int):
+    # one visibility rule per model: the visit's own (not its request's, which a dealer sees)
     visit = get_object_or_404(
-        Visit.objects.filter(request__in=sel.service_requests(request.user)).select_related(
-            "request"
-        ),
-        pk=pk,
+        Visit.objects.visible_to(request.user).select_related("request"), pk=pk
     )
     if not may_schedule_visit(request.user, visit):
         raise PermissionDenied

@@ -23,6 +23,8 @@ from repairs import urls as repairs_urls
 from repairs.api.urls import router
 from repairs.models import (
     ApprovalStep,
+    Dispatch,
+    InstalledUnit,
     Loan,
     LoanerUnit,
     MonthlyStatement,
@@ -36,6 +38,8 @@ from repairs.models import (
     ReviewItem,
     ReviewMeeting,
     ServiceRequest,
+    SettlementLine,
+    SettlementStatement,
     UnauthorisedArrival,
     Visit,
 )
@@ -44,6 +48,8 @@ from repairs.services import arrivals as pen
 from repairs.services import orders as ro
 from repairs.services import returns as rma
 from repairs.services import stock
+from repairs.views.settlement import LINE_ACTIONS
+from repairs.views.settlement import STATEMENT_ACTIONS as SETTLEMENT_ACTIONS
 from service_ops.deadlines.sweep import sweep_deadlines
 from tests.factories import header, lines, make_user, pending_step
 from tests.repairs.field.visit_factory import visit_on_site
@@ -119,11 +125,36 @@ PAGES = {
         )
     },
     "request_fault": Page(ServiceRequest, ("field_request",)),
+    # field service (issue 20): the installed base, service requests, dispatch offers
+    "installed_unit_detail": Page(InstalledUnit, ("installed_unit",)),
+    "installed_unit_edit": Page(InstalledUnit, ("installed_unit",)),
+    "installed_unit_label": Page(InstalledUnit, ("installed_unit",)),
+    "service_request_detail": Page(ServiceRequest, ("field_request",)),
+    "service_request_act": Page(ServiceRequest, ("field_request",), ("cancel",)),
+    "offer_detail": Page(Dispatch, ("offer",)),
+    "offer_act": Page(Dispatch, ("offer",), ("decline",)),
+    "visit_appointment": Page(Visit, ("field_visit",)),
+    # spare parts on a repair order: the replaced parts' serials
+    "order_replacement": Page(RepairOrder, ("order", "loan_order")),
+    # field settlement (网点结算): a statement issued to a service point under 长沙, its line
+    "settlement_detail": Page(SettlementStatement, ("settlement",)),
+    "settlement_act": Page(SettlementStatement, ("settlement",), (SETTLEMENT_ACTIONS[0],)),
+    "settlement_line_act": Page(SettlementLine, ("settlement_line",), (LINE_ACTIONS[0],)),
 }
 SKIPPED: dict[str, str] = {  # route name -> why it is not opened here
     "quote_signed_copy": "needs a stored file; test_web_orders.py::"
     "test_the_branch_manager_answers_with_a_signed_and_stamped_copy_and_the_clerk_must_attach_it "
     "opens it as an HQ reader and as another dealer (404)",
+    "fee_rule_end": "a fee rule (网点服务费标准) is headquarters' price list, nobody's record: "
+    "FeeRule has no visible_to; the page is gated by may_manage_settlement, and the leak walk "
+    "(tests/core/test_leak_walk.py) posts to it as another dealer and another branch (refused)",
+    **dict.fromkeys(
+        ("settlement_xlsx", "settlement_pdf"),
+        "no export of an issued statement (404 by its state until confirmed, so the "
+        "answer here cannot tell scope from state): field/test_settlement_web.py::"
+        "test_a_point_sees_its_own_statements_only opens another point's export (404), and the "
+        "leak walk opens it as another dealer and another branch",
+    ),
     "intake_scan": "needs a stored file; test_intake.py::"
     "test_the_clerk_enters_and_submits_a_fax_in_the_browser_and_the_detail_shows_it "
     "opens it as the dealer (200) and as another dealer (404)",
@@ -136,12 +167,21 @@ API_MODELS = {
     "api-repair-order": (RepairOrder, ("order", "loan_order")),
     "api-quote": (Quote, ("quote",)),
     "api-visit": (Visit, ("field_visit",)),
+    "api-installed-unit": (InstalledUnit, ("installed_unit",)),
+    "api-service-request": (ServiceRequest, ("field_request",)),
+    "api-service-offer": (Dispatch, ("offer",)),
+    "api-settlement-statement": (SettlementStatement, ("settlement",)),
+    "api-settlement-line": (SettlementLine, ("settlement_line",)),
 }
 # The same record seen through a page and through the API: both must give the same answer.
 SAME_RECORD = {
     "return_detail": "api-return-application",
     "step_decide": "api-approval-step",
     "order_detail": "api-repair-order",
+    "installed_unit_detail": "api-installed-unit",
+    "service_request_detail": "api-service-request",
+    "offer_detail": "api-service-offer",
+    "settlement_detail": "api-settlement-statement",
 }
 
 
@@ -231,7 +271,58 @@ def world(net, settings, tmp_path):
     # field service (issue 20): 长沙's visit on site, of a request dealer A filed
     w.field_visit, w.visit_photo, w.visit_part = visit_on_site(net)
     w.field_request = w.field_visit.request
+    w.installed_unit, w.offer = _field_records(net, w.field_request)
+    w.leak_point, w.settlement, w.settlement_line, w.fee_rule = _settlement_records(net)
     return w
+
+
+def _field_records(net, field_request):
+    """A unit of dealer A's installed base under 长沙 (装机档案), and an offer (派单) of A's
+    service request to a service point under 长沙 waiting for its answer."""
+    from network.choices import OrgKind
+    from network.models import OrgUnit
+
+    unit = InstalledUnit.objects.create(
+        serial_number="SN-LEAK-UNIT-0001",
+        product_model="GPS-X1",
+        owner_name="装机用户-泄露检查",
+        owner_phone="13900002222",
+        province="湖南",
+        city="长沙",
+        address="装机地址-泄露检查",
+        purchase_date=date(2026, 6, 1),
+        dealer=net.dealer,
+        org_unit=net.cs,
+    )
+    point = OrgUnit.objects.create(
+        code="SP-LEAK-OFFER", name="长沙派单网点", kind=OrgKind.SERVICE_POINT, parent=net.cs
+    )
+    offer = Dispatch.objects.create(
+        request=field_request,
+        to_unit=point,
+        rule="派单标记-泄露检查",
+        respond_by=timezone.now() + timedelta(hours=2),
+    )
+    return unit, offer
+
+
+def _settlement_records(net):
+    """A service point under branch 长沙 with its statement issued to it, a line, a fee rule."""
+    from network.choices import OrgKind
+    from network.models import OrgUnit
+    from repairs.models import FeeRule
+
+    point = OrgUnit.objects.create(
+        code="SP-LEAK", name="长沙泄露检查网点", kind=OrgKind.SERVICE_POINT, parent=net.cs
+    )
+    statement = SettlementStatement.objects.create(
+        number="JS-LEAK-0001", point=point, month=date(2026, 10, 1), state="issued", total=10
+    )
+    line = SettlementLine.objects.create(
+        statement=statement, kind="reward", amount=10, description="结算标记-泄露检查"
+    )
+    rule = FeeRule.objects.create(amount=1, effective_from=date(2026, 1, 1))
+    return point, statement, line, rule
 
 
 def visible(model, user, obj) -> bool:
