@@ -136,6 +136,7 @@ BENCH = BenchPart(
             "calendar",
             "calendar_set_day",
             "calendar_confirm",
+            "report_export_create",  # a POST that queues an export, no page
             "set_language",
             "healthz",  # probes of the processes, no list
             "readyz",
