@@ -5,7 +5,7 @@ centre), and one planned for today; for the branch engineer `gz_engineer` one pl
 
 The requests are made here as rows in the state the dispatch side leaves them (accepted, with
 the planned visit); everything from the check-in on goes through repairs.services.visits.
-Loads once (guarded by its request numbers)."""
+Loads once (guarded by its visits' photos)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def _signature() -> bytes:
     return out.getvalue()
 
 
-def _accepted(number: str, *, org_unit, point=None, engineer=None, start, **fields) -> Visit:
+def _accepted(*, org_unit, point=None, engineer=None, start, **fields) -> Visit:
     request = ServiceRequest.objects.create(
         number=next_document_number(NUMBER_PREFIX, width=5),
         state=ServiceRequestState.ACCEPTED,
@@ -91,7 +91,6 @@ def load(*, units, users, stdout=None) -> None:
     }
     # finished earlier today, solved, with everything the service record shows
     done = _accepted(
-        "0001",
         org_unit=branch,
         point=point,
         start=now - timedelta(hours=3),
@@ -124,7 +123,6 @@ def load(*, units, users, stdout=None) -> None:
 
     # planned for today: the point and the engineer
     _accepted(
-        "0002",
         org_unit=branch,
         point=point,
         start=now + timedelta(hours=1),
@@ -138,7 +136,6 @@ def load(*, units, users, stdout=None) -> None:
         **customer,
     )
     _accepted(
-        "0003",
         org_unit=branch,
         engineer=engineer,
         start=now + timedelta(hours=2),
