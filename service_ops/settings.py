@@ -92,7 +92,7 @@ TEMPLATES = [
                 "service_ops.context_processors.shell",
             ],
             # {% url %} through service_ops.reversing (an id or no argument: parts reversed once)
-            "builtins": ["service_ops.templatetags.fast_url"],
+            "builtins": ["service_ops.templatetags.fast_url", "service_ops.templatetags.people"],
         },
     },
 ]
