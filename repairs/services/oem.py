@@ -68,6 +68,7 @@ BACKUP_KIND = "repair.oem_backup_return"
 # default), breached at the cut-off of the 20th working day, then escalated to the head of CS.
 BACKUP_POLICY = "oem-backup-return"
 MAX_ROWS = 500
+MAX_BACKDATE_DAYS = 60  # a lend recorded late (a store's swap phoned in, entered afterwards)
 MAX_COST = Decimal("100000")
 SERIAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/.]{3,59}")
 ROW_SPLIT = re.compile(r"\s*[,，\t;；]\s*")
@@ -561,8 +562,8 @@ def backup_swap_lend(
         errors["failed_model"] = _("型号不能超过 60 个字符")
     if lent_on > today:
         errors["lent_on"] = _("借出日期不能晚于今天")
-    elif lent_on < today - timedelta(days=30):
-        errors["lent_on"] = _("借出日期不能早于 30 天前")
+    elif lent_on < today - timedelta(days=MAX_BACKDATE_DAYS):
+        errors["lent_on"] = _("借出日期不能早于 %(n)d 天前") % {"n": MAX_BACKDATE_DAYS}
     if errors:
         raise ValidationError(errors)
     backup = run_transition(

@@ -67,6 +67,8 @@ def _labelled(log, states) -> list:
 
 
 def _page_allowed(user):
+    """Pages that name no record: only headquarters' customer service (a page naming a record
+    answers 404 to everyone else, as its visible_to says)."""
     if not may_see_oem(user):
         raise PermissionDenied
 
@@ -164,7 +166,6 @@ def _render_batch(request, batch, *, unit=None, action=None, form=None, status=2
 @login_required
 @require_GET
 def oem_batch_detail(request, pk: int):
-    _page_allowed(request.user)
     batch = get_object_or_404(
         BuybackBatch.objects.visible_to(request.user).select_related("oem"), pk=pk
     )
@@ -174,7 +175,6 @@ def oem_batch_detail(request, pk: int):
 @login_required
 @require_GET
 def oem_batch_report(request, pk: int, fmt: str):
-    _page_allowed(request.user)
     batch = get_object_or_404(
         BuybackBatch.objects.visible_to(request.user).select_related("oem"), pk=pk
     )
@@ -193,7 +193,6 @@ def oem_batch_report(request, pk: int, fmt: str):
 def oem_unit_act(request, pk: int, action: str):
     """GET: the batch page with this unit's step open. POST: the service; its errors on the form
     (400), a step the unit's state no longer allows says so (409 to htmx)."""
-    _page_allowed(request.user)
     if action not in UNIT_STEPS:
         raise Http404
     unit = get_object_or_404(
@@ -251,12 +250,11 @@ def oem_backup_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def oem_backup_lend(request, pk: int):
-    _page_allowed(request.user)
-    if not may_handle_oem_backups(request.user):
-        raise PermissionDenied
     backup = get_object_or_404(
         BackupUnit.objects.visible_to(request.user).select_related("oem"), pk=pk
     )
+    if not may_handle_oem_backups(request.user):
+        raise PermissionDenied
     if backup.state != BackupUnitState.IN_POOL and request.method != "POST":
         return not_allowed(request, reverse_pool())
     form = f.LendForm(request.POST or None, backup=backup)
@@ -291,7 +289,6 @@ def reverse_pool() -> str:
 @login_required
 @require_POST
 def oem_backup_act(request, pk: int, action: str):
-    _page_allowed(request.user)
     if action not in BACKUP_ACTIONS:
         raise Http404
     backup = get_object_or_404(BackupUnit.objects.visible_to(request.user), pk=pk)
@@ -375,14 +372,12 @@ def _visible_swap(user, pk):
 @login_required
 @require_GET
 def oem_swap_detail(request, pk: int):
-    _page_allowed(request.user)
     return _render_swap(request, _visible_swap(request.user, pk))
 
 
 @login_required
 @require_POST
 def oem_swap_act(request, pk: int, action: str):
-    _page_allowed(request.user)
     if action not in SWAP_ACTIONS:
         raise Http404
     swap = _visible_swap(request.user, pk)

@@ -134,7 +134,7 @@ def test_the_report_for_the_oem_lists_units_findings_decisions_and_costs(client,
     sheet = load_workbook(BytesIO(response.content)).active
     cells = [c for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
     assert "江淮汽车 回购机处理报告 " + batch.number in cells
-    assert {"JH0002001", "JH0002002", "屏幕划伤", "翻新入库", "翻新入库"} <= set(cells)
+    assert {"JH0002001", "JH0002002", "屏幕划伤", "翻新入库"} <= set(cells)
     assert Decimal("40") in [Decimal(str(c)) for c in cells if isinstance(c, int | float)]
     pdf = client.get(reverse("repairs:oem_batch_report_pdf", args=[batch.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -152,7 +152,16 @@ def test_bad_serials_are_refused_with_an_error_per_row_and_nothing_is_saved(clie
             "oem": jac.pk,
             "received_on": timezone.localdate().isoformat(),
             "default_model": "NAV-J7",
-            "serials": "JH0003001, NAV-J7, 黑屏\n\nAB, NAV-J7\nJH0003003\n坏编号!!\n, NAV-J7, 无编号",
+            "serials": "\n".join(
+                (
+                    "JH0003001, NAV-J7, 黑屏",
+                    "",
+                    "AB, NAV-J7",
+                    "JH0003003",
+                    "坏编号!!",
+                    ", NAV-J7, 无编号",
+                )
+            ),
         },
     )
     assert response.status_code == 400
@@ -211,7 +220,9 @@ def test_an_excel_file_imports_with_excel_row_numbers_in_its_errors(client, net,
     assert "第 4 行：出厂编号 JH0006001 与第 2 行重复" in text
     assert "第 5 行：缺少型号" in text
     assert not BuybackBatch.objects.exists()
-    good = xlsx(("出厂编号", "型号", "故障"), ("JH0006001", "NAV-J7", "不开机"), ("JH0006002", "", ""))
+    good = xlsx(
+        ("出厂编号", "型号", "故障"), ("JH0006001", "NAV-J7", "不开机"), ("JH0006002", "", "")
+    )
     response = client.post(
         url, {"oem": jac.pk, "received_on": day, "default_model": "NAV-J8", "file": good}
     )
@@ -263,7 +274,9 @@ def test_each_step_belongs_to_its_people_and_its_state(net, jac):
         svc.buyback_unit_finish(unit_id=unit.pk, actor=net.tech, outcome="报废", cost_parts="-1")
     assert "金额须在 0 到 100000 之间" in str(err.value)
     with pytest.raises(ValidationError):
-        svc.buyback_unit_finish(unit_id=unit.pk, actor=net.tech, outcome="报废", cost_labour="1.234")
+        svc.buyback_unit_finish(
+            unit_id=unit.pk, actor=net.tech, outcome="报废", cost_labour="1.234"
+        )
     unit.refresh_from_db()
     assert unit.state == BuybackUnitState.DECIDED
 
@@ -298,7 +311,7 @@ def test_only_headquarters_customer_service_sees_buy_back_batches(client, net, j
     for user in (net.dealer_user, net.gz_manager, net.marketing):
         client.force_login(user)
         assert client.get(reverse("repairs:oem_batch_list")).status_code == 403
-        assert client.get(batch.get_absolute_url()).status_code == 403
+        assert client.get(batch.get_absolute_url()).status_code == 404
         assert not BuybackBatch.objects.visible_to(user).exists()
     client.force_login(net.head)
     assert client.get(batch.get_absolute_url()).status_code == 200
