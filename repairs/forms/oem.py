@@ -12,7 +12,7 @@ from service_ops.forms import BootstrapMixin
 from ..choices import BackupCondition, BuybackDecision, BuybackGrade
 from ..models import OemCustomer, OemStore
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY = forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"})
 
 

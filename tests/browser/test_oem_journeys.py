@@ -28,7 +28,7 @@ def test_a_batch_is_booked_in_inspected_and_decided_and_a_backup_is_lent(page_as
     page = page_as(net.clerk, DESKTOP)
     visit(page, "/repairs/oem/batches/")
     follow(page, page.get_by_role("link", name="登记回购批次"))
-    page.get_by_label("车厂").select_option(label="江淮汽车")
+    page.get_by_label("车厂", exact=False).first.select_option(label="江淮汽车")
     page.get_by_label("型号", exact=True).fill("NAV-J7")
     page.get_by_label("出厂编号清单").fill(
         "JH7A2611001, NAV-J7, 导航黑屏\nJH7A2611002\nJH7A2611003"
@@ -66,10 +66,10 @@ def test_a_batch_is_booked_in_inspected_and_decided_and_a_backup_is_lent(page_as
     )
     page = page_as(net.clerk, PHONE)
     visit(page, "/repairs/oem/backups/")
-    follow(page, page.get_by_role("link", name="借出"))
+    follow(page, page.get_by_role("link", name="借出", exact=True))
     page.get_by_label("借用门店").select_option(label=str(store))
     page.get_by_label("故障机出厂编号").fill("JH7A2609123")
-    page.get_by_label("故障现象", exact=True).fill("导航定位漂移")
+    page.get_by_label("故障现象").fill("导航定位漂移")
     follow(page, page.get_by_role("button", name="借出"))
     swap = BackupSwap.objects.get(backup=backup)
     assert page.url.endswith(swap.get_absolute_url())
