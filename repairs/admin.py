@@ -220,3 +220,71 @@ class SettlementStatementAdmin(ReadOnlyAdmin):
     list_filter = ["state", "month"]
     list_select_related = ["point"]
     search_fields = ["number", "point__name", "point__code"]
+
+
+# --- car-factory units (车厂回购机流程, issue 22): master data editable, process rows read-only ---
+from .models import (  # noqa: E402  (kept beside its admin so merges stay simple)
+    BackupSwap,
+    BackupUnit,
+    BuybackBatch,
+    OemCustomer,
+    OemReconciliation,
+    OemStore,
+)
+
+
+class OemStoreInline(admin.TabularInline):
+    model = OemStore
+    extra = 0
+    fields = ["code", "name", "kind", "city", "contact", "phone", "is_active"]
+
+
+@admin.register(OemCustomer)
+class OemCustomerAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "contact", "phone", "is_active"]
+    search_fields = ["code", "name"]
+    inlines = [OemStoreInline]
+
+
+@admin.register(OemStore)
+class OemStoreAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "oem", "kind", "city", "is_active"]
+    list_filter = ["oem", "kind", "is_active"]
+    list_select_related = ["oem"]
+    search_fields = ["code", "name", "city"]
+
+
+@admin.register(BackupUnit)
+class BackupUnitAdmin(admin.ModelAdmin):
+    """Units join the pool here (in the pool); their state moves only through the pages."""
+
+    list_display = ["serial_number", "product_model", "oem", "state"]
+    list_filter = ["oem", "state"]
+    list_select_related = ["oem"]
+    search_fields = ["serial_number", "product_model"]
+    readonly_fields = ["state", "created_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.swaps.exists()
+
+
+@admin.register(BuybackBatch)
+class BuybackBatchAdmin(ReadOnlyAdmin):
+    list_display = ["number", "oem", "received_on", "unit_count", "state"]
+    list_filter = ["state", "oem"]
+    list_select_related = ["oem"]
+    search_fields = ["number", "oem_reference"]
+
+
+@admin.register(BackupSwap)
+class BackupSwapAdmin(ReadOnlyAdmin):
+    list_display = ["number", "store", "backup", "lent_on", "due_back", "state"]
+    list_filter = ["state", "oem"]
+    list_select_related = ["store", "backup"]
+    search_fields = ["number", "failed_serial", "backup__serial_number"]
+
+
+@admin.register(OemReconciliation)
+class OemReconciliationAdmin(ReadOnlyAdmin):
+    list_display = ["oem", "month", "state", "sent_at", "answered_at"]
+    list_filter = ["state", "oem"]

@@ -35,6 +35,7 @@ from service_ops.deadlines.models import Deadline, DeadlinePolicy
 from service_ops.notifications.models import Notification
 from service_ops.transitions.models import TransitionLog
 
+from .bench_oem import OEM_NOT_LISTS, oem_generate, oem_probes
 from .choices import OrderState
 from .models import (
     ApprovalChainTemplate,
@@ -148,6 +149,8 @@ def generate(ctx: Context) -> None:
         field_generate(ctx)
     with Phase(ctx, "field settlement (网点结算)"):
         _settlement(ctx, params)
+    with Phase(ctx, "car-factory units (回购机, 江淮备用机)"):
+        oem_generate(ctx, params)
 
 
 def _lookup_tables(ctx, net) -> None:
@@ -1524,7 +1527,7 @@ FIELD_NOT_LISTS = frozenset(
 
 
 def _all_probes(ctx: Context) -> list[Probe]:
-    return probes(ctx) + field_probes(ctx)
+    return probes(ctx) + field_probes(ctx) + oem_probes(ctx)
 
 
 # --- field settlement (网点结算, issue 20 item 7) ---
@@ -1675,6 +1678,6 @@ BENCH = BenchPart(
     generate=generate,
     check=check,
     probes=_all_probes,
-    not_lists=NOT_LISTS | FIELD_NOT_LISTS,
+    not_lists=NOT_LISTS | FIELD_NOT_LISTS | OEM_NOT_LISTS,
     partner_write=PARTNER_WRITE,
 )

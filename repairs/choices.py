@@ -493,3 +493,92 @@ class PaymentGate(models.TextChoices):
     CALLBACK_WAITING = "callback_waiting", _("回访未接通，回访期限未到")
     CALLBACK_DISSATISFIED = "callback_dissatisfied", _("回访不满意")
     NO_RULE = "no_rule", _("没有适用的费用规则")
+
+
+# --- car-factory units (车厂回购机流程, issue 22 items 4 and 5) ---------------------------------
+
+
+class OemStoreKind(models.TextChoices):
+    DEALER = "dealer", _("经销商")
+    STORE_4S = "4s", _("4S店")
+
+
+class BuybackBatchState(StateChoices):
+    OPEN = "open", _("处理中")
+    CLOSED = "closed", _("已结案")
+
+
+BuybackBatchState.colours = {BuybackBatchState.OPEN: "warning", BuybackBatchState.CLOSED: "success"}
+
+
+class BuybackUnitState(StateChoices):
+    RECEIVED = "received", _("待检测")
+    INSPECTED = "inspected", _("待决定")
+    DECIDED = "decided", _("处理中")
+    DONE = "done", _("已完成")
+
+
+BuybackUnitState.colours = {
+    BuybackUnitState.RECEIVED: "primary",
+    BuybackUnitState.INSPECTED: "info",
+    BuybackUnitState.DECIDED: "warning",
+    BuybackUnitState.DONE: "success",
+}
+
+
+class BuybackGrade(models.TextChoices):
+    A = "A", _("A 级：功能外观完好")
+    B = "B", _("B 级：功能正常，外观有瑕疵")
+    C = "C", _("C 级：有故障，可修复")
+    D = "D", _("D 级：无修复价值")
+
+
+class BuybackDecision(models.TextChoices):
+    REFURBISH = "refurbish", _("翻新入库")
+    REPAIR = "repair", _("维修")
+    SCRAP = "scrap", _("报废")
+
+
+class BackupUnitState(StateChoices):
+    IN_POOL = "in_pool", _("在库")
+    LENT = "lent", _("借出")
+    RETURNED_FAULTY = "returned_faulty", _("归还故障")
+    UNDER_REPAIR = "under_repair", _("维修中")
+    SCRAPPED = "scrapped", _("已报废")
+
+
+BackupUnitState.colours = {
+    BackupUnitState.IN_POOL: "success",
+    BackupUnitState.LENT: "primary",
+    BackupUnitState.RETURNED_FAULTY: "danger",
+    BackupUnitState.UNDER_REPAIR: "warning",
+    BackupUnitState.SCRAPPED: "secondary",
+}
+
+
+class BackupSwapState(StateChoices):
+    LENT = "lent", _("借出中")
+    RETURNED = "returned", _("已归还")
+
+
+BackupSwapState.colours = {BackupSwapState.LENT: "primary", BackupSwapState.RETURNED: "success"}
+
+
+class BackupCondition(models.TextChoices):
+    GOOD = "good", _("完好，回库")
+    FAULTY = "faulty", _("有故障")
+
+
+class OemReconciliationState(StateChoices):
+    DRAFT = "draft", _("草稿")
+    SENT = "sent", _("已发送车厂")
+    CONFIRMED = "confirmed", _("车厂已确认")
+    DISPUTED = "disputed", _("车厂有异议")
+
+
+OemReconciliationState.colours = {
+    OemReconciliationState.DRAFT: "secondary",
+    OemReconciliationState.SENT: "primary",
+    OemReconciliationState.CONFIRMED: "success",
+    OemReconciliationState.DISPUTED: "danger",
+}

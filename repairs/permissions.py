@@ -352,3 +352,55 @@ def may_read_reports(user) -> bool:
     if unit is None or unit.is_partner:
         return False
     return bool(REPORT_ROLES & held_roles(user))
+
+
+# --- car-factory units (车厂回购机流程: 回购机, 江淮备用机; issue 22 items 4 and 5) ---------------
+# Headquarters' customer service only; the car factory's own people do not sign in (out of scope).
+# The OEM coordinator (车厂对接) is the logistics clerk: the one who already receives goods, lends
+# loaners and builds the month-end statements.
+OEM_ROLES = frozenset(
+    {
+        Role.LOGISTICS_CLERK,
+        Role.WAREHOUSE_KEEPER,
+        Role.TECHNICIAN,
+        Role.REPAIR_SUPERVISOR,
+        Role.HEAD_OF_CS,
+    }
+)
+
+
+def may_see_oem(user) -> bool:
+    return sees_everything(user) and bool(OEM_ROLES & held_roles(user))
+
+
+def may_intake_buyback(user) -> bool:
+    """The clerk (or the warehouse keeper) books a batch in with its serials."""
+    return has_role(user, Role.LOGISTICS_CLERK) or has_role(user, Role.WAREHOUSE_KEEPER)
+
+
+def may_inspect_buyback(user) -> bool:
+    return is_technician(user)
+
+
+def may_decide_buyback(user) -> bool:
+    """Refurbish, repair or scrap: the repair supervisor (or the head of customer service)."""
+    return is_repair_supervisor(user)
+
+
+def may_finish_buyback(user) -> bool:
+    """The workshop records the work done and its costs; the clerk may add freight."""
+    return is_technician(user) or is_clerk(user)
+
+
+def may_close_buyback(user) -> bool:
+    return is_clerk(user) or is_repair_supervisor(user)
+
+
+def may_handle_oem_backups(user) -> bool:
+    """Lends, takes back and sends backups to repair: the coordinator and the repair supervisor."""
+    return is_clerk(user) or has_role(user, Role.REPAIR_SUPERVISOR)
+
+
+def may_reconcile_oem(user) -> bool:
+    """Builds the monthly reconciliation, sends it and records the car factory's answer."""
+    return is_clerk(user) or has_role(user, Role.HEAD_OF_CS)

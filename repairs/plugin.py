@@ -47,6 +47,10 @@ STOCK_ROLES = frozenset(
     {R.LOGISTICS_CLERK, R.WAREHOUSE_KEEPER, R.REPAIR_SUPERVISOR, R.PMC, R.HEAD_OF_CS}
 )
 ORDER_PAGES = ("repairs:order_detail", "repairs:lot_detail")
+# car-factory units (车厂回购机流程, issue 22): headquarters' customer service
+OEM_NAV_ROLES = frozenset(
+    {R.LOGISTICS_CLERK, R.WAREHOUSE_KEEPER, R.TECHNICIAN, R.REPAIR_SUPERVISOR, R.HEAD_OF_CS}
+)
 # field service (issue 20): who follows service requests, who answers offers, who keeps units
 FIELD_REQUEST_ROLES = frozenset(
     {
@@ -307,6 +311,34 @@ PLUGIN = Plugin(
             related=("repairs:fee_rule_new", "repairs:fee_rule_end"),
             more=True,
         ),
+        # 车厂回购机流程 (issue 22 items 4 and 5): buy-back batches, the OEM's backup pool
+        NavItem(
+            "repairs:oem_batch_list",
+            _("回购机"),
+            "bi-car-front",
+            order=176,
+            roles=OEM_NAV_ROLES,
+            related=(
+                "repairs:oem_batch_detail",
+                "repairs:oem_batch_create",
+                "repairs:oem_unit_act",
+            ),
+            more=True,
+        ),
+        NavItem(
+            "repairs:oem_backup_list",
+            _("车厂备用机"),
+            "bi-arrow-left-right",
+            order=178,
+            roles=frozenset({R.LOGISTICS_CLERK, R.REPAIR_SUPERVISOR, R.HEAD_OF_CS}),
+            related=(
+                "repairs:oem_backup_lend",
+                "repairs:oem_swap_list",
+                "repairs:oem_swap_detail",
+                "repairs:oem_reconciliation",
+            ),
+            more=True,
+        ),
     ),
     deadline_kinds=(
         # Default policies of these kinds are seeded by repairs' migrations (0002, 0004) and
@@ -385,6 +417,25 @@ PLUGIN = Plugin(
             handler="repairs.services.field_requests.OFFER_EXPIRY_HANDLER",
             in_timer_inbox=False,
         ),
+        # 江淮备用机: a backup lent to an OEM store is due back in 20 working days (the seed is
+        # silent; repairs.services.oem says why), warned a working day before, then told to the
+        # coordinator who lent it and escalated to the head of customer service. Listed in
+        # 我的工作 by repairs.selectors.oem.OemWorkProvider with the swap.
+        DeadlineKind(
+            "repair.oem_backup_return",
+            _("车厂备用机归还"),
+            list_url="repairs:oem_swap_list",
+            list_params=(("open", "open=1"), ("overdue", "overdue=1")),
+            in_timer_inbox=False,
+            policies=(
+                DefaultPolicy(
+                    code="oem-backup-return",
+                    name="车厂备用机归还期限（20 个工作日）",
+                    limit=20,
+                    escalation_chain=("assignee", "head_of_cs"),
+                ),
+            ),
+        ),
     ),
     inbox_providers=(
         "repairs.selectors.work.SignatureProvider",
@@ -403,6 +454,7 @@ PLUGIN = Plugin(
         "repairs.selectors.visits.FaultConfirmationProvider",
         "repairs.selectors.settlement.PointStatementProvider",
         "repairs.selectors.settlement.SettlementStaffProvider",
+        "repairs.selectors.oem.OemWorkProvider",
     ),
     hooks={
         "callback_responsible": "repairs.hooks.callback_responsible",
@@ -545,5 +597,7 @@ PLUGIN = Plugin(
         Audited("repairs.ReturnPolicy"),
         Audited("repairs.LoanerUnit", exclude=("is_available",)),
         Audited("repairs.FeeRule"),  # 网点服务费规则: ended, never edited after use
+        Audited("repairs.OemCustomer"),  # 车厂客户 and its stores (issue 22)
+        Audited("repairs.OemStore"),
     ),
 )

@@ -12,6 +12,7 @@ from .views import (
     stock,
     visits,
 )
+from .views import oem as oem_views
 
 app_name = "repairs"
 
@@ -197,4 +198,36 @@ urlpatterns = [
     path("settlement/rules/", settlement.fee_rule_list, name="fee_rule_list"),
     path("settlement/rules/new/", settlement.fee_rule_new, name="fee_rule_new"),
     path("settlement/rules/<int:pk>/end/", settlement.fee_rule_end, name="fee_rule_end"),
+]
+
+# car-factory units (车厂回购机流程: 回购机, 江淮备用机; issue 22 items 4 and 5)
+urlpatterns += [
+    path("oem/batches/", oem_views.oem_batch_list, name="oem_batch_list"),
+    path("oem/batches/new/", oem_views.oem_batch_create, name="oem_batch_create"),
+    path("oem/batches/<int:pk>/", oem_views.oem_batch_detail, name="oem_batch_detail"),
+    path(
+        "oem/batches/<int:pk>/report.xlsx",
+        oem_views.oem_batch_report,
+        {"fmt": "xlsx"},
+        name="oem_batch_report_xlsx",
+    ),
+    path(
+        "oem/batches/<int:pk>/report.pdf",
+        oem_views.oem_batch_report,
+        {"fmt": "pdf"},
+        name="oem_batch_report_pdf",
+    ),
+    path("oem/units/<int:pk>/<slug:action>/", oem_views.oem_unit_act, name="oem_unit_act"),
+    path("oem/backups/", oem_views.oem_backup_list, name="oem_backup_list"),
+    path("oem/backups/<int:pk>/lend/", oem_views.oem_backup_lend, name="oem_backup_lend"),
+    path("oem/backups/<int:pk>/<slug:action>/", oem_views.oem_backup_act, name="oem_backup_act"),
+    path("oem/swaps/", oem_views.oem_swap_list, name="oem_swap_list"),
+    path("oem/swaps/<int:pk>/", oem_views.oem_swap_detail, name="oem_swap_detail"),
+    path("oem/swaps/<int:pk>/<slug:action>/", oem_views.oem_swap_act, name="oem_swap_act"),
+    path("oem/reconciliation/", oem_views.oem_reconciliation, name="oem_reconciliation"),
+    path(
+        "oem/reconciliation/export.xlsx",
+        oem_views.oem_reconciliation_export,
+        name="oem_reconciliation_export",
+    ),
 ]

@@ -328,7 +328,7 @@ def load_demo(*, units, users, stdout=None) -> None:
             "拒收到货 1 批，对账单 2 份（1 份待签，1 份待划账），备用机 3 台\n"
         )
     # Field service: requests and dispatch, then visits on site, then the points' settlement.
-    from . import requests, settlement, visits
+    from . import oem, requests, settlement, visits
 
-    for part in (requests, visits, settlement):
+    for part in (requests, visits, settlement, oem):
         part.load(units=units, users=users, stdout=stdout)

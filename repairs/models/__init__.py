@@ -6,6 +6,15 @@ from .arrivals import (
 )
 from .field import Dispatch, FieldServicePolicy, InstalledUnit, ServiceRequest, Visit, VisitPhoto
 from .field_requests import VisitReschedule
+from .oem import (
+    BackupSwap,
+    BackupUnit,
+    BuybackBatch,
+    BuybackUnit,
+    OemCustomer,
+    OemReconciliation,
+    OemStore,
+)
 from .orders import (
     CustomerContact,
     DelayNotice,
@@ -40,6 +49,10 @@ __all__ = [
     "ApprovalChainTemplate",
     "ApprovalStep",
     "ApprovalStepTemplate",
+    "BackupSwap",
+    "BackupUnit",
+    "BuybackBatch",
+    "BuybackUnit",
     "CustomerContact",
     "DelayNotice",
     "Discrepancy",
@@ -52,6 +65,9 @@ __all__ = [
     "LoanerUnit",
     "LotLimitRule",
     "MonthlyStatement",
+    "OemCustomer",
+    "OemReconciliation",
+    "OemStore",
     "Penalty",
     "Quote",
     "QuoteLine",

@@ -37,6 +37,9 @@ from network.life.views import STANDING as POINT_STANDING
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
 from repairs.models import RepairOrder
+from repairs.views.oem import BACKUP_ACTIONS as OEM_BACKUP_ACTIONS
+from repairs.views.oem import SWAP_ACTIONS as OEM_SWAP_ACTIONS
+from repairs.views.oem import UNIT_STEPS as OEM_UNIT_STEPS
 from repairs.views.orders import LAZY_FORMS
 from repairs.views.settlement import LINE_ACTIONS
 from repairs.views.settlement import STATEMENT_ACTIONS as SETTLEMENT_ACTIONS
@@ -189,6 +192,15 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "repairs:returned_stock_detail": _pk("stock"),
     "repairs:returned_stock_act": _with_action(("stock",), sorted(STOCK_STEPS)),
     "repairs:task_order_print": _pk("stock"),
+    # repairs: car-factory units (issue 22), headquarters' customer service only
+    "repairs:oem_batch_detail": _pk("oem_batch"),
+    "repairs:oem_batch_report_xlsx": _pk("oem_batch"),
+    "repairs:oem_batch_report_pdf": _pk("oem_batch"),
+    "repairs:oem_unit_act": _with_action(("oem_unit",), sorted(OEM_UNIT_STEPS)),
+    "repairs:oem_backup_lend": _pk("oem_backup"),
+    "repairs:oem_backup_act": _with_action(("oem_backup",), sorted(OEM_BACKUP_ACTIONS)),
+    "repairs:oem_swap_detail": _pk("oem_swap"),
+    "repairs:oem_swap_act": _with_action(("oem_swap",), sorted(OEM_SWAP_ACTIONS)),
     # repairs: orders, quotes, loans, reviews, statements
     "repairs:order_detail": _pk(*ORDERS),
     "repairs:order_packing_label": _pk(*ORDERS),
@@ -431,6 +443,8 @@ SEEN_BY_HEADQUARTERS = (
     "repairs:return_detail",
     "repairs:arrival_detail",
     "repairs:returned_stock_detail",
+    "repairs:oem_batch_detail",
+    "repairs:oem_swap_detail",
     "repairs:order_detail",
     "repairs:lot_detail",
     "repairs:review_detail",
@@ -568,6 +582,10 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
     w.markers = {
+        w.oem_batch.number,
+        w.oem_swap.number,
+        w.oem_backup.serial_number,
+        w.oem_swap.failed_fault,
         w.app.number,
         w.order.number,
         w.loan_order.number,

@@ -23,6 +23,10 @@ from repairs import urls as repairs_urls
 from repairs.api.urls import router
 from repairs.models import (
     ApprovalStep,
+    BackupSwap,
+    BackupUnit,
+    BuybackBatch,
+    BuybackUnit,
     Dispatch,
     InstalledUnit,
     Loan,
@@ -140,6 +144,15 @@ PAGES = {
     "settlement_detail": Page(SettlementStatement, ("settlement",)),
     "settlement_act": Page(SettlementStatement, ("settlement",), (SETTLEMENT_ACTIONS[0],)),
     "settlement_line_act": Page(SettlementLine, ("settlement_line",), (LINE_ACTIONS[0],)),
+    # car-factory units (issue 22): headquarters' customer service only
+    "oem_batch_detail": Page(BuybackBatch, ("oem_batch",)),
+    "oem_batch_report_xlsx": Page(BuybackBatch, ("oem_batch",)),
+    "oem_batch_report_pdf": Page(BuybackBatch, ("oem_batch",)),
+    "oem_unit_act": Page(BuybackUnit, ("oem_unit",), ("inspect",)),
+    "oem_backup_lend": Page(BackupUnit, ("oem_backup",)),
+    "oem_backup_act": Page(BackupUnit, ("oem_backup",), ("scrap",)),
+    "oem_swap_detail": Page(BackupSwap, ("oem_swap",)),
+    "oem_swap_act": Page(BackupSwap, ("oem_swap",), ("return",)),
 }
 SKIPPED: dict[str, str] = {  # route name -> why it is not opened here
     "quote_signed_copy": "needs a stored file; test_web_orders.py::"
@@ -273,7 +286,37 @@ def world(net, settings, tmp_path):
     w.field_request = w.field_visit.request
     w.installed_unit, w.offer = _field_records(net, w.field_request)
     w.leak_point, w.settlement, w.settlement_line, w.fee_rule = _settlement_records(net)
+    w.oem_batch, w.oem_unit, w.oem_backup, w.oem_swap = _oem_records(net)
     return w
+
+
+def _oem_records(net):
+    """A buy-back batch with its unit and a backup lent to an OEM store (issue 22): only
+    headquarters' customer service sees them."""
+    from repairs.models import OemCustomer, OemStore
+    from repairs.services import oem
+
+    jac = OemCustomer.objects.create(code="jac-leak", name="江淮泄露检查车厂")
+    store = OemStore.objects.create(oem=jac, code="JAC-LEAK-4S", name="江淮泄露检查4S店")
+    today = timezone.localdate()
+    batch = oem.buyback_batch_intake(
+        actor=net.clerk,
+        oem=jac,
+        received_on=today,
+        rows=[oem.SerialRow(1, "BBLEAK0001", "NAV-J7", "回购标记-泄露检查")],
+    )
+    backup = oem.backup_unit_add(
+        actor=net.clerk, oem=jac, serial_number="BKLEAK0001", product_model="NAV-J7"
+    )
+    swap = oem.backup_swap_lend(
+        actor=net.clerk,
+        backup_id=backup.pk,
+        store=store,
+        failed_serial="JHLEAK0001",
+        failed_fault="换机标记-泄露检查",
+        lent_on=today,
+    )
+    return batch, batch.units.get(), backup, swap
 
 
 def _field_records(net, field_request):
