@@ -203,16 +203,16 @@ def _request_figures(qs, by: str) -> dict:
 
 
 def _accept_figures(requests, by: str) -> dict:
-    rows = (
-        Dispatch.objects.filter(
-            request__in=requests.values("pk"),
-            state__in=[DispatchState.ACCEPTED, DispatchState.WITHDRAWN],
-            answered_at__isnull=False,
-        )
-        .values(by)
-        .annotate(accept=Avg(_elapsed("answered_at", "offered_at")))
-        .order_by()
+    """Mean offer → acceptance of the requests' accepted offers (a later withdrawal kept), by
+    `by` ("m": the month the request was solved)."""
+    offers = Dispatch.objects.filter(
+        request__in=requests.values("pk"),
+        state__in=[DispatchState.ACCEPTED, DispatchState.WITHDRAWN],
+        answered_at__isnull=False,
     )
+    if by == "m":
+        offers = offers.annotate(m=TruncMonth("request__solved_at"))
+    rows = offers.values(by).annotate(accept=Avg(_elapsed("answered_at", "offered_at"))).order_by()
     return {r[by]: r["accept"] for r in rows}
 
 
@@ -256,20 +256,7 @@ def field_visits(user, f: Filters, *, now=None, top: int | None = TOP_POINTS) ->
     requests = solved_requests(user, f).annotate(m=TruncMonth("solved_at"))
     visits = due_visits(user, f, now).annotate(m=TruncMonth("window_end"))
     by_month = {_month_key(k): v for k, v in _request_figures(requests, "m").items()}
-    accept_month = {}
-    for k, v in (
-        Dispatch.objects.filter(
-            request__in=requests.values("pk"),
-            state__in=[DispatchState.ACCEPTED, DispatchState.WITHDRAWN],
-            answered_at__isnull=False,
-        )
-        .annotate(m=TruncMonth("request__solved_at"))
-        .values("m")
-        .annotate(accept=Avg(_elapsed("answered_at", "offered_at")))
-        .order_by()
-        .values_list("m", "accept")
-    ):
-        accept_month[_month_key(k)] = v
+    accept_month = {_month_key(k): v for k, v in _accept_figures(requests, "m").items()}
     visits_month = {_month_key(k): v for k, v in _visit_figures(visits, "m").items()}
     months = [
         _field_row(m, f"{m:%Y-%m}", by_month.get(m), accept_month.get(m), visits_month.get(m))
@@ -624,6 +611,7 @@ def technicians(user, f: Filters, *, limit: int | None = PAGE_ROWS) -> list[Tech
         names = {u.pk: u.get_full_name() or u.get_username() for u in users}
         for row in found.values():
             row.name = names.get(row.person_id, "")
-    out = sorted(found.values(), key=lambda r: (r.month, -r.score, -r.units, r.name), reverse=False)
-    out.sort(key=lambda r: r.month, reverse=True)  # newest month first, best score first in it
+    # newest month first; in a month, the best score first
+    out = sorted(found.values(), key=lambda r: (-r.score, -r.units, r.name))
+    out.sort(key=lambda r: r.month, reverse=True)
     return out[:limit] if limit else out
