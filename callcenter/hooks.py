@@ -86,3 +86,37 @@ def serial_timeline(*, serial: str, user, limit: int = 20, **_ignored):
         }
         for call in calls
     ]
+
+
+def callback_outcomes(*, model, **_ignored):
+    """Another app's report asks how the callbacks on its records ended (hook
+    `callback_outcomes`): the callback tasks whose subject is a `model` row (a supervisor's list
+    and the second callback after dissatisfaction left out), each with `subject_id` and
+    `verdict`: "satisfied" or "dissatisfied" (reached, a valid answer, by the rules' threshold),
+    "invalid" (reached, the answer not valid), "unreached" (given up), "open" (still to call) or
+    "cancelled" (skipped, cancelled). A lazy queryset: the asking app uses it as a subquery on
+    `subject_id` and counts in its own query."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Case, CharField, Q, Value, When
+
+    from .choices import CallbackPurpose, CallbackState
+    from .models import CallbackRules
+
+    threshold = CallbackRules.current().dissatisfied_at_most
+    done = Q(state=CallbackState.DONE)
+    valid = done & Q(is_valid=True, satisfaction__isnull=False)
+    return (
+        CallbackRequest.objects.filter(subject_type=ContentType.objects.get_for_model(model))
+        .exclude(purpose__in=[CallbackPurpose.SUPERVISOR_LIST, CallbackPurpose.DISSATISFIED])
+        .annotate(
+            verdict=Case(
+                When(valid & Q(satisfaction__gt=threshold), then=Value("satisfied")),
+                When(valid, then=Value("dissatisfied")),
+                When(done, then=Value("invalid")),
+                When(state=CallbackState.UNREACHED, then=Value("unreached")),
+                When(state=CallbackState.CANCELLED, then=Value("cancelled")),
+                default=Value("open"),
+                output_field=CharField(),
+            )
+        )
+    )

@@ -292,6 +292,8 @@ PLUGIN = Plugin(
     hooks={
         "request_callback": "callcenter.hooks.request_callback",
         "serial_timeline": "callcenter.hooks.serial_timeline",
+        # issue 21: how the callbacks on another app's records ended (its reports count them)
+        "callback_outcomes": "callcenter.hooks.callback_outcomes",
     },
     seed_defaults="callcenter.defaults.seed_defaults",
     api_urls="callcenter.api.urls",

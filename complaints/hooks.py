@@ -141,3 +141,78 @@ def service_point_facts(*, unit_ids, start, end, **_ignored):
         .annotate(n=Count("pk"))
     )
     return {r["responsible_unit_id"]: {"complaints_against": r["n"]} for r in rows}
+
+
+def person_complaints(*, person_ids, start, end, user=None, **_ignored):
+    """Another app's evaluation of people (the technicians' monthly evaluation) asks how many
+    complaints named some people the responsible person (责任人) in [start, end), by the month
+    they were accepted: {(person_id, first day of the month): n}. Invalid complaints (不成立)
+    do not count; with `user`, only the complaints that user may see."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from service_ops.workcalendar import clock
+
+    from .choices import ComplaintState
+
+    ids = [int(pk) for pk in person_ids]
+    if not ids:
+        return {}
+    qs = Complaint.objects.visible_to(user) if user is not None else Complaint.objects.all()
+    rows = (
+        qs.filter(responsible_person_id__in=ids, accepted_at__gte=start, accepted_at__lt=end)
+        .exclude(state=ComplaintState.INVALID)
+        .annotate(m=TruncMonth("accepted_at"))
+        .values("responsible_person_id", "m")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    out = {}
+    for r in rows:
+        m = r["m"]
+        month = (clock.local_date(m) if hasattr(m, "tzinfo") and m.tzinfo else m).replace(day=1)
+        if hasattr(month, "date"):
+            month = month.date()
+        out[(r["responsible_person_id"], month)] = r["n"]
+    return out
+
+
+def penalty_summary(*, user, start, end, **_ignored):
+    """Another app's penalty report asks what complaints' penalties were proposed in
+    [start, end) as `user` may see them, by the month proposed: a list of {month (first day),
+    proposed, confirmed, waived, pending, money_confirmed (the confirmed fines and bonus
+    deductions, 元)}. Complaints' penalties are not paid into the repairs happy fund."""
+    from decimal import Decimal
+
+    from django.db.models import Count, Q, Sum
+    from django.db.models.functions import TruncMonth
+
+    from service_ops.workcalendar import clock
+
+    from .choices import MONEY_KINDS, PenaltyState
+    from .models import ComplaintPenalty
+
+    rows = (
+        ComplaintPenalty.objects.visible_to(user)
+        .filter(proposed_at__gte=start, proposed_at__lt=end)
+        .annotate(m=TruncMonth("proposed_at"))
+        .values("m")
+        .annotate(
+            proposed=Count("pk"),
+            confirmed=Count("pk", filter=Q(state=PenaltyState.CONFIRMED)),
+            waived=Count("pk", filter=Q(state=PenaltyState.WAIVED)),
+            pending=Count("pk", filter=Q(state=PenaltyState.PROPOSED)),
+            money_confirmed=Sum(
+                "amount", filter=Q(state=PenaltyState.CONFIRMED, kind__in=sorted(MONEY_KINDS))
+            ),
+        )
+        .order_by()
+    )
+    out = []
+    for r in rows:
+        m = r.pop("m")
+        month = (clock.local_date(m) if hasattr(m, "tzinfo") and m.tzinfo else m).replace(day=1)
+        if hasattr(month, "date"):
+            month = month.date()
+        out.append({**r, "month": month, "money_confirmed": r["money_confirmed"] or Decimal("0")})
+    return out

@@ -146,6 +146,9 @@ PLUGIN = Plugin(
         "serial_timeline": "complaints.hooks.serial_timeline",
         "caller_history": "complaints.hooks.caller_history",
         "service_point_facts": "complaints.hooks.service_point_facts",
+        # issue 21: the supervisors' reports of repairs (penalties, technicians' evaluation)
+        "penalty_summary": "complaints.hooks.penalty_summary",
+        "person_complaints": "complaints.hooks.person_complaints",
     },
     web_urls=("complaints/", "complaints.urls"),
     api_urls="complaints.api.urls",

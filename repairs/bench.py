@@ -1249,6 +1249,12 @@ def probes(ctx: Context) -> list[Probe]:
         for caller in ("hq", "branch_manager"):
             out.append(Probe(f"report {kind}", caller, url, rows=None, limit_ms=500.0,
                              load=1 if caller == "hq" else 0))  # fmt: skip
+    # the supervisors' reports: field visits, penalties and the fund, technicians' evaluation
+    for kind in ("field", "penalties", "technicians"):
+        url = f"{reverse('repairs:supervision_report')}?report={kind}"
+        for caller in ("hq", "branch_manager"):
+            out.append(Probe(f"report {kind}", caller, url, rows=None, limit_ms=500.0,
+                             load=1 if caller == "hq" else 0))  # fmt: skip
     # Partner API (token) and the same lists for staff (session)
     raw = _raw_partner_orders(f["dealer_id"], KeysetPagination.page_size)
     out += [

@@ -177,3 +177,167 @@ def last_month_params(*, today):
     """The month-end summary's period: the month before `today`."""
     last = today.replace(day=1) - timedelta(days=1)
     return {"start": f"{last:%Y-%m}", "end": f"{last:%Y-%m}"}
+
+
+# --- the supervisors' reports (issue 21): field visits, penalties and the fund, technicians ---
+
+
+def export_field_visits(*, user, params, out):
+    from .selectors import supervision as s
+
+    data = s.field_visits(user, _report_filters(user, params), top=None)
+    header = [
+        _("已解决"),
+        _("一次解决"),
+        _("一次解决率（%）"),
+        _("升级"),
+        _("多次派单"),
+        _("接单时长（小时）"),
+        _("解决时长（小时）"),
+        _("到期上门"),
+        _("准时"),
+        _("迟到"),
+        _("未到达"),
+    ]
+
+    def cells(row):
+        return [
+            row.label,
+            row.solved,
+            row.first_time_fix,
+            row.ftf_pct,
+            row.escalated,
+            row.redispatched,
+            row.accept_hours,
+            row.solve_hours,
+            row.visits_due,
+            row.on_time,
+            row.late,
+            row.not_checked_in,
+        ]
+
+    out.sheet(_("按月份"), [_("月份"), *header], total=len(data.months), share=(0, 45))
+    for row in data.months:
+        out.row(cells(row))
+    out.sheet(_("按服务网点"), [_("服务网点"), *header], total=len(data.points), share=(45, 95))
+    for row in data.points:
+        out.row(cells(row))
+
+
+def _penalty_header(first):
+    return [
+        first,
+        _("罚款提出"),
+        _("罚款已确认"),
+        _("确认金额（元）"),
+        _("罚款已免除"),
+        _("罚款待确认"),
+        _("待确认下限（元）"),
+        _("待确认上限（元）"),
+        _("扣分提出"),
+        _("扣分已确认"),
+        _("已扣分数"),
+        _("扣分已免除"),
+    ]
+
+
+def _penalty_cells(row):
+    return [
+        f"{row.label} {row.sub}".strip(),
+        row.fines,
+        row.fines_confirmed,
+        row.fines_amount,
+        row.fines_waived,
+        row.fines_pending,
+        row.pending_min,
+        row.pending_max,
+        row.points,
+        row.points_confirmed,
+        row.points_deducted,
+        row.points_waived,
+    ]
+
+
+def export_penalties(*, user, params, out):
+    from .selectors import supervision as s
+
+    data = s.penalties(user, _report_filters(user, params), top=None)
+    for title, first, rows, share in (
+        (_("按月份"), _("月份"), data.months, (0, 20)),
+        (_("按责任单位"), _("责任单位"), data.units, (20, 40)),
+        (_("按责任人"), _("责任人"), data.people, (40, 60)),
+    ):
+        out.sheet(title, _penalty_header(first), total=len(rows), share=share)
+        for row in rows:
+            out.row(_penalty_cells(row))
+    if data.fund is not None:
+        out.sheet(
+            _("快乐基金"),
+            [_("月份"), _("流入（元）"), _("流出（元）"), _("月末余额（元）")],
+            total=len(data.fund),
+            share=(60, 80),
+        )
+        for row in data.fund:
+            out.row([f"{row.month:%Y-%m}", row.inflow, row.outflow, row.balance])
+    out.sheet(
+        _("客诉处罚"),
+        [_("月份"), _("提出"), _("已确认"), _("已免除"), _("待确认"), _("确认金额（元）")],
+        total=len(data.complaints),
+        share=(80, 95),
+    )
+    for row in data.complaints:
+        out.row(
+            [
+                f"{row['month']:%Y-%m}",
+                row["proposed"],
+                row["confirmed"],
+                row["waived"],
+                row["pending"],
+                row["money_confirmed"],
+            ]
+        )
+
+
+def export_technicians(*, user, params, out):
+    from .selectors import supervision as s
+
+    rows = s.technicians(user, _report_filters(user, params), limit=None)
+    out.sheet(
+        _("技术员月度考评"),
+        [
+            _("月份"),
+            _("技术员"),
+            _("类别"),
+            _("台数"),
+            _("二次维修"),
+            _("二次维修率（%）"),
+            _("回访数"),
+            _("接通"),
+            _("接通率（%）"),
+            _("满意"),
+            _("不满意"),
+            _("满意率（%）"),
+            _("客诉"),
+            _("得分"),
+        ],
+        total=len(rows),
+    )
+    for row in rows:
+        out.row(
+            [
+                f"{row.month:%Y-%m}",
+                row.name,
+                row.kind_label,
+                row.units,
+                row.second,
+                row.second_pct,
+                row.callbacks_closed,
+                row.reached,
+                row.reach_pct,
+                row.satisfied,
+                row.dissatisfied,
+                row.satisfied_pct,
+                row.complaints,
+                row.score,
+            ]
+        )

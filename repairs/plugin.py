@@ -538,6 +538,47 @@ PLUGIN = Plugin(
                 ),
             ),
         ),
+        # the supervisors' reports: field visits, penalties and the happy fund, and the
+        # technicians' monthly evaluation (mailed to the repair supervisor on the 1st)
+        Report(
+            "repairs.field_visits",
+            _("上门服务统计"),
+            "repairs:supervision_report",
+            query="report=field",
+            description=_("一次解决率、多次派单、上门准时，按月份和服务网点"),
+            icon="bi-geo-alt",
+            allowed="repairs.permissions.may_read_reports",
+            export="repairs.exports.export_field_visits",
+        ),
+        Report(
+            "repairs.penalties",
+            _("负激励与快乐基金"),
+            "repairs:supervision_report",
+            query="report=penalties",
+            description=_("罚款与扣分的提出、确认、免除，快乐基金收支和余额"),
+            icon="bi-piggy-bank",
+            allowed="repairs.permissions.may_read_reports",
+            export="repairs.exports.export_penalties",
+        ),
+        Report(
+            "repairs.technicians",
+            _("技术员月度考评"),
+            "repairs:supervision_report",
+            query="report=technicians",
+            description=_("台数、二次维修、回访满意度、客诉和得分，每月 1 日发给维修主管"),
+            icon="bi-person-check",
+            allowed="repairs.permissions.may_read_reports",
+            export="repairs.exports.export_technicians",
+            mailings=(
+                ReportMailing(
+                    "repairs-technician-evaluation",
+                    params="repairs.exports.last_month_params",
+                    roles=frozenset({R.REPAIR_SUPERVISOR}),
+                    monthday=1,
+                    label=_("技术员月度考评"),
+                ),
+            ),
+        ),
         Report(
             "repairs.ranking",
             _("年度返修排名"),

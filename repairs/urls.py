@@ -67,6 +67,7 @@ urlpatterns = [
     path("ranking/", ranking.ranking, name="ranking"),
     # issue 21: the repairs reports
     path("reports/", reports.report, name="report"),
+    path("reports/supervision/", reports.supervision, name="supervision_report"),
     path("ranking/export/", ranking.ranking_export, name="ranking_export"),
     # repair orders (orders.py)
     path("orders/", orders.order_list, name="order_list"),

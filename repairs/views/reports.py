@@ -99,3 +99,86 @@ def report(request):
             "service_types": r.SERVICE_TYPES,
         },
     )
+
+
+# --- the supervisors' reports (issue 21): field visits, penalties and the happy fund, the
+# technicians' monthly evaluation (/repairs/reports/supervision/?report=<kind>) -----------------
+
+
+def supervision_data(kind: str, user, f: r.Filters):
+    """(the report's selector result, chart) of one supervisors' report."""
+    from ..selectors import supervision as s
+
+    months = [_month(m) for m in f.months]
+    if kind == "field":
+        data = s.field_visits(user, f)
+        return data, {
+            "type": "bar",
+            "x": months,
+            "series": [
+                {"name": str(s._("已解决报修")), "data": [row.solved for row in data.months]},
+                {"name": str(s._("一次解决")), "data": [row.first_time_fix for row in data.months]},
+                {"name": str(s._("多次派单")), "data": [row.redispatched for row in data.months]},
+                {"name": str(s._("迟到上门")), "data": [row.late for row in data.months]},
+            ],
+        }
+    if kind == "penalties":
+        data = s.penalties(user, f)
+        series = [
+            {
+                "name": str(s._("确认罚款（元）")),
+                "data": [float(row.fines_amount) for row in data.months],
+            },
+            {
+                "name": str(s._("扣除绩效分")),
+                "data": [float(row.points_deducted) for row in data.months],
+            },
+        ]
+        if data.fund is not None:
+            series.append(
+                {
+                    "name": str(s._("快乐基金余额（元）")),
+                    "data": [float(x.balance) for x in data.fund],
+                }
+            )
+        return data, {"type": "bar", "x": months, "series": series}
+    if kind == "technicians":
+        rows = s.technicians(user, f)
+        top = sorted(rows, key=lambda row: (-row.units, row.name))[:15]
+        return rows, {
+            "type": "bar",
+            "x": [f"{row.name} {_month(row.month)}" for row in top],
+            "series": [
+                {"name": str(s._("台数")), "data": [row.units for row in top]},
+                {"name": str(s._("得分")), "data": [row.score for row in top]},
+            ],
+        }
+    raise Http404
+
+
+@login_required
+@require_GET
+def supervision(request):
+    from ..selectors import supervision as s
+
+    kind = request.GET.get("report", "field")
+    if kind not in s.REPORTS:
+        kind = "field"
+    f = _filters(request)
+    data, chart = supervision_data(kind, request.user, f)
+    return render(
+        request,
+        "repairs/supervision.html",
+        {
+            "kind": kind,
+            "title": s.REPORTS[kind],
+            "reports": s.REPORTS,
+            "f": f,
+            "data": data,
+            "chart": chart,
+            "report_key": f"repairs.{kind}" if kind != "field" else "repairs.field_visits",
+            "weights": s.EVALUATION_WEIGHTS,
+            "repeat_days": s.REPEAT_RETURN_DAYS,
+            "page_rows": s.PAGE_ROWS,
+        },
+    )

@@ -216,11 +216,14 @@ def test_the_weekly_callback_report_and_the_month_end_summary_are_mailed_once(
     assert Notification.objects.filter(recipient=net.head, channel="email").exists()
     first = datetime(2027, 2, 1, 8, 45, tzinfo=Z)  # the 1st, a Monday
     with time_machine.travel(first, tick=False), django_capture_on_commit_callbacks(execute=True):
-        assert scheduled.mail_due(now=first) == 2
+        # the weekly callbacks, the month-end summary, the technicians' evaluation
+        assert scheduled.mail_due(now=first) == 3
     summary = ExportJob.objects.get(report="repairs.month_summary")
     assert summary.params == {"start": "2027-01", "end": "2027-01"} and summary.state == "done"
     assert len(load_workbook(summary.file.open("rb")).sheetnames) == 4
     assert may_download(net.head, summary) and not may_download(net.cs_manager, summary)
+    evaluation = ExportJob.objects.get(report="repairs.technicians")
+    assert evaluation.state == "done" and list(evaluation.shared_with.all()) == [net.repair_sup]
 
 
 def test_the_periodic_jobs_are_declared_for_beat_and_the_embedded_sweeper():
