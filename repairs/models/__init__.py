@@ -4,6 +4,13 @@ from .arrivals import (
     ReturnPolicy,
     UnauthorisedArrival,
 )
+from .collections import (
+    CollectionPolicy,
+    Payment,
+    PaymentAllocation,
+    Receivable,
+    Transfer,
+)
 from .field import Dispatch, FieldServicePolicy, InstalledUnit, ServiceRequest, Visit, VisitPhoto
 from .field_requests import VisitReschedule
 from .orders import (
@@ -40,6 +47,7 @@ __all__ = [
     "ApprovalChainTemplate",
     "ApprovalStep",
     "ApprovalStepTemplate",
+    "CollectionPolicy",
     "CustomerContact",
     "DelayNotice",
     "Discrepancy",
@@ -52,9 +60,12 @@ __all__ = [
     "LoanerUnit",
     "LotLimitRule",
     "MonthlyStatement",
+    "Payment",
+    "PaymentAllocation",
     "Penalty",
     "Quote",
     "QuoteLine",
+    "Receivable",
     "ReceivedUnit",
     "RepairLot",
     "RepairOrder",
@@ -72,6 +83,7 @@ __all__ = [
     "SettlementStatement",
     "StatementLine",
     "StatementPartLine",
+    "Transfer",
     "UnauthorisedArrival",
     "Visit",
     "VisitPart",
