@@ -693,6 +693,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.receivable,
         w.payment,
         w.transfer,
+        w.sold_quote,
     ]
     return w
 
@@ -705,19 +706,22 @@ def _collection_records(w):
 
     from repairs.models import Receivable
     from repairs.services import collections as col
+    from spareparts.models import Part
 
     finance = make_user("leak_finance", w.hq, Role.FINANCE)
     dispatcher = make_user("leak_dispatcher", w.hq, Role.SALES_DISPATCHER)
     from spareparts.services import quotes
 
     parts_clerk = make_user("leak_parts_clerk", w.hq, Role.PARTS_CLERK)
-    sold = quotes.quote_ask(dealer=w.dealer, lines=[(w.part, 2)], actor=w.dealer_user)
+    priced = Part.objects.create(number="LEAK-P-02", name_zh="配件", list_price=Decimal("10"))
+    sold = quotes.quote_ask(dealer=w.dealer, lines=[(priced, 2)], actor=w.dealer_user)
     quotes.quote_send(quote_id=sold.pk, actor=parts_clerk)
     quotes.quote_accept(quote_id=sold.pk, actor=w.dealer_user)
     quotes.quote_settle(
         quote_id=sold.pk, actor=parts_clerk, how="invoiced", reference="INV-LEAK-0001"
     )
     receivable = Receivable.objects.get(parts_quote=sold)
+    w.sold_quote = sold
     payment = col.payment_record(
         partner_id=w.dealer.pk,
         actor=finance,
