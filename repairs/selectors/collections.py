@@ -37,7 +37,13 @@ from network.models import OrgUnit
 from network.selectors import acting_units
 from service_ops.work import WorkItem
 
-from ..choices import RECEIVABLE_OPEN_STATES, AgeingBucket, PaymentState, TransferState
+from ..choices import (
+    RECEIVABLE_OPEN_STATES,
+    AgeingBucket,
+    PaymentState,
+    StatementState,
+    TransferState,
+)
 from ..models.collections import Payment, Receivable, Transfer
 from ..permissions import has_role, may_collect
 
@@ -404,7 +410,7 @@ class TransferToConfirmProvider:
 
 class TransferToProposeProvider:
     """The sales dispatcher: open receivables of the branches they answer for with no transfer
-    proposed yet, to settle with finance (划账)."""
+    proposed yet, to settle with finance (划账), by due date."""
 
     name = "repairs.transfer_propose"
     label = gettext_lazy("待提出划账")
@@ -417,12 +423,17 @@ class TransferToProposeProvider:
             return []
         from network.visibility import units_below
 
+        from ..services.collections import due_moment
+
         paths = OrgUnit.objects.filter(pk__in=units).values_list("path", flat=True)
         branch_ids = [pk for pk, _p, _k in units_below(list(paths))]
         pending = Transfer.objects.filter(state=TransferState.PROPOSED, receivable=OuterRef("pk"))
         rows = (
             Receivable.objects.filter(branch_id__in=branch_ids, state__in=RECEIVABLE_OPEN_STATES)
             .exclude(Exists(pending))
+            # a statement not settled yet is the statement's own 划账 step (its record proposes
+            # the transfer): listed once, by StatementSettlementProvider
+            .exclude(statement__state__in=(StatementState.CONFIRMED, StatementState.HANDED_OVER))
             .select_related("partner")
             .order_by("due_on", "pk")[:limit]
         )
@@ -435,6 +446,7 @@ class TransferToProposeProvider:
                 % {"no": r.number, "p": r.partner.name, "b": r.balance},
                 url=r.get_absolute_url(),
                 since=r.created_at,
+                due_at=due_moment(r.due_on),
                 where=r.partner.name,
             )
             for r in rows

@@ -694,17 +694,22 @@ def test_the_statement_of_account_page_and_its_excel(two_dealers, client):
 
 def test_finance_is_given_receivables_past_due_and_the_dispatcher_receivables_to_settle(world):
     net = world
-    receivable = receivable_for(net, total="100")
+    receivable = receivable_for(net, total="100")  # its statement is not settled yet
+    with at(2026, 12, 3, 10):
+        parts_sale(net, net.dealer, "50.00", "PQ-W1")
+    sale = Receivable.objects.get(parts_quote__number="PQ-W1")
     finance = sel.OverdueReceivableProvider()
     propose = sel.TransferToProposeProvider()
     now = datetime(2026, 12, 20, 10, tzinfo=Z)
     assert finance.items(net.finance, now=now, limit=10) == []
+    # the statement's receivable is the statement's own 划账 step (listed there, once)
     assert [i.url for i in propose.items(net.dispatcher, now=now, limit=10)] == [
-        receivable.get_absolute_url()
+        sale.get_absolute_url()
     ]
     later = datetime(2027, 1, 5, 10, tzinfo=Z)
     assert [i.url for i in finance.items(net.finance, now=later, limit=10)] == [
-        receivable.get_absolute_url()
+        receivable.get_absolute_url(),
+        sale.get_absolute_url(),
     ]
     assert propose.items(net.dealer_user, now=later, limit=10) == []
 
