@@ -288,3 +288,38 @@ class BackupSwapAdmin(ReadOnlyAdmin):
 class OemReconciliationAdmin(ReadOnlyAdmin):
     list_display = ["oem", "month", "state", "sent_at", "answered_at"]
     list_filter = ["state", "oem"]
+
+
+# --- collections (收款, issue 22 item 3) --------------------------------------------------------
+# The terms are a rule row (edited, audited); receivables, payments and transfers are read-only:
+# they change only through repairs.services.collections.
+from .models import CollectionPolicy, Payment, Receivable, Transfer  # noqa: E402
+
+
+@admin.register(CollectionPolicy)
+class CollectionPolicyAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "statement_terms_days", "parts_terms_days"]
+
+
+@admin.register(Receivable)
+class ReceivableAdmin(ReadOnlyAdmin):
+    list_display = ["number", "partner", "source", "amount", "paid_amount", "due_on", "state"]
+    list_filter = ["state", "source"]
+    list_select_related = ["partner"]
+    search_fields = ["number", "partner__name", "partner__code"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["number", "partner", "method", "amount", "received_on", "state"]
+    list_filter = ["state", "method"]
+    list_select_related = ["partner"]
+    search_fields = ["number", "reference", "partner__name"]
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    list_display = ["number", "partner", "amount", "settled_on", "reference", "state"]
+    list_filter = ["state"]
+    list_select_related = ["partner"]
+    search_fields = ["number", "reference", "partner__name"]

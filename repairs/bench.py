@@ -151,6 +151,8 @@ def generate(ctx: Context) -> None:
         _settlement(ctx, params)
     with Phase(ctx, "car-factory units (回购机, 江淮备用机)"):
         oem_generate(ctx, params)
+    with Phase(ctx, "collections (收款)"):
+        _collections(ctx, params)
 
 
 def _lookup_tables(ctx, net) -> None:
@@ -1242,6 +1244,7 @@ def probes(ctx: Context) -> list[Probe]:
         Probe("statements", "branch_manager", r["statement_list"], rows=None),
     ]  # fmt: skip
     out += _settlement_probes(ctx)
+    out += _collection_probes(ctx)
     # issue 21: the repairs reports over their default period (the last three months), for
     # headquarters (every unit shipped) and a branch manager (their branch's)
     for kind in ("turnaround", "qc", "warranty", "faults"):
@@ -1325,6 +1328,10 @@ NOT_LISTS = frozenset(
         "repairs:statement_build",
         "repairs:settlement_build",  # an action (POST)
         "repairs:fee_rule_new",  # a form
+        # collections (issue 22): a form, an export; the desk, the ageing and the partner's
+        # own page are aggregates over the open receivables (probed below, rows=None)
+        "repairs:payment_new",
+        "repairs:receivable_export",
     }
 )
 
@@ -1677,6 +1684,100 @@ def _settlement_probes(ctx: Context) -> list[Probe]:
                   rows=None),
             Probe("api settlement lines", "service_point", api_lines, api=True, rows=None),
         ]  # fmt: skip
+    return out
+
+
+# --- collections (收款, issue 22 item 3) ---
+
+
+def _collections(ctx: Context, p: dict) -> None:
+    """The receivable of every confirmed month-end statement (confirmed at its confirmation
+    time, due 30 days later; the older half paid, the rest open), and for the paid ones one
+    bank payment with its allocation. Parts-sale receivables need the dealers' quotes, which
+    spare parts' generator makes later: the statements' volume stands for both."""
+    from .models import MonthlyStatement, Payment, PaymentAllocation, Receivable
+
+    statements = MonthlyStatement._meta.db_table
+    local = "(s.confirmed_at AT TIME ZONE 'Asia/Shanghai')::date"
+    rows = insert_select(
+        Receivable,
+        {
+            "number": "'AR-B-' || lpad(s.id::text, 8, '0')",
+            "partner_id": "s.branch_id",
+            "branch_id": "s.branch_id",
+            "source": "'statement'",
+            "statement_id": "s.id",
+            "description": "'月结对账单 ' || to_char(s.month, 'YYYY-MM')",
+            "amount": "s.total",
+            "paid_amount": "CASE WHEN s.month < %(now)s - interval '6 months' THEN s.total "
+            "ELSE 0 END",
+            "issued_on": local,
+            "due_on": f"{local} + 30",
+            "state": "CASE WHEN s.month < %(now)s - interval '6 months' THEN 'paid' "
+            "ELSE 'open' END",
+            "created_at": "s.confirmed_at",
+        },
+        f"{statements} s WHERE s.state <> 'draft' AND s.confirmed_at IS NOT NULL",
+        p,
+    )
+    ctx.count("repairs.Receivable", rows)
+    receivables = Receivable._meta.db_table
+    rows = insert_select(
+        Payment,
+        {
+            "number": "'RC-B-' || substr(r.number, 6)",
+            "partner_id": "r.partner_id",
+            "branch_id": "r.branch_id",
+            "method": "'bank'",
+            "amount": "r.amount",
+            "received_on": "r.due_on - 3",
+            "reference": "'BANK-B-' || r.id",
+            "state": "'recorded'",
+            "recorded_by_id": "%(head)s",
+            "recorded_at": "r.created_at + interval '27 days'",
+        },
+        f"{receivables} r WHERE r.state = 'paid' AND r.number LIKE 'AR-B-%%'",
+        p,
+    )
+    ctx.count("repairs.Payment", rows)
+    rows = insert_select(
+        PaymentAllocation,
+        {"payment_id": "y.id", "receivable_id": "r.id", "amount": "r.amount"},
+        f"{Payment._meta.db_table} y JOIN {receivables} r "
+        "ON r.number = 'AR-B-' || substr(y.number, 6)",
+        p,
+    )
+    ctx.count("repairs.PaymentAllocation", rows)
+    reset_sequences(Receivable, Payment, PaymentAllocation)
+    first = Receivable.objects.order_by("pk").values_list("branch_id", flat=True).first()
+    ctx.facts["collection_branch"] = first
+
+
+def _collection_probes(ctx: Context) -> list[Probe]:
+    lst = reverse("repairs:receivable_list")
+    api = reverse("api-receivable-list")
+    api_payments = reverse("api-payment-list")
+    branch = ctx.facts.get("collection_branch")
+    out = [
+        Probe("receivables", "hq", lst, row_marker="AR-", load=1),
+        Probe("receivables", "hq", lst, variant="deep", deep=True, row_marker="AR-"),
+        Probe("receivables", "hq", f"{lst}?overdue=on", variant="overdue", rows=None),
+        Probe("receivables", "hq", f"{lst}?branch={branch}", variant="branch=", rows=None),
+        Probe("collection desk", "hq", reverse("repairs:collection_desk"), rows=None),
+        Probe("ageing", "hq", reverse("repairs:collection_ageing"), rows=None),
+        Probe("api receivables", "hq", api, api=True),
+        Probe("api receivables", "hq", api, api=True, variant="deep", deep=True),
+        Probe("api payments", "hq", api_payments, api=True, rows=None),
+        Probe("api receivables balance", "hq", reverse("api-receivable-balance"), api=True,
+              rows=None),
+    ]  # fmt: skip
+    for caller in ("branch_manager", "dealer"):
+        if caller in ctx.callers:
+            out += [
+                Probe("my account", caller, reverse("repairs:my_account"), rows=None),
+                Probe("receivables", caller, lst, rows=None),
+                Probe("api receivables", caller, api, api=True, rows=None),
+            ]
     return out
 
 

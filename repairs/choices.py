@@ -582,3 +582,69 @@ OemReconciliationState.colours = {
     OemReconciliationState.CONFIRMED: "success",
     OemReconciliationState.DISPUTED: "danger",
 }
+# --- collections (收款, issue 22 item 3) --------------------------------------------------------
+
+
+class ReceivableSource(models.TextChoices):
+    """What a receivable bills: a confirmed month-end statement (the branch's repair and parts
+    fees) or a parts sale to a dealer put on account (an invoiced parts quote)."""
+
+    STATEMENT = "statement", _("月结对账单")
+    PARTS_SALE = "parts_sale", _("配件销售")
+
+
+class ReceivableState(StateChoices):
+    OPEN = "open", _("未收款")
+    PARTIALLY_PAID = "partially_paid", _("部分收款")
+    PAID = "paid", _("已收清")
+    WRITTEN_OFF = "written_off", _("已核销")
+
+
+ReceivableState.colours = {
+    ReceivableState.OPEN: "warning",
+    ReceivableState.PARTIALLY_PAID: "info",
+    ReceivableState.PAID: "success",
+    ReceivableState.WRITTEN_OFF: "secondary",
+}
+RECEIVABLE_OPEN_STATES = (ReceivableState.OPEN, ReceivableState.PARTIALLY_PAID)
+
+
+class PaymentMethod(models.TextChoices):
+    BANK = "bank", _("银行转账")
+    CASH = "cash", _("现金")
+    BILL = "bill", _("承兑汇票")
+    DISPATCH = "dispatch", _("划账")
+
+
+class PaymentState(StateChoices):
+    RECORDED = "recorded", _("已入账")
+    REVERSED = "reversed", _("已冲销")
+
+
+PaymentState.colours = {PaymentState.RECORDED: "success", PaymentState.REVERSED: "secondary"}
+
+
+class TransferState(StateChoices):
+    """A settlement through sales dispatch (划账): the dispatcher proposes it, finance confirms
+    it (a payment of method 划账) or rejects it with the reason."""
+
+    PROPOSED = "proposed", _("待财务确认")
+    CONFIRMED = "confirmed", _("已确认")
+    REJECTED = "rejected", _("已退回")
+
+
+TransferState.colours = {
+    TransferState.PROPOSED: "warning",
+    TransferState.CONFIRMED: "success",
+    TransferState.REJECTED: "danger",
+}
+
+
+class AgeingBucket(models.TextChoices):
+    """Days past the due date of an open receivable's balance."""
+
+    CURRENT = "current", _("未到期")
+    D1_30 = "d1_30", _("逾期 1–30 天")
+    D31_60 = "d31_60", _("逾期 31–60 天")
+    D61_90 = "d61_90", _("逾期 61–90 天")
+    OVER_90 = "over_90", _("逾期 90 天以上")

@@ -404,3 +404,43 @@ def may_handle_oem_backups(user) -> bool:
 def may_reconcile_oem(user) -> bool:
     """Builds the monthly reconciliation, sends it and records the car factory's answer."""
     return is_clerk(user) or has_role(user, Role.HEAD_OF_CS)
+
+
+# --- collections (收款, issue 22 item 3) --------------------------------------------------------
+# Finance records payments, confirms transfers and writes off; the head of customer service and
+# the dispatchers read the desk; partners (dealer staff, the branch manager) read their own.
+COLLECTION_DESK_ROLES = frozenset({Role.FINANCE, Role.HEAD_OF_CS, Role.SALES_DISPATCHER})
+COLLECTION_PARTNER_ROLES = frozenset({Role.DEALER_STAFF, Role.BRANCH_MANAGER})
+
+
+def _internal(user) -> bool:
+    unit = user_org_unit(user)
+    return unit is not None and not unit.is_partner
+
+
+def may_collect(user) -> bool:
+    """Finance (a company unit, never a partner) records payments, confirms or rejects transfers,
+    reverses payments and writes receivables off."""
+    if not user or not user.is_authenticated:
+        return False
+    return has_role(user, Role.FINANCE) and _internal(user)
+
+
+def may_see_collection_desk(user) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return bool(COLLECTION_DESK_ROLES & held_roles(user)) and _internal(user)
+
+
+def may_see_own_account(user) -> bool:
+    """The partner's own view (我的往来账): dealer staff, the branch manager."""
+    if not user or not user.is_authenticated:
+        return False
+    return bool(COLLECTION_PARTNER_ROLES & held_roles(user)) and user_org_unit(user) is not None
+
+
+def may_propose_transfer(user, receivable) -> bool:
+    """The sales dispatcher responsible for the receivable's branch proposes a 划账."""
+    return acts_as(user, Role.SALES_DISPATCHER, receivable.branch)

@@ -339,6 +339,30 @@ PLUGIN = Plugin(
             ),
             more=True,
         ),
+        # 收款 (issue 22 item 3): finance's desk and ageing, the dispatcher's 划账, the partner's
+        # own account (dealer staff, the branch manager)
+        NavItem(
+            "repairs:collection_desk",
+            _("收款台"),
+            "bi-cash-stack",
+            order=176,
+            roles=frozenset({R.FINANCE, R.SALES_DISPATCHER}),  # the head opens it from 账龄
+            related=(
+                "repairs:receivable_list",
+                "repairs:receivable_detail",
+                "repairs:payment_new",
+                "repairs:payment_detail",
+                "repairs:collection_ageing",
+                "repairs:partner_account",
+            ),
+        ),
+        NavItem(
+            "repairs:my_account",
+            _("我的往来账"),
+            "bi-wallet2",
+            order=178,
+            roles=frozenset({R.DEALER_STAFF, R.BRANCH_MANAGER}),
+        ),
     ),
     deadline_kinds=(
         # Default policies of these kinds are seeded by repairs' migrations (0002, 0004) and
@@ -436,6 +460,26 @@ PLUGIN = Plugin(
                 ),
             ),
         ),
+        # 收款到期 (issue 22 item 3): a receivable's due date (账期, CollectionPolicy) in calendar
+        # hours per timer; the warning and the breach reach the partner (the handler), then
+        # finance, the branch manager and the head of CS one working day apart.
+        DeadlineKind(
+            "collection.due",
+            _("应收款到期"),
+            handler="repairs.services.collections.DUE_HANDLER",
+            list_url="repairs:receivable_list",
+            list_params=(("overdue", "overdue=true"),),
+            in_timer_inbox=False,
+            policies=(
+                DefaultPolicy(
+                    code="collection-due",
+                    name="应收款到期收款（账期以收款政策为准）",
+                    limit=30 * 24,
+                    unit="calendar_hours",
+                    escalation_chain=("finance", "branch_manager", "head_of_cs"),
+                ),
+            ),
+        ),
     ),
     inbox_providers=(
         "repairs.selectors.work.SignatureProvider",
@@ -455,6 +499,11 @@ PLUGIN = Plugin(
         "repairs.selectors.settlement.PointStatementProvider",
         "repairs.selectors.settlement.SettlementStaffProvider",
         "repairs.selectors.oem.OemWorkProvider",
+        # 收款 (issue 22): finance's receivables past due and transfers to confirm; the
+        # dispatcher's statements and receivables to propose a 划账 for
+        "repairs.selectors.collections.OverdueReceivableProvider",
+        "repairs.selectors.collections.TransferToConfirmProvider",
+        "repairs.selectors.collections.TransferToProposeProvider",
     ),
     hooks={
         "callback_responsible": "repairs.hooks.callback_responsible",
@@ -579,6 +628,16 @@ PLUGIN = Plugin(
                 ),
             ),
         ),
+        # 收款 (issue 22 item 3): the ageing of what branches and dealers owe
+        Report(
+            "repairs.collection_ageing",
+            _("应收账款账龄"),
+            "repairs:collection_ageing",
+            description=_("按分公司和往来单位，未到期、逾期 1–30、31–60、61–90、90 天以上"),
+            icon="bi-hourglass-split",
+            allowed="repairs.permissions.may_see_collection_desk",
+            export="repairs.collection_exports.export_ageing",
+        ),
         Report(
             "repairs.ranking",
             _("年度返修排名"),
@@ -640,5 +699,6 @@ PLUGIN = Plugin(
         Audited("repairs.FeeRule"),  # 网点服务费规则: ended, never edited after use
         Audited("repairs.OemCustomer"),  # 车厂客户 and its stores (issue 22)
         Audited("repairs.OemStore"),
+        Audited("repairs.CollectionPolicy"),  # 收款账期 (issue 22)
     ),
 )

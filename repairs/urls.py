@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     arrivals,
+    collections,
     field_requests,
     orders,
     parts,
@@ -199,6 +200,53 @@ urlpatterns = [
     path("settlement/rules/", settlement.fee_rule_list, name="fee_rule_list"),
     path("settlement/rules/new/", settlement.fee_rule_new, name="fee_rule_new"),
     path("settlement/rules/<int:pk>/end/", settlement.fee_rule_end, name="fee_rule_end"),
+    # collections (收款, issue 22 item 3)
+    path("collections/", collections.collection_desk, name="collection_desk"),
+    path("collections/receivables/", collections.receivable_list, name="receivable_list"),
+    path(
+        "collections/receivables/xlsx/",
+        collections.receivable_export,
+        name="receivable_export",
+    ),
+    path(
+        "collections/receivables/<int:pk>/",
+        collections.receivable_detail,
+        name="receivable_detail",
+    ),
+    path(
+        "collections/receivables/<int:pk>/write-off/",
+        collections.receivable_write_off,
+        name="receivable_write_off",
+    ),
+    path(
+        "collections/receivables/<int:pk>/transfer/",
+        collections.transfer_propose,
+        name="transfer_propose",
+    ),
+    path(
+        "collections/transfers/<int:pk>/<slug:action>/",
+        collections.transfer_act,
+        name="transfer_act",
+    ),
+    path("collections/pay/", collections.payment_new, name="payment_new"),
+    path("collections/payments/<int:pk>/", collections.payment_detail, name="payment_detail"),
+    path(
+        "collections/payments/<int:pk>/reverse/",
+        collections.payment_reverse,
+        name="payment_reverse",
+    ),
+    path("collections/ageing/", collections.collection_ageing, name="collection_ageing"),
+    path(
+        "collections/account/<int:partner_pk>/",
+        collections.partner_account,
+        name="partner_account",
+    ),
+    path(
+        "collections/account/<int:partner_pk>/xlsx/",
+        collections.partner_account_export,
+        name="partner_account_export",
+    ),
+    path("collections/mine/", collections.my_account, name="my_account"),
 ]
 
 # car-factory units (车厂回购机流程: 回购机, 江淮备用机; issue 22 items 4 and 5)

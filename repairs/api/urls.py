@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from .views.collections import PaymentViewSet, ReceivableViewSet
 from .views.field_requests import InstalledUnitViewSet, OfferViewSet, ServiceRequestViewSet
 from .views.orders import QuoteViewSet, RepairOrderViewSet
 from .views.returns import ApprovalStepViewSet, ReturnApplicationViewSet
@@ -23,5 +24,8 @@ router.register(
     "settlement/statements", SettlementStatementViewSet, basename="api-settlement-statement"
 )
 router.register("settlement/lines", SettlementLineViewSet, basename="api-settlement-line")
+# 收款 (issue 22 item 3): a partner's receivables, payments and balance
+router.register("collections/receivables", ReceivableViewSet, basename="api-receivable")
+router.register("collections/payments", PaymentViewSet, basename="api-payment")
 
 urlpatterns = router.urls

@@ -332,3 +332,7 @@ def load_demo(*, units, users, stdout=None) -> None:
 
     for part in (requests, visits, settlement, oem):
         part.load(units=units, users=users, stdout=stdout)
+    # Collections (issue 22 item 3): Hangzhou's receivable, partly paid.
+    from . import collections as collections_demo
+
+    collections_demo.load(units=units, users=users, stdout=stdout)

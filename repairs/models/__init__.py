@@ -4,6 +4,13 @@ from .arrivals import (
     ReturnPolicy,
     UnauthorisedArrival,
 )
+from .collections import (
+    CollectionPolicy,
+    Payment,
+    PaymentAllocation,
+    Receivable,
+    Transfer,
+)
 from .field import Dispatch, FieldServicePolicy, InstalledUnit, ServiceRequest, Visit, VisitPhoto
 from .field_requests import VisitReschedule
 from .oem import (
@@ -53,6 +60,7 @@ __all__ = [
     "BackupUnit",
     "BuybackBatch",
     "BuybackUnit",
+    "CollectionPolicy",
     "CustomerContact",
     "DelayNotice",
     "Discrepancy",
@@ -68,9 +76,12 @@ __all__ = [
     "OemCustomer",
     "OemReconciliation",
     "OemStore",
+    "Payment",
+    "PaymentAllocation",
     "Penalty",
     "Quote",
     "QuoteLine",
+    "Receivable",
     "ReceivedUnit",
     "RepairLot",
     "RepairOrder",
@@ -88,6 +99,7 @@ __all__ = [
     "SettlementStatement",
     "StatementLine",
     "StatementPartLine",
+    "Transfer",
     "UnauthorisedArrival",
     "Visit",
     "VisitPart",

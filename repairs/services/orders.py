@@ -1223,6 +1223,10 @@ def statement_confirm(*, statement_id: int, actor, channel=ActionChannel.WEB) ->
         channel=channel,
         kwargs={"actor": actor},
     )
+    # issue 22: the confirmed statement becomes the branch's receivable, in this transaction
+    from .collections import receivable_for_statement
+
+    receivable_for_statement(statement=statement, actor=actor)
     notify(
         recipients=role_holders(Role.LOGISTICS_CLERK, statement.branch),
         subject=deferred(
@@ -1360,6 +1364,10 @@ def statement_settle(
             "note": note,
         },
     )
+    # issue 22: the dispatcher's 划账 is proposed against the statement's receivable
+    from .collections import transfer_from_statement
+
+    transfer_from_statement(statement=statement, actor=actor)
     difference = statement.settlement_difference
     body = deferred(
         gettext_noop("划账日期 %(d)s，金额 ¥%(a)s，凭证号 %(r)s。"),

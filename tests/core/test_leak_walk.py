@@ -343,6 +343,18 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "api-settlement-line-detail": _pk("settlement_line"),
     "api-settlement-line-confirm": _pk("settlement_line"),
     "api-settlement-line-dispute": _pk("settlement_line"),
+    # collections (收款, issue 22): dealer A's receivable (a parts sale on account), its payment,
+    # a transfer (划账) proposed against it, and dealer A's statement of account
+    "repairs:receivable_detail": _pk("receivable"),
+    "repairs:receivable_write_off": _pk("receivable"),
+    "repairs:transfer_propose": _pk("receivable"),
+    "repairs:transfer_act": _with_action(("transfer",), ("confirm", "reject")),
+    "repairs:payment_detail": _pk("payment"),
+    "repairs:payment_reverse": _pk("payment"),
+    "repairs:partner_account": lambda w: [{"partner_pk": w.dealer.pk}],
+    "repairs:partner_account_export": lambda w: [{"partner_pk": w.dealer.pk}],
+    "api-receivable-detail": _pk("receivable"),
+    "api-payment-detail": _pk("payment"),
     "report_export": _pk("export_job"),
     "report_download": _pk("export_job"),
     # field service (issue 20): dealer A's installed unit under 长沙, A's service request, its
@@ -477,6 +489,11 @@ SEEN_BY_HEADQUARTERS = (
     "repairs:settlement_detail",
     "api-settlement-statement-detail",
     "api-settlement-line-detail",
+    "repairs:receivable_detail",
+    "repairs:payment_detail",
+    "repairs:partner_account",
+    "api-receivable-detail",
+    "api-payment-detail",
     "repairs:installed_unit_detail",
     "repairs:service_request_detail",
     "repairs:offer_detail",
@@ -579,6 +596,7 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
     )
     w.reorder_point = _reorder_point(w)
     w.follow_up = w.call.follow_up
+    w.receivable, w.payment, w.transfer = _collection_records(w)
     _token_b, w.plaintext_b = issue_token(w.dealer2, "zz-erp")
     # What must never show in another's answer: A's document numbers and names.
     w.markers = {
@@ -630,6 +648,11 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.training.number,
         w.training.topic,
         w.point_document.number,
+        w.receivable.number,
+        w.payment.number,
+        w.payment.reference,
+        w.transfer.number,
+        w.transfer.reference,
     }
     w.records = [
         w.app,
@@ -685,8 +708,55 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.training,
         w.point_document,
         w.reorder_point,
+        w.receivable,
+        w.payment,
+        w.transfer,
+        w.sold_quote,
     ]
     return w
+
+
+def _collection_records(w):
+    """收款 (issue 22): dealer A's parts quote invoiced on account became its receivable;
+    finance recorded a partial payment; the dispatcher proposed a 划账 for the rest."""
+    from datetime import date
+    from decimal import Decimal
+
+    from repairs.models import Receivable
+    from repairs.services import collections as col
+    from spareparts.models import Part
+
+    finance = make_user("leak_finance", w.hq, Role.FINANCE)
+    dispatcher = make_user("leak_dispatcher", w.hq, Role.SALES_DISPATCHER)
+    from spareparts.services import quotes
+
+    parts_clerk = make_user("leak_parts_clerk", w.hq, Role.PARTS_CLERK)
+    priced = Part.objects.create(number="LEAK-P-02", name_zh="配件", list_price=Decimal("10"))
+    sold = quotes.quote_ask(dealer=w.dealer, lines=[(priced, 2)], actor=w.dealer_user)
+    quotes.quote_send(quote_id=sold.pk, actor=parts_clerk)
+    quotes.quote_accept(quote_id=sold.pk, actor=w.dealer_user)
+    quotes.quote_settle(
+        quote_id=sold.pk, actor=parts_clerk, how="invoiced", reference="INV-LEAK-0001"
+    )
+    receivable = Receivable.objects.get(parts_quote=sold)
+    w.sold_quote = sold
+    payment = col.payment_record(
+        partner_id=w.dealer.pk,
+        actor=finance,
+        amount=Decimal("1.00"),
+        received_on=date(2026, 1, 5),
+        reference="BANK-LEAK-0001",
+        allocations=[(receivable.pk, Decimal("1.00"))],
+    )
+    transfer = col.transfer_propose(
+        receivable_id=receivable.pk,
+        actor=dispatcher,
+        amount=Decimal("1.00"),
+        settled_on=date(2026, 1, 6),
+        reference="HZ-LEAK-0001",
+    )
+    receivable.refresh_from_db()
+    return receivable, payment, transfer
 
 
 def _network_life_records(w):
