@@ -372,6 +372,7 @@ PLUGIN = Plugin(
             "rma.approval_step",
             _("返厂申请审批步骤"),
             in_timer_inbox=False,
+            partner=("repairs.ApprovalStep", "application__dealer"),
             list_url="repairs:return_list",
             list_params=(("overdue", "overdue=true"),),
         ),
@@ -379,23 +380,36 @@ PLUGIN = Plugin(
             "repair.limit",
             _("维修时限"),
             handler="repairs.services.orders.REPAIR_LIMIT_HANDLER",
+            partner=("repairs.RepairOrder", "dealer"),
             list_url="repairs:order_list",
             list_params=(("overdue", "overdue=true"),),
         ),
-        DeadlineKind("repair.quote_send", _("报价发送"), list_url="repairs:order_board"),
+        DeadlineKind(
+            "repair.quote_send",
+            _("报价发送"),
+            list_url="repairs:order_board",
+            partner=("repairs.Quote", "order__dealer"),
+        ),
         DeadlineKind(
             "repair.quote_consent",
             _("报价确认"),
             handler="repairs.services.orders.QUOTE_CONSENT_HANDLER",
             list_url="repairs:order_board",
+            partner=("repairs.Quote", "order__dealer"),
         ),
-        DeadlineKind("repair.loaner_return", _("备用机归还"), list_url="repairs:loaner_list"),
+        DeadlineKind(
+            "repair.loaner_return",
+            _("备用机归还"),
+            list_url="repairs:loaner_list",
+            partner=("repairs.Loan", "order__dealer"),
+        ),
         # 给出等待时限: the date promised at a review, its own timer (the limit's amount is set
         # per timer from the promised date; the repair limit keeps its breach for the statistics)
         DeadlineKind(
             "repair.waiting_limit",
             _("等待时限"),
             list_url="repairs:review_list",
+            partner=("repairs.RepairOrder", "dealer"),
             policies=(
                 DefaultPolicy(
                     code="repair-waiting-limit",
@@ -440,6 +454,8 @@ PLUGIN = Plugin(
             ),
             handler="repairs.services.field_requests.OFFER_EXPIRY_HANDLER",
             in_timer_inbox=False,
+            # the unit the offer went to (a service point, or the branch's own engineers)
+            partner=("repairs.Dispatch", "to_unit"),
         ),
         # 江淮备用机: a backup lent to an OEM store is due back in 20 working days (the seed is
         # silent; repairs.services.oem says why), warned a working day before, then told to the

@@ -114,6 +114,11 @@ class DeadlineKind:
     # exactly what the tile counts.
     list_url: str = ""
     list_params: tuple[tuple[str, str], ...] = ()
+    # The partner (dealer or service point) a timer's owner belongs to, when it is not the
+    # timer's own org unit (a repair limit belongs to the branch, its order to a dealer):
+    # ("app_label.Model" of the owner, the ORM path from it to an OrgUnit foreign key, e.g.
+    # "dealer" or "order__dealer"). The dashboard's dealer and service-point cuts use it.
+    partner: tuple[str, str] = ()
 
 
 @dataclass(frozen=True)

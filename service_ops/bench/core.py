@@ -104,6 +104,31 @@ def dashboard_probes(ctx: Context) -> list[Probe]:
             row_marker="sla-tile",
             limit_ms=300.0,
         ),
+        # issue 21: the cuts by dealer and service point (a partner's timers counted at it)
+        Probe(
+            "SLA dashboard",
+            "hq",
+            f"{board}?cut=dealer",
+            variant="cut=dealer",
+            row_marker="sla-tile",
+            limit_ms=300.0,
+        ),
+        Probe(
+            "SLA dashboard",
+            "branch_manager",
+            f"{board}?cut=service_point",
+            variant="cut=service_point",
+            row_marker="sla-tile",
+            limit_ms=300.0,
+        ),
+        Probe(
+            "SLA dashboard",
+            "hq",
+            f"{board}?cut=person",
+            variant="cut=person",
+            row_marker="sla-tile",
+            limit_ms=300.0,
+        ),
         Probe("SLA timers", "hq", f"{timers}?bucket=overdue", variant="overdue", rows=None),
         Probe(
             "SLA timers",
@@ -121,6 +146,10 @@ def dashboard_probes(ctx: Context) -> list[Probe]:
         Probe("reports index", "hq", reverse("report_index"), rows=None, limit_ms=150.0),
         Probe("reports index", "branch_manager", reverse("report_index"), rows=None),
     ]
+    dealer = ctx.facts.get("dealer_id")  # a dealer the apps' data has timers of, if any
+    if dealer:
+        out.append(Probe("SLA timers", "hq", f"{timers}?bucket=met&under={dealer}",
+                         variant="met under a dealer", rows=None))  # fmt: skip
     return out
 
 

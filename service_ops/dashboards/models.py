@@ -90,6 +90,60 @@ class SlaDailyPersonCount(DailyCounts):
         indexes = [models.Index(fields=["assignee", "day"], name="sladailyperson_who_day")]
 
 
+class SlaPartnerOpenCount(models.Model):
+    """The open timers whose owner belongs to a partner (a dealer or service point: the kind
+    declares how, DeadlineKind.partner), by org unit and partner, as of the last refresh. The
+    same timers are also in SlaOpenCount under their org unit: the dealer and service-point cuts
+    move them from the unit to the partner (so the table holds only those rows)."""
+
+    org_unit = models.ForeignKey(
+        "network.OrgUnit",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    partner = models.ForeignKey(
+        "network.OrgUnit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    open = models.PositiveIntegerField(default=0, db_default=0)
+    overdue = models.PositiveIntegerField(default=0, db_default=0)
+    due_today = models.PositiveIntegerField(default=0, db_default=0)
+    due_next_day = models.PositiveIntegerField(default=0, db_default=0)
+    paused = models.PositiveIntegerField(default=0, db_default=0)
+
+    class Meta:
+        verbose_name = _("SLA 未结合作方汇总")
+        verbose_name_plural = _("SLA 未结合作方汇总")
+        indexes = [models.Index(fields=["org_unit"], name="slapartneropen_org")]
+
+
+class SlaPartnerDailyCount(models.Model):
+    """SlaDailyCount's counts of the timers whose owner belongs to a partner, per day, org unit
+    and partner (no kind: the cuts by dealer and service point add the kinds up)."""
+
+    day = models.DateField()
+    org_unit = models.ForeignKey(
+        "network.OrgUnit",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    partner = models.ForeignKey(
+        "network.OrgUnit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    is_open = models.BooleanField(default=False, db_default=False)
+    met = models.PositiveIntegerField(default=0, db_default=0)
+    late = models.PositiveIntegerField(default=0, db_default=0)
+    missed_open = models.PositiveIntegerField(default=0, db_default=0)
+
+    class Meta:
+        verbose_name = _("SLA 每日合作方汇总")
+        verbose_name_plural = _("SLA 每日合作方汇总")
+        indexes = [models.Index(fields=["day", "org_unit"], name="slapartnerdaily_day_org")]
+
+
 class SlaRefresh(models.Model):
     """The one row saying when the summaries were last refreshed (its lock serialises refreshes)."""
 

@@ -19,15 +19,35 @@ import time as _time
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from service_ops import plugins
 from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
 from service_ops.workcalendar import clock
 
-from .models import SlaDailyCount, SlaDailyPersonCount, SlaOpenCount, SlaRefresh
+from .models import (
+    SlaDailyCount,
+    SlaDailyPersonCount,
+    SlaOpenCount,
+    SlaPartnerDailyCount,
+    SlaPartnerOpenCount,
+    SlaRefresh,
+)
 
 RATE_DAYS = 30  # the on-time rate's window
 TREND_WEEKS = 12  # the weekly trend's length
@@ -92,6 +112,60 @@ OPEN_BUCKETS = ("open", "overdue", "due_today", "due_next_day", "paused")
 RATE_BUCKETS = ("met", "late", "missed_open")
 
 
+# --- the partner a timer's owner belongs to (DeadlineKind.partner) ---------------------------
+
+
+def partner_kinds() -> dict[str, tuple[str, str]]:
+    """{kind: (owner model label, path to its partner unit)} of the kinds that declare one."""
+    return {k: d.partner for k, d in plugins.deadline_kinds().items() if d.partner}
+
+
+def partner_expr():
+    """The timer's partner unit id read from its owner (a correlated subquery per declaring
+    kind, by the owner's primary key), NULL for other kinds; None when no kind declares one.
+    The platform reaches the owner's model through the app registry, never by an import."""
+    whens = []
+    for kind, (label, path) in sorted(partner_kinds().items()):
+        try:
+            model = apps.get_model(label)
+        except LookupError:  # the declaring app's model is not installed
+            continue
+        owner_type = ContentType.objects.get_for_model(model)
+        owner = model._base_manager.filter(pk=OuterRef("owner_id")).values(path)[:1]
+        whens.append(When(kind=kind, owner_type_id=owner_type.pk, then=Subquery(owner)))
+    if not whens:
+        return None
+    return Case(*whens, default=Value(None), output_field=BigIntegerField())
+
+
+def partner_in_q(ids: list[int]) -> Q | None:
+    """The timers whose owner's partner is one of `ids`: per declaring kind, its owners with
+    such a partner (one uncorrelated subquery each, read once by its index on the partner);
+    None when no kind declares one."""
+    q = Q()
+    for kind, (label, path) in sorted(partner_kinds().items()):
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        owner_type = ContentType.objects.get_for_model(model)
+        owners = model._base_manager.filter(**{f"{path}__in": ids}).values("pk")
+        q |= Q(kind=kind, owner_type_id=owner_type.pk, owner_id__in=owners)
+    return q or None
+
+
+def _with_partner(qs: QuerySet) -> QuerySet | None:
+    """`qs` of the declaring kinds, with `partner_unit` and only the rows that have one."""
+    expr = partner_expr()
+    if expr is None:
+        return None
+    return (
+        qs.filter(kind__in=sorted(partner_kinds()))
+        .annotate(partner_unit=expr)
+        .filter(partner_unit__isnull=False)
+    )
+
+
 # --- INSERT … SELECT ------------------------------------------------------------------------
 
 
@@ -128,20 +202,60 @@ def _open_rows(b: Bounds) -> int:
         **{f"n_{k}": k for k in counts},
     }
     SlaOpenCount.objects.all().delete()
-    return _insert_select(SlaOpenCount, qs, columns)
+    n = _insert_select(SlaOpenCount, qs, columns)
+    SlaPartnerOpenCount.objects.all().delete()
+    partnered = _with_partner(Deadline.objects.filter(status__in=OPEN_STATUSES))
+    if partnered is not None:
+        qs = (
+            partnered.order_by()
+            .values("org_unit_id", "partner_unit")
+            .annotate(n_open=Count("pk"), **{f"n_{k}": v for k, v in counts.items()})
+        )
+        columns = {
+            "org_unit_id": "org_unit_id",
+            "partner_unit": "partner_id",
+            "n_open": "open",
+            **{f"n_{k}": k for k in counts},
+        }
+        n += _insert_select(SlaPartnerOpenCount, qs, columns)
+    return n
 
 
 def _day(field: str):
     return TruncDate(field, tzinfo=clock.ZONE)
 
 
-def _closed_rows(model, first_day: date, *, person: bool) -> int:
-    keys = ["d", "kind", "org_unit_id"] + (["assignee_id"] if person else [])
-    qs = Deadline.objects.filter(
-        status__in=CLOSED, closed_at__gte=clock.at_local(first_day, time(0))
+def _keys(mode: str) -> list[str]:
+    if mode == "partner":
+        return ["org_unit_id", "partner_unit"]
+    return ["kind", "org_unit_id"] + (["assignee_id"] if mode == "person" else [])
+
+
+def _scoped(qs: QuerySet, mode: str) -> QuerySet | None:
+    if mode == "person":
+        return qs.filter(assignee__isnull=False)
+    if mode == "partner":
+        return _with_partner(qs)
+    return qs
+
+
+def _columns(keys: list[str]) -> dict[str, str]:
+    return {key: ("partner_id" if key == "partner_unit" else key) for key in keys}
+
+
+def _closed_rows(model, first_day: date, *, mode: str) -> int:
+    """`mode`: "all" (every timer), "person" (those with an assignee, per person) or "partner"
+    (those whose owner belongs to a partner, per partner, without the kind)."""
+    keys = ["d", *_keys(mode)]
+    model.objects.filter(is_open=False, day__gte=first_day).delete()
+    qs = _scoped(
+        Deadline.objects.filter(
+            status__in=CLOSED, closed_at__gte=clock.at_local(first_day, time(0))
+        ),
+        mode,
     )
-    if person:
-        qs = qs.filter(assignee__isnull=False)
+    if qs is None:
+        return 0
     qs = (
         qs.order_by()
         .annotate(d=_day("closed_at"))
@@ -151,29 +265,36 @@ def _closed_rows(model, first_day: date, *, person: bool) -> int:
             n_late=Count("pk", filter=Q(status=DeadlineStatus.LATE)),
         )
     )
-    model.objects.filter(is_open=False, day__gte=first_day).delete()
-    columns = {key: key for key in keys} | {"d": "day", "n_met": "met", "n_late": "late"}
+    columns = _columns(keys) | {"d": "day", "n_met": "met", "n_late": "late"}
     return _insert_select(model, qs, columns)
 
 
-def _missed_open_rows(model, b: Bounds, *, person: bool) -> int:
-    keys = ["d", "flag", "kind", "org_unit_id"] + (["assignee_id"] if person else [])
-    qs = (
+def _missed_open_rows(model, b: Bounds, *, mode: str) -> int:
+    keys = ["d", "flag", *_keys(mode)]
+    model.objects.filter(is_open=True).delete()
+    qs = _scoped(
         Deadline.objects.filter(status__in=OPEN_STATUSES)
         .filter(bucket_q("missed_open", b))
-        .filter(due_at__gte=clock.at_local(b.window_start, time(0)))
+        .filter(due_at__gte=clock.at_local(b.window_start, time(0))),
+        mode,
     )
-    if person:
-        qs = qs.filter(assignee__isnull=False)
+    if qs is None:
+        return 0
     qs = (
         qs.order_by()
         .annotate(d=_day("due_at"), flag=Value(True))
         .values(*keys)
         .annotate(n=Count("pk"))
     )
-    model.objects.filter(is_open=True).delete()
-    columns = {key: key for key in keys} | {"d": "day", "flag": "is_open", "n": "missed_open"}
+    columns = _columns(keys) | {"d": "day", "flag": "is_open", "n": "missed_open"}
     return _insert_select(model, qs, columns)
+
+
+DAILY_MODELS = (
+    (SlaDailyCount, "all"),
+    (SlaDailyPersonCount, "person"),
+    (SlaPartnerDailyCount, "partner"),
+)
 
 
 def refresh_sla_summary(*, now: datetime | None = None, full: bool = False) -> SlaRefresh:
@@ -191,9 +312,9 @@ def refresh_sla_summary(*, now: datetime | None = None, full: bool = False) -> S
             first_day = max(first_day, min(clock.local_date(state.as_of), b.today) - timedelta(1))
         open_rows = _open_rows(b)
         daily = 0
-        for model, person in ((SlaDailyCount, False), (SlaDailyPersonCount, True)):
-            daily += _closed_rows(model, first_day, person=person)
-            daily += _missed_open_rows(model, b, person=person)
+        for model, mode in DAILY_MODELS:
+            daily += _closed_rows(model, first_day, mode=mode)
+            daily += _missed_open_rows(model, b, mode=mode)
             model.objects.filter(day__lt=b.window_start).delete()
         state.as_of = now
         state.closed_from = first_day

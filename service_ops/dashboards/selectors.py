@@ -2,10 +2,12 @@
 anyone else: their unit's subtree), an optional unit below it and an optional person; and the
 list behind each number, straight from the timers with the same definitions.
 
-The page costs a constant number of queries whatever the data: the org units of the caller's
-subtree (names, paths: the roll-up to the units one level below the cut is done here), the open
-summary by kind, unit and ball holder, the daily rows by day and kind and by unit, the people
-with open items, the refresh row and the calendar year to confirm."""
+The page costs a constant number of queries whatever the data (each round trip counts: the
+summary's own SQL takes a few milliseconds): the org units of the caller's subtree (names,
+paths: the roll-ups to the cut's units are done here), the refresh row with the calendar years
+to confirm, the open summary by kind, unit and ball holder, the daily rows by day and kind and
+by unit (one UNION ALL), the people with open items; a cut by person or by an org kind reads two
+more (service_ops.dashboards.selectors._cut_rows)."""
 
 from __future__ import annotations
 
@@ -15,11 +17,24 @@ from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet, Sum, Value
+from django.db.models import (
+    CharField,
+    DateField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,20 +44,44 @@ from network.visibility import sees_everything, user_org_unit
 from service_ops import plugins
 from service_ops.deadlines.models import BallHolder, Deadline
 from service_ops.plugin import DASHBOARD_ROLES
+from service_ops.reversing import reverse_plain
 from service_ops.workcalendar import clock
 from service_ops.workcalendar.models import CalendarYear
 
-from .models import SlaDailyCount, SlaDailyPersonCount, SlaOpenCount, SlaRefresh
+from .models import (
+    SlaDailyCount,
+    SlaDailyPersonCount,
+    SlaOpenCount,
+    SlaPartnerDailyCount,
+    SlaPartnerOpenCount,
+    SlaRefresh,
+)
 from .refresh import (
     OPEN_BUCKETS,
     RATE_BUCKETS,
     TREND_WEEKS,
     Bounds,
     bucket_q,
+    partner_in_q,
 )
 
 PEOPLE_LIMIT = 200  # the person select: the people with the most open items
+CUT_LIMIT = 50  # rows of the cut's table (the most overdue first); the chart draws 20
 ALL_BUCKETS = (*OPEN_BUCKETS, *RATE_BUCKETS)
+
+# The cuts of the page's table and bar chart: "unit" is the units one level below the page's
+# unit (by the timers' own org unit, each row drills down); the org kinds group every timer under
+# its unit of that kind, a timer whose owner belongs to a dealer or service point (the kind's
+# DeadlineKind.partner) counting there rather than at its own unit; "person" by assignee.
+CUTS = (
+    ("unit", gettext_lazy("下级单位")),
+    (OrgKind.PROVINCE, OrgKind.PROVINCE.label),
+    (OrgKind.BRANCH, OrgKind.BRANCH.label),
+    (OrgKind.DEALER, OrgKind.DEALER.label),
+    (OrgKind.SERVICE_POINT, OrgKind.SERVICE_POINT.label),
+    ("person", gettext_lazy("责任人")),
+)
+KIND_CUTS = frozenset({OrgKind.PROVINCE, OrgKind.BRANCH, OrgKind.DEALER, OrgKind.SERVICE_POINT})
 
 
 def can_view(user) -> bool:
@@ -108,6 +147,35 @@ class Scope:
             key=lambda u: (u.path.count("/"), u.path),
         )
 
+    def deepest(self, org_unit_id: int | None, partner_id: int | None) -> int | None:
+        """The unit a timer counts at in the org-kind cuts: its owner's partner when that lies
+        in the scope at or below the timer's own unit, else the timer's own unit."""
+        partner = self.units.get(partner_id) if partner_id else None
+        if partner is None:
+            return org_unit_id
+        if org_unit_id is None:
+            return partner.id
+        own = self.units.get(org_unit_id)
+        return partner.id if own is not None and partner.path.startswith(own.path) else org_unit_id
+
+    def ancestor_of_kind(self, unit_id: int | None, kind: str) -> int | None:
+        """The unit of `kind` at or above `unit_id` within the scope (None: none there)."""
+        unit = self.units.get(unit_id) if unit_id else None
+        if unit is None:
+            return None
+        for pk in reversed(unit.ancestors):
+            above = self.units.get(pk)
+            if above is not None and above.kind == kind:
+                return pk
+        return None
+
+    def cuts(self) -> list[tuple[str, str]]:
+        """The cuts the page offers: the unit and person cuts, and each org kind present at or
+        below the page's unit."""
+        prefix = self.root.path if self.root else ""
+        present = {u.kind for u in self.units.values() if u.path.startswith(prefix)}
+        return [(key, str(label)) for key, label in CUTS if key not in KIND_CUTS or key in present]
+
     def filter(self, qs: QuerySet) -> QuerySet:
         ids = self.cut_ids
         if ids is not None:
@@ -154,8 +222,9 @@ def _int(value) -> int | None:
 
 
 def timers_url(
-    *, bucket: str, kind: str = "", app: str = "", unit=None, person=None, base: str = ""
-) -> str:
+    *, bucket: str, kind: str = "", app: str = "", unit=None, person=None, under=None,
+    base: str = "",
+) -> str:  # fmt: skip
     params = {"bucket": bucket}
     if kind:
         params["kind"] = kind
@@ -165,6 +234,8 @@ def timers_url(
         params["unit"] = unit
     if person:
         params["person"] = person
+    if under:
+        params["under"] = under
     return f"{base or reverse('sla_timers')}?{urlencode(params)}"
 
 
@@ -174,7 +245,7 @@ def kind_list_url(kind: plugins.DeadlineKind, bucket: str = "open") -> str:
     if not kind.list_url:
         return ""
     try:
-        url = reverse(kind.list_url)
+        url = reverse_plain(kind.list_url)
     except Exception:  # an app list that is not installed: no link
         return ""
     query = dict(kind.list_params).get(bucket, "")
@@ -201,15 +272,16 @@ class Numbers:
     missed_open: int = 0
     ball: dict[str, int] = field(default_factory=dict)
 
-    def add_open(self, row: dict) -> None:
+    def add_open(self, row: dict, sign: int = 1) -> None:
         for name in OPEN_BUCKETS:
-            setattr(self, name, getattr(self, name) + (row[name] or 0))
-        if row["paused"] and row["ball_holder"]:
-            self.ball[row["ball_holder"]] = self.ball.get(row["ball_holder"], 0) + row["paused"]
+            setattr(self, name, getattr(self, name) + sign * (row[name] or 0))
+        holder = row.get("ball_holder")
+        if row["paused"] and holder:
+            self.ball[holder] = self.ball.get(holder, 0) + sign * row["paused"]
 
-    def add_rate(self, row: dict) -> None:
+    def add_rate(self, row: dict, sign: int = 1) -> None:
         for name in RATE_BUCKETS:
-            setattr(self, name, getattr(self, name) + (row[name] or 0))
+            setattr(self, name, getattr(self, name) + sign * (row[name] or 0))
 
     @property
     def rate(self) -> float | None:
@@ -244,9 +316,27 @@ class Tile:
     def cells(self) -> list[tuple[str, str, int, str, str]]:
         """(bucket, label, number, link, colour) of the tile's cells."""
         return [
-            (name, label, n := getattr(self.numbers, name), self.links[name], tone if n else "")
+            (name, str(label), n := getattr(self.numbers, name), self.links[name],
+             tone if n else "")
             for name, label, tone in CELLS
-        ]
+        ]  # fmt: skip
+
+    def cells_html(self, labels: dict[str, str]) -> SafeString:
+        """The six cells as HTML, written here rather than by a template loop: a page of thirty
+        tiles spent a quarter of its time in the template engine's 1,400 nodes for them.
+        `labels`: the cells' labels in the request's language (translated once a page)."""
+        numbers, links = self.numbers, self.links
+        out = []
+        for name, _label, tone in CELLS:
+            n = getattr(numbers, name)
+            colour = f" text-{tone}" if tone and n else ""
+            out.append(
+                f'<div class="col-4"><a class="d-block rounded border py-1 text-decoration-none '
+                f'sla-cell" href="{escape(links[name])}"><span class="d-block small '
+                f'text-body-secondary text-truncate">{labels[name]}</span><span class="d-block '
+                f'fw-semibold{colour}" data-figure="{name}">{n}</span></a></div>'
+            )
+        return mark_safe("".join(out))  # noqa: S308 — labels escaped, numbers ints
 
 
 @dataclass
@@ -281,6 +371,26 @@ class Dashboard:
     week_rates: list[float | None]
     calendar_years: list[int]
     person_name: str = ""
+    cut: str = "unit"
+    cut_more: int = 0  # rows of the cut beyond the table's CUT_LIMIT
+    chosen_unit: bool = False  # the page's unit came from the request
+
+    @property
+    def cut_label(self) -> str:
+        return str(dict(CUTS)[self.cut])
+
+    def cut_links(self) -> list[tuple[str, str, str, bool]]:
+        """(key, label, URL, chosen) of the cut selector, keeping the page's unit and person."""
+        base = reverse("sla_dashboard")
+        keep = {}
+        if self.scope.root is not None and self.chosen_unit:
+            keep["unit"] = self.scope.root.id
+        if self.scope.person_id:
+            keep["person"] = self.scope.person_id
+        return [
+            (key, label, f"{base}?{urlencode(keep | {'cut': key})}", key == self.cut)
+            for key, label in self.scope.cuts()
+        ]
 
     @property
     def chart(self) -> dict:
@@ -314,9 +424,25 @@ def refresh_state() -> SlaRefresh:
     return SlaRefresh.objects.filter(pk=1).first() or SlaRefresh(pk=1)
 
 
-def dashboard(user, *, unit_id=None, person_id=None) -> Dashboard:
+def _state_and_years() -> tuple[SlaRefresh, list[int]]:
+    """The refresh row and years_to_confirm() in one query (a second before the first refresh):
+    each round trip counts on a page whose own SQL takes a few milliseconds."""
+    this_year = clock.local_date(timezone.now()).year
+    years = (this_year, this_year + 1)
+    confirmed = {
+        f"confirmed_{y}": Exists(CalendarYear.objects.filter(year=y, provisional=False))
+        for y in years
+    }
+    state = SlaRefresh.objects.filter(pk=1).annotate(**confirmed).first()
+    if state is None:
+        return SlaRefresh(pk=1), years_to_confirm()
+    return state, [y for y in years if not getattr(state, f"confirmed_{y}")]
+
+
+def dashboard(user, *, unit_id=None, person_id=None, cut=None) -> Dashboard:
     scope = scope_for(user, unit_id=unit_id, person_id=person_id)
-    state = refresh_state()
+    cut = cut if cut in {key for key, _label in scope.cuts()} else "unit"
+    state, calendar_years = _state_and_years()
     with clock.pinned():
         bounds = Bounds.at(state.as_of or timezone.now())
     unit_arg = scope.root.id if (unit_id and scope.root) else None
@@ -324,10 +450,15 @@ def dashboard(user, *, unit_id=None, person_id=None) -> Dashboard:
 
     timers_base = reverse("sla_timers")
 
-    def links(**kw) -> dict[str, str]:
-        return {b: timers_url(bucket=b, unit=kw.get("unit", unit_arg), person=person_arg,
-                              kind=kw.get("kind", ""), app=kw.get("app", ""), base=timers_base)
-                for b in ALL_BUCKETS}  # fmt: skip
+    def links(*, kind="", app="", unit=unit_arg, person=person_arg, under=None):
+        """The links of one set of numbers, as timers_url writes them (the same parameters in
+        the same order), with one urlencode for the eight buckets."""
+        params = {"kind": kind} if kind else {"app": app} if app else {}
+        for key, value in (("unit", unit), ("person", person), ("under", under)):
+            if value:
+                params[key] = value
+        rest = f"&{urlencode(params)}" if params else ""
+        return {b: f"{timers_base}?bucket={b}{rest}" for b in ALL_BUCKETS}
 
     open_rows = list(
         scope.filter(SlaOpenCount.objects.all())
@@ -337,17 +468,32 @@ def dashboard(user, *, unit_id=None, person_id=None) -> Dashboard:
     )
     daily_model = SlaDailyPersonCount if scope.person_id else SlaDailyCount
     daily = scope.filter(daily_model.objects.filter(day__gte=bounds.window_start))
-    by_day = list(
+    # The trend's rows by day and kind and the rate's by unit, in one round trip (UNION ALL:
+    # the unit rows are those without a day).
+    sums = {name: Sum(name) for name in RATE_BUCKETS}
+    by_day_kind = (
         daily.values("day", "kind")
-        .annotate(**{name: Sum(name) for name in RATE_BUCKETS})
+        .annotate(org=Value(None, output_field=IntegerField()), **sums)
+        .values("day", "kind", "org", *RATE_BUCKETS)
         .order_by()
     )
-    by_unit = list(
+    by_unit_rate = (
         daily.filter(day__gte=bounds.rate_start)
         .values("org_unit_id")
-        .annotate(**{name: Sum(name) for name in RATE_BUCKETS})
+        .annotate(
+            d=Value(None, output_field=DateField()),
+            k=Value(None, output_field=CharField()),
+            **sums,
+        )
+        .values("d", "k", "org_unit_id", *RATE_BUCKETS)
         .order_by()
     )
+    by_day, by_unit = [], []
+    for row in by_day_kind.union(by_unit_rate, all=True):
+        if row["day"] is None:
+            by_unit.append({"org_unit_id": row["org"], **{n: row[n] for n in RATE_BUCKETS}})
+        else:
+            by_day.append(row)
     people = _people(scope)
 
     # per kind
@@ -368,6 +514,7 @@ def dashboard(user, *, unit_id=None, person_id=None) -> Dashboard:
             counts[2] += row["missed_open"] or 0
 
     ball_labels = dict(BallHolder.choices)
+    cell_labels = {name: escape(str(label)) for name, label, _tone in CELLS}
     groups: list[AppGroup] = []
     declared: set[str] = set()
     total = Numbers()
@@ -384,6 +531,7 @@ def dashboard(user, *, unit_id=None, person_id=None) -> Dashboard:
             trend=[_rate(*c) for c in weekly.get(kind, [])] or [None] * len(weeks),
         )
         tile._weekly = weekly.get(kind, [])
+        tile.cells_markup = tile.cells_html(cell_labels)
         return tile
 
     for label, kinds in plugins.deadline_kinds_by_app():
@@ -398,32 +546,9 @@ def dashboard(user, *, unit_id=None, person_id=None) -> Dashboard:
     for g in groups:
         _merge(total, g.numbers)
 
-    # by unit one level below the cut
-    unit_numbers: dict[int | None, Numbers] = defaultdict(Numbers)
-    for row in open_rows:
-        unit_numbers[scope.child_of_root(row["org_unit_id"])].add_open(row)
-    for row in by_unit:
-        unit_numbers[scope.child_of_root(row["org_unit_id"])].add_rate(row)
-    unit_rows = []
-    base = reverse("sla_dashboard")
-    for uid, numbers in unit_numbers.items():
-        unit = scope.units.get(uid) if uid else None
-        drill = ""
-        if unit is not None and unit.id != (scope.root.id if scope.root else None):
-            params = {"unit": unit.id}
-            if person_arg:
-                params["person"] = person_arg
-            drill = f"{base}?{urlencode(params)}"
-        unit_rows.append(
-            UnitRow(
-                id=uid,
-                name=unit.name if unit else _("未指定单位"),
-                numbers=numbers,
-                links=links(unit=uid) if uid else {},
-                drill=drill,
-            )
-        )
-    unit_rows.sort(key=lambda r: (-r.numbers.overdue, -r.numbers.open, r.name))
+    unit_rows, cut_more = _cut_rows(
+        scope, cut, bounds, total, links, person_arg, open_rows=open_rows, unit_rates=by_unit
+    )
 
     week_sums = [[0, 0, 0] for _ in weeks]
     for counts_list in weekly.values():
@@ -442,16 +567,107 @@ def dashboard(user, *, unit_id=None, person_id=None) -> Dashboard:
         people=people,
         weeks=weeks,
         week_rates=[_rate(*s) for s in week_sums],
-        calendar_years=years_to_confirm(),
+        calendar_years=calendar_years,
         person_name=person_name,
+        cut=cut,
+        cut_more=cut_more,
+        chosen_unit=bool(unit_arg),
     )
 
 
-def _merge(into: Numbers, other: Numbers) -> None:
+def _sums(qs: QuerySet, keys: tuple[str, ...], buckets: tuple[str, ...]) -> list[dict]:
+    return list(qs.values(*keys).annotate(**{n: Sum(n) for n in buckets}).order_by())
+
+
+def _cut_rows(scope, cut, bounds, total, links, person_arg, *, open_rows, unit_rates):
+    """The rows of the cut's table (the most overdue first, CUT_LIMIT of them, the rest
+    counted), from the page's open rows (by kind, unit and ball holder) and last 30 days' rates
+    by unit — no query of its own; by person three (open, rates, names) — and for the dealer,
+    service-point, branch and province cuts two more (the partner tables), to move a partner's
+    timers from their own unit to it."""
+    numbers: dict[int | None, Numbers] = defaultdict(Numbers)
+    if cut == "person":
+        opened = scope.filter(SlaOpenCount.objects.filter(assignee__isnull=False))
+        rated = scope.filter(SlaDailyPersonCount.objects.filter(day__gte=bounds.rate_start))
+        for row in _sums(opened, ("assignee_id",), OPEN_BUCKETS):
+            numbers[row["assignee_id"]].add_open(row)
+        for row in _sums(rated, ("assignee_id",), RATE_BUCKETS):
+            numbers[row["assignee_id"]].add_rate(row)
+        rest = Numbers()  # the timers nobody is assigned: the total less the people's
+        _merge(rest, total)
+        for n in numbers.values():
+            _merge(rest, n, sign=-1)
+        rest.ball = {}
+        if rest.open or rest.judged:
+            numbers[None] = rest
+    else:
+        at: dict[int | None, Numbers] = defaultdict(Numbers)
+        for row in open_rows:
+            at[row["org_unit_id"]].add_open(row)
+        for row in unit_rates:
+            at[row["org_unit_id"]].add_rate(row)
+        if cut in KIND_CUTS and not scope.person_id:
+            # the partners' share of each unit's timers moves to the partner
+            person_free = Scope(scope.units, scope.everything, scope.root)
+            keys = ("org_unit_id", "partner_id")
+            p_open = person_free.filter(SlaPartnerOpenCount.objects.all())
+            p_rated = person_free.filter(
+                SlaPartnerDailyCount.objects.filter(day__gte=bounds.rate_start)
+            )
+            for rows, add in ((_sums(p_open, keys, OPEN_BUCKETS), Numbers.add_open),
+                              (_sums(p_rated, keys, RATE_BUCKETS), Numbers.add_rate)):  # fmt: skip
+                for row in rows:
+                    to = scope.deepest(row["org_unit_id"], row["partner_id"])
+                    if to != row["org_unit_id"]:
+                        add(at[row["org_unit_id"]], row, -1)
+                        add(at[to], row)
+        for uid, n in at.items():
+            key = scope.child_of_root(uid) if cut == "unit" else scope.ancestor_of_kind(uid, cut)
+            _merge(numbers[key], n)
+    names = _person_names([k for k in numbers if k]) if cut == "person" else {}
+    rows = []
+    base = reverse("sla_dashboard")
+    root_id = scope.root.id if scope.root else None
+    for key, n in numbers.items():
+        if not (n.open or n.judged):
+            continue
+        drill = ""
+        if cut == "person":
+            name = names.get(key, str(key)) if key else _("未指定责任人")
+            row_links = links(person=key) if key else {}
+        elif cut == "unit":
+            unit = scope.units.get(key) if key else None
+            name = unit.name if unit else _("未指定单位")
+            row_links = links(unit=key) if key else {}
+            if unit is not None and unit.id != root_id:
+                params = {"unit": unit.id}
+                if person_arg:
+                    params["person"] = person_arg
+                drill = f"{base}?{urlencode(params)}"
+        else:
+            unit = scope.units.get(key) if key else None
+            name = unit.name if unit else _("不属于任何%(kind)s") % {"kind": OrgKind(cut).label}
+            row_links = links(under=key) if key else {}
+        rows.append(UnitRow(id=key, name=name, numbers=n, links=row_links, drill=drill))
+    rows.sort(key=lambda r: (-r.numbers.overdue, -r.numbers.open, r.name))
+    return rows[:CUT_LIMIT], max(0, len(rows) - CUT_LIMIT)
+
+
+def _person_names(ids: list[int]) -> dict[int, str]:
+    users = get_user_model().objects.filter(pk__in=ids)
+    return {
+        pk: f"{last}{first}" or username
+        for pk, username, first, last in users.values_list(
+            "id", "username", "first_name", "last_name"
+        )
+    }
+
+
+def _merge(into: Numbers, other: Numbers, sign: int = 1) -> None:
     for name in ALL_BUCKETS:
-        setattr(into, name, getattr(into, name) + getattr(other, name))
+        setattr(into, name, getattr(into, name) + sign * getattr(other, name))
     for b, n in other.ball.items():
-        into.ball[b] = into.ball.get(b, 0) + n
+        into.ball[b] = into.ball.get(b, 0) + sign * n
 
 
 def _group(label: str, tiles: list[Tile], links: dict[str, str]) -> AppGroup:
@@ -467,25 +683,24 @@ def app_name(label: str) -> str:
 
 def _people(scope: Scope) -> list[tuple[int, str, int]]:
     """(user id, name, open items) of the people with the most open items in the scope (the
-    person cut keeps the chosen one listed)."""
+    person cut keeps the chosen one listed). Grouped by the id alone, the names read for the
+    listed ones only (PostgreSQL evaluates the name subqueries after the LIMIT)."""
     qs = Scope(scope.units, scope.everything, scope.root).filter(
         SlaOpenCount.objects.filter(assignee__isnull=False)
     )
+    users = get_user_model().objects.filter(pk=OuterRef("assignee_id"))
     rows = list(
-        qs.values(
-            "assignee_id", "assignee__username", "assignee__first_name", "assignee__last_name"
-        )
+        qs.values("assignee_id")
         .annotate(n=Sum("open"))
         .order_by("-n", "assignee_id")[:PEOPLE_LIMIT]
-    )
-    return [
-        (
-            r["assignee_id"],
-            f"{r['assignee__last_name']}{r['assignee__first_name']}" or r["assignee__username"],
-            r["n"],
+        .annotate(
+            name=Subquery(
+                users.annotate(full=Concat("last_name", "first_name")).values("full")[:1]
+            ),
+            username=Subquery(users.values("username")[:1]),
         )
-        for r in rows
-    ]
+    )
+    return [(r["assignee_id"], r["name"] or r["username"], r["n"]) for r in rows]
 
 
 def years_to_confirm(*, now: datetime | None = None) -> list[int]:
@@ -511,7 +726,7 @@ def kinds_of_app(label: str) -> list[str]:
 
 
 def timers(user, *, bucket: str, kind: str = "", app: str = "", unit_id=None, person_id=None,
-           now: datetime | None = None) -> QuerySet[Deadline]:  # fmt: skip
+           under=None, now: datetime | None = None) -> QuerySet[Deadline]:  # fmt: skip
     """The timers behind one dashboard number, live: the same bucket definitions, the same scope
     (by the timer's org unit; headquarters also sees timers without one). Met and late: closed
     in the rate's window (the last RATE_DAYS days); missed_open: due in the trend's window."""
@@ -519,6 +734,8 @@ def timers(user, *, bucket: str, kind: str = "", app: str = "", unit_id=None, pe
     with clock.pinned():
         b = Bounds.at(now or timezone.now())
     qs = scope.filter(Deadline.objects.all()).filter(bucket_q(bucket, b))
+    if under:
+        qs = _under(qs, scope, under)
     if bucket in ("met", "late"):
         qs = qs.filter(closed_at__gte=clock.at_local(b.rate_start, time(0)))
     elif bucket == "missed_open":
@@ -533,6 +750,21 @@ def timers(user, *, bucket: str, kind: str = "", app: str = "", unit_id=None, pe
         else:
             qs = qs.filter(kind__in=kinds)
     return qs
+
+
+def _under(qs: QuerySet, scope: Scope, under) -> QuerySet:
+    """The timers an org-kind cut counts at `under` or below (Scope.deepest): their own unit
+    there, or their owner's partner there while their own unit is above it (or none)."""
+    target = scope.units.get(_int(under) or 0)
+    if target is None:
+        return qs.none()
+    ids = sorted(u.id for u in scope.units.values() if u.path.startswith(target.path))
+    q = Q(org_unit_id__in=ids)
+    partnered = partner_in_q(ids) if not scope.person_id else None
+    if partnered is not None:
+        above = [pk for pk in target.ancestors if pk != target.id]
+        q |= (Q(org_unit_id__in=above) | Q(org_unit__isnull=True)) & partnered
+    return qs.filter(q)
 
 
 def person_label(user_id: int | None) -> str:

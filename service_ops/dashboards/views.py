@@ -34,7 +34,10 @@ def _require_viewer(request) -> None:
 def dashboard(request):
     _require_viewer(request)
     board = selectors.dashboard(
-        request.user, unit_id=request.GET.get("unit"), person_id=request.GET.get("person")
+        request.user,
+        unit_id=request.GET.get("unit"),
+        person_id=request.GET.get("person"),
+        cut=request.GET.get("cut"),
     )
     context = {"board": board, "poll_seconds": POLL_SECONDS}
     if request.htmx and request.htmx.target == "sla-panel":
@@ -74,6 +77,7 @@ def timer_list(request):
         app=app,
         unit_id=request.GET.get("unit"),
         person_id=request.GET.get("person"),
+        under=request.GET.get("under"),
         now=now,
     )
     closed = bucket in ("met", "late")
@@ -91,6 +95,7 @@ def timer_list(request):
             deadline.kind_label = declared.label if declared else deadline.kind
     scope = selectors.scope_for(request.user, unit_id=request.GET.get("unit"))
     unit = scope.root if request.GET.get("unit") else None
+    under = scope.units.get(selectors._int(request.GET.get("under")) or 0)
     return render(
         request,
         "service_ops/dashboard/timers.html",
@@ -102,6 +107,7 @@ def timer_list(request):
             "app_label": selectors.app_name(app) if app else "",
             "app_list_url": selectors.kind_list_url(kinds[kind], bucket) if kind else "",
             "unit": unit,
+            "under": under,
             "person_name": selectors.person_label(selectors._int(request.GET.get("person"))),
         },
     )

@@ -22,8 +22,15 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from service_ops.dashboards import selectors
-from service_ops.dashboards.models import SlaDailyCount, SlaDailyPersonCount, SlaOpenCount
+from network.models import OrgUnit
+from service_ops.dashboards import refresh, selectors
+from service_ops.dashboards.models import (
+    SlaDailyCount,
+    SlaDailyPersonCount,
+    SlaOpenCount,
+    SlaPartnerDailyCount,
+    SlaPartnerOpenCount,
+)
 from service_ops.dashboards.refresh import refresh_sla_summary
 from service_ops.deadlines.models import BallHolder, Deadline, DeadlinePolicy
 from service_ops.deadlines.services import (
@@ -207,8 +214,8 @@ def test_the_weekly_trend_is_the_on_time_rate_of_each_week(world):
     assert board.week_rates[-1] == expected_rate
 
 
-def test_an_incremental_refresh_ends_where_a_full_one_does(world):
-    net = world
+def test_an_incremental_refresh_ends_where_a_full_one_does(partnered):
+    net = partnered
     later = NOW + timedelta(days=3, hours=2)  # Monday 12:00
     for d in Deadline.objects.filter(status__in=OPEN).order_by("pk")[:25]:
         deadline_close(deadline=d, at=later - timedelta(hours=1))
@@ -221,10 +228,16 @@ def test_an_incremental_refresh_ends_where_a_full_one_does(world):
         refresh_sla_summary(now=later, full=True)
     assert _open() == inc_open
     assert _daily() == inc_daily
+    assert SlaPartnerOpenCount.objects.exists() and SlaPartnerDailyCount.objects.exists()
 
 
 def _open():
-    return Counter(
+    partner = Counter(
+        SlaPartnerOpenCount.objects.values_list(
+            "org_unit", "partner", "open", "overdue", "due_today", "due_next_day", "paused"
+        )
+    )
+    return partner + Counter(
         SlaOpenCount.objects.values_list(
             "kind",
             "org_unit",
@@ -241,10 +254,12 @@ def _open():
 
 def _daily():
     rows = {}
-    for model, person in ((SlaDailyCount, ()), (SlaDailyPersonCount, ("assignee",))):
-        for row in model.objects.values_list(
-            "day", "kind", "org_unit", *person, "met", "late", "missed_open"
-        ):
+    for model, keys in (
+        (SlaDailyCount, ("kind", "org_unit")),
+        (SlaDailyPersonCount, ("kind", "org_unit", "assignee")),
+        (SlaPartnerDailyCount, ("org_unit", "partner")),
+    ):
+        for row in model.objects.values_list("day", *keys, "met", "late", "missed_open"):
             key = (model.__name__, *row[:-3])
             old = rows.get(key, (0, 0, 0))
             rows[key] = tuple(a + b for a, b in zip(old, row[-3:], strict=True))
@@ -333,3 +348,163 @@ def test_the_page_never_writes_and_shows_nothing_before_the_first_refresh(net, c
     html = client.get(reverse("sla_dashboard")).content.decode()
     assert 'id="sla-not-yet"' in html
     assert not SlaOpenCount.objects.exists()
+
+
+# --- the cuts by province, branch, dealer, service point and person ---------------------------
+
+PARTNERED = "test.partnered"
+
+
+@pytest.fixture
+def partnered(net, monkeypatch):
+    """The world's timers, and as many of a kind whose owner is a partner: its owner is an org
+    unit (a dealer, the service point, or a branch), declared as DeadlineKind.partner declares a
+    repair order's dealer; their own org unit is the branch, the province, the partner itself or
+    none, as the apps set it."""
+    declared = refresh.partner_kinds()
+    monkeypatch.setattr(
+        refresh, "partner_kinds", lambda: declared | {PARTNERED: ("network.OrgUnit", "pk")}
+    )
+    build_timers(net, n=120)
+    rnd = random.Random(11)
+    policy = _policy(PARTNERED, "working_days", 2)
+    owners = [net.dealer, net.dealer2, net.point, net.gz]
+    for i in range(120):
+        owner = rnd.choice(owners)
+        parent = OrgUnit.objects.get(pk=owner.parent_id)
+        started = NOW - timedelta(hours=rnd.randint(2, 30 * 24))
+        d = deadline_start(
+            policy=policy,
+            owner=owner,
+            org_unit=rnd.choice([parent, parent, owner, net.hq, None]),
+            assignee=rnd.choice([net.tech, net.cs_engineer, None]),
+            started_at=started,
+            label=f"p{i}",
+        )
+        end = started + timedelta(hours=rnd.randint(1, 6 * 24))
+        if rnd.random() < 0.5 and end < NOW:
+            deadline_close(deadline=d, at=end)
+    sweep_deadlines(now=NOW - timedelta(hours=3))
+    with time_machine.travel(NOW, tick=False):
+        refresh_sla_summary(now=NOW, full=True)
+    return net
+
+
+def _counted_at(net, unit, within=None):
+    """The timers a cut counts at `unit`, written from the definition: their own unit at or
+    below it, or — a partnered kind's — their owner (the partner) at or below it while their own
+    unit is above it or none; within `within`'s subtree of own units when given."""
+    below = [u.pk for u in OrgUnit.objects.filter(path__startswith=unit.path)]
+    above = [int(pk) for pk in unit.path.strip("/").split("/") if int(pk) != unit.pk]
+    qs = Deadline.objects.filter(
+        Q(org_unit__in=below)
+        | (
+            Q(kind=PARTNERED, owner_id__in=below)
+            & (Q(org_unit__in=above) | Q(org_unit__isnull=True))
+        )
+    )
+    if within is not None:
+        qs = qs.filter(org_unit__in=OrgUnit.objects.filter(path__startswith=within.path))
+    return qs
+
+
+def test_the_dealer_and_service_point_cuts_equal_direct_counts(partnered):
+    net = partnered
+    with time_machine.travel(NOW, tick=False):
+        dealers = selectors.dashboard(net.head, cut="dealer")
+        points = selectors.dashboard(net.head, cut="service_point")
+        branches = selectors.dashboard(net.head, cut="branch")
+        provinces = selectors.dashboard(net.head, cut="province")
+    assert dealers.cut == "dealer" and points.cut == "service_point"
+    for board, units in (
+        (dealers, [net.dealer, net.dealer2]),
+        (points, [net.point]),
+        (branches, [net.gz, net.cs]),
+        (provinces, [net.gd, net.hn]),
+    ):
+        rows = {row.id: row for row in board.units}
+        for unit in units:
+            assert numbers(rows[unit.pk].numbers) == expected(_counted_at(net, unit)), unit.name
+        # the rows add up to the page's total: every timer counted once
+        added = Counter()
+        for row in board.units:
+            added.update(numbers(row.numbers))
+        assert {k: added[k] for k in selectors.ALL_BUCKETS} == numbers(board.total)
+    # a dealer's timer kept at its branch (as a repair limit is) counts at the dealer
+    moved = Deadline.objects.filter(kind=PARTNERED, owner_id=net.dealer.pk, org_unit=net.cs)
+    assert moved.exists() and rows_named(dealers, net.dealer.name)
+
+
+def rows_named(board, name):
+    return [row for row in board.units if row.name == name]
+
+
+def test_the_person_cut_equals_direct_counts(partnered):
+    net = partnered
+    with time_machine.travel(NOW, tick=False):
+        board = selectors.dashboard(net.head, cut="person")
+    rows = {row.id: row for row in board.units}
+    for person in (net.tech, net.cs_engineer, net.gz_engineer):
+        assert numbers(rows[person.pk].numbers) == expected(
+            Deadline.objects.filter(assignee=person)
+        )
+    assert numbers(rows[None].numbers) == expected(Deadline.objects.filter(assignee__isnull=True))
+
+
+def test_the_list_behind_every_cut_number_holds_that_many_timers(partnered, client):
+    net = partnered
+    client.force_login(net.head)
+    with time_machine.travel(NOW, tick=False):
+        for cut in ("dealer", "service_point", "branch", "person"):
+            board = selectors.dashboard(net.head, cut=cut)
+            for row in board.units:
+                for bucket, url in row.links.items():
+                    response = client.get(url)
+                    assert response.status_code == 200
+                    assert response.context["page"].count == getattr(row.numbers, bucket), (
+                        cut,
+                        row.name,
+                        bucket,
+                    )
+
+
+def test_a_branch_manager_never_sees_another_branchs_dealer(partnered, client):
+    net = partnered
+    with time_machine.travel(NOW, tick=False):
+        cs = selectors.dashboard(net.cs_manager, cut="dealer")
+        gz = selectors.dashboard(net.gz_manager, cut="dealer")
+        gz_points = selectors.dashboard(net.gz_manager, cut="service_point")
+    assert {row.id for row in cs.units} <= {net.dealer.pk, net.dealer2.pk, None}
+    rows = {row.id: row for row in cs.units}
+    assert numbers(rows[net.dealer.pk].numbers) == expected(
+        _counted_at(net, net.dealer, within=net.cs)
+    )
+    # no dealer under 广州分公司: the cut is not offered, the page falls back to its units
+    assert gz.cut == "unit" and "dealer" not in dict(gz.scope.cuts())
+    assert not {row.id for row in gz.units} & {net.dealer.pk, net.dealer2.pk}
+    assert {row.id for row in gz_points.units} <= {net.point.pk, None}
+    assert numbers(rows_named(gz_points, net.point.name)[0].numbers) == expected(
+        _counted_at(net, net.point, within=net.gz)
+    )
+
+    client.force_login(net.gz_manager)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(reverse("sla_dashboard"), {"cut": "dealer"}).content.decode()
+        listed = client.get(reverse("sla_timers"), {"bucket": "open", "under": net.dealer.pk})
+    assert 'data-cut="dealer"' not in html and net.dealer.name not in html
+    assert net.dealer2.name not in html
+    assert listed.context["page"].count == 0  # another branch's dealer: nothing behind it
+
+
+def test_a_cut_costs_the_same_queries_whatever_the_cut(partnered, client):
+    client.force_login(partnered.head)
+    counts = {}
+    with time_machine.travel(NOW, tick=False):
+        client.get(reverse("sla_dashboard"))
+        for cut in ("unit", "province", "branch", "dealer", "service_point", "person"):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(reverse("sla_dashboard"), {"cut": cut})
+            assert response.status_code == 200
+            assert f'data-cut-row="{cut}"' in response.content.decode()
+            counts[cut] = len(queries)
+    assert max(counts.values()) <= 16, counts
