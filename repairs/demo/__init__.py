@@ -332,3 +332,7 @@ def load_demo(*, units, users, stdout=None) -> None:
 
     for part in (requests, visits, settlement):
         part.load(units=units, users=users, stdout=stdout)
+    # issue 22: advances and expense claims
+    from . import advances as money_demo
+
+    money_demo.load(units=units, users=users, stdout=stdout)

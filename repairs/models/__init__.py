@@ -1,3 +1,15 @@
+from .advances import (
+    Advance,
+    AdvanceSettlement,
+    ExpenseClaim,
+    ExpenseLimit,
+    ExpenseLine,
+    MoneyChainTemplate,
+    MoneyPolicy,
+    MoneyStep,
+    MoneyStepTemplate,
+    ReceiptPhoto,
+)
 from .arrivals import (
     HappyFundEntry,
     Penalty,
@@ -37,6 +49,8 @@ from .stock import ReturnedStockApplication, ReturnedStockLine
 from .visits import VisitPart
 
 __all__ = [
+    "Advance",
+    "AdvanceSettlement",
     "ApprovalChainTemplate",
     "ApprovalStep",
     "ApprovalStepTemplate",
@@ -44,6 +58,9 @@ __all__ = [
     "DelayNotice",
     "Discrepancy",
     "Dispatch",
+    "ExpenseClaim",
+    "ExpenseLimit",
+    "ExpenseLine",
     "FeeRule",
     "FieldServicePolicy",
     "HappyFundEntry",
@@ -51,10 +68,15 @@ __all__ = [
     "Loan",
     "LoanerUnit",
     "LotLimitRule",
+    "MoneyChainTemplate",
+    "MoneyPolicy",
+    "MoneyStep",
+    "MoneyStepTemplate",
     "MonthlyStatement",
     "Penalty",
     "Quote",
     "QuoteLine",
+    "ReceiptPhoto",
     "ReceivedUnit",
     "RepairLot",
     "RepairOrder",
