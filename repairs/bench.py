@@ -1804,6 +1804,11 @@ def _money_probes(ctx: Context) -> list[Probe]:
         Probe("advance ageing", "branch_manager", ageing, rows=None),
         Probe("money approvals", "branch_manager", reverse("repairs:money_approvals"), rows=None),
         Probe("dealer advances", "dealer", advances, rows=None),
+        Probe("api advances", "hq", reverse("api-advance-list"), api=True),
+        Probe("api advances", "hq", reverse("api-advance-list"), api=True, variant="deep",
+              deep=True),
+        Probe("api expense claims", "hq", reverse("api-expense-claim-list"), api=True),
+        Probe("api advances", "dealer", reverse("api-advance-list"), api=True, rows=None),
     ]  # fmt: skip
     if "finance" in ctx.callers:
         out.append(Probe("finance desk", "finance", reverse("repairs:money_desk"), rows=None))

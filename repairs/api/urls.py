@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from .views.advances import AdvanceViewSet, ExpenseClaimViewSet
 from .views.field_requests import InstalledUnitViewSet, OfferViewSet, ServiceRequestViewSet
 from .views.orders import QuoteViewSet, RepairOrderViewSet
 from .views.returns import ApprovalStepViewSet, ReturnApplicationViewSet
@@ -23,5 +24,8 @@ router.register(
     "settlement/statements", SettlementStatementViewSet, basename="api-settlement-statement"
 )
 router.register("settlement/lines", SettlementLineViewSet, basename="api-settlement-line")
+# issue 22: advances and expense claims, read-only, for the staff who file and follow them
+router.register("advances", AdvanceViewSet, basename="api-advance")
+router.register("expense-claims", ExpenseClaimViewSet, basename="api-expense-claim")
 
 urlpatterns = router.urls

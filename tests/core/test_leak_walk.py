@@ -339,6 +339,8 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "repairs:claim_act": _with_action(("money_claim",), CLAIM_ACTIONS),
     "repairs:receipt_photo": _pk("receipt"),
     "repairs:money_step_decide": _pk("money_step"),
+    "api-advance-detail": _pk("money_advance"),
+    "api-expense-claim-detail": _pk("money_claim"),
     "report_export": _pk("export_job"),
     "report_download": _pk("export_job"),
     # field service (issue 20): dealer A's installed unit under 长沙, A's service request, its
@@ -432,6 +434,8 @@ def test_every_route_is_walked_or_listed():
 
 # Detail routes headquarters opens with the same fillers (the control of the walk).
 SEEN_BY_HEADQUARTERS = (
+    "api-advance-detail",
+    "api-expense-claim-detail",
     "repairs:advance_detail",
     "repairs:claim_detail",
     "repairs:receipt_photo",

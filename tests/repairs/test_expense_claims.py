@@ -277,3 +277,22 @@ def test_claim_visibility_follows_the_advances_rule(net):
     assert seen(net.cs_manager) == {other_branch.pk}
     assert seen(finance(net)) == {mine.pk, other_branch.pk}
     assert seen(net.dealer_user) == set()
+
+
+def test_the_claimant_reads_their_claims_and_advances_through_the_api(net):
+    from rest_framework.test import APIClient
+
+    advance = paid_advance(net, net.gz_engineer, "500", paid_on=TODAY)
+    claim = _claim(net, line("lodging", "350", spent_on=YESTERDAY))
+    api = APIClient()
+    api.force_login(net.gz_engineer)
+    body = api.get(f"/api/v1/expense-claims/{claim.pk}/").json()
+    assert body["number"] == claim.number and body["over_limit"] is True
+    assert [s["role"] for s in body["steps"]] == ["branch_manager", "head_of_cs", "finance"]
+    assert body["steps"][0]["state"] == "pending"
+    listed = api.get("/api/v1/advances/", {"mine": "true"}).json()
+    assert [a["number"] for a in listed["results"]] == [advance.number]
+    assert listed["results"][0]["outstanding"] == "500.00"
+    api.force_login(net.cs_engineer)
+    assert api.get(f"/api/v1/expense-claims/{claim.pk}/").status_code == 404
+    assert api.get("/api/v1/advances/").json()["results"] == []

@@ -183,6 +183,8 @@ API_MODELS = {
     "api-service-offer": (Dispatch, ("offer",)),
     "api-settlement-statement": (SettlementStatement, ("settlement",)),
     "api-settlement-line": (SettlementLine, ("settlement_line",)),
+    "api-advance": (Advance, ("money_advance",)),
+    "api-expense-claim": (ExpenseClaim, ("money_claim",)),
 }
 # The same record seen through a page and through the API: both must give the same answer.
 SAME_RECORD = {
@@ -193,6 +195,8 @@ SAME_RECORD = {
     "service_request_detail": "api-service-request",
     "offer_detail": "api-service-offer",
     "settlement_detail": "api-settlement-statement",
+    "advance_detail": "api-advance",
+    "claim_detail": "api-expense-claim",
 }
 
 
