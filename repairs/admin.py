@@ -323,3 +323,64 @@ class TransferAdmin(ReadOnlyAdmin):
     list_filter = ["state"]
     list_select_related = ["partner"]
     search_fields = ["number", "reference", "partner__name"]
+
+
+# --- advances and expense claims (issue 22) ----------------------------------------------------
+from .models.advances import (  # noqa: E402
+    Advance,
+    ExpenseClaim,
+    ExpenseLimit,
+    MoneyChainTemplate,
+    MoneyPolicy,
+    MoneyStepTemplate,
+)
+
+
+class MoneyStepTemplateInline(admin.TabularInline):
+    model = MoneyStepTemplate
+    extra = 0
+    ordering = ["position"]
+    fields = ["position", "name", "role", "holder_scope", "condition", "deadline_policy"]
+
+
+@admin.register(MoneyChainTemplate)
+class MoneyChainTemplateAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
+    """Copied onto each advance or claim at submission: an edit changes later submissions only."""
+
+    list_display = ["name", "kind"]
+    inlines = [MoneyStepTemplateInline]
+
+    def audit_entries(self, obj):
+        return related_changes(obj, MoneyStepTemplate, "chain", limit=self.audit_history_limit)
+
+
+@admin.register(MoneyPolicy)
+class MoneyPolicyAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "finance_threshold", "reminder_days", "reminder_every_days"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not MoneyPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExpenseLimit)
+class ExpenseLimitAdmin(AuditHistoryAdminMixin, admin.ModelAdmin):
+    list_display = ["category", "per_line", "per_day"]
+
+
+@admin.register(Advance)
+class AdvanceAdmin(ReadOnlyAdmin):
+    list_display = ["number", "state", "requester", "amount", "settled_amount", "paid_on"]
+    list_filter = ["state"]
+    list_select_related = ["requester"]
+    search_fields = ["number"]
+
+
+@admin.register(ExpenseClaim)
+class ExpenseClaimAdmin(ReadOnlyAdmin):
+    list_display = ["number", "state", "requester", "total", "deducted", "net_paid", "paid_on"]
+    list_filter = ["state", "over_limit"]
+    list_select_related = ["requester"]
+    search_fields = ["number"]

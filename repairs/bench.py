@@ -153,6 +153,8 @@ def generate(ctx: Context) -> None:
         oem_generate(ctx, params)
     with Phase(ctx, "collections (收款)"):
         _collections(ctx, params)
+    with Phase(ctx, "advances and expense claims (借支、报销)"):
+        _money(ctx)
 
 
 def _lookup_tables(ctx, net) -> None:
@@ -1540,7 +1542,7 @@ FIELD_NOT_LISTS = frozenset(
 
 
 def _all_probes(ctx: Context) -> list[Probe]:
-    return probes(ctx) + field_probes(ctx) + oem_probes(ctx)
+    return probes(ctx) + field_probes(ctx) + oem_probes(ctx) + _money_probes(ctx)
 
 
 # --- field settlement (网点结算, issue 20 item 7) ---
@@ -1781,10 +1783,161 @@ def _collection_probes(ctx: Context) -> list[Probe]:
     return out
 
 
+# --- advances (借支) and expense claims (报销), issue 22 ---
+
+MONEY_PER_ENGINEER = 40  # advances per field engineer over the year (and as many claims)
+
+
+def _money(ctx: Context) -> None:
+    """A year of advances and claims of every branch and local engineer: most paid and settled,
+    a tail outstanding across the ageing buckets, some waiting for their branch manager (with a
+    pending step) or for finance. Plain bulk inserts (the services are timed by the tests)."""
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from network.bench import PASSWORD
+    from network.choices import OrgKind, Role
+    from network.models import OrgUnit, StaffProfile
+    from service_ops.bench import Caller
+
+    from .models import Advance, ExpenseClaim, ExpenseLine, MoneyStep
+
+    engineers = list(
+        RoleAssignment.objects.filter(role__in=[Role.BRANCH_ENGINEER, Role.LOCAL_ENGINEER])
+        .select_related("org_unit")
+        .order_by("user_id")
+    )
+    if not engineers:
+        raise BenchError("the advances' bench data needs field engineers")
+    hq = OrgUnit.objects.filter(kind=OrgKind.HEADQUARTERS).first()
+    user = get_user_model().objects.create(
+        username="bench-finance", password=make_password(PASSWORD), first_name="财务"
+    )
+    StaffProfile.objects.create(user=user, org_unit=hq)
+    RoleAssignment.objects.create(user=user, role=Role.FINANCE, org_unit=hq)
+    ctx.count("auth.User", 1)
+    ctx.callers["finance"] = Caller("finance", "财务 (HQ)", user, password=PASSWORD)
+    rng = random.Random(ctx.seed + 22)
+    today = ctx.now.date()
+    advances, claims = [], []
+    n = 0
+    for ra in engineers:
+        branch_id = ra.org_unit_id if ra.org_unit.kind == OrgKind.BRANCH else None
+        for i in range(MONEY_PER_ENGINEER):
+            n += 1
+            days = rng.randint(0, 360)
+            amount = Decimal(rng.choice([800, 1500, 2000, 3000, 6000]))
+            state = (
+                "settled"
+                if i % 10 < 6
+                else ("paid", "partially_settled", "submitted", "approved")[i % 4]
+            )
+            paid = state in ("paid", "partially_settled", "settled")
+            settled = amount if state == "settled" else (amount / 2 if "partial" in state else 0)
+            advances.append(
+                Advance(
+                    number=f"JZ-B-{n:07d}",
+                    requester_id=ra.user_id,
+                    org_unit_id=ra.org_unit_id,
+                    branch_id=branch_id,
+                    amount=amount,
+                    purpose="出差借支",
+                    trip_destination="片区上门",
+                    state=state,
+                    round=1,
+                    submitted_at=ctx.now - timedelta(days=days + 3),
+                    approved_at=ctx.now - timedelta(days=days + 1)
+                    if state != "submitted"
+                    else None,
+                    paid_on=today - timedelta(days=days) if paid else None,
+                    payment_method="bank" if paid else "",
+                    settled_amount=settled,
+                )
+            )
+            claims.append(
+                ExpenseClaim(
+                    number=f"BX-B-{n:07d}",
+                    requester_id=ra.user_id,
+                    org_unit_id=ra.org_unit_id,
+                    branch_id=branch_id,
+                    state="paid" if i % 5 else "submitted",
+                    round=1,
+                    total=Decimal("500"),
+                    submitted_at=ctx.now - timedelta(days=days),
+                    paid_on=today - timedelta(days=days) if i % 5 else None,
+                    net_paid=Decimal("500") if i % 5 else 0,
+                )
+            )
+    Advance.objects.bulk_create(advances, batch_size=2000)
+    ExpenseClaim.objects.bulk_create(claims, batch_size=2000)
+    ctx.count("repairs.Advance", len(advances))
+    ctx.count("repairs.ExpenseClaim", len(claims))
+    lines = [
+        ExpenseLine(claim_id=c.pk, category="travel", spent_on=today - timedelta(days=1),
+                    amount=Decimal("500"))
+        for c in ExpenseClaim.objects.filter(number__startswith="BX-B-").only("pk")
+    ]  # fmt: skip
+    ExpenseLine.objects.bulk_create(lines, batch_size=2000)
+    ctx.count("repairs.ExpenseLine", len(lines))
+    steps = []
+    for kind, model in (("advance", Advance), ("claim", ExpenseClaim)):
+        for pk, unit in model.objects.filter(state="submitted").values_list("pk", "org_unit_id"):
+            steps.append(
+                MoneyStep(
+                    **{f"{kind}_id": pk}, round=1, position=1, name="上级审批",
+                    role=Role.BRANCH_MANAGER, org_unit_id=unit, condition="always",
+                    state="pending",
+                )
+            )  # fmt: skip
+    MoneyStep.objects.bulk_create(steps, batch_size=2000)
+    ctx.count("repairs.MoneyStep", len(steps))
+
+
+def _money_probes(ctx: Context) -> list[Probe]:
+    advances = reverse("repairs:advance_list")
+    claims = reverse("repairs:claim_list")
+    ageing = reverse("repairs:money_ageing")
+    out = [
+        Probe("advances", "hq", advances, row_marker="JZ-"),
+        Probe("advances", "hq", advances, variant="deep", deep=True, row_marker="JZ-"),
+        Probe("advances", "hq", f"{advances}?state=paid", variant="state=paid", row_marker="JZ-"),
+        Probe("advances", "branch_engineer", advances, rows=None),
+        Probe("advances", "branch_manager", advances, rows=None),
+        Probe("claims", "hq", claims, row_marker="BX-"),
+        Probe("claims", "hq", claims, variant="deep", deep=True, row_marker="BX-"),
+        Probe("claims", "branch_engineer", f"{claims}?mine=on", variant="mine", rows=None),
+        Probe("advance ageing", "hq", ageing, row_marker="JZ-"),
+        Probe("advance ageing", "hq", ageing, variant="deep", deep=True, row_marker="JZ-"),
+        Probe("advance ageing", "hq", f"{ageing}?bucket=b90&by=person", variant="b90 by person",
+              rows=None),
+        Probe("advance ageing", "branch_manager", ageing, rows=None),
+        Probe("money approvals", "branch_manager", reverse("repairs:money_approvals"), rows=None),
+        Probe("api advances", "hq", reverse("api-advance-list"), api=True),
+        Probe("api advances", "hq", reverse("api-advance-list"), api=True, variant="deep",
+              deep=True),
+        Probe("api expense claims", "hq", reverse("api-expense-claim-list"), api=True),
+        Probe("api advances", "dealer", reverse("api-advance-list"), api=True, rows=None),
+    ]  # fmt: skip
+    if "finance" in ctx.callers:
+        out.append(Probe("finance desk", "finance", reverse("repairs:money_desk"), rows=None))
+    return out
+
+
+MONEY_NOT_LISTS = frozenset(
+    {
+        "repairs:advance_new",  # forms
+        "repairs:claim_new",
+        "repairs:money_ageing_xlsx",  # downloads (the ageing page is timed)
+        "repairs:claims_paid_xlsx",
+    }
+)
+
 BENCH = BenchPart(
     generate=generate,
     check=check,
     probes=_all_probes,
-    not_lists=NOT_LISTS | FIELD_NOT_LISTS | OEM_NOT_LISTS,
+    not_lists=NOT_LISTS | FIELD_NOT_LISTS | OEM_NOT_LISTS | MONEY_NOT_LISTS,
     partner_write=PARTNER_WRITE,
 )

@@ -609,6 +609,78 @@ ReceivableState.colours = {
 RECEIVABLE_OPEN_STATES = (ReceivableState.OPEN, ReceivableState.PARTIALLY_PAID)
 
 
+# --- advances (借支) and expense claims (报销), issue 22 ----------------------------------------
+class MoneyDocKind(models.TextChoices):
+    ADVANCE = "advance", _("借支")
+    CLAIM = "claim", _("报销")
+
+
+class MoneyHolderScope(models.TextChoices):
+    """Where a money step's signer is looked up: from the requester's own unit up (their
+    supervisor: the nearest holder of the role), or at headquarters."""
+
+    REQUESTER_UNIT = "requester_unit", _("申请人所在单位（向上就近）")
+    HEADQUARTERS = "headquarters", _("总部")
+
+
+class MoneyStepCondition(models.TextChoices):
+    """When a step of a money chain applies (read at submission, from MoneyPolicy)."""
+
+    ALWAYS = "always", _("总是")
+    ABOVE_THRESHOLD = "above_threshold", _("金额超过财务审批门槛")
+    OVER_LIMIT = "over_limit", _("有明细超过类别标准")
+
+
+class AdvanceState(StateChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("审批中")
+    APPROVED = "approved", _("待付款")
+    PAID = "paid", _("已付款未核销")
+    PARTIALLY_SETTLED = "partially_settled", _("部分核销")
+    SETTLED = "settled", _("已核销")
+    REJECTED = "rejected", _("已驳回")
+    CANCELLED = "cancelled", _("已取消")
+
+
+AdvanceState.colours = {
+    AdvanceState.DRAFT: "secondary",
+    AdvanceState.SUBMITTED: "primary",
+    AdvanceState.APPROVED: "info",
+    AdvanceState.PAID: "warning",
+    AdvanceState.PARTIALLY_SETTLED: "warning",
+    AdvanceState.SETTLED: "success",
+    AdvanceState.REJECTED: "danger",
+    AdvanceState.CANCELLED: "dark",
+}
+
+
+class ClaimState(StateChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("审批中")
+    APPROVED = "approved", _("待付款")
+    PAID = "paid", _("已付款")
+    REJECTED = "rejected", _("已退回")
+    CANCELLED = "cancelled", _("已取消")
+
+
+ClaimState.colours = {
+    ClaimState.DRAFT: "secondary",
+    ClaimState.SUBMITTED: "primary",
+    ClaimState.APPROVED: "info",
+    ClaimState.PAID: "success",
+    ClaimState.REJECTED: "danger",
+    ClaimState.CANCELLED: "dark",
+}
+
+
+class ExpenseCategory(models.TextChoices):
+    TRAVEL = "travel", _("差旅交通")
+    LODGING = "lodging", _("住宿")
+    LOCAL_PARTS = "local_parts", _("本地购件")
+    FREIGHT = "freight", _("运费")
+    OTHER = "other", _("其他")
+
+
 class PaymentMethod(models.TextChoices):
     BANK = "bank", _("银行转账")
     CASH = "cash", _("现金")
@@ -648,3 +720,17 @@ class AgeingBucket(models.TextChoices):
     D31_60 = "d31_60", _("逾期 31–60 天")
     D61_90 = "d61_90", _("逾期 61–90 天")
     OVER_90 = "over_90", _("逾期 90 天以上")
+    OTHER = "other", _("其他")
+
+
+class DisbursementMethod(models.TextChoices):
+    """How finance pays out an advance or a claim (collections' PaymentMethod is what comes in)."""
+
+    BANK = "bank", _("银行转账")
+    CASH = "cash", _("现金")
+    OTHER = "other", _("其他")
+
+
+class AdvanceSettlementKind(models.TextChoices):
+    CLAIM = "claim", _("报销冲抵")
+    REPAYMENT = "repayment", _("还款")

@@ -16,3 +16,7 @@ def seed_defaults() -> None:
 
     for name in SEEDING_MIGRATIONS:
         importlib.import_module(name).forwards(apps, None)
+    # advances and expense claims (issue 22): their chains, limits and policy row
+    from .services.advances import seed_money_defaults
+
+    seed_money_defaults()

@@ -83,6 +83,14 @@ FIELD_VISIT_ROLES = frozenset(
 )
 
 
+# issue 22 (advances 借支 and expense claims 报销): every employee files their own; approvers and
+# finance have their own pages
+MONEY_STAFF_ROLES = frozenset(set(R.values) - PARTNER_ROLES)
+MONEY_APPROVER_ROLES = frozenset(
+    {R.BRANCH_MANAGER, R.PROVINCIAL_MANAGER, R.HEAD_OF_CS, R.FINANCE, R.FIELD_CS_SUPERVISOR}
+)
+
+
 def _workday_start():
     from service_ops.workcalendar import clock
 
@@ -107,6 +115,14 @@ PLUGIN = Plugin(
             task="repairs.tasks.send_visit_reminders",
             run="repairs.services.field_requests.send_visit_reminders",
             every=900,
+        ),
+        # 借支催还 (issue 22): advances outstanding longer than MoneyPolicy.reminder_days are
+        # reminded to their holder and supervisor every morning (again every few days).
+        PeriodicJob(
+            name="advance-reminders",
+            task="repairs.tasks.send_advance_reminders",
+            run="repairs.services.advances.send_advance_reminders",
+            at=_workday_start,
         ),
         # 网点结算 (issue 20 item 7): every morning last month's statements of the service points
         # are built or, while still drafts, refreshed; nothing is ever duplicated.
@@ -359,9 +375,39 @@ PLUGIN = Plugin(
         NavItem(
             "repairs:my_account",
             _("我的往来账"),
-            "bi-wallet2",
+            "bi-journal-text",
             order=178,
             roles=frozenset({R.DEALER_STAFF, R.BRANCH_MANAGER}),
+        ),
+        # advances and expense claims (issue 22)
+        NavItem(
+            "repairs:advance_list",
+            _("借支报销"),
+            "bi-wallet2",
+            order=190,
+            roles=MONEY_STAFF_ROLES,
+            related=(
+                "repairs:advance_detail",
+                "repairs:advance_new",
+                "repairs:claim_list",
+                "repairs:claim_detail",
+                "repairs:claim_new",
+            ),
+        ),
+        NavItem(
+            "repairs:money_approvals",
+            _("借支报销审批"),
+            "bi-check2-square",
+            order=192,
+            roles=MONEY_APPROVER_ROLES,
+        ),
+        NavItem(
+            "repairs:money_desk",
+            _("财务付款台"),
+            "bi-bank",
+            order=194,
+            roles=frozenset({R.FINANCE}),
+            related=("repairs:money_ageing",),
         ),
     ),
     deadline_kinds=(
@@ -496,6 +542,23 @@ PLUGIN = Plugin(
                 ),
             ),
         ),
+        # issue 22: each step of an advance's or a claim's chain, 2 working days, escalating to
+        # the head of customer service and then senior management; shown with its step in
+        # 我的工作 (MoneyApprovalProvider).
+        DeadlineKind(
+            "money.approval_step",
+            _("借支报销审批步骤"),
+            in_timer_inbox=False,
+            list_url="repairs:money_approvals",
+            policies=(
+                DefaultPolicy(
+                    code="money-approval-step",
+                    name="借支报销审批步骤（2 个工作日）",
+                    limit=2,
+                    escalation_chain=("assignee", "head_of_cs", "senior_management"),
+                ),
+            ),
+        ),
     ),
     inbox_providers=(
         "repairs.selectors.work.SignatureProvider",
@@ -520,6 +583,10 @@ PLUGIN = Plugin(
         "repairs.selectors.collections.OverdueReceivableProvider",
         "repairs.selectors.collections.TransferToConfirmProvider",
         "repairs.selectors.collections.TransferToProposeProvider",
+        # issue 22: money steps to sign, advances and claims for finance to pay, returned ones
+        "repairs.selectors.advances.MoneyApprovalProvider",
+        "repairs.selectors.advances.MoneyPaymentProvider",
+        "repairs.selectors.advances.MoneyReturnedProvider",
     ),
     hooks={
         "callback_responsible": "repairs.hooks.callback_responsible",
@@ -716,5 +783,10 @@ PLUGIN = Plugin(
         Audited("repairs.OemCustomer"),  # 车厂客户 and its stores (issue 22)
         Audited("repairs.OemStore"),
         Audited("repairs.CollectionPolicy"),  # 收款账期 (issue 22)
+        # issue 22: the money rules (chains, limits, threshold and reminder days)
+        Audited("repairs.MoneyChainTemplate"),
+        Audited("repairs.MoneyStepTemplate"),
+        Audited("repairs.MoneyPolicy"),
+        Audited("repairs.ExpenseLimit"),
     ),
 )

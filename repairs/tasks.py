@@ -49,3 +49,11 @@ def settlement_monthly_batch() -> int:
     from .services.settlement import settlement_monthly_run
 
     return settlement_monthly_run()
+
+
+@shared_task(name="repairs.tasks.send_advance_reminders")
+def send_advance_reminders() -> int:
+    """Issue 22: remind holders (and their supervisors) of advances outstanding too long."""
+    from .services.advances import send_advance_reminders as run
+
+    return run()

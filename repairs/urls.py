@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    advances,
     arrivals,
     collections,
     field_requests,
@@ -279,4 +280,20 @@ urlpatterns += [
         oem_views.oem_reconciliation_export,
         name="oem_reconciliation_export",
     ),
+    # advances (借支) and expense claims (报销), issue 22
+    path("advances/", advances.advance_list, name="advance_list"),
+    path("advances/new/", advances.advance_new, name="advance_new"),
+    path("advances/<int:pk>/", advances.advance_detail, name="advance_detail"),
+    path("advances/<int:pk>/do/<slug:action>/", advances.advance_act, name="advance_act"),
+    path("claims/", advances.claim_list, name="claim_list"),
+    path("claims/new/", advances.claim_new, name="claim_new"),
+    path("claims/paid.xlsx", advances.claims_paid_xlsx, name="claims_paid_xlsx"),
+    path("claims/<int:pk>/", advances.claim_detail, name="claim_detail"),
+    path("claims/<int:pk>/do/<slug:action>/", advances.claim_act, name="claim_act"),
+    path("claims/receipts/<int:pk>/", advances.receipt_photo, name="receipt_photo"),
+    path("money/steps/<int:pk>/decide/", advances.money_step_decide, name="money_step_decide"),
+    path("money/approvals/", advances.money_approvals, name="money_approvals"),
+    path("money/desk/", advances.money_desk, name="money_desk"),
+    path("money/ageing/", advances.money_ageing, name="money_ageing"),
+    path("money/ageing.xlsx", advances.money_ageing_xlsx, name="money_ageing_xlsx"),
 ]

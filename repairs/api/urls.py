@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from .views.advances import AdvanceViewSet, ExpenseClaimViewSet
 from .views.collections import PaymentViewSet, ReceivableViewSet
 from .views.field_requests import InstalledUnitViewSet, OfferViewSet, ServiceRequestViewSet
 from .views.orders import QuoteViewSet, RepairOrderViewSet
@@ -27,5 +28,8 @@ router.register("settlement/lines", SettlementLineViewSet, basename="api-settlem
 # 收款 (issue 22 item 3): a partner's receivables, payments and balance
 router.register("collections/receivables", ReceivableViewSet, basename="api-receivable")
 router.register("collections/payments", PaymentViewSet, basename="api-payment")
+# issue 22: advances and expense claims, read-only, for the staff who file and follow them
+router.register("advances", AdvanceViewSet, basename="api-advance")
+router.register("expense-claims", ExpenseClaimViewSet, basename="api-expense-claim")
 
 urlpatterns = router.urls

@@ -336,3 +336,7 @@ def load_demo(*, units, users, stdout=None) -> None:
     from . import collections as collections_demo
 
     collections_demo.load(units=units, users=users, stdout=stdout)
+    # issue 22: advances and expense claims
+    from . import advances as money_demo
+
+    money_demo.load(units=units, users=users, stdout=stdout)

@@ -1,3 +1,15 @@
+from .advances import (
+    Advance,
+    AdvanceSettlement,
+    ExpenseClaim,
+    ExpenseLimit,
+    ExpenseLine,
+    MoneyChainTemplate,
+    MoneyPolicy,
+    MoneyStep,
+    MoneyStepTemplate,
+    ReceiptPhoto,
+)
 from .arrivals import (
     HappyFundEntry,
     Penalty,
@@ -53,6 +65,8 @@ from .stock import ReturnedStockApplication, ReturnedStockLine
 from .visits import VisitPart
 
 __all__ = [
+    "Advance",
+    "AdvanceSettlement",
     "ApprovalChainTemplate",
     "ApprovalStep",
     "ApprovalStepTemplate",
@@ -65,6 +79,9 @@ __all__ = [
     "DelayNotice",
     "Discrepancy",
     "Dispatch",
+    "ExpenseClaim",
+    "ExpenseLimit",
+    "ExpenseLine",
     "FeeRule",
     "FieldServicePolicy",
     "HappyFundEntry",
@@ -72,6 +89,10 @@ __all__ = [
     "Loan",
     "LoanerUnit",
     "LotLimitRule",
+    "MoneyChainTemplate",
+    "MoneyPolicy",
+    "MoneyStep",
+    "MoneyStepTemplate",
     "MonthlyStatement",
     "OemCustomer",
     "OemReconciliation",
@@ -81,6 +102,7 @@ __all__ = [
     "Penalty",
     "Quote",
     "QuoteLine",
+    "ReceiptPhoto",
     "Receivable",
     "ReceivedUnit",
     "RepairLot",

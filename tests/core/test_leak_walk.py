@@ -37,6 +37,7 @@ from network.life.views import STANDING as POINT_STANDING
 from network.models import OrgUnit
 from repairs.forms.orders import ACTIONS as ORDER_ACTIONS
 from repairs.models import RepairOrder
+from repairs.views.advances import ADVANCE_ACTIONS, CLAIM_ACTIONS
 from repairs.views.oem import BACKUP_ACTIONS as OEM_BACKUP_ACTIONS
 from repairs.views.oem import SWAP_ACTIONS as OEM_SWAP_ACTIONS
 from repairs.views.oem import UNIT_STEPS as OEM_UNIT_STEPS
@@ -355,6 +356,15 @@ FILLERS: dict[str, Callable[[object], list[Kwargs]]] = {
     "repairs:partner_account_export": lambda w: [{"partner_pk": w.dealer.pk}],
     "api-receivable-detail": _pk("receivable"),
     "api-payment-detail": _pk("payment"),
+    # advances and expense claims (issue 22): 长沙's engineer's advance, claim, step, receipt
+    "repairs:advance_detail": _pk("money_advance"),
+    "repairs:advance_act": _with_action(("money_advance",), ADVANCE_ACTIONS),
+    "repairs:claim_detail": _pk("money_claim"),
+    "repairs:claim_act": _with_action(("money_claim",), CLAIM_ACTIONS),
+    "repairs:receipt_photo": _pk("receipt"),
+    "repairs:money_step_decide": _pk("money_step"),
+    "api-advance-detail": _pk("money_advance"),
+    "api-expense-claim-detail": _pk("money_claim"),
     "report_export": _pk("export_job"),
     "report_download": _pk("export_job"),
     # field service (issue 20): dealer A's installed unit under 长沙, A's service request, its
@@ -448,6 +458,11 @@ def test_every_route_is_walked_or_listed():
 
 # Detail routes headquarters opens with the same fillers (the control of the walk).
 SEEN_BY_HEADQUARTERS = (
+    "api-advance-detail",
+    "api-expense-claim-detail",
+    "repairs:advance_detail",
+    "repairs:claim_detail",
+    "repairs:receipt_photo",
     "callcenter:call_detail",
     "callcenter:follow_up_detail",
     "network:org_unit_detail",
@@ -634,6 +649,10 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.field_request.contact_name,
         w.settlement.number,
         w.settlement_line.description,
+        w.money_advance.number,
+        w.money_advance.purpose,
+        w.money_claim.number,
+        w.money_claim.note,
         w.installed_unit.serial_number,
         w.installed_unit.owner_name,
         w.installed_unit.owner_phone,
@@ -698,6 +717,10 @@ def leak_world(world):  # noqa: F811  (the fixture imported above)
         w.visit_part,
         w.settlement,
         w.settlement_line,
+        w.money_advance,
+        w.money_claim,
+        w.money_step,
+        w.receipt,
         w.fee_rule,
         w.installed_unit,
         w.offer,

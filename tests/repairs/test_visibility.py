@@ -22,18 +22,22 @@ from network.selectors import acts_as
 from repairs import urls as repairs_urls
 from repairs.api.urls import router
 from repairs.models import (
+    Advance,
     ApprovalStep,
     BackupSwap,
     BackupUnit,
     BuybackBatch,
     BuybackUnit,
     Dispatch,
+    ExpenseClaim,
     InstalledUnit,
     Loan,
     LoanerUnit,
+    MoneyStep,
     MonthlyStatement,
     Penalty,
     Quote,
+    ReceiptPhoto,
     RepairLot,
     RepairOrder,
     ReturnApplication,
@@ -153,6 +157,13 @@ PAGES = {
     "oem_backup_act": Page(BackupUnit, ("oem_backup",), ("scrap",)),
     "oem_swap_detail": Page(BackupSwap, ("oem_swap",)),
     "oem_swap_act": Page(BackupSwap, ("oem_swap",), ("return",)),
+    # advances and expense claims (issue 22): 长沙's engineer's advance and claim
+    "advance_detail": Page(Advance, ("money_advance",)),
+    "advance_act": Page(Advance, ("money_advance",), ("cancel",)),
+    "claim_detail": Page(ExpenseClaim, ("money_claim",)),
+    "claim_act": Page(ExpenseClaim, ("money_claim",), ("cancel",)),
+    "receipt_photo": Page(ReceiptPhoto, ("receipt",)),
+    "money_step_decide": Page(MoneyStep, ("money_step",)),
 }
 SKIPPED: dict[str, str] = {  # route name -> why it is not opened here
     "quote_signed_copy": "needs a stored file; test_web_orders.py::"
@@ -185,6 +196,8 @@ API_MODELS = {
     "api-service-offer": (Dispatch, ("offer",)),
     "api-settlement-statement": (SettlementStatement, ("settlement",)),
     "api-settlement-line": (SettlementLine, ("settlement_line",)),
+    "api-advance": (Advance, ("money_advance",)),
+    "api-expense-claim": (ExpenseClaim, ("money_claim",)),
 }
 # The same record seen through a page and through the API: both must give the same answer.
 SAME_RECORD = {
@@ -195,6 +208,8 @@ SAME_RECORD = {
     "service_request_detail": "api-service-request",
     "offer_detail": "api-service-offer",
     "settlement_detail": "api-settlement-statement",
+    "advance_detail": "api-advance",
+    "claim_detail": "api-expense-claim",
 }
 
 
@@ -287,6 +302,7 @@ def world(net, settings, tmp_path):
     w.installed_unit, w.offer = _field_records(net, w.field_request)
     w.leak_point, w.settlement, w.settlement_line, w.fee_rule = _settlement_records(net)
     w.oem_batch, w.oem_unit, w.oem_backup, w.oem_swap = _oem_records(net)
+    w.money_advance, w.money_claim, w.money_step, w.receipt = _money_records(net)
     return w
 
 
@@ -317,6 +333,29 @@ def _oem_records(net):
         lent_on=today,
     )
     return batch, batch.units.get(), backup, swap
+
+
+def _money_records(net):
+    """长沙's engineer's advance waiting for the branch manager and a claim with a receipt
+    (issue 22: advances and expense claims)."""
+    from repairs.services import advances as money
+    from tests.repairs.money_factory import line
+
+    advance = money.advance_create(
+        requester=net.cs_engineer,
+        amount=Decimal("880"),
+        purpose="借支标记-泄露检查",
+        trip_destination="株洲",
+        submit=True,
+    )
+    claim = money.claim_create(
+        claimant=net.cs_engineer,
+        lines=[line("freight", "66", spent_on=timezone.localdate() - timedelta(days=1))],
+        note="报销标记-泄露检查",
+        submit=True,
+    )
+    step = advance.steps.get(state="pending")
+    return advance, claim, step, claim.lines.get().photos.get()
 
 
 def _field_records(net, field_request):
