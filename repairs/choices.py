@@ -720,7 +720,6 @@ class AgeingBucket(models.TextChoices):
     D31_60 = "d31_60", _("逾期 31–60 天")
     D61_90 = "d61_90", _("逾期 61–90 天")
     OVER_90 = "over_90", _("逾期 90 天以上")
-    OTHER = "other", _("其他")
 
 
 class DisbursementMethod(models.TextChoices):
