@@ -179,6 +179,21 @@ SKIPPED: dict[str, str] = {  # route name -> why it is not opened here
         "test_a_point_sees_its_own_statements_only opens another point's export (404), and the "
         "leak walk opens it as another dealer and another branch",
     ),
+    **dict.fromkeys(
+        (
+            "receivable_detail",
+            "receivable_write_off",
+            "transfer_propose",
+            "transfer_act",
+            "payment_detail",
+            "payment_reverse",
+        ),
+        "collections (issue 22) has no record in this world yet: test_collections.py::"
+        "test_the_partner_sees_only_its_own_on_the_web and "
+        "test_the_branch_manager_sees_the_branch_and_its_dealers_but_not_another_branch open "
+        "another partner's receivable and payment (404), and the leak walk opens them as another "
+        "dealer and another branch",
+    ),
     "intake_scan": "needs a stored file; test_intake.py::"
     "test_the_clerk_enters_and_submits_a_fax_in_the_browser_and_the_detail_shows_it "
     "opens it as the dealer (200) and as another dealer (404)",
@@ -199,6 +214,12 @@ API_MODELS = {
     "api-advance": (Advance, ("money_advance",)),
     "api-expense-claim": (ExpenseClaim, ("money_claim",)),
 }
+# Router basenames not walked here, with the tests that cover their scope.
+API_SKIPPED = dict.fromkeys(
+    ("api-receivable", "api-payment"),
+    "collections (issue 22): test_api_collections.py::test_the_partner_lists_only_its_own_"
+    "receivables / _payments open another partner's rows (404) and the leak walk walks them",
+)
 # The same record seen through a page and through the API: both must give the same answer.
 SAME_RECORD = {
     "return_detail": "api-return-application",
@@ -226,13 +247,17 @@ def test_every_pk_route_of_repairs_is_covered_or_skipped_with_a_reason():
     assert routes - set(PAGES) - set(SKIPPED) == set(), "map the new page in PAGES"
     assert set(PAGES) | set(SKIPPED) <= routes, "PAGES names a route that is gone"
     assert all(SKIPPED.values())
-    assert {basename for _prefix, _viewset, basename in router.registry} == set(API_MODELS)
+    assert {basename for _prefix, _viewset, basename in router.registry} == set(API_MODELS) | set(
+        API_SKIPPED
+    )
 
 
 def api_routes():
     """(basename, method, path template with {pk}, whether it is the retrieve route) for every
     detail route of the router: retrieve and the detail=True actions."""
     for prefix, viewset, basename in router.registry:
+        if basename in API_SKIPPED:
+            continue
         yield basename, "get", f"{API}/{prefix}/{{pk}}/", True
         for action in viewset.get_extra_actions():
             if action.detail:
