@@ -103,7 +103,13 @@ def approval_queue(user) -> QuerySet:
     """Pending money steps the user may sign now (holder or deputy), oldest first."""
     return (
         MoneyStep.objects.signable_by(user)
-        .select_related("advance__requester", "claim__requester", "org_unit")
+        .select_related(
+            "org_unit",
+            "advance__requester",
+            "advance__org_unit",
+            "claim__requester",
+            "claim__org_unit",
+        )
         .order_by("pk")
     )
 
