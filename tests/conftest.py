@@ -146,3 +146,24 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_menu_cache():
+    """The menu bar's rendered HTML is kept per process; a test that changes URLs or menu
+    declarations must not meet a bar rendered before it."""
+    from service_ops.templatetags import service_ops_tags
+
+    service_ops_tags._MENU_HTML.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """ContentType ids are cached per process: one created inside a rolled-back test, or before
+    a transactional test's flush, must not be handed to the next test (under pytest-xdist the
+    order of tests on a worker differs from a plain run)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield

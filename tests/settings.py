@@ -68,6 +68,13 @@ else:
 TEST_REDIS_URL = (
     os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL") or ("redis://127.0.0.1:6379/15")
 )
+# Under pytest-xdist each worker process takes a Redis database of its own (the base one counting
+# down), so no worker sees another's cache keys or queues.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _XDIST_WORKER.startswith("gw"):
+    _base, _, _db = TEST_REDIS_URL.rpartition("/")
+    if _db.isdigit():
+        TEST_REDIS_URL = f"{_base}/{(int(_db) - int(_XDIST_WORKER[2:])) % 16}"
 REDIS_AVAILABLE = _redis_reachable(TEST_REDIS_URL)
 if not REDIS_AVAILABLE and IN_CI:
     raise RuntimeError(f"CI: Redis is not reachable at {TEST_REDIS_URL}")

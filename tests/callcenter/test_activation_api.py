@@ -148,7 +148,7 @@ def test_twenty_concurrent_api_queries_against_a_balance_for_five_charge_exactly
         t.start()
     for t in threads:
         t.join()
-    assert sorted(statuses) == [200] * 5 + [402] * 15, statuses
+    assert sorted(statuses, key=str) == [200] * 5 + [402] * 15, statuses
     assert charges(world.point).count() == 5
     assert prepaid_balance(org_unit=world.point) == Decimal("0.00")
     assert ActivationQuery.objects.filter(outcome=O.ANSWERED, fee=30).count() == 5

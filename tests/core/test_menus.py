@@ -53,7 +53,46 @@ def test_each_role_finds_its_pages_in_the_menu(net, person, pages):
 def test_occasional_pages_go_under_more_so_the_menu_stays_one_row(client, net):
     client.force_login(net.head)
     page = client.get(reverse("my_work")).content.decode()
-    more = page[page.index('class="dropdown-menu"', page.index("更多")) :]
+    more = page[page.index('class="dropdown-menu', page.index("更多")) :]
     more = more[: more.index("</ul>")]
     assert reverse("repairs:ranking") in more and reverse("repairs:happy_fund") in more
     assert reverse("repairs:return_list") not in more
+
+
+def _bar_of(user, language):
+    from django.utils import translation
+
+    request = RequestFactory().get("/")
+    request.user = user
+    with translation.override(language):
+        items = main_nav({"request": request, "my_roles": roles_of(user)})
+        items = [{**i, "label": str(i["label"])} for i in items]
+    return [i["label"] for i in items if not i["more"]], items
+
+
+@pytest.mark.parametrize(("language", "bar"), [("zh-hans", 6), ("en", 3)])
+def test_a_person_with_every_role_keeps_one_menu_row(net, language, bar):
+    """The head of customer service sees every app: the entries that do not fit beside the brand
+    on a 1,200 px bar go under 更多 rather than wrapping the bar onto more rows, and English
+    labels, being wider, leave room for fewer (measured on screenshots: 6 and 3 fit)."""
+    row, items = _bar_of(net.head, language)
+    assert len(row) == bar < len(items)
+    # the overflow takes the later entries: everything on the bar precedes what it pushed out
+    last_on_bar = [i["label"] for i in items].index(row[-1])
+    assert all(item["more"] for item in items[last_on_bar + 1 :])
+
+
+def test_entries_that_fit_all_stay_on_the_bar(net, monkeypatch):
+    from service_ops import plugins
+    from service_ops.plugins import NavItem
+
+    declared = (
+        NavItem("my_work", "我的工作", "bi-list"),
+        NavItem("inbox", "通知", "bi-bell"),
+        NavItem("sla_dashboard", "SLA 看板", "bi-speedometer"),
+        NavItem("calendar", "工作日历", "bi-calendar", more=True),
+    )
+    monkeypatch.setattr(plugins, "nav_items", lambda: declared)
+    row, items = _bar_of(net.tech, "zh-hans")
+    assert row == ["我的工作", "通知", "SLA 看板"]
+    assert [i["label"] for i in items if i["more"]] == ["工作日历"]
