@@ -102,9 +102,12 @@ def _link_may_vanish(path: list[models.Field], field) -> bool:
 class RowPlan:
     """The columns a read-only serializer reads and how each becomes its value."""
 
-    def __init__(self, serializer_class, *, model=None, prefix: str = "", computed=()):
+    def __init__(
+        self, serializer_class, *, model=None, prefix: str = "", link: str = "", computed=()
+    ):
         self.serializer_class = serializer_class
         self.model = model or serializer_class.Meta.model
+        self.link = link  # the foreign key column that led here: it holds this row's id
         self.computed = set(computed)
         self.columns: list[str] = []
         self._steps: list[tuple] = []
@@ -126,6 +129,8 @@ class RowPlan:
             return
         attrs = field.source_attrs
         column = prefix + "__".join(attrs)
+        if self.link and attrs == [self.model._meta.pk.name]:
+            column = self.link  # lot__id is lot: no second column
         if isinstance(field, serializers.BaseSerializer) and not isinstance(
             field, serializers.ListSerializer
         ):
@@ -133,7 +138,12 @@ class RowPlan:
                 path = _model_path(self.model, attrs)
                 if path is None or _link_may_vanish(path, field):
                     raise ValueError(f"{name}: compute it (source {field.source!r})")
-                inner = RowPlan(type(field), model=path[-1].related_model, prefix=column + "__")
+                inner = RowPlan(
+                    type(field),
+                    model=path[-1].related_model,
+                    prefix=column + "__",
+                    link=column,
+                )
                 self._column(column)
             else:  # source="*": the same row
                 inner = RowPlan(type(field), model=self.model, prefix=prefix)

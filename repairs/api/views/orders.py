@@ -39,7 +39,7 @@ from service_ops.workcalendar import clock
 
 from ...choices import QuoteState
 from ...filtersets.orders import RepairOrderFilterSet
-from ...models import Quote, QuoteLine, RepairOrder
+from ...models import Quote, RepairOrder
 from ...services import orders as ro
 from .. import examples as ex
 from ..serializers.orders import (
@@ -131,16 +131,19 @@ def limit_rows(ids: list[int], now: datetime) -> dict[int, dict]:
 def order_rows(page: list[dict], now: datetime) -> list[dict]:
     """A list page of values() rows as RepairOrderSerializer represents them: the page's repair
     limits, current quotes (newest), their lines and answer times in one query each."""
+    if not page:
+        return []
     ids = [row["id"] for row in page]
+    # the quotes of the page's orders with their lines joined (a quote without lines: one row
+    # of nulls), newest quote first: the first of an order is its current one
     quotes: dict[int, dict] = {}
-    if ids:
-        for quote in Quote.objects.filter(order_id__in=ids).order_by("-id").values(*QUOTE_COLUMNS):
-            quotes.setdefault(quote["order_id"], quote)
     lines: dict[int, list[dict]] = {}
-    if quotes:
-        ordered = QuoteLine.objects.filter(quote_id__in=[q["id"] for q in quotes.values()])
-        for line in ordered.order_by("id").values(*LINE_COLUMNS):
-            lines.setdefault(line["quote_id"], []).append(line)
+    joined = {f"lines__{name}": name for name in LINE_COLUMNS}
+    rows = Quote.objects.filter(order_id__in=ids).order_by("-id", "lines__id")
+    for row in rows.values(*QUOTE_COLUMNS, *joined):
+        quote = quotes.setdefault(row["order_id"], row)
+        if quote["id"] == row["id"] and row["lines__quote_id"] is not None:
+            lines.setdefault(row["id"], []).append({k: row[j] for j, k in joined.items()})
     build = order_list_builder(
         limits=limit_rows(ids, now),
         quotes=quotes,
