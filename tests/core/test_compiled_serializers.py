@@ -1,6 +1,9 @@
 """The compiled list serializers (service_ops.api.compiled) give exactly DRF's JSON: every partner
 list is fetched twice over the demo data — once as served, once with DRF's own ListSerializer —
-and the bodies must be equal, for every caller kind and in both languages."""
+and the bodies must be equal, for every caller kind and in both languages. The repair-order list
+is served from values() rows (service_ops.api.rows): its body must be the serializer's byte for
+byte, over the demo data here (and over orders made to cover every state, choice and empty
+field in tests/core/test_order_list_rows.py)."""
 
 import pytest
 import time_machine
@@ -12,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from repairs.api.serializers import orders as order_serializers
+from repairs.api.views.orders import RepairOrderViewSet
 from repairs.choices import OrderState
 from repairs.models import RepairOrder
 from service_ops.api import compiled
@@ -49,12 +53,22 @@ def _both(client, url, monkeypatch):
             serializers.ListSerializer.to_representation,
         )
         m.setattr(order_serializers, "nested", _drf_nested)
+        m.setattr(RepairOrderViewSet, "list", _serializer_list)
         plain = client.get(url)
     return served, plain
 
 
 def _drf_nested(parent, serializer_class):
     return lambda obj: serializer_class(obj, context=parent.context).data
+
+
+def _serializer_list(self, request):
+    """The repair-order list through RepairOrderSerializer (instances), as before the row path."""
+    page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+    serializer = order_serializers.RepairOrderSerializer(
+        page, many=True, context=self.context_for(page)
+    )
+    return self.get_paginated_response(serializer.data)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -70,6 +84,7 @@ def test_the_compiled_lists_answer_as_drf_does(demo, db, url, language, monkeypa
         assert served.status_code == plain.status_code
         if served.status_code == 200:
             assert served.json() == plain.json(), user.username
+            assert served.content == plain.content, user.username
             seen_rows += len(served.json()["results"])
     assert seen_rows > 0
 

@@ -13,7 +13,9 @@ from rest_framework import serializers
 
 from service_ops.api.compiled import CompiledListSerializer, DisplayField, nested
 from service_ops.api.robust import StrictFieldsMixin
-from service_ops.deadlines.models import OPEN_STATUSES, BallHolder, DeadlineStatus
+from service_ops.api.rows import RowPlan, datetime_text
+from service_ops.deadlines.models import OPEN_STATUSES, BallHolder, Deadline, DeadlineStatus
+from service_ops.i18n import render, render_list
 from service_ops.transitions.models import ActionChannel
 
 from ...choices import OrderState, QuoteLineKind, QuoteState, ServiceType
@@ -324,6 +326,134 @@ class QuoteAnswerSerializer(StrictFieldsMixin, serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text=_("说明（可选，最多 200 字）")
     )
+
+
+# --- reads: the list from values() rows ----------------------------------------------------------
+# The list answers what RepairOrderSerializer answers (tests/core/test_compiled_serializers.py
+# compares them byte for byte) from values() rows: no model instance, no DRF field per value.
+ORDER_ROWS = RowPlan(
+    RepairOrderSerializer,
+    computed=("warranty_reasons", "technician_name", "limit", "quote", "shipment"),
+)
+SHIPMENT_ROWS = RowPlan(ShipmentSerializer)
+ORDER_COLUMNS = [
+    *ORDER_ROWS.columns,
+    *SHIPMENT_ROWS.columns,
+    "warranty_reasons",
+    "technician",
+    "technician__first_name",
+    "technician__last_name",
+    "technician__username",
+]
+LIMIT_ROWS = RowPlan(
+    RepairLimitSerializer,
+    model=Deadline,
+    computed=(
+        "policy",  # a key of the JSON snapshot
+        "limit_working_days",
+        "extension_working_days",
+        "due_at_provisional",
+        "overdue",
+        "paused",
+        "pause_reason",  # rendered in the reader's language
+        "paused_seconds",
+        "time_left",
+        "working_days_left",
+    ),
+)
+LIMIT_COLUMNS = [
+    "owner_id",
+    *LIMIT_ROWS.columns,
+    "policy_snapshot",
+    "extension",
+    "pause_reason",
+    "texts",
+    "paused_seconds",
+]
+QUOTE_ROWS = RowPlan(QuoteSummarySerializer, computed=("answer_due_at", "lines"))
+QUOTE_COLUMNS = ["order_id", *QUOTE_ROWS.columns]
+LINE_ROWS = RowPlan(QuoteLineSerializer)
+LINE_COLUMNS = ["quote_id", *LINE_ROWS.columns]
+
+
+def order_list_builder(*, limits: dict, quotes: dict, lines: dict, answer_due: dict, now):
+    """The row → item function of one page. `limits`: the order's repair-limit row (with `left`
+    and `provisional` for an open one, see limit_rows); `quotes`: its current quote row;
+    `lines`: each quote's line rows; `answer_due`: a sent quote's answer time."""
+    text = datetime_text()
+    line = LINE_ROWS.builder()
+    quote = QUOTE_ROWS.builder(
+        answer_due_at=lambda q: text(answer_due.get(q["id"])),
+        lines=lambda q: [line(row) for row in lines.get(q["id"], ())],
+    )
+    limit = LIMIT_ROWS.builder(**_limit_fields(now))
+    shipment = SHIPMENT_ROWS.builder()
+
+    def technician_name(row):
+        if row["technician"] is None:
+            return None
+        full = f"{row['technician__first_name']} {row['technician__last_name']}".strip()
+        return full or row["technician__username"]
+
+    def current(row):
+        found = quotes.get(row["id"])
+        return None if found is None else quote(found)
+
+    def limit_of(row):
+        found = limits.get(row["id"])
+        return None if found is None else limit(found)
+
+    return ORDER_ROWS.builder(
+        warranty_reasons=lambda row: render_list(row["warranty_reasons"]),
+        technician_name=technician_name,
+        limit=limit_of,
+        quote=current,
+        shipment=lambda row: shipment(row) if row["shipped_on"] else None,
+    )
+
+
+def _limit_fields(now) -> dict:
+    """RepairLimitSerializer's computed fields over a Deadline values() row."""
+
+    def left(d):
+        return d.get("left") if d["status"] in OPEN_STATUSES else None
+
+    def overdue(d):
+        found = left(d)
+        return bool(found and found.overdue)
+
+    def paused_seconds(d):
+        ongoing = 0
+        if d["status"] == DeadlineStatus.PAUSED and d["paused_at"]:
+            ongoing = max(0, int((now - d["paused_at"]).total_seconds()))
+        return d["paused_seconds"] + ongoing
+
+    def time_left(d):
+        found = left(d)
+        return None if found is None else str(found)
+
+    def working_days_left(d):
+        found = left(d)
+        if found is None:
+            return None
+        return -found.working_days if found.overdue else found.working_days
+
+    def policy(d):
+        code = d["policy_snapshot"].get("code")
+        return None if code is None else str(code)
+
+    return {
+        "policy": policy,
+        "limit_working_days": lambda d: _number(d["policy_snapshot"].get("limit")),
+        "extension_working_days": lambda d: _number(d["extension"]),
+        "due_at_provisional": lambda d: bool(d.get("provisional", False)),
+        "overdue": overdue,
+        "paused": lambda d: d["status"] == DeadlineStatus.PAUSED,
+        "pause_reason": lambda d: render(d["pause_reason"], (d["texts"] or {}).get("pause_reason")),
+        "paused_seconds": paused_seconds,
+        "time_left": time_left,
+        "working_days_left": working_days_left,
+    }
 
 
 def current_quote(order: RepairOrder) -> Quote | None:

@@ -31,7 +31,7 @@ from rest_framework.response import Response
 
 from service_ops.api.filters import FilterBackend
 from service_ops.api.pagination import KeysetPagination
-from service_ops.deadlines.models import OPEN_STATUSES, Deadline
+from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
 from service_ops.selectors import annotate_time_left
 from service_ops.transitions.models import ActionChannel
 from service_ops.transitions.services import log_of
@@ -43,11 +43,16 @@ from ...models import Quote, RepairOrder
 from ...services import orders as ro
 from .. import examples as ex
 from ..serializers.orders import (
+    LIMIT_COLUMNS,
+    LINE_COLUMNS,
+    ORDER_COLUMNS,
+    QUOTE_COLUMNS,
     QuoteAnswerSerializer,
     QuoteSerializer,
     RepairOrderDetailSerializer,
     RepairOrderSerializer,
     current_quote,
+    order_list_builder,
 )
 
 API = ActionChannel.API
@@ -84,7 +89,10 @@ def limit_timers(orders, now: datetime) -> dict[int, Deadline]:
 
 def answer_due_times(quotes) -> dict[int, datetime]:
     """When each sent quote must be answered (its open consent timer). One query, or none."""
-    ids = [quote.pk for quote in quotes if quote.state == QuoteState.SENT]
+    return _answer_due([quote.pk for quote in quotes if quote.state == QuoteState.SENT])
+
+
+def _answer_due(ids: list[int]) -> dict[int, datetime]:
     if not ids:
         return {}
     rows = Deadline.objects.filter(
@@ -94,6 +102,56 @@ def answer_due_times(quotes) -> dict[int, datetime]:
         status__in=OPEN_STATUSES,
     ).values_list("owner_id", "due_at")
     return dict(rows)
+
+
+def limit_rows(ids: list[int], now: datetime) -> dict[int, dict]:
+    """limit_timers as values() rows: `left` and `provisional` set on the open ones."""
+    if not ids:
+        return {}
+    rows = (
+        Deadline.objects.filter(
+            owner_type=ContentType.objects.get_for_model(RepairOrder),
+            owner_id__in=ids,
+            kind=ro.LIMIT_KIND,
+        )
+        .order_by("owner_id", "id")
+        .values(*LIMIT_COLUMNS)
+    )
+    limits = {row["owner_id"]: row for row in rows}  # the newest per order wins
+    with clock.pinned():
+        for row in limits.values():
+            if row["status"] in OPEN_STATUSES:
+                paused = row["status"] == DeadlineStatus.PAUSED
+                moment = (row["paused_at"] if paused else now) or now
+                row["left"] = clock.time_left(moment, row["due_at"])
+                row["provisional"] = clock.is_provisional(row["due_at"])
+    return limits
+
+
+def order_rows(page: list[dict], now: datetime) -> list[dict]:
+    """A list page of values() rows as RepairOrderSerializer represents them: the page's repair
+    limits, current quotes (newest), their lines and answer times in one query each."""
+    if not page:
+        return []
+    ids = [row["id"] for row in page]
+    # the quotes of the page's orders with their lines joined (a quote without lines: one row
+    # of nulls), newest quote first: the first of an order is its current one
+    quotes: dict[int, dict] = {}
+    lines: dict[int, list[dict]] = {}
+    joined = {f"lines__{name}": name for name in LINE_COLUMNS}
+    rows = Quote.objects.filter(order_id__in=ids).order_by("-id", "lines__id")
+    for row in rows.values(*QUOTE_COLUMNS, *joined):
+        quote = quotes.setdefault(row["order_id"], row)
+        if quote["id"] == row["id"] and row["lines__quote_id"] is not None:
+            lines.setdefault(row["id"], []).append({k: row[j] for j, k in joined.items()})
+    build = order_list_builder(
+        limits=limit_rows(ids, now),
+        quotes=quotes,
+        lines=lines,
+        answer_due=_answer_due([q["id"] for q in quotes.values() if q["state"] == QuoteState.SENT]),
+        now=now,
+    )
+    return [build(row) for row in page]
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -155,9 +213,10 @@ class RepairOrderViewSet(viewsets.GenericViewSet):
         }
 
     def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        serializer = RepairOrderSerializer(page, many=True, context=self.context_for(page))
-        return self.get_paginated_response(serializer.data)
+        # values() rows, not instances: RepairOrderSerializer's JSON (order_rows), cheaper
+        orders = self.filter_queryset(RepairOrder.objects.visible_to(request.user))
+        page = self.paginate_queryset(orders.values(*ORDER_COLUMNS))
+        return self.get_paginated_response(order_rows(page, timezone.now()))
 
     def retrieve(self, request, pk=None):
         order = self.get_object()
