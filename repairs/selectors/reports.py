@@ -192,15 +192,12 @@ def turnaround_groups(qs, *by: str) -> dict:
     return {k: (len(v), _percentile(v, 0.5), _percentile(v, 0.9)) for k, v in groups.items()}
 
 
-def turnaround(user, f: Filters) -> list[TurnaroundRow]:
-    """Closed months whose roll-up rows serve the caller's cut (every branch, or one) come from
-    TurnaroundMonth; the rest (the current month, a province's branches) is computed live."""
+def _turnaround_found(user, f: Filters, until) -> dict:
     from ..models import TurnaroundMonth
-    from .rollups import NotRolled, order_branches, rolled_until
+    from .rollups import NotRolled, order_branches
 
     found: dict = {}
     since = None
-    until = rolled_until()
     if until is not None:
         closed = _month_key(until)  # months before the one the roll-ups end in are whole
         try:
@@ -215,6 +212,15 @@ def turnaround(user, f: Filters) -> list[TurnaroundRow]:
             since = clock.at_local(closed, time(0))
     if since is None or since < clock.at_local(_add_months(f.end, 1), time(0)):
         found.update(turnaround_groups(shipped(user, f, since)))
+    return found
+
+
+def turnaround(user, f: Filters) -> list[TurnaroundRow]:
+    """Closed months whose roll-up rows serve the caller's cut (every branch, or one) come from
+    TurnaroundMonth; the rest (the current month, a province's branches) is computed live."""
+    from .rollups import consistent
+
+    found = consistent(lambda until: _turnaround_found(user, f, until))
     out = []
     for month in f.months:
         for tier, label in TIERS:

@@ -5,7 +5,9 @@ own aggregates: repairs/services/rollups.py builds the rows with them)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from django.db.models import Q
 
@@ -14,18 +16,31 @@ from network.visibility import BRANCH_THEN_PARTNER, org_scope_q
 from ..models import ReportRollup
 from ..models.field import _partner_or_org_q
 
+T = TypeVar("T")
+
 
 def rolled_until() -> datetime | None:
     return ReportRollup.objects.values_list("rolled_until", flat=True).first()
 
 
-def live_since(lo: datetime, hi: datetime) -> datetime | None:
-    """Where the live part of [lo, hi) starts: the roll-ups' end when it lies after `lo`; None
-    when nothing of the period is rolled up (all of it live)."""
-    until = rolled_until()
+def live_since(lo: datetime, hi: datetime, until: datetime | None) -> datetime | None:
+    """Where the live part of [lo, hi) starts: the roll-ups' end `until` when it lies after
+    `lo`; None when nothing of the period is rolled up (all of it live)."""
     if until is None or until <= lo:
         return None
     return min(until, hi)
+
+
+def consistent(compute: Callable[[datetime | None], T]) -> T:
+    """compute(rolled_until) once more when a refresh committed while it read: the roll-up rows
+    it read and the end it started the live part at would not match (a slice counted twice or
+    not at all). One more single-row read a report."""
+    for _attempt in range(3):
+        until = rolled_until()
+        result = compute(until)
+        if rolled_until() == until:
+            break
+    return result
 
 
 class NotRolled(Exception):

@@ -87,7 +87,7 @@ from ..models import (
     Visit,
 )
 from .reports import Filters, _add_months, _month_key
-from .rollups import NotRolled, field_scope, live_since, order_scope
+from .rollups import NotRolled, consistent, field_scope, live_since, order_scope
 
 TOP_POINTS = 30
 TOP_UNITS = 30
@@ -348,7 +348,7 @@ def field_visits(user, f: Filters, *, now=None, top: int | None = TOP_POINTS) ->
     from network.models import OrgUnit
 
     lo, hi = period(f)
-    found = _field_sums(user, f, now, live_since(lo, hi))
+    found = consistent(lambda until: _field_sums(user, f, now, live_since(lo, hi, until)))
     by_month: dict = {}
     by_point: dict = {}
     for (month, point), sums in found.items():
@@ -711,10 +711,12 @@ def _rolled_technicians(user, f: Filters):
     )
 
 
-def technicians(user, f: Filters, *, limit: int | None = PAGE_ROWS) -> list[TechRow]:
+def _technician_work(user, f: Filters, until) -> dict:
+    """{(month, person): TechRow} of the units, second repairs and callbacks: the roll-up rows
+    before `until`, the source rows from it."""
     found: dict = {}
     lo, hi = period(f)
-    since = live_since(lo, hi)
+    since = live_since(lo, hi, until)
     if since is not None:
         try:
             rolled = _rolled_technicians(user, f)
@@ -728,6 +730,12 @@ def technicians(user, f: Filters, *, limit: int | None = PAGE_ROWS) -> list[Tech
     _merge(found, rows, "engineer", "field", callbacks)
     if since is not None:  # what came before the live part: the roll-up's rows
         _merge(found, rolled, "person", None, callbacks)
+    return found
+
+
+def technicians(user, f: Filters, *, limit: int | None = PAGE_ROWS) -> list[TechRow]:
+    lo, hi = period(f)
+    found = consistent(lambda until: _technician_work(user, f, until))
     people = {p for _m, p in found}
     if people:
         for answer in plugins.call_hook(

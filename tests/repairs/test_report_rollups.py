@@ -237,3 +237,21 @@ def test_a_refresh_rebuilds_every_month_since_the_previous_one(more_work):
         sum(r.units for r in rolled)
         == RepairOrder.objects.filter(technician=more_work.tech, shipped_at__isnull=False).count()
     )
+
+
+def test_a_report_read_while_a_refresh_commits_is_read_again(more_work, monkeypatch):
+    """The roll-up rows and the live part must meet at the same moment: when the refresh's end
+    moved between the two reads of it, the report is computed again."""
+    from repairs.selectors import rollups
+
+    ends = iter([datetime(2026, 12, 4, tzinfo=Z), datetime(2026, 12, 5, tzinfo=Z)])
+    last = [None]
+
+    def moving():
+        last[0] = next(ends, last[0])
+        return last[0]
+
+    monkeypatch.setattr(rollups, "rolled_until", moving)
+    seen = []
+    rollups.consistent(seen.append)
+    assert seen == [datetime(2026, 12, 4, tzinfo=Z), datetime(2026, 12, 5, tzinfo=Z)]
