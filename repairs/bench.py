@@ -1247,6 +1247,12 @@ def probes(ctx: Context) -> list[Probe]:
     ]  # fmt: skip
     out += _settlement_probes(ctx)
     out += _collection_probes(ctx)
+    # issue 21: the reports' monthly roll-ups, as the nightly job leaves them (today's slice is
+    # then read live), like the SLA dashboard's summaries
+    from .services.rollups import refresh_report_rollups
+
+    state = refresh_report_rollups()
+    ctx.out(f"  report roll-ups: {state.rows:,} rows in {state.seconds:.1f} s")
     # issue 21: the repairs reports over their default period (the last three months), for
     # headquarters (every unit shipped) and a branch manager (their branch's)
     for kind in ("turnaround", "qc", "warranty", "faults"):

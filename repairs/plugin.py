@@ -3,6 +3,8 @@ periodic jobs, menu entries, deadline kinds, work-inbox providers, defaults, dem
 
 The platform reads this (service_ops/plugins.py); nothing under service_ops/ names repairs."""
 
+from datetime import time
+
 from django.utils.translation import gettext_lazy as _
 
 from network.choices import PARTNER_ROLES
@@ -131,6 +133,14 @@ PLUGIN = Plugin(
             task="repairs.tasks.settlement_monthly_batch",
             run="repairs.services.settlement.settlement_monthly_run",
             at=_workday_start,
+        ),
+        # issue 21: the reports' monthly roll-ups (technicians, field visits, turnaround) up to
+        # midnight, after the SLA dashboard's night rebuild; the reports add the day live.
+        PeriodicJob(
+            name="refresh-report-rollups",
+            task="repairs.tasks.refresh_report_rollups",
+            run="repairs.services.rollups.refresh_report_rollups",
+            at=time(2, 45),
         ),
     ),
     nav_items=(

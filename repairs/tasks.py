@@ -57,3 +57,12 @@ def send_advance_reminders() -> int:
     from .services.advances import send_advance_reminders as run
 
     return run()
+
+
+@shared_task(name="repairs.tasks.refresh_report_rollups")
+def refresh_report_rollups() -> int:
+    """Issue 21: the reports' monthly roll-ups, up to today's midnight (the months still open to
+    late changes rebuilt)."""
+    from .services.rollups import refresh_report_rollups as run
+
+    return run().rows

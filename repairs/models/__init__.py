@@ -50,6 +50,13 @@ from .orders import (
     StatementLine,
 )
 from .parts import RepairPartLine, StatementPartLine
+from .reports import (
+    FieldRequestMonth,
+    FieldVisitMonth,
+    ReportRollup,
+    TechnicianMonth,
+    TurnaroundMonth,
+)
 from .returns import (
     ApprovalChainTemplate,
     ApprovalStep,
@@ -83,7 +90,9 @@ __all__ = [
     "ExpenseLimit",
     "ExpenseLine",
     "FeeRule",
+    "FieldRequestMonth",
     "FieldServicePolicy",
+    "FieldVisitMonth",
     "HappyFundEntry",
     "InstalledUnit",
     "Loan",
@@ -108,6 +117,7 @@ __all__ = [
     "RepairLot",
     "RepairOrder",
     "RepairPartLine",
+    "ReportRollup",
     "ReturnApplication",
     "ReturnAttachment",
     "ReturnLine",
@@ -121,7 +131,9 @@ __all__ = [
     "SettlementStatement",
     "StatementLine",
     "StatementPartLine",
+    "TechnicianMonth",
     "Transfer",
+    "TurnaroundMonth",
     "UnauthorisedArrival",
     "Visit",
     "VisitPart",

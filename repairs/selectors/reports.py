@@ -118,9 +118,10 @@ def filters_from(params, user, today: date) -> Filters:
     return Filters(start=start, end=end, branch=branch, branches=branches)
 
 
-def shipped(user, f: Filters):
-    """The shipped units of the period in the caller's scope (and branch)."""
-    lo = clock.at_local(f.start, time(0))
+def shipped(user, f: Filters, since: datetime | None = None):
+    """The shipped units of the period in the caller's scope (and branch); `since`: from then
+    on only (the part the roll-ups do not hold)."""
+    lo = since or clock.at_local(f.start, time(0))
     hi = clock.at_local(_add_months(f.end, 1), time(0))
     qs = RepairOrder.objects.visible_to(user).filter(shipped_at__gte=lo, shipped_at__lt=hi)
     if f.branch is not None:
@@ -166,21 +167,60 @@ def _percentile(values: list[float], fraction: float) -> float | None:
     return values[low] + (values[high] - values[low]) * (pos - low)
 
 
-def turnaround(user, f: Filters) -> list[TurnaroundRow]:
-    qs = shipped(user, f).filter(turnaround_hours__isnull=False)
+def turnaround_groups(qs, *by: str) -> dict:
+    """{(month shipped, tier, *by): (units, median, p90)} of the shipped orders `qs`."""
+    qs = qs.filter(turnaround_hours__isnull=False)
     qs = qs.annotate(m=TruncMonth("shipped_at"), tier=_tier_expr())
     if connection.vendor == "postgresql":
-        rows = qs.values("m", "tier").annotate(
+        rows = qs.values("m", "tier", *by).annotate(
             units=Count("pk"),
             median=Percentile("turnaround_hours", 0.5),
             p90=Percentile("turnaround_hours", 0.9),
         )
-        found = {(_month_key(r["m"]), r["tier"]): (r["units"], r["median"], r["p90"]) for r in rows}
-    else:  # SQLite (the embedded shape): percentiles in Python
-        groups: dict = {}
-        for m, tier, hours in qs.values_list("m", "tier", "turnaround_hours"):
-            groups.setdefault((_month_key(m), tier), []).append(hours)
-        found = {k: (len(v), _percentile(v, 0.5), _percentile(v, 0.9)) for k, v in groups.items()}
+        return {
+            (_month_key(r["m"]), r["tier"], *(r[k] for k in by)): (
+                r["units"],
+                r["median"],
+                r["p90"],
+            )
+            for r in rows
+        }
+    # SQLite (the embedded shape): percentiles in Python
+    groups: dict = {}
+    for m, tier, hours, *keys in qs.values_list("m", "tier", "turnaround_hours", *by):
+        groups.setdefault((_month_key(m), tier, *keys), []).append(hours)
+    return {k: (len(v), _percentile(v, 0.5), _percentile(v, 0.9)) for k, v in groups.items()}
+
+
+def _turnaround_found(user, f: Filters, until) -> dict:
+    from ..models import TurnaroundMonth
+    from .rollups import NotRolled, order_branches
+
+    found: dict = {}
+    since = None
+    if until is not None:
+        closed = _month_key(until)  # months before the one the roll-ups end in are whole
+        try:
+            branch = order_branches(user, f.branch)
+        except NotRolled:
+            closed = None
+        if closed is not None and closed > f.start:
+            rows = TurnaroundMonth.objects.filter(
+                month__gte=f.start, month__lte=f.end, month__lt=closed, branch_id=branch
+            ).values_list("month", "tier", "units", "median", "p90")
+            found = {(m, tier): (units, median, p90) for m, tier, units, median, p90 in rows}
+            since = clock.at_local(closed, time(0))
+    if since is None or since < clock.at_local(_add_months(f.end, 1), time(0)):
+        found.update(turnaround_groups(shipped(user, f, since)))
+    return found
+
+
+def turnaround(user, f: Filters) -> list[TurnaroundRow]:
+    """Closed months whose roll-up rows serve the caller's cut (every branch, or one) come from
+    TurnaroundMonth; the rest (the current month, a province's branches) is computed live."""
+    from .rollups import consistent
+
+    found = consistent(lambda until: _turnaround_found(user, f, until))
     out = []
     for month in f.months:
         for tier, label in TIERS:

@@ -48,7 +48,6 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    Avg,
     Count,
     DurationField,
     Exists,
@@ -76,8 +75,19 @@ from ..choices import (
     ServiceRequestState,
     VisitState,
 )
-from ..models import Dispatch, HappyFundEntry, Penalty, RepairOrder, ServiceRequest, Visit
+from ..models import (
+    Dispatch,
+    FieldRequestMonth,
+    FieldVisitMonth,
+    HappyFundEntry,
+    Penalty,
+    RepairOrder,
+    ServiceRequest,
+    TechnicianMonth,
+    Visit,
+)
 from .reports import Filters, _add_months, _month_key
+from .rollups import NotRolled, consistent, field_scope, live_since, order_scope
 
 TOP_POINTS = 30
 TOP_UNITS = 30
@@ -100,14 +110,6 @@ def period(f: Filters):
 
 def _pct(part, whole):
     return round(100.0 * part / whole, 1) if whole else None
-
-
-def _hours(value):
-    if value is None:
-        return None
-    if isinstance(value, timedelta):
-        return round(value.total_seconds() / 3600, 1)
-    return round(float(value) / 3_600_000_000, 1)  # SQLite: microseconds
 
 
 def _elapsed(later: str, earlier: str):
@@ -147,28 +149,39 @@ def _in_branch(qs, f: Filters, org_field: str):
     return qs
 
 
-def solved_requests(user, f: Filters):
+def solved_requests(user, f: Filters, since=None):
+    """`since`: the live part only (what the roll-ups do not hold yet)."""
     lo, hi = period(f)
     qs = ServiceRequest.objects.visible_to(user).filter(
-        solved_at__gte=lo,
+        solved_at__gte=since or lo,
         solved_at__lt=hi,
         state__in=[ServiceRequestState.SOLVED, ServiceRequestState.CLOSED],
     )
     return _in_branch(qs, f, "org_unit")
 
 
-def due_visits(user, f: Filters, now=None):
+def due_visits(user, f: Filters, now=None, since=None):
     lo, hi = period(f)
     hi = min(hi, now or timezone.now())
     qs = (
         Visit.objects.visible_to(user)
-        .filter(window_end__gte=lo, window_end__lt=hi)
+        .filter(window_end__gte=since or lo, window_end__lt=hi)
         .exclude(state=VisitState.CANCELLED)
     )
     return _in_branch(qs, f, "request__org_unit")
 
 
-def _request_figures(qs, by: str) -> dict:
+def _seconds(value) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value) / 1_000_000  # SQLite: microseconds
+
+
+def request_figures(qs, *by: str):
+    """The solved requests' counts by `by`, with the sum of reported → solved (the mean is the
+    sum over `solved`, so months and points add up from the roll-up rows)."""
     visits = (
         Visit.objects.filter(request=OuterRef("pk"))
         .exclude(state=VisitState.CANCELLED)
@@ -188,37 +201,40 @@ def _request_figures(qs, by: str) -> dict:
         visit_n=Coalesce(Subquery(visits, output_field=IntegerField()), Value(0)),
         offer_n=Coalesce(Subquery(offers, output_field=IntegerField()), Value(0)),
     )
-    rows = (
-        qs.values(by)
+    return (
+        qs.values(*by)
         .annotate(
             solved=Count("pk"),
             ftf=Count("pk", filter=Q(escalation_count=0, visit_n=1)),
             escalated=Count("pk", filter=Q(escalation_count__gte=1)),
             redispatched=Count("pk", filter=Q(offer_n__gte=2)),
-            solve=Avg(_elapsed("solved_at", "created_at")),
+            solve=Sum(_elapsed("solved_at", "created_at")),
         )
         .order_by()
     )
-    return {r[by]: r for r in rows}
 
 
-def _accept_figures(requests, by: str) -> dict:
-    """Mean offer → acceptance of the requests' accepted offers (a later withdrawal kept), by
-    `by` ("m": the month the request was solved)."""
+def accept_figures(requests, *by: str):
+    """Offer → acceptance of the requests' accepted offers (a later withdrawal kept): the sum
+    and the number of offers, by `by` (the request's columns as request__…, "m": the month the
+    request was solved)."""
     offers = Dispatch.objects.filter(
         request__in=requests.values("pk"),
         state__in=[DispatchState.ACCEPTED, DispatchState.WITHDRAWN],
         answered_at__isnull=False,
     )
-    if by == "m":
+    if "m" in by:
         offers = offers.annotate(m=TruncMonth("request__solved_at"))
-    rows = offers.values(by).annotate(accept=Avg(_elapsed("answered_at", "offered_at"))).order_by()
-    return {r[by]: r["accept"] for r in rows}
+    return (
+        offers.values(*by)
+        .annotate(accept=Sum(_elapsed("answered_at", "offered_at")), accepted=Count("pk"))
+        .order_by()
+    )
 
 
-def _visit_figures(qs, by: str) -> dict:
-    rows = (
-        qs.values(by)
+def visit_figures(qs, *by: str):
+    return (
+        qs.values(*by)
         .annotate(
             due=Count("pk"),
             on_time=Count("pk", filter=Q(checked_in_at__lte=F("window_end"))),
@@ -227,19 +243,40 @@ def _visit_figures(qs, by: str) -> dict:
         )
         .order_by()
     )
-    return {r[by]: r for r in rows}
 
 
-def _field_row(key, label, req, accept, vis) -> FieldRow:
+@dataclass
+class _FieldSums:
+    solved: int = 0
+    ftf: int = 0
+    escalated: int = 0
+    redispatched: int = 0
+    solve: float = 0.0  # seconds
+    accepted: int = 0
+    accept: float = 0.0  # seconds
+    due: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+
+    def add(self, **numbers) -> None:
+        for name, value in numbers.items():
+            setattr(self, name, getattr(self, name) + (value or 0))
+
+
+def _mean_hours(seconds: float, n: int):
+    return round(seconds / n / 3600, 1) if n else None
+
+
+def _field_row(key, label, sums: _FieldSums | None) -> FieldRow:
     row = FieldRow(key=key, label=label)
-    if req:
-        row.solved, row.first_time_fix = req["solved"], req["ftf"]
-        row.escalated, row.redispatched = req["escalated"], req["redispatched"]
-        row.solve_hours = _hours(req["solve"])
-    row.accept_hours = _hours(accept)
-    if vis:
-        row.visits_due, row.on_time = vis["due"], vis["on_time"]
-        row.late, row.not_checked_in = vis["late"], vis["missing"]
+    if sums is not None:
+        row.solved, row.first_time_fix = sums.solved, sums.ftf
+        row.escalated, row.redispatched = sums.escalated, sums.redispatched
+        row.solve_hours = _mean_hours(sums.solve, sums.solved)
+        row.accept_hours = _mean_hours(sums.accept, sums.accepted)
+        row.visits_due, row.on_time = sums.due, sums.on_time
+        row.late, row.not_checked_in = sums.late, sums.missing
     return row
 
 
@@ -250,30 +287,79 @@ class FieldReport:
     total: FieldRow
 
 
+def _field_sums(user, f: Filters, now, since) -> dict:
+    """{(month, service point): _FieldSums}: the roll-up rows before `since`, the source rows
+    from it (all live when `since` is None)."""
+    found: dict = {}
+
+    def at(month, point) -> _FieldSums:
+        return found.setdefault((_month_key(month), point), _FieldSums())
+
+    if since is not None:
+        branch = Q(org_unit__path__startswith=f.branch.path) if f.branch is not None else Q()
+        rolled = FieldRequestMonth.objects.filter(month__gte=f.start, month__lte=f.end)
+        rolled = rolled.filter(field_scope(user, "assigned_unit", "dealer"), branch)
+        for r in (
+            rolled.values("month", "assigned_unit")
+            .annotate(
+                s_solved=Sum("solved"),
+                s_ftf=Sum("first_time_fix"),
+                s_escalated=Sum("escalated"),
+                s_redispatched=Sum("redispatched"),
+                s_solve=Sum("solve_seconds"),
+                s_accepted=Sum("accepted"),
+                s_accept=Sum("accept_seconds"),
+            )
+            .order_by()
+        ):
+            at(r["month"], r["assigned_unit"]).add(
+                **{k[2:]: v for k, v in r.items() if k.startswith("s_")}
+            )
+        rolled = FieldVisitMonth.objects.filter(month__gte=f.start, month__lte=f.end)
+        rolled = rolled.filter(field_scope(user, "service_unit"), branch)
+        for r in (
+            rolled.values("month", "service_unit")
+            .annotate(s_due=Sum("due"), s_on_time=Sum("on_time"), s_late=Sum("late"),
+                      s_missing=Sum("missing"))
+            .order_by()
+        ):  # fmt: skip
+            at(r["month"], r["service_unit"]).add(
+                **{k[2:]: v for k, v in r.items() if k.startswith("s_")}
+            )
+    requests = solved_requests(user, f, since).annotate(m=TruncMonth("solved_at"))
+    for r in request_figures(requests, "m", "assigned_unit"):
+        at(r["m"], r["assigned_unit"]).add(
+            solved=r["solved"], ftf=r["ftf"], escalated=r["escalated"],
+            redispatched=r["redispatched"], solve=_seconds(r["solve"]),
+        )  # fmt: skip
+    for r in accept_figures(requests, "m", "request__assigned_unit"):
+        at(r["m"], r["request__assigned_unit"]).add(
+            accepted=r["accepted"], accept=_seconds(r["accept"])
+        )
+    visits = due_visits(user, f, now, since).annotate(m=TruncMonth("window_end"))
+    for r in visit_figures(visits, "m", "service_unit"):
+        at(r["m"], r["service_unit"]).add(
+            due=r["due"], on_time=r["on_time"], late=r["late"], missing=r["missing"]
+        )
+    return found
+
+
 def field_visits(user, f: Filters, *, now=None, top: int | None = TOP_POINTS) -> FieldReport:
     from network.models import OrgUnit
 
-    requests = solved_requests(user, f).annotate(m=TruncMonth("solved_at"))
-    visits = due_visits(user, f, now).annotate(m=TruncMonth("window_end"))
-    by_month = {_month_key(k): v for k, v in _request_figures(requests, "m").items()}
-    accept_month = {_month_key(k): v for k, v in _accept_figures(requests, "m").items()}
-    visits_month = {_month_key(k): v for k, v in _visit_figures(visits, "m").items()}
-    months = [
-        _field_row(m, f"{m:%Y-%m}", by_month.get(m), accept_month.get(m), visits_month.get(m))
-        for m in f.months
-    ]
+    lo, hi = period(f)
+    found = consistent(lambda until: _field_sums(user, f, now, live_since(lo, hi, until)))
+    by_month: dict = {}
+    by_point: dict = {}
+    for (month, point), sums in found.items():
+        by_month.setdefault(month, _FieldSums()).add(**vars(sums))
+        by_point.setdefault(point, _FieldSums()).add(**vars(sums))
+    months = [_field_row(m, f"{m:%Y-%m}", by_month.get(m)) for m in f.months]
     # by service point over the whole period
-    by_point = _request_figures(requests, "assigned_unit")
-    accept_point = _accept_figures(requests, "request__assigned_unit")
-    visits_point = _visit_figures(visits, "service_unit")
-    keys = set(by_point) | set(visits_point)
+    keys = {k for k, sums in by_point.items() if sums.solved or sums.due}
     names = dict(OrgUnit.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name"))
     own = str(_("本单位工程师（无网点）"))
-    points = [
-        _field_row(k, names.get(k, own) if k else own, by_point.get(k), accept_point.get(k),
-                   visits_point.get(k))
-        for k in keys
-    ]  # fmt: skip
+    points = [_field_row(k, names.get(k, own) if k else own, by_point[k]) for k in keys]
     points.sort(key=lambda r: (-r.solved, -r.visits_due, r.label))
     if top:
         points = points[:top]
@@ -517,20 +603,20 @@ def _callback_counts(has_verdicts: bool) -> dict:
     }
 
 
-def shipped_by_technicians(user, f: Filters):
+def shipped_by_technicians(user, f: Filters, since=None):
     lo, hi = period(f)
     qs = RepairOrder.objects.visible_to(user).filter(
-        shipped_at__gte=lo, shipped_at__lt=hi, technician__isnull=False
+        shipped_at__gte=since or lo, shipped_at__lt=hi, technician__isnull=False
     )
     if f.branch is not None:
         qs = qs.filter(branch=f.branch)
     return qs
 
 
-def finished_visits(user, f: Filters):
+def finished_visits(user, f: Filters, since=None):
     lo, hi = period(f)
     qs = Visit.objects.visible_to(user).filter(
-        finished_at__gte=lo,
+        finished_at__gte=since or lo,
         finished_at__lt=hi,
         engineer__isnull=False,
         state__in=[VisitState.SOLVED, VisitState.INCOMPLETE],
@@ -538,24 +624,10 @@ def finished_visits(user, f: Filters):
     return _in_branch(qs, f, "request__org_unit")
 
 
-def _merge(found: dict, rows, person_field: str, kind: str, callbacks: bool) -> None:
-    for r in rows:
-        key = (_month_key(r["m"]), r[person_field])
-        row = found.setdefault(key, TechRow(month=key[0], person_id=key[1]))
-        row.kinds.add(kind)
-        row.units += r["units"]
-        row.second += r["second"]
-        if callbacks:
-            row.callbacks_closed += r["closed"]
-            row.reached += r["reached"]
-            row.satisfied += r["satisfied"]
-            row.dissatisfied += r["dissatisfied"]
-
-
-def technicians(user, f: Filters, *, limit: int | None = PAGE_ROWS) -> list[TechRow]:
-    found: dict = {}
-    # the workshop: repair orders shipped in the month, by the technician who picked them up
-    orders = shipped_by_technicians(user, f).annotate(m=TruncMonth("shipped_at"))
+def workshop_figures(orders, *by: str):
+    """The technicians' shipped orders by `by` ("m": the month shipped): units, second repairs
+    and, when the call centre answers, the callbacks' verdicts. (rows, with callbacks)."""
+    orders = orders.annotate(m=TruncMonth("shipped_at"))
     again = RepairOrder.objects.filter(
         serial_number__iexact=OuterRef("serial_number"),
         created_at__gt=OuterRef("shipped_at"),
@@ -566,7 +638,7 @@ def technicians(user, f: Filters, *, limit: int | None = PAGE_ROWS) -> list[Tech
     if verdicts is not None:
         orders = orders.annotate(cb=verdicts)
     rows = (
-        orders.values("m", "technician")
+        orders.values(*by)
         .annotate(
             units=Count("pk"),
             second=Count(
@@ -576,9 +648,12 @@ def technicians(user, f: Filters, *, limit: int | None = PAGE_ROWS) -> list[Tech
         )
         .order_by()
     )
-    _merge(found, rows, "technician", "workshop", verdicts is not None)
-    # the field: visits finished in the month, by their engineer
-    visits = finished_visits(user, f).annotate(
+    return rows, verdicts is not None
+
+
+def field_work_figures(visits, *by: str):
+    """The engineers' finished visits by `by` ("m": the month finished). (rows, callbacks)."""
+    visits = visits.annotate(
         m=TruncMonth("finished_at"),
         followed=Exists(
             Visit.objects.filter(follows=OuterRef("pk")).exclude(state=VisitState.CANCELLED)
@@ -588,7 +663,7 @@ def technicians(user, f: Filters, *, limit: int | None = PAGE_ROWS) -> list[Tech
     if verdicts is not None:
         visits = visits.annotate(cb=verdicts)
     rows = (
-        visits.values("m", "engineer")
+        visits.values(*by)
         .annotate(
             units=Count("pk"),
             second=Count("pk", filter=Q(followed=True)),
@@ -596,10 +671,73 @@ def technicians(user, f: Filters, *, limit: int | None = PAGE_ROWS) -> list[Tech
         )
         .order_by()
     )
-    _merge(found, rows, "engineer", "field", verdicts is not None)
+    return rows, verdicts is not None
+
+
+def _merge(found: dict, rows, person_field: str, kind: str | None, callbacks: bool) -> None:
+    for r in rows:
+        key = (_month_key(r["m"]), r[person_field])
+        row = found.setdefault(key, TechRow(month=key[0], person_id=key[1]))
+        row.kinds.add(kind or r["kind"])
+        row.units += r["units"]
+        row.second += r["second"]
+        if callbacks:
+            row.callbacks_closed += r["closed"]
+            row.reached += r["reached"]
+            row.satisfied += r["satisfied"]
+            row.dissatisfied += r["dissatisfied"]
+
+
+def _rolled_technicians(user, f: Filters):
+    """The roll-up rows of the period in the caller's scope, by month, person and kind."""
+    workshop = Q(kind="workshop") & order_scope(user)
+    field = Q(kind="field") & field_scope(user, "service_unit")
+    if f.branch is not None:
+        workshop &= Q(branch=f.branch)
+        field &= Q(org_unit__path__startswith=f.branch.path)
+    return (
+        TechnicianMonth.objects.filter(month__gte=f.start, month__lte=f.end)
+        .filter(workshop | field)
+        .values("person", "kind", m=F("month"))
+        .annotate(
+            units=Sum("units"),
+            second=Sum("second"),
+            closed=Sum("callbacks_closed"),
+            reached=Sum("reached"),
+            satisfied=Sum("satisfied"),
+            dissatisfied=Sum("dissatisfied"),
+        )
+        .order_by()
+    )
+
+
+def _technician_work(user, f: Filters, until) -> dict:
+    """{(month, person): TechRow} of the units, second repairs and callbacks: the roll-up rows
+    before `until`, the source rows from it."""
+    found: dict = {}
+    lo, hi = period(f)
+    since = live_since(lo, hi, until)
+    if since is not None:
+        try:
+            rolled = _rolled_technicians(user, f)
+        except NotRolled:
+            since = None
+    # the workshop: repair orders shipped in the month, by the technician who picked them up
+    rows, callbacks = workshop_figures(shipped_by_technicians(user, f, since), "m", "technician")
+    _merge(found, rows, "technician", "workshop", callbacks)
+    # the field: visits finished in the month, by their engineer
+    rows, callbacks = field_work_figures(finished_visits(user, f, since), "m", "engineer")
+    _merge(found, rows, "engineer", "field", callbacks)
+    if since is not None:  # what came before the live part: the roll-up's rows
+        _merge(found, rolled, "person", None, callbacks)
+    return found
+
+
+def technicians(user, f: Filters, *, limit: int | None = PAGE_ROWS) -> list[TechRow]:
+    lo, hi = period(f)
+    found = consistent(lambda until: _technician_work(user, f, until))
     people = {p for _m, p in found}
     if people:
-        lo, hi = period(f)
         for answer in plugins.call_hook(
             "person_complaints", person_ids=sorted(people), start=lo, end=hi, user=user
         ):
