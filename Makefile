@@ -17,6 +17,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
+# pytest-xdist: one worker per core (each with its own test database and Redis db); work-stealing
+# so that a long test late in the run does not leave the other cores idle. 0 runs in one process.
+PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 # The benchmark makes (and drops) a throwaway database beside this one; DATABASE_URL wins.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
@@ -81,7 +84,7 @@ lint: $(TEST_STAMP)
 # pytest exits 5 when it collected no test: that fails here like any other failure.
 test: $(TEST_STAMP) $(ASSETS) lint
 	@mkdir -p var
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: $(RUN_STAMP)
 	@mkdir -p var
