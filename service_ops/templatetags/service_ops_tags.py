@@ -209,10 +209,12 @@ def main_nav(context):
     # However many roles a person holds, the menu keeps one row on a desktop: the entries that
     # do not fit beside the brand (in the apps' declared order) go under "更多" too.
     room = MENU_ROW_EM - _text_em(gettext("售后服务运营平台")) * 1.25
+    # (`overflow`: on a phone, where the menu opens as a list, such an entry stays in the list.)
     for entry in items:
+        entry["overflow"] = False
         if not entry["more"]:
             room -= _text_em(str(entry["label"])) + MENU_ITEM_EM
-            entry["more"] = room < 0
+            entry["more"] = entry["overflow"] = room < 0
     return items
 
 
@@ -244,8 +246,13 @@ def main_menu(context):
     if html is None:
         if len(_MENU_HTML) >= MENU_CACHE_SIZE:
             _MENU_HTML.clear()
+        items = main_nav(context)
         html = render_to_string(
-            "service_ops/partials/main_menu.html", {"nav_items": main_nav(context)}
+            "service_ops/partials/main_menu.html",
+            {
+                "nav_items": items,
+                "phone_more": any(i["more"] and not i["overflow"] for i in items),
+            },
         )
         _MENU_HTML[key] = html
     return mark_safe(html)  # noqa: S308 -- rendered by our own autoescaping template

@@ -96,3 +96,18 @@ def test_entries_that_fit_all_stay_on_the_bar(net, monkeypatch):
     row, items = _bar_of(net.tech, "zh-hans")
     assert row == ["我的工作", "通知", "SLA 看板"]
     assert [i["label"] for i in items if i["more"]] == ["工作日历"]
+
+
+def test_on_a_phone_the_entries_the_bar_has_no_room_for_stay_in_the_list(client, net):
+    """Below the desktop width the menu opens as a list with room for all: an entry pushed
+    under 更多 by the bar's width is drawn there too (hidden on a desktop), and 更多 keeps only
+    the pages declared occasional."""
+    _row, items = _bar_of(net.head, "zh-hans")
+    pushed = [i for i in items if i["overflow"]]
+    assert pushed
+    client.force_login(net.head)
+    page = client.get(reverse("my_work")).content.decode()
+    for entry in pushed:
+        url = entry["url"]
+        assert f'<li class="nav-item d-xl-none">\n      <a class="nav-link" href="{url}"' in page
+        assert f'<li class="d-none d-xl-block"><a class="dropdown-item" href="{url}"' in page
