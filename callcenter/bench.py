@@ -639,7 +639,7 @@ def generate_shifts(ctx: Context) -> None:
     from network.choices import Role
     from network.models import RoleAssignment, StaffProfile
     from service_ops.bench import Caller
-    from service_ops.workcalendar.clock import local_date
+    from service_ops.workcalendar.clock import add_months, local_date
 
     from .models.shifts import (
         HandOver,
@@ -652,7 +652,7 @@ def generate_shifts(ctx: Context) -> None:
         ShiftSwap,
         SwapState,
     )
-    from .selectors.shifts import add_months, month_days
+    from .selectors.shifts import month_days
 
     n_agents = ctx.scale.get("cc_agents", CC_AGENTS)
     hq = ctx.shared["network"]["hq"]

@@ -56,10 +56,17 @@ def annotate_time_left(deadline: Deadline, now: datetime) -> Deadline:
     """Attach `left` (a clock.TimeLeft; frozen at the pause for a paused timer) and
     `provisional` (due in a year whose 调休 schedule is not confirmed), under the caller's
     pinned calendar: no query per timer."""
-    moment = deadline.paused_at if deadline.status == DeadlineStatus.PAUSED else now
-    deadline.left = clock.time_left(moment or now, deadline.due_at)
-    deadline.provisional = clock.is_provisional(deadline.due_at)
+    deadline.left, deadline.provisional = time_left(
+        deadline.status, deadline.paused_at, deadline.due_at, now
+    )
     return deadline
+
+
+def time_left(status: str, paused_at, due_at, now: datetime) -> tuple[clock.TimeLeft, bool]:
+    """A timer's (time left, provisional) from its columns (annotate_time_left's rule, for
+    lists read as values() rows)."""
+    moment = paused_at if status == DeadlineStatus.PAUSED else now
+    return clock.time_left(moment or now, due_at), clock.is_provisional(due_at)
 
 
 def calendar_warnings(user, *, now: datetime | None = None) -> list[CalendarYear]:

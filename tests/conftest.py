@@ -156,14 +156,3 @@ def _fresh_menu_cache():
 
     service_ops_tags._MENU_HTML.clear()
     yield
-
-
-@pytest.fixture(autouse=True)
-def _fresh_content_type_cache():
-    """ContentType ids are cached per process: one created inside a rolled-back test, or before
-    a transactional test's flush, must not be handed to the next test (under pytest-xdist the
-    order of tests on a worker differs from a plain run)."""
-    from django.contrib.contenttypes.models import ContentType
-
-    ContentType.objects.clear_cache()
-    yield

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from service_ops.workcalendar.clock import add_months
+
 from ..models.shifts import RosterEntry, ShiftGroup, ShiftMember
-from ..selectors.shifts import add_months
 from ..services import shifts as svc
 
 GROUPS = (

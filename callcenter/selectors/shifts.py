@@ -170,11 +170,6 @@ def month_days(month: date) -> list[date]:
     return [month + timedelta(days=i) for i in range(monthrange(month.year, month.month)[1])]
 
 
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
 @dataclass
 class GridRow:
     agent: object

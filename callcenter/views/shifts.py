@@ -19,6 +19,7 @@ from service_ops.actions import NOT_ALLOWED, not_allowed, run_action, safe_next
 from service_ops.paging import keyset_page
 from service_ops.transitions.services import available_actions
 from service_ops.workcalendar import clock
+from service_ops.workcalendar.clock import add_months
 
 from ..forms import shifts as f
 from ..models.shifts import HandOverState, LeaveState, ShiftGroup, SwapState
@@ -53,8 +54,8 @@ def roster(request):
         {
             "grid": grid,
             "month": month,
-            "previous": sel.add_months(month, -1),
-            "next": sel.add_months(month, 1),
+            "previous": add_months(month, -1),
+            "next": add_months(month, 1),
             "groups": groups,
             "group": group,
             "group_choices": [(g.code, str(g)) for g in groups],

@@ -27,6 +27,7 @@ from network.choices import OrgKind
 from network.models import OrgUnit
 from network.visibility import sees_everything, user_org_unit
 from service_ops.workcalendar import clock
+from service_ops.workcalendar.clock import add_months
 
 from ..models import RepairOrder
 
@@ -65,11 +66,6 @@ def _month(value: str | None) -> date | None:
         return None
 
 
-def _add_months(day: date, n: int) -> date:
-    m = day.year * 12 + day.month - 1 + n
-    return date(m // 12, m % 12 + 1, 1)
-
-
 @dataclass
 class Filters:
     start: date  # first day of the first month
@@ -82,7 +78,7 @@ class Filters:
         out, m = [], self.start
         while m <= self.end:
             out.append(m)
-            m = _add_months(m, 1)
+            m = add_months(m, 1)
         return out
 
     def as_params(self) -> dict:
@@ -105,11 +101,11 @@ def branch_choices(user) -> list[OrgUnit]:
 def filters_from(params, user, today: date) -> Filters:
     this_month = today.replace(day=1)
     end = _month(params.get("end")) or this_month
-    start = _month(params.get("start")) or _add_months(end, -(DEFAULT_MONTHS - 1))
+    start = _month(params.get("start")) or add_months(end, -(DEFAULT_MONTHS - 1))
     if end < start:
         start, end = end, start
     if (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
-        start = _add_months(end, -(MAX_MONTHS - 1))
+        start = add_months(end, -(MAX_MONTHS - 1))
     branches = branch_choices(user)
     branch = None
     wanted = str(params.get("branch") or "")
@@ -122,14 +118,14 @@ def shipped(user, f: Filters, since: datetime | None = None):
     """The shipped units of the period in the caller's scope (and branch); `since`: from then
     on only (the part the roll-ups do not hold)."""
     lo = since or clock.at_local(f.start, time(0))
-    hi = clock.at_local(_add_months(f.end, 1), time(0))
+    hi = clock.at_local(add_months(f.end, 1), time(0))
     qs = RepairOrder.objects.visible_to(user).filter(shipped_at__gte=lo, shipped_at__lt=hi)
     if f.branch is not None:
         qs = qs.filter(branch=f.branch)
     return qs
 
 
-def _month_key(value) -> date:
+def month_key(value) -> date:
     if isinstance(value, datetime):
         return clock.local_date(value).replace(day=1) if value.tzinfo else value.date()
     return value.replace(day=1)
@@ -178,7 +174,7 @@ def turnaround_groups(qs, *by: str) -> dict:
             p90=Percentile("turnaround_hours", 0.9),
         )
         return {
-            (_month_key(r["m"]), r["tier"], *(r[k] for k in by)): (
+            (month_key(r["m"]), r["tier"], *(r[k] for k in by)): (
                 r["units"],
                 r["median"],
                 r["p90"],
@@ -188,7 +184,7 @@ def turnaround_groups(qs, *by: str) -> dict:
     # SQLite (the embedded shape): percentiles in Python
     groups: dict = {}
     for m, tier, hours, *keys in qs.values_list("m", "tier", "turnaround_hours", *by):
-        groups.setdefault((_month_key(m), tier, *keys), []).append(hours)
+        groups.setdefault((month_key(m), tier, *keys), []).append(hours)
     return {k: (len(v), _percentile(v, 0.5), _percentile(v, 0.9)) for k, v in groups.items()}
 
 
@@ -199,7 +195,7 @@ def _turnaround_found(user, f: Filters, until) -> dict:
     found: dict = {}
     since = None
     if until is not None:
-        closed = _month_key(until)  # months before the one the roll-ups end in are whole
+        closed = month_key(until)  # months before the one the roll-ups end in are whole
         try:
             branch = order_branches(user, f.branch)
         except NotRolled:
@@ -210,7 +206,7 @@ def _turnaround_found(user, f: Filters, until) -> dict:
             ).values_list("month", "tier", "units", "median", "p90")
             found = {(m, tier): (units, median, p90) for m, tier, units, median, p90 in rows}
             since = clock.at_local(closed, time(0))
-    if since is None or since < clock.at_local(_add_months(f.end, 1), time(0)):
+    if since is None or since < clock.at_local(add_months(f.end, 1), time(0)):
         found.update(turnaround_groups(shipped(user, f, since)))
     return found
 
@@ -303,7 +299,7 @@ def warranty_share(user, f: Filters) -> list[WarrantyRow]:
     )
     found: dict = {}
     for r in rows:
-        found.setdefault(_month_key(r["m"]), {})[r["service_type"] or ""] = r["units"]
+        found.setdefault(month_key(r["m"]), {})[r["service_type"] or ""] = r["units"]
     return [WarrantyRow(month, found.get(month, {})) for month in f.months]
 
 

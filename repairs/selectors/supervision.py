@@ -67,6 +67,7 @@ from django.utils.translation import gettext_lazy as _
 from network.visibility import sees_everything
 from service_ops import plugins
 from service_ops.workcalendar import clock
+from service_ops.workcalendar.clock import add_months
 
 from ..choices import (
     DispatchState,
@@ -86,7 +87,7 @@ from ..models import (
     TechnicianMonth,
     Visit,
 )
-from .reports import Filters, _add_months, _month_key
+from .reports import Filters, month_key
 from .rollups import NotRolled, consistent, field_scope, live_since, order_scope
 
 TOP_POINTS = 30
@@ -105,7 +106,7 @@ REPORTS = {
 
 
 def period(f: Filters):
-    return clock.at_local(f.start, time(0)), clock.at_local(_add_months(f.end, 1), time(0))
+    return clock.at_local(f.start, time(0)), clock.at_local(add_months(f.end, 1), time(0))
 
 
 def _pct(part, whole):
@@ -293,7 +294,7 @@ def _field_sums(user, f: Filters, now, since) -> dict:
     found: dict = {}
 
     def at(month, point) -> _FieldSums:
-        return found.setdefault((_month_key(month), point), _FieldSums())
+        return found.setdefault((month_key(month), point), _FieldSums())
 
     if since is not None:
         branch = Q(org_unit__path__startswith=f.branch.path) if f.branch is not None else Q()
@@ -462,7 +463,7 @@ def fund_by_month(f: Filters) -> list[FundRow]:
     ) or Decimal("0")
     zero = Decimal("0")
     rows = {
-        _month_key(r["m"]): r
+        month_key(r["m"]): r
         for r in HappyFundEntry.objects.filter(created_at__gte=lo, created_at__lt=hi)
         .annotate(m=TruncMonth("created_at"))
         .values("m")
@@ -488,7 +489,7 @@ def penalties(user, f: Filters, *, top: int | None = TOP_PEOPLE) -> PenaltyRepor
     qs = penalties_in(user, f)
     counts = _penalty_counts()
     by_month = {
-        _month_key(r["m"]): r
+        month_key(r["m"]): r
         for r in qs.annotate(m=TruncMonth("arrival__created_at"))
         .values("m")
         .annotate(**counts)
@@ -676,7 +677,7 @@ def field_work_figures(visits, *by: str):
 
 def _merge(found: dict, rows, person_field: str, kind: str | None, callbacks: bool) -> None:
     for r in rows:
-        key = (_month_key(r["m"]), r[person_field])
+        key = (month_key(r["m"]), r[person_field])
         row = found.setdefault(key, TechRow(month=key[0], person_id=key[1]))
         row.kinds.add(kind or r["kind"])
         row.units += r["units"]

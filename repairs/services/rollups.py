@@ -23,6 +23,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from service_ops.workcalendar import clock
+from service_ops.workcalendar.clock import add_months
 
 from ..choices import ServiceRequestState, VisitState
 from ..models import (
@@ -36,7 +37,7 @@ from ..models import (
     Visit,
 )
 from ..selectors import supervision as s
-from ..selectors.reports import _add_months, _month_key, turnaround_groups
+from ..selectors.reports import month_key, turnaround_groups
 
 REROLL_MONTHS = 3  # covers REPEAT_RETURN_DAYS (90) of the months before the current one
 BATCH = 2_000
@@ -54,7 +55,7 @@ def refresh_report_rollups(*, now: datetime | None = None, full: bool = False) -
         state = ReportRollup.objects.select_for_update().get(pk=1)
         first = None
         if not full and state.rolled_until is not None:
-            first = min(_add_months(this_month, -REROLL_MONTHS), _month_key(state.rolled_until))
+            first = min(add_months(this_month, -REROLL_MONTHS), month_key(state.rolled_until))
         for model in ROLLUPS:
             old = model.objects.all() if first is None else model.objects.filter(month__gte=first)
             old.delete()
@@ -94,7 +95,7 @@ def _technicians(lo, hi) -> int:
     rows, callbacks = s.workshop_figures(orders, "m", "technician", "branch")
     out = [
         TechnicianMonth(
-            month=_month_key(r["m"]),
+            month=month_key(r["m"]),
             person_id=r["technician"],
             kind="workshop",
             branch_id=r["branch"],
@@ -112,7 +113,7 @@ def _technicians(lo, hi) -> int:
                                            "service_unit")  # fmt: skip
     out += [
         TechnicianMonth(
-            month=_month_key(r["m"]),
+            month=month_key(r["m"]),
             person_id=r["engineer"],
             kind="field",
             org_unit_id=r["request__org_unit"],
@@ -135,7 +136,7 @@ def _field(lo, hi) -> int:
     keys = ("org_unit", "assigned_unit", "dealer")
     found = {}
     for r in s.request_figures(requests, "m", *keys):
-        key = (_month_key(r["m"]), *(r[k] for k in keys))
+        key = (month_key(r["m"]), *(r[k] for k in keys))
         found[key] = FieldRequestMonth(
             month=key[0],
             org_unit_id=r["org_unit"],
@@ -148,14 +149,14 @@ def _field(lo, hi) -> int:
             solve_seconds=s._seconds(r["solve"]),
         )
     for r in s.accept_figures(requests, "m", *(f"request__{k}" for k in keys)):
-        row = found[(_month_key(r["m"]), *(r[f"request__{k}"] for k in keys))]
+        row = found[(month_key(r["m"]), *(r[f"request__{k}"] for k in keys))]
         row.accepted, row.accept_seconds = r["accepted"], s._seconds(r["accept"])
     FieldRequestMonth.objects.bulk_create(found.values(), batch_size=BATCH)
     visits = _between(Visit.objects.exclude(state=VisitState.CANCELLED), "window_end", lo, hi)
     visits = visits.annotate(m=TruncMonth("window_end"))
     out = [
         FieldVisitMonth(
-            month=_month_key(r["m"]),
+            month=month_key(r["m"]),
             org_unit_id=r["request__org_unit"],
             service_unit_id=r["service_unit"],
             due=r["due"],

@@ -443,6 +443,12 @@ def add_calendar_hours(moment: datetime, hours: float) -> datetime:
 # --- what people read -----------------------------------------------------------------------------
 
 
+def add_months(month: date, n: int) -> date:
+    """The first day of the month `n` months after (or before) `month`'s."""
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
 @dataclass(frozen=True)
 class TimeLeft:
     """Time left until a due moment, in the units people speak: working days (counted like the

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+
+from service_ops.workcalendar.clock import add_months
 
 from ..choices import MovementKind
 from ..models import (
@@ -61,7 +63,7 @@ def month_start(month: date) -> datetime:
 
 
 def next_month(month: date) -> date:
-    return (month.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return add_months(month, 1)
 
 
 def months_between(since: date, until: date) -> list[date]:

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from callcenter.models import RosterEntry, ShiftGroup, ShiftMember
 from callcenter.models.shifts import SwapState
-from callcenter.selectors.shifts import add_months
 from callcenter.services import shifts as svc
 from network.choices import Role
+from service_ops.workcalendar.clock import add_months
 from tests.browser.support import DESKTOP, PHONE, follow, visit
 from tests.factories import make_user
 

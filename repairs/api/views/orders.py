@@ -31,8 +31,8 @@ from rest_framework.response import Response
 
 from service_ops.api.filters import FilterBackend
 from service_ops.api.pagination import KeysetPagination
-from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
-from service_ops.selectors import annotate_time_left
+from service_ops.deadlines.models import OPEN_STATUSES, Deadline
+from service_ops.selectors import annotate_time_left, time_left
 from service_ops.transitions.models import ActionChannel
 from service_ops.transitions.services import log_of
 from service_ops.workcalendar import clock
@@ -74,12 +74,7 @@ def limit_timers(orders, now: datetime) -> dict[int, Deadline]:
     ids = [order.pk for order in orders]
     if not ids:
         return {}
-    rows = Deadline.objects.filter(
-        owner_type=ContentType.objects.get_for_model(RepairOrder),
-        owner_id__in=ids,
-        kind=ro.LIMIT_KIND,
-    ).order_by("owner_id", "id")
-    limits = {deadline.owner_id: deadline for deadline in rows}  # the newest per order wins
+    limits = {deadline.owner_id: deadline for deadline in _limits_of(ids)}  # the newest wins
     with clock.pinned():
         for deadline in limits.values():
             if deadline.is_open:
@@ -108,24 +103,24 @@ def limit_rows(ids: list[int], now: datetime) -> dict[int, dict]:
     """limit_timers as values() rows: `left` and `provisional` set on the open ones."""
     if not ids:
         return {}
-    rows = (
-        Deadline.objects.filter(
-            owner_type=ContentType.objects.get_for_model(RepairOrder),
-            owner_id__in=ids,
-            kind=ro.LIMIT_KIND,
-        )
-        .order_by("owner_id", "id")
-        .values(*LIMIT_COLUMNS)
-    )
+    rows = _limits_of(ids).values(*LIMIT_COLUMNS)
     limits = {row["owner_id"]: row for row in rows}  # the newest per order wins
     with clock.pinned():
         for row in limits.values():
             if row["status"] in OPEN_STATUSES:
-                paused = row["status"] == DeadlineStatus.PAUSED
-                moment = (row["paused_at"] if paused else now) or now
-                row["left"] = clock.time_left(moment, row["due_at"])
-                row["provisional"] = clock.is_provisional(row["due_at"])
+                row["left"], row["provisional"] = time_left(
+                    row["status"], row["paused_at"], row["due_at"], now
+                )
     return limits
+
+
+def _limits_of(ids: list[int]):
+    """The repair limits of these orders, oldest first per order."""
+    return Deadline.objects.filter(
+        owner_type=ContentType.objects.get_for_model(RepairOrder),
+        owner_id__in=ids,
+        kind=ro.LIMIT_KIND,
+    ).order_by("owner_id", "id")
 
 
 def order_rows(page: list[dict], now: datetime) -> list[dict]:
