@@ -71,7 +71,12 @@ class SlaDailyCount(DailyCounts):
     class Meta:
         verbose_name = _("SLA 每日汇总")
         verbose_name_plural = _("SLA 每日汇总")
-        indexes = [models.Index(fields=["day", "org_unit"], name="sladaily_day_org")]
+        # a unit's subtree finds its own rows of the window (a branch: a few hundred of the
+        # table's 130,000 at a year's volume) rather than the window's rows of every unit
+        indexes = [
+            models.Index(fields=["day", "org_unit"], name="sladaily_day_org"),
+            models.Index(fields=["org_unit", "day"], name="sladaily_org_day"),
+        ]
 
 
 class SlaDailyPersonCount(DailyCounts):

@@ -18,23 +18,15 @@ from datetime import date, datetime, time, timedelta
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    CharField,
-    DateField,
-    Exists,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
 from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -48,6 +40,7 @@ from service_ops.reversing import reverse_plain
 from service_ops.workcalendar import clock
 from service_ops.workcalendar.models import CalendarYear
 
+from . import queries
 from .models import (
     SlaDailyCount,
     SlaDailyPersonCount,
@@ -176,6 +169,21 @@ class Scope:
         present = {u.kind for u in self.units.values() if u.path.startswith(prefix)}
         return [(key, str(label)) for key, label in CUTS if key not in KIND_CUTS or key in present]
 
+    def where(self, *, person: bool = True) -> tuple[str, list]:
+        """filter() as a SQL condition over a summary table's columns, with its parameters
+        (service_ops.dashboards.queries)."""
+        clauses, params = [], []
+        ids = self.cut_ids
+        if ids is not None:
+            clauses.append(f"org_unit_id IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 0")
+            params += ids
+        elif not self.everything:
+            clauses.append("1 = 0")
+        if person and self.person_id:
+            clauses.append("assignee_id = %s")
+            params.append(self.person_id)
+        return " AND ".join(clauses) or "1 = 1", params
+
     def filter(self, qs: QuerySet) -> QuerySet:
         ids = self.cut_ids
         if ids is not None:
@@ -292,16 +300,6 @@ class Numbers:
         return self.met + self.late + self.missed_open
 
 
-CELLS = (  # a tile's six cells: bucket, label, colour when not zero
-    ("open", gettext_lazy("未结"), ""),
-    ("overdue", gettext_lazy("已超期"), "danger"),
-    ("due_today", gettext_lazy("今日到期"), "warning"),
-    ("due_next_day", gettext_lazy("下一工作日"), ""),
-    ("paused", gettext_lazy("暂停中"), ""),
-    ("late", gettext_lazy("30天超期完成"), ""),
-)
-
-
 @dataclass
 class Tile:
     kind: str
@@ -311,32 +309,6 @@ class Tile:
     links: dict[str, str] = field(default_factory=dict)
     balls: list[tuple[str, int]] = field(default_factory=list)
     trend: list[float | None] = field(default_factory=list)
-
-    @property
-    def cells(self) -> list[tuple[str, str, int, str, str]]:
-        """(bucket, label, number, link, colour) of the tile's cells."""
-        return [
-            (name, str(label), n := getattr(self.numbers, name), self.links[name],
-             tone if n else "")
-            for name, label, tone in CELLS
-        ]  # fmt: skip
-
-    def cells_html(self, labels: dict[str, str]) -> SafeString:
-        """The six cells as HTML, written here rather than by a template loop: a page of thirty
-        tiles spent a quarter of its time in the template engine's 1,400 nodes for them.
-        `labels`: the cells' labels in the request's language (translated once a page)."""
-        numbers, links = self.numbers, self.links
-        out = []
-        for name, _label, tone in CELLS:
-            n = getattr(numbers, name)
-            colour = f" text-{tone}" if tone and n else ""
-            out.append(
-                f'<div class="col-4"><a class="d-block rounded border py-1 text-decoration-none '
-                f'sla-cell" href="{escape(links[name])}"><span class="d-block small '
-                f'text-body-secondary text-truncate">{labels[name]}</span><span class="d-block '
-                f'fw-semibold{colour}" data-figure="{name}">{n}</span></a></div>'
-            )
-        return mark_safe("".join(out))  # noqa: S308 — labels escaped, numbers ints
 
 
 @dataclass
@@ -425,18 +397,12 @@ def refresh_state() -> SlaRefresh:
 
 
 def _state_and_years() -> tuple[SlaRefresh, list[int]]:
-    """The refresh row and years_to_confirm() in one query (a second before the first refresh):
-    each round trip counts on a page whose own SQL takes a few milliseconds."""
+    """The refresh row and years_to_confirm() in one query: each round trip counts on a page
+    whose own SQL takes a few milliseconds."""
     this_year = clock.local_date(timezone.now()).year
     years = (this_year, this_year + 1)
-    confirmed = {
-        f"confirmed_{y}": Exists(CalendarYear.objects.filter(year=y, provisional=False))
-        for y in years
-    }
-    state = SlaRefresh.objects.filter(pk=1).annotate(**confirmed).first()
-    if state is None:
-        return SlaRefresh(pk=1), years_to_confirm()
-    return state, [y for y in years if not getattr(state, f"confirmed_{y}")]
+    state, confirmed = queries.refresh_and_confirmed(years)
+    return state, [y for y in years if y not in confirmed]
 
 
 def dashboard(user, *, unit_id=None, person_id=None, cut=None) -> Dashboard:
@@ -460,40 +426,16 @@ def dashboard(user, *, unit_id=None, person_id=None, cut=None) -> Dashboard:
         rest = f"&{urlencode(params)}" if params else ""
         return {b: f"{timers_base}?bucket={b}{rest}" for b in ALL_BUCKETS}
 
-    open_rows = list(
-        scope.filter(SlaOpenCount.objects.all())
-        .values("kind", "org_unit_id", "ball_holder")
-        .annotate(**{name: Sum(name) for name in OPEN_BUCKETS})
-        .order_by()
+    where, params = scope.where()
+    open_rows = queries.open_rows(where, params)
+    daily_table = (SlaDailyPersonCount if scope.person_id else SlaDailyCount)._meta.db_table
+    by_day, by_unit = queries.daily_rows(
+        daily_table,
+        where,
+        params,
+        window_start=bounds.window_start,
+        rate_start=bounds.rate_start,
     )
-    daily_model = SlaDailyPersonCount if scope.person_id else SlaDailyCount
-    daily = scope.filter(daily_model.objects.filter(day__gte=bounds.window_start))
-    # The trend's rows by day and kind and the rate's by unit, in one round trip (UNION ALL:
-    # the unit rows are those without a day).
-    sums = {name: Sum(name) for name in RATE_BUCKETS}
-    by_day_kind = (
-        daily.values("day", "kind")
-        .annotate(org=Value(None, output_field=IntegerField()), **sums)
-        .values("day", "kind", "org", *RATE_BUCKETS)
-        .order_by()
-    )
-    by_unit_rate = (
-        daily.filter(day__gte=bounds.rate_start)
-        .values("org_unit_id")
-        .annotate(
-            d=Value(None, output_field=DateField()),
-            k=Value(None, output_field=CharField()),
-            **sums,
-        )
-        .values("d", "k", "org_unit_id", *RATE_BUCKETS)
-        .order_by()
-    )
-    by_day, by_unit = [], []
-    for row in by_day_kind.union(by_unit_rate, all=True):
-        if row["day"] is None:
-            by_unit.append({"org_unit_id": row["org"], **{n: row[n] for n in RATE_BUCKETS}})
-        else:
-            by_day.append(row)
     people = _people(scope)
 
     # per kind
@@ -503,8 +445,9 @@ def dashboard(user, *, unit_id=None, person_id=None, cut=None) -> Dashboard:
     monday = bounds.today - timedelta(days=bounds.today.weekday())
     weeks = [monday - timedelta(weeks=TREND_WEEKS - 1 - i) for i in range(TREND_WEEKS)]
     weekly: dict[str, list[list[int]]] = defaultdict(lambda: [[0, 0, 0] for _ in weeks])
+    rate_start = bounds.rate_start
     for row in by_day:
-        if row["day"] >= bounds.rate_start:
+        if row["day"] >= rate_start:
             kind_numbers[row["kind"]].add_rate(row)
         i = (row["day"] - weeks[0]).days // 7
         if 0 <= i < len(weeks):
@@ -514,7 +457,6 @@ def dashboard(user, *, unit_id=None, person_id=None, cut=None) -> Dashboard:
             counts[2] += row["missed_open"] or 0
 
     ball_labels = dict(BallHolder.choices)
-    cell_labels = {name: escape(str(label)) for name, label, _tone in CELLS}
     groups: list[AppGroup] = []
     declared: set[str] = set()
     total = Numbers()
@@ -531,7 +473,6 @@ def dashboard(user, *, unit_id=None, person_id=None, cut=None) -> Dashboard:
             trend=[_rate(*c) for c in weekly.get(kind, [])] or [None] * len(weeks),
         )
         tile._weekly = weekly.get(kind, [])
-        tile.cells_markup = tile.cells_html(cell_labels)
         return tile
 
     for label, kinds in plugins.deadline_kinds_by_app():
@@ -683,24 +624,8 @@ def app_name(label: str) -> str:
 
 def _people(scope: Scope) -> list[tuple[int, str, int]]:
     """(user id, name, open items) of the people with the most open items in the scope (the
-    person cut keeps the chosen one listed). Grouped by the id alone, the names read for the
-    listed ones only (PostgreSQL evaluates the name subqueries after the LIMIT)."""
-    qs = Scope(scope.units, scope.everything, scope.root).filter(
-        SlaOpenCount.objects.filter(assignee__isnull=False)
-    )
-    users = get_user_model().objects.filter(pk=OuterRef("assignee_id"))
-    rows = list(
-        qs.values("assignee_id")
-        .annotate(n=Sum("open"))
-        .order_by("-n", "assignee_id")[:PEOPLE_LIMIT]
-        .annotate(
-            name=Subquery(
-                users.annotate(full=Concat("last_name", "first_name")).values("full")[:1]
-            ),
-            username=Subquery(users.values("username")[:1]),
-        )
-    )
-    return [(r["assignee_id"], r["name"] or r["username"], r["n"]) for r in rows]
+    person cut keeps the chosen one listed)."""
+    return queries.people(*scope.where(person=False), PEOPLE_LIMIT)
 
 
 def years_to_confirm(*, now: datetime | None = None) -> list[int]:

@@ -17,7 +17,7 @@ from service_ops import plugins
 from service_ops.selectors import annotate_time_left
 from service_ops.workcalendar import clock
 
-from . import selectors
+from . import markup, selectors
 from .paging import ordered_page
 from .selectors import ALL_BUCKETS
 
@@ -39,9 +39,10 @@ def dashboard(request):
         person_id=request.GET.get("person"),
         cut=request.GET.get("cut"),
     )
-    context = {"board": board, "poll_seconds": POLL_SECONDS}
+    context = {"board": board, "parts": markup.panel_parts(board), "poll_seconds": POLL_SECONDS}
     if request.htmx and request.htmx.target == "sla-panel":
         return render(request, "service_ops/dashboard/_panel.html", context)
+    context["choices"] = markup.choices_html(board)
     return render(request, "service_ops/dashboard/dashboard.html", context)
 
 

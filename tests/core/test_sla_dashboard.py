@@ -197,6 +197,38 @@ def test_the_list_behind_every_number_holds_that_many_timers(world, client):
         assert response.context["page"].count == row.numbers.overdue
 
 
+def test_the_page_shows_the_counted_numbers_with_their_links(world, client):
+    """The HTML (written by service_ops.dashboards.markup, not a template loop): each tile's
+    figures are the direct counts and link to their list; names are escaped."""
+    import html
+    import re
+
+    net = world
+    OrgUnit.objects.filter(pk=net.gd.pk).update(name="广东<省区> & 分部")
+    client.force_login(net.head)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("sla_dashboard")).content.decode()
+    all_timers = Deadline.objects.all()
+    for kind in KINDS:
+        tile = page.split(f'data-kind="{kind}"', 1)[1].split("sla-tile", 1)[0]
+        shown = dict(re.findall(r'data-figure="(\w+)">(\d+)<', tile))
+        counted = expected(all_timers.filter(kind=kind))
+        assert {k: int(v) for k, v in shown.items()} == {k: counted[k] for k in shown}, kind
+        assert set(shown) == set(selectors.ALL_BUCKETS), kind
+        links = {}
+        for href, attrs, inner in re.findall(r'<a [^>]*?href="([^"]+)"([^>]*)>(.*?)</a>', tile):
+            figure = re.search(r'data-figure="(\w+)"', attrs + inner)
+            if figure:
+                links[figure.group(1)] = html.unescape(href)
+        assert set(links) == set(shown), kind
+        for bucket, url in links.items():
+            assert f"bucket={bucket}" in url and f"kind={kind}" in url, (kind, url)
+    total = page.split('id="sla-total"', 1)[1].split('id="sla-trend-title"', 1)[0]
+    shown = {k: int(v) for k, v in re.findall(r'data-figure="(\w+)">(\d+)<', total)}
+    assert shown == expected(all_timers)
+    assert "广东&lt;省区&gt; &amp; 分部" in page and "广东<省区>" not in page
+
+
 def test_the_weekly_trend_is_the_on_time_rate_of_each_week(world):
     with time_machine.travel(NOW, tick=False):
         board = selectors.dashboard(world.head)
