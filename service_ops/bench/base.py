@@ -78,6 +78,9 @@ class Probe:
     limit_ms: float = 150.0
     raw: Callable[[], Any] | None = None  # the same page by hand-written SQL + json.dumps
     raw_limit: float = 3.0  # p50 at most this many times the raw p50
+    # the same caller's plainest page (what every page pays: session, roles, menu, base template),
+    # timed beside `raw` to show the page's own share of its time; informational, no verdict
+    floor_url: str = ""
     load: int = 0  # weight in the mixed load through gunicorn (0: not part of it)
 
 

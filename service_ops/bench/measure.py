@@ -36,6 +36,7 @@ class Result:
     size: int = 0
     rows: int | None = None  # JSON results on the page (None for HTML)
     raw_times: list[float] = field(default_factory=list)
+    floor_times: list[float] = field(default_factory=list)
     main_sql: str = ""
     main_sql_ms: float = 0.0
     plan: str = ""
@@ -53,6 +54,10 @@ class Result:
     @property
     def raw_p50(self) -> float | None:
         return statistics.median(self.raw_times) * 1000 if self.raw_times else None
+
+    @property
+    def floor_p50(self) -> float | None:
+        return statistics.median(self.floor_times) * 1000 if self.floor_times else None
 
     @property
     def ratio(self) -> float | None:
@@ -159,10 +164,20 @@ class Measurer:
             result.error = problem
             return result
         reps = self.reps if first * self.reps <= self.budget else max(3, int(self.budget / first))
+        # The page, its raw SQL and the caller's plainest page take turns, so that a ratio
+        # compares runs made under the same load (this machine's speed moves by the minute).
+        series = [(lambda: client.get(result.url), result.times)]
+        if probe.raw:
+            series.append((probe.raw, result.raw_times))
+        if probe.floor_url:
+            series.append((lambda: client.get(probe.floor_url), result.floor_times))
+        for run, _times in series[1:]:
+            run()  # warm
         for _ in range(reps):
-            started = time.perf_counter()
-            client.get(result.url)
-            result.times.append(time.perf_counter() - started)
+            for run, times in series:
+                started = time.perf_counter()
+                run()
+                times.append(time.perf_counter() - started)
         with CaptureQueriesContext(connection) as captured:
             response = client.get(result.url)
         result.size = len(content_of(response))
@@ -174,12 +189,6 @@ class Measurer:
             result.main_sql, result.main_sql_ms = main["sql"], float(main["time"]) * 1000
             if self.explain:
                 result.plan = explain(main["sql"])
-        if probe.raw:
-            probe.raw()
-            for _ in range(len(result.times)):
-                started = time.perf_counter()
-                probe.raw()
-                result.raw_times.append(time.perf_counter() - started)
         return result
 
     def rows_problem(self, probe: Probe, body: bytes, result: Result) -> str:
@@ -323,6 +332,21 @@ def table(results: list[Result], callers: dict[str, Caller]) -> str:
                     "1",
                     "",
                     f"ratio {r.ratio:.1f}x (limit {r.probe.raw_limit:.0f}x)",
+                )
+            )
+        if r.floor_p50 is not None and r.raw_p50:
+            own = r.p50 - r.floor_p50
+            rows.append(
+                (
+                    "  ↳ the caller's plainest page (the floor every page pays)",
+                    "",
+                    "",
+                    f"{r.floor_p50:,.2f}",
+                    "",
+                    str(len(r.floor_times)),
+                    "",
+                    "",
+                    f"page - floor {own:,.1f} ms = {own / r.raw_p50:.1f}x raw",
                 )
             )
     widths = [max(_width(row[i]) for row in [head, *rows]) for i in range(len(head))]

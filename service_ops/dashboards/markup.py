@@ -2,13 +2,14 @@
 table rows — written here rather than by template loops: a page of thirty tiles and fifty rows is
 some 700 numbers and links, and the template engine spent more time on them than the page's SQL
 did. The surrounding page stays in templates/service_ops/dashboard/. Labels are translated once a
-page; every name and link is escaped, numbers are ints or one-decimal rates."""
+page; every name and link is escaped (the same escaping as the template's), numbers are ints or
+one-decimal rates."""
 
 from __future__ import annotations
 
+from html import escape  # Django's escape less its lazy-argument check: every value is a str
 from typing import TYPE_CHECKING
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 

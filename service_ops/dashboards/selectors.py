@@ -281,15 +281,20 @@ class Numbers:
     ball: dict[str, int] = field(default_factory=dict)
 
     def add_open(self, row: dict, sign: int = 1) -> None:
-        for name in OPEN_BUCKETS:
-            setattr(self, name, getattr(self, name) + sign * (row[name] or 0))
+        # spelt out: a page adds a few hundred rows, and a loop of getattr/setattr cost twice this
+        self.open += sign * (row["open"] or 0)
+        self.overdue += sign * (row["overdue"] or 0)
+        self.due_today += sign * (row["due_today"] or 0)
+        self.due_next_day += sign * (row["due_next_day"] or 0)
+        self.paused += sign * (row["paused"] or 0)
         holder = row.get("ball_holder")
         if row["paused"] and holder:
             self.ball[holder] = self.ball.get(holder, 0) + sign * row["paused"]
 
     def add_rate(self, row: dict, sign: int = 1) -> None:
-        for name in RATE_BUCKETS:
-            setattr(self, name, getattr(self, name) + sign * (row[name] or 0))
+        self.met += sign * (row["met"] or 0)
+        self.late += sign * (row["late"] or 0)
+        self.missed_open += sign * (row["missed_open"] or 0)
 
     @property
     def rate(self) -> float | None:
