@@ -60,15 +60,33 @@ RAW_UNITS = """
     GROUP BY 1"""
 
 
+RAW_ORG_UNITS = """
+    SELECT id, name, kind, path FROM network_orgunit
+    WHERE %(prefix)s::text IS NULL OR path LIKE %(prefix)s || '%%'"""
+RAW_PEOPLE = """
+    SELECT t.assignee_id, u.last_name || u.first_name, u.username, t.n
+    FROM (SELECT assignee_id, SUM(open) AS n FROM service_ops_slaopencount
+          WHERE assignee_id IS NOT NULL
+            AND (%(ids)s::bigint[] IS NULL OR org_unit_id = ANY(%(ids)s))
+          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200) t
+    JOIN auth_user u ON u.id = t.assignee_id"""
+
+
 def _raw_dashboard(caller) -> callable:
-    """The dashboard's numbers by hand-written SQL over the same summary tables, with the same
-    scope (the caller's subtree as a list of unit ids), plus json.dumps: the page's floor."""
+    """What the dashboard shows, by hand-written SQL over the same summary tables with the same
+    scope (the caller's subtree as a list of unit ids) — the units it names, the open and closed
+    counts, the people of its person select — plus json.dumps: the page's floor."""
     from network.visibility import sees_everything, subtree_ids, user_org_unit
 
-    ids = None if sees_everything(caller.user) else subtree_ids(user_org_unit(caller.user))
+    everything = sees_everything(caller.user)
+    unit = user_org_unit(caller.user)
+    ids = None if everything else subtree_ids(unit)
+    prefix = None if everything else unit.path
 
     def raw():
         with connection.cursor() as c:
+            c.execute(RAW_ORG_UNITS, {"prefix": prefix})
+            org_units = c.fetchall()
             c.execute(RAW_OPEN, {"ids": ids})
             rows = c.fetchall()
             c.execute("SELECT min(day), max(day) FROM service_ops_sladailycount")
@@ -77,7 +95,9 @@ def _raw_dashboard(caller) -> callable:
             days = c.fetchall()
             c.execute(RAW_UNITS, {"ids": ids, "day": last - timedelta(days=29)})
             units = c.fetchall()
-        return json.dumps([rows, days, units], default=str)
+            c.execute(RAW_PEOPLE, {"ids": ids})
+            people = c.fetchall()
+        return json.dumps([org_units, rows, days, units, people], default=str)
 
     return raw
 

@@ -14,7 +14,7 @@ from service_ops.memo import RequestMemoMiddleware
 
 
 def _role_reads(queries) -> int:
-    own = re.compile(r'FROM "network_roleassignment" .*WHERE .*"user_id" = ')
+    own = re.compile(r'FROM "?network_roleassignment"? .*WHERE .*"?user_id"? = ')
     return sum(1 for q in queries if own.search(q["sql"]))
 
 
