@@ -34,6 +34,16 @@ def _fetch(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
+def org_units(prefix: str | None) -> list[tuple[int, str, str, str]]:
+    """(id, name, kind, path) of the units whose path starts with `prefix` (None: all)."""
+    from network.models import OrgUnit
+
+    sql = f"SELECT id, name, kind, path FROM {OrgUnit._meta.db_table}"
+    if prefix is None:
+        return _fetch(sql, [])
+    return _fetch(f"{sql} WHERE path LIKE %s", [f"{prefix}%"])  # a path: ids and slashes
+
+
 OPEN_KEYS = ("kind", "org_unit_id", "ball_holder", *OPEN_BUCKETS)
 
 

@@ -198,17 +198,10 @@ class Scope:
 def scope_for(user, *, unit_id=None, person_id=None) -> Scope:
     """The caller's scope (one query: the units of the subtree), cut to `unit_id` when that unit
     lies in it (ignored otherwise)."""
-    from network.models import OrgUnit
-
     everything = sees_everything(user)
     own = user_org_unit(user)
-    qs = OrgUnit.objects.all()
-    if not everything:
-        qs = qs.filter(path__startswith=own.path) if own else qs.none()
-    units = {
-        pk: Unit(pk, name, kind, path)
-        for pk, name, kind, path in qs.values_list("id", "name", "kind", "path")
-    }
+    rows = queries.org_units(None if everything else own.path) if everything or own else []
+    units = {pk: Unit(pk, name, kind, path) for pk, name, kind, path in rows}
     root = units.get(own.pk) if own is not None else None
     if everything and root is None:
         root = next((u for u in units.values() if u.kind == OrgKind.HEADQUARTERS), None)

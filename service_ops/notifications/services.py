@@ -576,10 +576,14 @@ BADGE_CAP = 99
 
 
 def unread_count(user) -> int:
-    """The bell: in-app notifications neither read nor done."""
-    from service_ops.paging import capped_count
-
-    unread = Notification.objects.filter(
-        recipient=user, channel=Channel.IN_APP, read_at__isnull=True, done_at__isnull=True
+    """The bell: in-app notifications neither read nor done, counted up to BADGE_CAP + 1 (the
+    bell then says "99+"). Every page asks, so a statement of fixed shape: the ORM took six
+    times as long to build this one as the database to answer it."""
+    table = Notification._meta.db_table
+    sql = (  # the model's own table; every value is a parameter
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE recipient_id = %s AND channel = %s"  # noqa: S608
+        " AND read_at IS NULL AND done_at IS NULL LIMIT %s) unread"
     )
-    return capped_count(unread, BADGE_CAP)  # the bell says "99+": no need to count further
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, Channel.IN_APP.value, BADGE_CAP + 1])
+        return cursor.fetchone()[0]

@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemEmailBackend
 from django.db import OperationalError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from network.choices import OrgKind, Role
 from network.models import OrgUnit, RoleAssignment, StaffProfile
@@ -108,6 +110,27 @@ def test_everyone_gets_an_in_app_row_even_without_a_staff_profile():
     assert unread_count(user) == 1
     assert mark_read(user=user) == 1
     assert unread_count(user) == 0
+
+
+def test_the_bell_counts_to_one_past_its_cap_and_only_unread_in_app_rows(client):
+    from service_ops.notifications.services import BADGE_CAP
+
+    user = get_user_model().objects.create_user(username="busy", email="busy@x.cn")
+    other = get_user_model().objects.create_user(username="other", email="other@x.cn")
+    rows = [
+        Notification(recipient=user, channel=Channel.IN_APP, subject=f"n{i}")
+        for i in range(BADGE_CAP + 5)
+    ]
+    Notification.objects.bulk_create(rows)
+    Notification.objects.create(recipient=other, channel=Channel.IN_APP, subject="not mine")
+    assert unread_count(user) == BADGE_CAP + 1
+    client.force_login(user)
+    assert ">99+<" in client.get(reverse("inbox")).content.decode()
+    Notification.objects.filter(recipient=user).exclude(subject__in=["n0", "n1"]).update(
+        read_at=timezone.now()
+    )
+    Notification.objects.filter(recipient=user, subject="n1").update(done_at=timezone.now())
+    assert unread_count(user) == 1 and unread_count(other) == 1
 
 
 def test_an_inactive_user_is_not_notified(staff):
