@@ -13,11 +13,12 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from service_ops.reversing import reverse_id
 from service_ops.work import WorkItem
 from service_ops.workcalendar.clock import ZONE
 
 from .. import permissions as perms
-from ..choices import MONEY_KINDS, PenaltyState
+from ..choices import MONEY_KINDS, PenaltyCapacity, PenaltyKind, PenaltyState
 from ..models import ComplaintPenalty
 
 P = PenaltyState
@@ -134,19 +135,23 @@ class PenaltyDecisionProvider:
             .select_related("complaint", "person")
             .order_by("proposed_at", "pk")[:limit]
         )
+        # labels and the sentence translated once, not per row (a page lists up to `limit`)
+        what = _("客诉 %(no)s：%(who)s（%(capacity)s）%(kind)s，确认或免除")
+        capacities = {key: str(label) for key, label in PenaltyCapacity.choices}
+        kinds = {key: str(label) for key, label in PenaltyKind.choices}
         return [
             WorkItem(
                 key=f"complaints.penalty:{p.pk}",
                 kind=self.name,
                 kind_label=self.label,
-                what=_("客诉 %(no)s：%(who)s（%(capacity)s）%(kind)s，确认或免除")
+                what=what
                 % {
                     "no": p.complaint.number,
                     "who": p.person.get_full_name() or p.person.username,
-                    "capacity": p.get_capacity_display(),
-                    "kind": p.get_kind_display(),
+                    "capacity": capacities.get(p.capacity, p.capacity),
+                    "kind": kinds.get(p.kind, p.kind),
                 },
-                url=p.get_absolute_url(),
+                url=reverse_id("complaints:penalty_detail", p.pk),
                 since=p.proposed_at,
             )
             for p in rows

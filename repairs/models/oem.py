@@ -277,6 +277,13 @@ class BuybackUnit(FSMModelMixin, models.Model):
                 name="buybackunit_waiting",
                 condition=Q(state__in=["received", "inspected", "decided"]),
             ),
+            # 我的工作's waiting units by batch (repairs.selectors.oem.OemWorkProvider): the
+            # batch index alone walked the year's 144,000 done units to find 331 (49 -> 3 ms)
+            models.Index(
+                fields=["state", "batch"],
+                name="buybackunit_waiting_batch",
+                condition=Q(state__in=["received", "inspected", "decided"]),
+            ),
             models.Index(fields=["serial_number"], name="buybackunit_serial"),
         ]
 

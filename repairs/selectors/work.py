@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Max, Q
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +23,7 @@ from network.choices import Role
 from network.visibility import user_org_unit
 from service_ops.deadlines.models import Deadline, DeadlineStatus
 from service_ops.i18n import choice_label, data_text
+from service_ops.reversing import reverse_id
 from service_ops.work import WorkItem, role_scopes
 
 from ..choices import ApplicationState, PenaltyState, QuoteState, StatementState
@@ -47,6 +47,7 @@ class SignatureProvider:
     def items(self, user, *, now: datetime, limit: int) -> list[WorkItem]:
         steps = list(signature_queue(user)[:limit])
         timers = step_deadlines(steps)
+        what = _("%(no)s 第 %(k)d 步：%(name)s")  # translated once: a page lists up to `limit`
         items = []
         for step in steps:
             timer = timers.get(step.pk)
@@ -56,9 +57,9 @@ class SignatureProvider:
                     key=f"repairs.step:{step.pk}",
                     kind=self.name,
                     kind_label=self.label,
-                    what=_("%(no)s 第 %(k)d 步：%(name)s")
+                    what=what
                     % {"no": application.number, "k": step.position, "name": data_text(step.name)},
-                    url=reverse("repairs:step_decide", args=[step.pk]),
+                    url=reverse_id("repairs:step_decide", step.pk),
                     since=timer.started_at if timer else application.submitted_at,
                     due_at=timer.due_at if timer else None,
                     deadline=timer,
@@ -82,13 +83,14 @@ class RejectedApplicationProvider:
             .annotate(rejected_at=Max("steps__decided_at"))
             .order_by("rejected_at", "pk")[:limit]
         )
+        what = _("返厂申请被驳回，请修改后重新提交：%(no)s")
         return [
             WorkItem(
                 key=f"repairs.application:{a.pk}",
                 kind=self.name,
                 kind_label=self.label,
-                what=_("返厂申请被驳回，请修改后重新提交：%(no)s") % {"no": a.number},
-                url=reverse("repairs:return_edit", args=[a.pk]),
+                what=what % {"no": a.number},
+                url=reverse_id("repairs:return_edit", a.pk),
                 since=a.rejected_at or a.submitted_at or a.created_at,
                 note=a.reject_reason,
             )
