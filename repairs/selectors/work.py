@@ -45,25 +45,38 @@ class SignatureProvider:
     label = gettext_lazy("待我签字")
 
     def items(self, user, *, now: datetime, limit: int) -> list[WorkItem]:
-        steps = list(signature_queue(user)[:limit])
+        # rows, not six model instances a step (the step, its application, branch, dealer,
+        # applicant, unit): the items need a few of their columns
+        steps = list(
+            signature_queue(user).values(
+                "pk",
+                "position",
+                "name",
+                "application__number",
+                "application__submitted_at",
+                "application__dealer__name",
+                "application__branch__name",
+            )[:limit]
+        )
         timers = step_deadlines(steps)
         what = _("%(no)s 第 %(k)d 步：%(name)s")  # translated once: a page lists up to `limit`
         items = []
         for step in steps:
-            timer = timers.get(step.pk)
-            application = step.application
+            timer = timers.get(step["pk"])
+            number = step["application__number"]
+            where = step["application__dealer__name"] or step["application__branch__name"]
             items.append(
                 WorkItem(
-                    key=f"repairs.step:{step.pk}",
+                    key=f"repairs.step:{step['pk']}",
                     kind=self.name,
                     kind_label=self.label,
                     what=what
-                    % {"no": application.number, "k": step.position, "name": data_text(step.name)},
-                    url=reverse_id("repairs:step_decide", step.pk),
-                    since=timer.started_at if timer else application.submitted_at,
+                    % {"no": number, "k": step["position"], "name": data_text(step["name"])},
+                    url=reverse_id("repairs:step_decide", step["pk"]),
+                    since=timer.started_at if timer else step["application__submitted_at"],
                     due_at=timer.due_at if timer else None,
                     deadline=timer,
-                    where=str(application.dealer or application.branch),
+                    where=where or "",
                 )
             )
         return items
