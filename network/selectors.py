@@ -4,11 +4,11 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from service_ops.memo import per_request
+from service_ops.rawsql import fetch_rows
 
 from .choices import PARTNER_KINDS, Role
 from .models import (
@@ -145,9 +145,7 @@ def _fetch_roles(user_id: int, today: date) -> list[tuple]:
         f"LEFT JOIN {ra} p ON d.role = '' AND p.user_id = d.principal_id "
         f"WHERE d.deputy_id = %s AND d.starts_on <= %s AND d.ends_on >= %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, user_id, today, today])
-        return cursor.fetchall()
+    return fetch_rows(sql, [user_id, user_id, today, today])
 
 
 def held_roles(user) -> frozenset[str]:

@@ -78,10 +78,13 @@ def signature_queue(user) -> QuerySet:
 
 
 def step_deadlines(steps) -> dict[int, Deadline]:
-    """Open deadline per step id, one query (`steps`: ApprovalSteps, or rows with their "pk")."""
+    """Open deadline per step id, one query."""
+    return step_deadlines_by_id([s.pk for s in steps])
+
+
+def step_deadlines_by_id(ids) -> dict[int, Deadline]:
     from django.contrib.contenttypes.models import ContentType
 
-    ids = [s["pk"] if isinstance(s, dict) else s.pk for s in steps]
     qs = Deadline.objects.filter(
         owner_type=ContentType.objects.get_for_model(ApprovalStep),
         owner_id__in=ids,

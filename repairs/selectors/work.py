@@ -37,7 +37,7 @@ from ..models import (
 )
 from ..permissions import SUBMITTER_ROLES, has_role, may_decide_penalties, may_review
 from .orders import open_timers_by_owner
-from .returns import signature_queue, step_deadlines
+from .returns import signature_queue, step_deadlines_by_id
 
 
 class SignatureProvider:
@@ -58,7 +58,7 @@ class SignatureProvider:
                 "application__branch__name",
             )[:limit]
         )
-        timers = step_deadlines(steps)
+        timers = step_deadlines_by_id([step["pk"] for step in steps])
         what = _("%(no)s 第 %(k)d 步：%(name)s")  # translated once: a page lists up to `limit`
         items = []
         for step in steps:

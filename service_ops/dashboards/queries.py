@@ -15,9 +15,10 @@ from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils.dateparse import parse_datetime
 
+from network.models import OrgUnit
+from service_ops.rawsql import fetch_rows
 from service_ops.workcalendar.models import CalendarYear
 
 from .models import SlaOpenCount, SlaRefresh
@@ -28,20 +29,12 @@ def _sums(names: tuple[str, ...]) -> str:
     return ", ".join(f'SUM("{n}")' for n in names)
 
 
-def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def org_units(prefix: str | None) -> list[tuple[int, str, str, str]]:
     """(id, name, kind, path) of the units whose path starts with `prefix` (None: all)."""
-    from network.models import OrgUnit
-
     sql = f"SELECT id, name, kind, path FROM {OrgUnit._meta.db_table}"
     if prefix is None:
-        return _fetch(sql, [])
-    return _fetch(f"{sql} WHERE path LIKE %s", [f"{prefix}%"])  # a path: ids and slashes
+        return fetch_rows(sql, [])
+    return fetch_rows(f"{sql} WHERE path LIKE %s", [f"{prefix}%"])  # a path: ids and slashes
 
 
 OPEN_KEYS = ("kind", "org_unit_id", "ball_holder", *OPEN_BUCKETS)
@@ -53,7 +46,7 @@ def open_rows(where: str, params: list) -> list[dict]:
         f"SELECT kind, org_unit_id, ball_holder, {_sums(OPEN_BUCKETS)} "
         f"FROM {SlaOpenCount._meta.db_table} WHERE {where} GROUP BY kind, org_unit_id, ball_holder"
     )
-    return [dict(zip(OPEN_KEYS, row, strict=True)) for row in _fetch(sql, params)]
+    return [dict(zip(OPEN_KEYS, row, strict=True)) for row in fetch_rows(sql, params)]
 
 
 def daily_rows(
@@ -71,7 +64,7 @@ def daily_rows(
         f"GROUP BY org_unit_id"
     )
     by_day, by_unit = [], []
-    for day, kind, unit, *counts in _fetch(sql, [*params, window_start, *params, rate_start]):
+    for day, kind, unit, *counts in fetch_rows(sql, [*params, window_start, *params, rate_start]):
         numbers = dict(zip(RATE_BUCKETS, counts, strict=True))
         if day is None:
             by_unit.append({"org_unit_id": unit, **numbers})
@@ -91,7 +84,9 @@ def people(where: str, params: list, limit: int) -> list[tuple[int, str, int]]:
         f"ORDER BY n DESC, assignee_id LIMIT %s"
         f") t JOIN {users} u ON u.id = t.assignee_id ORDER BY t.n DESC, t.assignee_id"
     )
-    return [(pk, name or username, n) for pk, name, username, n in _fetch(sql, [*params, limit])]
+    return [
+        (pk, name or username, n) for pk, name, username, n in fetch_rows(sql, [*params, limit])
+    ]
 
 
 def refresh_and_confirmed(years: tuple[int, ...]) -> tuple[SlaRefresh, list[int]]:
@@ -102,7 +97,7 @@ def refresh_and_confirmed(years: tuple[int, ...]) -> tuple[SlaRefresh, list[int]
         for _y in years
     )
     sql = f"SELECT (SELECT as_of FROM {SlaRefresh._meta.db_table} WHERE id = 1), {exists}"
-    as_of, *confirmed = _fetch(sql, [value for y in years for value in (y, False)])[0]
+    as_of, *confirmed = fetch_rows(sql, [value for y in years for value in (y, False)])[0]
     state = SlaRefresh(pk=1, as_of=_aware(as_of))
     return state, [y for y, ok in zip(years, confirmed, strict=True) if ok]
 

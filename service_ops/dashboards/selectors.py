@@ -38,7 +38,6 @@ from service_ops.deadlines.models import BallHolder, Deadline
 from service_ops.plugin import DASHBOARD_ROLES
 from service_ops.reversing import reverse_plain
 from service_ops.workcalendar import clock
-from service_ops.workcalendar.models import CalendarYear
 
 from . import queries
 from .models import (
@@ -388,15 +387,10 @@ def _group_trend(group: AppGroup, weeks: int) -> list[float | None]:
     return [_rate(*s) for s in sums]
 
 
-def refresh_state() -> SlaRefresh:
-    """The refresh row (an unsaved empty one before the periodic job's first run: a page never
-    writes, the job fills the tables within DASHBOARD_REFRESH_SECONDS)."""
-    return SlaRefresh.objects.filter(pk=1).first() or SlaRefresh(pk=1)
-
-
 def _state_and_years() -> tuple[SlaRefresh, list[int]]:
-    """The refresh row and years_to_confirm() in one query: each round trip counts on a page
-    whose own SQL takes a few milliseconds."""
+    """The refresh row (an unsaved empty one before the periodic job's first run: a page never
+    writes) and this and next year while their working-day calendar is not confirmed (the page
+    warns), in one query: each round trip counts on a page whose own SQL takes a few ms."""
     this_year = clock.local_date(timezone.now()).year
     years = (this_year, this_year + 1)
     state, confirmed = queries.refresh_and_confirmed(years)
@@ -624,18 +618,6 @@ def _people(scope: Scope) -> list[tuple[int, str, int]]:
     """(user id, name, open items) of the people with the most open items in the scope (the
     person cut keeps the chosen one listed)."""
     return queries.people(*scope.where(person=False), PEOPLE_LIMIT)
-
-
-def years_to_confirm(*, now: datetime | None = None) -> list[int]:
-    """This year and the coming one, where their working-day calendar is not confirmed (seeded
-    provisional, or not seeded at all): the dashboard warns until an admin confirms them."""
-    this_year = clock.local_date(now or timezone.now()).year
-    confirmed = set(
-        CalendarYear.objects.filter(
-            year__in=[this_year, this_year + 1], provisional=False
-        ).values_list("year", flat=True)
-    )
-    return [y for y in (this_year, this_year + 1) if y not in confirmed]
 
 
 # --- the list behind every number ----------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from service_ops.i18n import Deferred, of_lazy
+from service_ops.rawsql import fetch_rows
 from service_ops.workcalendar import clock
 
 from .models import Channel, Notification, OutboundSms
@@ -584,6 +585,4 @@ def unread_count(user) -> int:
         f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE recipient_id = %s AND channel = %s"  # noqa: S608
         " AND read_at IS NULL AND done_at IS NULL LIMIT %s) unread"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, Channel.IN_APP.value, BADGE_CAP + 1])
-        return cursor.fetchone()[0]
+    return fetch_rows(sql, [user.pk, Channel.IN_APP.value, BADGE_CAP + 1])[0][0]
