@@ -23,7 +23,7 @@ from operator import itemgetter
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework import ISO_8601, serializers
 from rest_framework.fields import empty
 from rest_framework.relations import PrimaryKeyRelatedField
@@ -217,8 +217,16 @@ def _iso(field) -> bool:
     return fmt is not None and fmt.lower() == ISO_8601
 
 
+_LABELS: dict[tuple[int, str | None], dict] = {}
+
+
 def _labels(column, choices):
-    labels = {key: str(label) for key, label in choices}
+    # the labels in the active language, translated once per process (a plan's choices live
+    # as long as the plan)
+    key = (id(choices), translation.get_language())
+    labels = _LABELS.get(key)
+    if labels is None:
+        labels = _LABELS[key] = {value: str(label) for value, label in choices}
     return lambda row: labels.get(row[column], row[column])
 
 
