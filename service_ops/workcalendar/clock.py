@@ -335,6 +335,12 @@ def local_ordinal(moment: datetime) -> int:
     return moment.astimezone(ZONE).toordinal()
 
 
+def _local_day_and_time(moment: datetime) -> tuple[int, time]:
+    """(local ordinal, local time of day) of an aware moment, as local_ordinal reads it."""
+    local = moment if moment.tzinfo is ZONE else moment.astimezone(ZONE)
+    return local.toordinal(), local.time()
+
+
 def add_working_days(moment: datetime, n: int) -> datetime:
     """The cut-off of the Nth working day after the moment's local date (n = 0: the moment).
     The hot path of the sweep and of every list with due dates: inside the seeded years it is two
@@ -475,6 +481,19 @@ class TimeLeft:
 
 def time_left(now: datetime, due: datetime) -> TimeLeft:
     with pinned():
+        fast = _fresh().fast
+        if fast is not None:  # inside the seeded years: positions in the ready lists
+            first, last, after, _cutoffs = fast
+            (a, a_at), (b, b_at) = _local_day_and_time(due), _local_day_and_time(now)
+            end = _working_hours()[1]
+            if due <= now and first < a and b <= last:
+                # the working days whose cut-off falls in (due, now]
+                after_due = a if a_at >= end else a - 1
+                until = b if b_at >= end else b - 1
+                return TimeLeft(True, after[until - first] - after[after_due - first], 0.0)
+            if now < due and first <= b and a <= last:
+                days = after[a - first] - after[b - first]  # working days in (today, due day]
+                return TimeLeft(False, days, working_seconds_between(now, due) / 3600)
         if due <= now:
             return TimeLeft(True, working_days_between(due, now), 0.0)
         days = working_days_in(local_date(now) + timedelta(days=1), local_date(due))

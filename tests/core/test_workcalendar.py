@@ -433,6 +433,31 @@ def test_time_left_speaks_in_working_days_then_in_working_hours():
     assert str(clock.time_left(at(2026, 10, 13, 19), at(2026, 10, 10, 18))) == "超期 2 个工作日"
 
 
+def test_time_left_inside_the_seeded_years_is_the_day_by_day_rule():
+    # the ready-list path (cut-offs and positions bisected) against the general definitions:
+    # around the National Day week, its make-up Saturday, the cut-off and midnight exactly, in
+    # UTC as well as local time
+    import random
+
+    rng = random.Random(12)
+    clock.is_working_day(date(2027, 6, 1))  # seed 2026 and 2027
+    base = at(2026, 9, 15)
+    moments = [base + timedelta(hours=h) for h in range(0, 24 * 40, 6)]
+    moments += [at(2026, 9, 30, 18), at(2026, 10, 10, 18), at(2026, 10, 9, 23, 59, 59)]
+    moments += [m.astimezone(UTC) for m in rng.sample(moments, 40)]
+    for now in moments:
+        for due in rng.sample(moments, 25):
+            if due <= now:
+                expected = clock.TimeLeft(True, clock.working_days_between(due, now), 0.0)
+            else:
+                days = clock.working_days_in(
+                    clock.local_date(now) + timedelta(days=1), clock.local_date(due)
+                )
+                hours = clock.working_seconds_between(now, due) / 3600
+                expected = clock.TimeLeft(False, days, hours)
+            assert clock.time_left(now, due) == expected, (now, due)
+
+
 # --- the cached calendar ------------------------------------------------------------------------
 
 
