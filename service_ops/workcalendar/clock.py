@@ -26,10 +26,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from datetime import timezone as dt_timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 
 ZONE = ZoneInfo("Asia/Shanghai")
 # Asia/Shanghai has kept UTC+8 without daylight saving since 1991-09-15: from 1992 on a moment's
@@ -466,17 +468,24 @@ class TimeLeft:
     working_hours: float
 
     def __str__(self) -> str:
-        from django.utils.translation import gettext as _
-        from django.utils.translation import ngettext
+        # a list page says the same few texts fifty times: each is worded once per language
+        # (and working hours, which decide between days and hours)
+        return _time_left_text(self, get_language(), _working_hours())
 
-        n = self.working_days
-        if self.overdue:
-            if n:
-                return ngettext("超期 %(n)d 个工作日", "超期 %(n)d 个工作日", n) % {"n": n}
-            return _("已超期")
-        if n >= 1 and self.working_hours * 3600 >= _day_seconds():
-            return ngettext("剩余 %(n)d 个工作日", "剩余 %(n)d 个工作日", n) % {"n": n}
-        return _("剩余 %(h).1f 工作小时") % {"h": self.working_hours}
+
+@lru_cache(maxsize=4096)
+def _time_left_text(left: TimeLeft, _language: str | None, _hours) -> str:
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    n = left.working_days
+    if left.overdue:
+        if n:
+            return ngettext("超期 %(n)d 个工作日", "超期 %(n)d 个工作日", n) % {"n": n}
+        return _("已超期")
+    if n >= 1 and left.working_hours * 3600 >= _day_seconds():
+        return ngettext("剩余 %(n)d 个工作日", "剩余 %(n)d 个工作日", n) % {"n": n}
+    return _("剩余 %(h).1f 工作小时") % {"h": left.working_hours}
 
 
 def time_left(now: datetime, due: datetime) -> TimeLeft:
