@@ -28,7 +28,7 @@ def _labels() -> dict[str, str]:
         "late": _("30天超期完成"),
         "rate": _("按时率"),
         "rate_30": _("近 30 天按时率"),
-        "last_30": _("近 30 天"),
+        "last_30": _("近 30 天："),
         "on_time": _("按时"),
         "missed": _("到期未完成"),
         "balls": _("暂停等待方："),
@@ -114,7 +114,7 @@ TILE = """<div class="col-12 col-md-6 col-xl-4">
     </div>
     <div class="card-body py-2">
       <div class="row g-1 text-center">{cells}</div>{balls}
-      <div class="small text-body-secondary mt-1">{last_30}：{on_time} <a href="{met}" \
+      <div class="small text-body-secondary mt-1">{last_30}{on_time} <a href="{met}" \
 data-figure="met">{n_met}</a> · {missed} <a href="{missed_open}" data-figure="missed_open">\
 {n_missed_open}</a></div>
     </div>
