@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from network.visibility import org_scope_q
+from network.visibility import org_scope_q, user_org_unit
 from service_ops.i18n import choice_label
 from service_ops.reversing import reverse_id
 
@@ -453,7 +453,18 @@ class VisitQuerySet(models.QuerySet):
         if not user or not user.is_authenticated:
             return self.none()
         q = _partner_or_org_q(user, org_field="request__org_unit", partner_fields=("service_unit",))
-        return self if q is None else self.filter(q)
+        if q is None:
+            return self
+        unit = user_org_unit(user)
+        if unit is None or not unit.is_partner:
+            return self.filter(q)
+        # A partner's few visits: each way a visit is theirs through its own index, as one
+        # UNION. The OR across the request join had PostgreSQL walk every visit newest first to
+        # find none (380 ms at 1,000,000 orders for a dealer without visits).
+        by_request = self.model.objects.filter(org_scope_q(user, "request__org_unit"))
+        by_unit = self.model.objects.filter(org_scope_q(user, "service_unit"))
+        ids = by_request.values("pk").union(by_unit.values("pk"), all=True)
+        return self.filter(pk__in=ids)
 
 
 class Visit(FSMModelMixin, models.Model):
