@@ -175,10 +175,9 @@ def current_quotes(ids: list[int]) -> tuple[dict, dict, dict]:
     for values in fetch_rows(sql, params):
         row = dict(zip(QUOTE_COLUMNS, values, strict=False))
         quote = quotes.setdefault(row["order_id"], row)
-        if quote is not row:
-            if quote["id"] != row["id"]:
-                continue  # an older quote of the order
-        else:
+        if quote["id"] != row["id"]:
+            continue  # an older quote of the order
+        if quote is row:  # the current quote's first row
             quote["sent_at"] = aware(quote["sent_at"])
             if values[-1] is not None:
                 answer_due[quote["id"]] = aware(values[-1])
