@@ -8,7 +8,7 @@ import calendar
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Case, Count, Min, Q, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -117,35 +117,45 @@ def month_bounds(month: date) -> tuple[date, date]:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
-def reconciliation_figures(oem: OemCustomer, month: date) -> dict:
+RECONCILIATION_PAGE_ROWS = 100  # the page's table; the Excel file carries every swap
+
+
+def reconciliation_figures(oem: OemCustomer, month: date, *, limit: int | None = None) -> dict:
     """The month with the OEM: swaps lent and returned in it, outstanding and overdue at its
-    end (or today, for the running month), the pool by state, and every swap that touched the
-    month (lent in it, returned in it, or out over it). Plain JSON values, kept on the row."""
+    end (or today, for the running month), the pool by state, and the swaps that touched the
+    month (lent in it, returned in it, or out over it). Plain JSON values, kept on the row.
+
+    The totals are counted by the database; `rows` holds every swap (lent first first), or with
+    `limit` the first `limit` of them with the overdue ones ahead — a large OEM's month is
+    thousands of swaps, which the page does not draw and the Excel file does."""
     first, last = month_bounds(month)
     today = timezone.localdate()
     as_of = min(last, today)
-    swaps = list(
-        BackupSwap.objects.filter(oem=oem, lent_on__lte=last)
-        .filter(Q(returned_on__isnull=True) | Q(returned_on__gte=first))
-        .select_related("store", "backup")
-        .order_by("lent_on", "id")
+    touched = BackupSwap.objects.filter(oem=oem, lent_on__lte=last).filter(
+        Q(returned_on__isnull=True) | Q(returned_on__gte=first)
     )
-    lent = [s for s in swaps if first <= s.lent_on <= last]
-    returned = [s for s in swaps if s.returned_on and first <= s.returned_on <= last]
-    outstanding = [s for s in swaps if s.returned_on is None or s.returned_on > as_of]
-    overdue = [s for s in outstanding if s.due_back < as_of]
+    outstanding = Q(returned_on__isnull=True) | Q(returned_on__gt=as_of)
+    overdue = outstanding & Q(due_back__lt=as_of)
+    totals = touched.aggregate(
+        swaps=Count("pk"),
+        lent=Count("pk", filter=Q(lent_on__gte=first)),
+        returned=Count("pk", filter=Q(returned_on__gte=first, returned_on__lte=last)),
+        outstanding=Count("pk", filter=outstanding),
+        overdue=Count("pk", filter=overdue),
+    )
+    rows = touched.select_related("store", "backup")
+    if limit is None:
+        rows = rows.order_by("lent_on", "id")
+    else:
+        late = Case(When(overdue, then=Value(0)), default=Value(1))
+        rows = rows.annotate(late=late).order_by("late", "lent_on", "id")[:limit]
     pool = dict(
         BackupUnit.objects.filter(oem=oem).values_list("state").annotate(n=Count("pk")).order_by()
     )
-    overdue_ids = {s.pk for s in overdue}
     return {
         "month": first.strftime("%Y-%m"),
         "as_of": as_of.isoformat(),
-        "lent": len(lent),
-        "returned": len(returned),
-        "outstanding": len(outstanding),
-        "overdue": len(overdue),
-        "swaps": len(swaps),
+        **totals,
         "pool": pool,
         "rows": [
             {
@@ -166,9 +176,9 @@ def reconciliation_figures(oem: OemCustomer, month: date) -> dict:
                 "original_sent_back_on": (
                     s.original_sent_back_on.isoformat() if s.original_sent_back_on else ""
                 ),
-                "overdue": s.pk in overdue_ids,
+                "overdue": (s.returned_on is None or s.returned_on > as_of) and s.due_back < as_of,
             }
-            for s in swaps
+            for s in rows
         ],
     }
 

@@ -455,14 +455,17 @@ def oem_reconciliation(request):
         else:
             messages.success(request, _("对账单已更新"))
             return redirect(request.path + f"?oem={oem.pk}&month={month:%Y-%m}")
-    figures = sel.reconciliation_figures(oem, month) if oem else None
     row = (
         OemReconciliation.objects.visible_to(request.user).filter(oem=oem, month=month).first()
         if oem
         else None
     )
+    shown = sel.RECONCILIATION_PAGE_ROWS
     if row is not None and row.state != OemReconciliationState.DRAFT and row.figures:
-        figures = row.figures  # as sent to the OEM
+        figures = dict(row.figures)  # as sent to the OEM; its table as the live one's
+        figures["rows"] = sorted(figures["rows"], key=lambda r: not r["overdue"])[:shown]
+    else:
+        figures = sel.reconciliation_figures(oem, month, limit=shown) if oem else None
     return render(
         request,
         "repairs/oem/reconciliation.html",

@@ -326,6 +326,29 @@ def test_the_monthly_reconciliation_counts_lent_returned_outstanding_and_overdue
         assert future.status_code == 400 and "不能对未来的月份对账" in future.content.decode()
 
 
+def test_the_reconciliation_page_draws_the_first_rows_overdue_first_and_counts_them_all(
+    client, net, jac, monkeypatch
+):
+    monkeypatch.setattr("repairs.selectors.oem.RECONCILIATION_PAGE_ROWS", 2)
+    october = datetime(2026, 10, 12, 10, tzinfo=Z)
+    on_time = [lend(net, jac, add(net, jac, f"BK-006{i}"), at=MONDAY) for i in range(2)]
+    old = lend(net, jac, add(net, jac, "BK-0069"), at=october)  # lent last, listed first
+    with time_machine.travel(datetime(2026, 12, 3, 10, tzinfo=Z), tick=False):
+        client.force_login(net.clerk)
+        url = reverse("repairs:oem_reconciliation")
+        page = client.get(url, {"oem": jac.pk, "month": "2026-11"})
+        figures = page.context["figures"]
+        assert (figures["swaps"], figures["lent"], figures["overdue"]) == (3, 2, 1)
+        assert [r["number"] for r in figures["rows"]] == [old.number, on_time[0].number]
+        assert "共 3 条换机记录，下表为前 2 条" in page.content.decode()
+        client.post(url, {"oem": jac.pk, "month": "2026-11", "action": "build"})
+        client.post(url, {"oem": jac.pk, "month": "2026-11", "action": "send"})
+        row = OemReconciliation.objects.get(oem=jac, month=date(2026, 11, 1))
+        assert len(row.figures["rows"]) == 3  # the row keeps every swap for the Excel file
+        sent = client.get(url, {"oem": jac.pk, "month": "2026-11"}).context["figures"]
+        assert [r["number"] for r in sent["rows"]] == [old.number, on_time[0].number]
+
+
 def test_a_disputed_reconciliation_goes_back_to_draft_to_be_rebuilt(net, jac):
     lend(net, jac, add(net, jac, "BK-0050"))
     with time_machine.travel(datetime(2026, 12, 1, 10, tzinfo=Z), tick=False):
