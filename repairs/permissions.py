@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from network.choices import Role
-from network.selectors import acts_as, held_roles
+from network.selectors import acting_units, acts_as, held_roles
 from network.visibility import sees_everything, user_org_unit
 
 from .choices import Platform, StatementState
@@ -110,7 +110,9 @@ def may_answer_quote(user, order) -> bool:
         # returns it (on the managed platform the dealer answers)
         or (
             order.lot.application.platform == Platform.OPERATING
-            and acts_as(user, Role.BRANCH_MANAGER, order.branch)
+            # the units where the user acts as manager, read once a request (acts_as read
+            # the branch's role holders for each card)
+            and order.branch_id in acting_units(user).get(Role.BRANCH_MANAGER, ())
         )
     )
 

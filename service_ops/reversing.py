@@ -27,22 +27,23 @@ def _key(viewname: str) -> tuple:
     )
 
 
-def reverse_id(viewname: str, pk) -> str:
-    """reverse(viewname, args=[pk]) for an integer pk."""
+def reverse_id(viewname: str, pk, *rest) -> str:
+    """reverse(viewname, args=[pk, *rest]) for an integer pk; `rest` is a few fixed words
+    after it (an action's slug), remembered with the name."""
     if type(pk) is not int or pk < 0:
-        return reverse(viewname, args=[pk])
-    key = _key(viewname)
+        return reverse(viewname, args=[pk, *rest])
+    key = (*_key(viewname), *rest)
     parts = _parts.get(key, False)
     if parts is False:
         try:
-            url = reverse(viewname, args=[_MARKER])
+            url = reverse(viewname, args=[_MARKER, *rest])
         except NoReverseMatch:  # a pattern that takes no such id: reverse() says what it says
             url = ""
         marker = str(_MARKER)
         parts = tuple(url.split(marker)) if url.count(marker) == 1 else None
         _parts[key] = parts
     if parts is None:
-        return reverse(viewname, args=[pk])
+        return reverse(viewname, args=[pk, *rest])
     return f"{parts[0]}{pk}{parts[1]}"
 
 

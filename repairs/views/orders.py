@@ -37,6 +37,7 @@ from ..choices import OrderState, StatementState
 from ..exports import XLSX_CONTENT_TYPE
 from ..filtersets.orders import RepairOrderFilterSet
 from ..forms import orders as of
+from ..markup.orders import Card
 from ..models import Loan, MonthlyStatement, RepairOrder, ReviewItem, ReviewMeeting
 from ..permissions import has_role
 from ..selectors import orders as sel
@@ -44,10 +45,6 @@ from ..services import orders as ro
 from ..statement_exports import statement_pdf, statement_xlsx
 
 PAGE_SIZE = 25
-CARD_TEMPLATES = {
-    "tech": "repairs/orders/partials/tech_card.html",
-    "board": "repairs/orders/partials/board_card.html",
-}
 # What each card offers; the order page offers everything the user may do.
 TECH_ACTIONS = frozenset(
     {
@@ -119,7 +116,8 @@ def _card(request, pk: int, ui: str, *, bound=None, outcome=None):
     order = _visible_order(request.user, pk)
     actions = sel.order_actions(order, request.user) & CARD_ACTIONS[ui]
     order.forms = of.action_forms(order, request.user, actions, bound=bound)
-    return render(request, CARD_TEMPLATES[ui], {"order": order, "ui": ui, "outcome": outcome})
+    draw = Card(request, ui).tech if ui == "tech" else Card(request, ui).board
+    return HttpResponse(draw(order, outcome=outcome))
 
 
 def _render_order(request, order, *, bound=None, status=200):
@@ -157,9 +155,13 @@ def technician_queue(request):
         raise PermissionDenied
     everyone = request.GET.get("all") == "1" and has_role(user, Role.REPAIR_SUPERVISOR)
     queue = sel.technician_queue(user, everyone=everyone)
-    _with_forms(queue.waiting, user, "tech")
-    for group in queue.groups:
-        _with_forms(group.rows, user, "tech")
+    card = Card(request, "tech")
+    for orders, show_technician in [(queue.waiting, False)] + [
+        (group.rows, everyone) for group in queue.groups
+    ]:
+        _with_forms(orders, user, "tech")
+        for order in orders:
+            order.card = card.tech(order, show_technician=show_technician)
     return render(
         request,
         "repairs/orders/technician_queue.html",
@@ -174,8 +176,11 @@ def order_board(request):
     if not perm.may_see_board(user):
         raise PermissionDenied
     columns = sel.clerk_board(user, columns=board_columns())
+    card = Card(request, "board")
     for column in columns:
         _with_forms(column.rows, user, "board")
+        for order in column.rows:
+            order.card = card.board(order)
     return render(
         request,
         "repairs/orders/board.html",
@@ -219,7 +224,7 @@ def order_act(request, pk: int, action: str):
         raise Http404
     order = _visible_order(request.user, pk)
     ui = request.POST.get("ui", "")
-    card = ui in CARD_TEMPLATES and bool(request.htmx)
+    card = ui in CARD_ACTIONS and bool(request.htmx)
     form = form_class(request.POST, request.FILES, order=order, user=request.user)
     if not form.permitted():
         raise PermissionDenied

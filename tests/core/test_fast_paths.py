@@ -28,6 +28,13 @@ def test_reverse_id_equals_reverse(name, pk):
     assert reverse_id(name, pk) == reverse(name, args=[pk])
 
 
+@pytest.mark.parametrize("pk", [0, 7, 123456])
+@pytest.mark.parametrize("action", ["pick_up", "qc", "raise_quote"])
+def test_reverse_id_with_words_after_the_id_equals_reverse(pk, action):
+    for name in ("repairs:order_act", "repairs:order_action_form"):
+        assert reverse_id(name, pk, action) == reverse(name, args=[pk, action])
+
+
 def test_reverse_id_follows_the_script_prefix():
     url = reverse_id("repairs:return_detail", 5)
     try:

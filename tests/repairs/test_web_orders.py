@@ -162,6 +162,23 @@ def test_waiting_for_parts_needs_a_reason_and_shows_it_on_the_card(client, net):
     assert state_of(order) == OrderState.REPAIRING
 
 
+def test_the_cards_escape_what_people_typed(client, net):
+    """The queue's cards are written in Python (repairs/markup/orders.py, with the board's):
+    every text a person typed reaches the page escaped, on the list and after a step."""
+    lot = receive_lot(net, ["<b>S1</b>"], MONDAY)
+    order = lot.orders.get()
+    RepairOrder.objects.filter(pk=order.pk).update(fault_description="黑屏 <script>x()</script>")
+    ro.order_pick_up(order_id=order.pk, actor=net.tech)
+    ro.order_start_repair(order_id=order.pk, actor=net.tech, diagnosis='"><img src=x>')
+    client.force_login(net.tech)
+    card = act(client, order, "wait_for_parts", reason="缺 <GPS> & 模块", until="2026-12-01")
+    queue = client.get(reverse("repairs:technician_queue")).content.decode()
+    for page in (card.content.decode(), queue):
+        assert "&lt;script&gt;x()&lt;/script&gt;" in page and "<script>x()" not in page
+        assert "&quot;&gt;&lt;img src=x&gt;" in page and "<img src=x>" not in page
+        assert "缺 &lt;GPS&gt; &amp; 模块" in page and "&lt;b&gt;S1&lt;/b&gt;" in page
+
+
 def test_the_warranty_form_shows_the_result_and_its_reasons(client, net):
     lot = receive_lot(net, ["G1"], MONDAY, purchase_date=date(2026, 3, 1))
     order = lot.orders.get()
