@@ -233,11 +233,23 @@ class RepairOrder(FSMModelMixin, models.Model):
                 name="repairorder_shipped",
                 condition=Q(state="shipped"),
             ),
-            # the repairs reports: shipped units by month of shipment (any later state)
+            # the repairs reports: shipped units by month of shipment (any later state); the
+            # columns the QC and warranty reports count and the scope filters on ride along, so
+            # PostgreSQL reads a quarter's 180,000 units from the index alone (not one heap page
+            # per unit: 260 ms at a million orders)
             models.Index(
                 fields=["shipped_at"],
                 name="repairorder_report_shipped",
                 condition=Q(shipped_at__isnull=False),
+                include=[
+                    "id",  # COUNT(id)
+                    "branch",
+                    "dealer",
+                    "product_model",
+                    "service_type",
+                    "repair_count",
+                    "qc_failures",
+                ],
             ),
         ]
 
