@@ -19,13 +19,13 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from service_ops import plugins
 from service_ops.deadlines.models import OPEN_STATUSES, Deadline, DeadlineStatus
 from service_ops.memo import per_request
+from service_ops.reversing import reverse_id
 from service_ops.workcalendar import clock
 
 OVERDUE, DUE_SOON, LATER, WAITING = "overdue", "soon", "later", "waiting"
@@ -246,12 +246,14 @@ class TimerProvider:
                 kind=self.name,
                 kind_label=kinds[d.kind].label if d.kind in kinds else self.label,
                 what=str(d),
-                url=reverse("deadline_detail", args=[d.pk]),
+                url=reverse_id("deadline_detail", d.pk),
                 since=d.started_at,
                 due_at=d.due_at,
                 deadline=d,
                 where=str(d.org_unit or ""),
                 note=d.pause_reason_text if d.status == DeadlineStatus.PAUSED else "",
             )
-            for d in open_timers_for(user)[:limit]
+            # the policy's snapshot is the engine's (due times, escalation), not the list's:
+            # a JSON document decoded per timer
+            for d in open_timers_for(user).defer("policy_snapshot")[:limit]
         ]
