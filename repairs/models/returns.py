@@ -219,6 +219,13 @@ class ReturnApplication(FSMModelMixin, models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["state", "-id"], name="returnapp_state"),
+            # the logistics board: each column's oldest approvals first, read in order (the
+            # state index alone had every row of a column joined and sorted: 1,940 for 15)
+            models.Index(
+                fields=["state", "approved_at", "id"],
+                name="returnapp_board",
+                condition=Q(state__in=["approved", "pickup_booked", "picked_up", "received"]),
+            ),
             models.Index(fields=["branch", "-id"], name="returnapp_branch"),
             models.Index(fields=["dealer", "-id"], name="returnapp_dealer"),
             # `number=` is matched case-insensitively (iexact: UPPER(number) = UPPER(%s))

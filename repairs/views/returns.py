@@ -38,6 +38,7 @@ from ..choices import (
 )
 from ..filtersets.returns import ReturnApplicationFilterSet
 from ..forms import returns as f
+from ..markup.returns import LogisticsCard
 from ..models import (
     ApprovalStep,
     ReturnApplication,
@@ -528,15 +529,12 @@ def _require_logistics(user):
 def logistics_board_page(request):
     _require_logistics(request.user)
     columns = logistics_board(request.user)
-    return render(
-        request,
-        "repairs/logistics_board.html",
-        {
-            "columns": columns,
-            "is_clerk": may_handle_logistics(request.user),
-            "is_receiver": may_receive(request.user),
-        },
+    card = LogisticsCard(
+        request, is_clerk=may_handle_logistics(request.user), is_receiver=may_receive(request.user)
     )
+    for column in columns:
+        column["cards"] = [card(app, column["state"]) for app in column["rows"]]
+    return render(request, "repairs/logistics_board.html", {"columns": columns})
 
 
 def _logistics_action(request, pk, *, form_class, service, title, allowed, success, **form_kw):

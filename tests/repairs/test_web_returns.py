@@ -355,6 +355,20 @@ def test_the_clerks_board_shows_each_column_with_its_count(client, net):
     assert client.get(reverse("repairs:logistics_board")).status_code == 403
 
 
+def test_the_board_cards_escape_what_the_applicant_typed(client, net):
+    """The board's cards are written in Python (repairs/markup/returns.py)."""
+    app = approved(net, "E1")
+    ReturnApplication.objects.filter(pk=app.pk).update(
+        contact_name="<b>王</b>", contact_phone='139" onclick="x', pickup_address="合肥 <i>路</i>"
+    )
+    client.force_login(net.clerk)
+    body = client.get(reverse("repairs:logistics_board")).content.decode()
+    assert "&lt;b&gt;王&lt;/b&gt;" in body and "<b>王</b>" not in body
+    assert 'href="tel:139&quot; onclick=&quot;x"' in body and "合肥 &lt;i&gt;路&lt;/i&gt;" in body
+    book = reverse("repairs:return_book_pickup", args=[app.pk])
+    assert f'href="{book}?next=/repairs/logistics/"' in body
+
+
 def test_booking_a_cash_on_delivery_shipment_shows_the_services_message(client, net):
     app = approved(net, "C1")
     ReturnApplication.objects.filter(pk=app.pk).update(freight_terms="collect")  # a legacy row
