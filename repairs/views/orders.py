@@ -116,7 +116,8 @@ def _card(request, pk: int, ui: str, *, bound=None, outcome=None):
     order = _visible_order(request.user, pk)
     actions = sel.order_actions(order, request.user) & CARD_ACTIONS[ui]
     order.forms = of.action_forms(order, request.user, actions, bound=bound)
-    draw = Card(request, ui).tech if ui == "tech" else Card(request, ui).board
+    card = Card(request, ui)
+    draw = card.tech if ui == "tech" else card.board
     return HttpResponse(draw(order, outcome=outcome))
 
 
