@@ -3,11 +3,12 @@ written here rather than by the template engine: a queue draws some fifty cards,
 badges and its steps' forms, and the engine's includes and lookups cost more than the page's
 SQL (the queue at a million orders: two thirds of its 100 ms of CPU).
 
-The card is what templates/repairs/orders/partials/ drew: the frame (state, limit, unit, lot,
-flags) and one form per step the user may take now. A blank step is written here; a step
-that comes back with errors, and a folded form opened after a step (`outcome`), is drawn by its
-partial (act_*.html), which the order page uses too. Values are escaped; translated words are
-inserted as the templates' {% translate %} inserts them."""
+A card is the frame (state, limit, unit, lot, flags) and one form per step the user may take
+now. A blank step is written here; a step that comes back with errors, and a folded form opened
+after a step (`outcome`), is drawn by its partial (templates/repairs/orders/partials/act_*.html),
+which the order page uses too. The limit's badges and the unit's lines are the other order pages'
+too (templatetags/order_cards.py). Values are escaped; translated words are inserted as the
+templates' {% translate %} inserts them."""
 
 from __future__ import annotations
 
@@ -94,89 +95,6 @@ class Card:
             f'<div class="alert alert-{esc(tone)} py-1 px-2 small mb-2" role="status">'
             f'<i class="bi {icon} me-1" aria-hidden="true"></i>{esc(text)}</div>'
         )
-
-    def limit_badges(self, order) -> str:
-        """The repair limit: time left (frozen while paused) and why it is paused."""
-        limit = order.limit
-        if limit is None:
-            if order.state in ("shipped", "closed"):
-                return f'<span class="badge text-bg-light border">{_("时限已结束")}</span>'
-            return ""
-        html = deadline_badge(limit)
-        if limit.status == "paused":
-            holder = limit.ball_holder and f"（{esc(choice_label(limit, 'ball_holder'))}）"
-            html += (
-                ' <span class="badge text-bg-light border text-wrap text-start">'
-                '<i class="bi bi-pause-circle me-1" aria-hidden="true"></i>'
-                f"{_('暂停')}：{esc(limit.pause_reason_text or '—')}{holder or ''}</span>"
-            )
-        return html
-
-    def meta(self, order, show_technician: bool) -> str:
-        """The unit, its lot and where it came from (and, for a supervisor, whose it is)."""
-        lot = order.lot
-        units = ngettext("批次 %(n)s 台", "批次 %(n)s 台", lot.size) % {"n": lot.size}
-        where = esc(order.branch) + (f" · {esc(order.dealer)}" if order.dealer_id else "")
-        who = ""
-        if show_technician and order.technician_id:
-            who = (
-                ' · <span class="text-nowrap"><i class="bi bi-person me-1" aria-hidden="true">'
-                f"</i>{esc(person(order.technician))}</span>"
-            )
-        return (
-            f'<div class="small"><span class="fw-semibold">{esc(order.product_model)}</span> · '
-            f'<span class="font-monospace">{esc(order.serial_number or "—")}</span></div>\n'
-            '<div class="small text-body-secondary">\n  <span class="text-nowrap">'
-            '<i class="bi bi-boxes me-1" aria-hidden="true"></i><a class="link-secondary" '
-            f'href="{lot.get_absolute_url()}">{units}</a></span>\n'
-            f"  · <span>{where}</span>{who}\n</div>"
-        )
-
-    def flags(self, order) -> str:
-        """Badges that say why a unit waits or what happened to it."""
-        out = []
-        if order.urgency == "urgent":
-            out.append(
-                '<span class="badge text-bg-danger"><i class="bi bi-lightning-fill me-1" '
-                f'aria-hidden="true"></i>{esc(choice_label(order, "urgency"))}</span>'
-            )
-        if order.state == "waiting_parts":
-            until = ""
-            if order.waiting_parts_until:
-                day = order.waiting_parts_until.strftime("%m-%d")
-                until = "，" + _("预计 %(d)s 到") % {"d": day}
-            out.append(
-                '<span class="badge text-bg-danger text-wrap text-start">'
-                '<i class="bi bi-hourglass-split me-1" aria-hidden="true"></i>'
-                f"{_('等配件')}：{esc(order.waiting_parts_reason)}{until}</span>"
-            )
-        if order.qc_failures:
-            n = order.qc_failures
-            text = ngettext("二次维修 · 质检不合格 %(n)s 次", "二次维修 · 质检不合格 %(n)s 次", n)
-            out.append(
-                '<span class="badge text-bg-warning"><i class="bi bi-arrow-repeat me-1" '
-                f'aria-hidden="true"></i>{text % {"n": n}}</span>'
-            )
-        if order.state == "return_unrepaired":
-            out.append(f'<span class="badge text-bg-dark">{_("不修退回")}</span>')
-        if order.service_type:
-            label = esc(choice_label(order, "service_type"))
-            out.append(f'<span class="badge text-bg-light border">{label}</span>')
-        quote = getattr(order, "open_quote", None)
-        if quote:
-            out.append(
-                '<span class="badge text-bg-warning"><i class="bi bi-currency-yen" '
-                f'aria-hidden="true"></i>{_("报价")} {esc(money(quote.total))} · '
-                f"{esc(choice_label(quote, 'state'))}</span>"
-            )
-        timer = getattr(order, "quote_timer", None)
-        if timer:
-            what = _("发送报价") if quote and quote.state == "raised" else _("客户答复")
-            out.append(
-                f'<span class="text-nowrap"><span class="text-body-secondary">{what}</span> '
-                f"{deadline_badge(timer)}</span>"
-            )
-        return '<div class="d-flex flex-wrap gap-1 mt-1 small">' + "".join(out) + "</div>"
 
     # --- the steps ---------------------------------------------------------------------------
 
@@ -377,11 +295,11 @@ class Card:
             '<div class="d-flex justify-content-between align-items-start gap-2">'
             f'<div class="min-w-0">{self.title(order, "h6 mb-1")} {state_badge(order)}</h3></div>'
             '<div class="flex-shrink-0 text-end deadline-badge">'
-            f"{self.limit_badges(order)}</div></div>\n"
+            f"{limit_badges(order)}</div></div>\n"
         )
         body = (
-            f"{self.outcome(outcome)}{head}{self.meta(order, show_technician)}\n"
-            f"{self.flags(order)}\n{notes}{steps}"
+            f"{self.outcome(outcome)}{head}{order_meta(order, show_technician)}\n"
+            f"{order_flags(order)}\n{notes}{steps}"
         )
         return self.article(order, body, "p-2 p-sm-3")
 
@@ -397,7 +315,7 @@ class Card:
         head = (
             '<div class="d-flex justify-content-between align-items-start gap-2">'
             f"{self.title(order, 'h6 mb-1 min-w-0')}</h3>{state_badge(order)}</div>"
-            f'<div class="mb-1">{self.limit_badges(order)}{hidden}</div>\n'
+            f'<div class="mb-1">{limit_badges(order)}{hidden}</div>\n'
         )
         news = ""
         if order.customer_contacted_at and order.state == "waiting_consent":
@@ -414,10 +332,98 @@ class Card:
                 f"</span> · {on}</div>"
             )
         body = (
-            f"{self.outcome(outcome)}{head}{self.meta(order, False)}\n"
-            f"{self.flags(order)}\n{news}{steps}"
+            f"{self.outcome(outcome)}{head}{order_meta(order)}\n{order_flags(order)}\n{news}{steps}"
         )
         return self.article(order, body, "p-2")
+
+
+# --- the frame every card of an order shows (and the order's list rows, page and review) ---
+
+
+def limit_badges(order) -> str:
+    """The repair limit: time left (frozen while paused) and why it is paused."""
+    limit = getattr(order, "limit", None)
+    if limit is None:
+        if order.state in ("shipped", "closed"):
+            return f'<span class="badge text-bg-light border">{_("时限已结束")}</span>'
+        return ""
+    html = deadline_badge(limit)
+    if limit.status == "paused":
+        holder = limit.ball_holder and f"（{esc(choice_label(limit, 'ball_holder'))}）"
+        html += (
+            ' <span class="badge text-bg-light border text-wrap text-start">'
+            '<i class="bi bi-pause-circle me-1" aria-hidden="true"></i>'
+            f"{_('暂停')}：{esc(limit.pause_reason_text or '—')}{holder or ''}</span>"
+        )
+    return html
+
+
+def order_meta(order, show_technician: bool = False) -> str:
+    """The unit, its lot and where it came from (and, for a supervisor, whose it is)."""
+    lot = order.lot
+    units = ngettext("批次 %(n)s 台", "批次 %(n)s 台", lot.size) % {"n": lot.size}
+    where = esc(order.branch) + (f" · {esc(order.dealer)}" if order.dealer_id else "")
+    who = ""
+    if show_technician and order.technician_id:
+        who = (
+            ' · <span class="text-nowrap"><i class="bi bi-person me-1" aria-hidden="true">'
+            f"</i>{esc(person(order.technician))}</span>"
+        )
+    return (
+        f'<div class="small"><span class="fw-semibold">{esc(order.product_model)}</span> · '
+        f'<span class="font-monospace">{esc(order.serial_number or "—")}</span></div>\n'
+        '<div class="small text-body-secondary">\n  <span class="text-nowrap">'
+        '<i class="bi bi-boxes me-1" aria-hidden="true"></i><a class="link-secondary" '
+        f'href="{lot.get_absolute_url()}">{units}</a></span>\n'
+        f"  · <span>{where}</span>{who}\n</div>"
+    )
+
+
+def order_flags(order) -> str:
+    """Badges that say why a unit waits or what happened to it."""
+    out = []
+    if order.urgency == "urgent":
+        out.append(
+            '<span class="badge text-bg-danger"><i class="bi bi-lightning-fill me-1" '
+            f'aria-hidden="true"></i>{esc(choice_label(order, "urgency"))}</span>'
+        )
+    if order.state == "waiting_parts":
+        until = ""
+        if order.waiting_parts_until:
+            day = order.waiting_parts_until.strftime("%m-%d")
+            until = "，" + _("预计 %(d)s 到") % {"d": day}
+        out.append(
+            '<span class="badge text-bg-danger text-wrap text-start">'
+            '<i class="bi bi-hourglass-split me-1" aria-hidden="true"></i>'
+            f"{_('等配件')}：{esc(order.waiting_parts_reason)}{until}</span>"
+        )
+    if order.qc_failures:
+        n = order.qc_failures
+        text = ngettext("二次维修 · 质检不合格 %(n)s 次", "二次维修 · 质检不合格 %(n)s 次", n)
+        out.append(
+            '<span class="badge text-bg-warning"><i class="bi bi-arrow-repeat me-1" '
+            f'aria-hidden="true"></i>{text % {"n": n}}</span>'
+        )
+    if order.state == "return_unrepaired":
+        out.append(f'<span class="badge text-bg-dark">{_("不修退回")}</span>')
+    if order.service_type:
+        label = esc(choice_label(order, "service_type"))
+        out.append(f'<span class="badge text-bg-light border">{label}</span>')
+    quote = getattr(order, "open_quote", None)
+    if quote:
+        out.append(
+            '<span class="badge text-bg-warning"><i class="bi bi-currency-yen" '
+            f'aria-hidden="true"></i>{_("报价")} {esc(money(quote.total))} · '
+            f"{esc(choice_label(quote, 'state'))}</span>"
+        )
+    timer = getattr(order, "quote_timer", None)
+    if timer:
+        what = _("发送报价") if quote and quote.state == "raised" else _("客户答复")
+        out.append(
+            f'<span class="text-nowrap"><span class="text-body-secondary">{what}</span> '
+            f"{deadline_badge(timer)}</span>"
+        )
+    return '<div class="d-flex flex-wrap gap-1 mt-1 small">' + "".join(out) + "</div>"
 
 
 def field_html(field) -> str:

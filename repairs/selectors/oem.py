@@ -143,12 +143,13 @@ def reconciliation_figures(oem: OemCustomer, month: date, *, limit: int | None =
         outstanding=Count("pk", filter=outstanding),
         overdue=Count("pk", filter=overdue),
     )
-    rows = touched.select_related("store", "backup")
+    rows = touched.select_related("store", "backup").annotate(
+        is_overdue=Case(When(overdue, then=Value(True)), default=Value(False))
+    )
     if limit is None:
         rows = rows.order_by("lent_on", "id")
     else:
-        late = Case(When(overdue, then=Value(0)), default=Value(1))
-        rows = rows.annotate(late=late).order_by("late", "lent_on", "id")[:limit]
+        rows = rows.order_by("-is_overdue", "lent_on", "id")[:limit]
     pool = dict(
         BackupUnit.objects.filter(oem=oem).values_list("state").annotate(n=Count("pk")).order_by()
     )
@@ -176,7 +177,7 @@ def reconciliation_figures(oem: OemCustomer, month: date, *, limit: int | None =
                 "original_sent_back_on": (
                     s.original_sent_back_on.isoformat() if s.original_sent_back_on else ""
                 ),
-                "overdue": (s.returned_on is None or s.returned_on > as_of) and s.due_back < as_of,
+                "overdue": bool(s.is_overdue),
             }
             for s in rows
         ],

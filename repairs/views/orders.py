@@ -37,7 +37,7 @@ from ..choices import OrderState, StatementState
 from ..exports import XLSX_CONTENT_TYPE
 from ..filtersets.orders import RepairOrderFilterSet
 from ..forms import orders as of
-from ..markup.orders import Card
+from ..markup.orders import BOARD_STEPS, PARTIALS, TECH_STEPS, Card
 from ..models import Loan, MonthlyStatement, RepairOrder, ReviewItem, ReviewMeeting
 from ..permissions import has_role
 from ..selectors import orders as sel
@@ -87,18 +87,17 @@ def _visible_order(user, pk: int) -> RepairOrder:
         raise Http404 from exc
 
 
+# The cards' folded steps and the partial each is drawn by once opened (markup/orders.py)
 LAZY_FORMS = {
-    "raise_quote": "repairs/orders/partials/act_quote.html",
-    "wait_for_parts": "repairs/orders/partials/act_parts.html",
-    "warranty": "repairs/orders/partials/act_warranty.html",
-    "contact": "repairs/orders/partials/act_contact.html",
-    "ship": "repairs/orders/partials/act_ship.html",
+    step.action: PARTIALS + step.partial
+    for step in (*TECH_STEPS, *BOARD_STEPS)
+    if step.kind == "folded"
 }
 
 
 class _Folded:
-    """Stands in for a folded form on a list of cards (act_lazy.html draws its summary only):
-    the form itself is built when the card is opened (order_action_form)."""
+    """Stands in for a folded form on a list of cards (the card draws its summary only): the
+    form itself is built when the card is opened (order_action_form)."""
 
     is_bound = False
 
@@ -254,7 +253,7 @@ def order_act(request, pk: int, action: str):
 @login_required
 @require_GET
 def order_action_form(request, pk: int, action: str):
-    """A card's folded form, fetched when it is opened (act_lazy.html): the queue and the board
+    """A card's folded form, fetched when it is opened (Card.folded): the queue and the board
     draw a hundred cards or more, and these forms (the quote's lines above all) were most of
     their time."""
     partial = LAZY_FORMS.get(action)
